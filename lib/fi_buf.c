@@ -1,0 +1,132 @@
+/*
+ * fi_buf.c: capped growable buffers and counted-string helpers.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "fi_buf.h"
+#include "fi_err.h"
+
+int
+fi_str_eq(struct fi_str a, const char *b)
+{
+	size_t n = strlen(b);
+
+	return a.n == n && (n == 0 || memcmp(a.p, b, n) == 0);
+}
+
+int
+fi_str_caseeq(struct fi_str a, const char *b)
+{
+	size_t n = strlen(b);
+
+	return a.n == n && (n == 0 || strncasecmp(a.p, b, n) == 0);
+}
+
+void
+fi_buf_init(struct fi_buf *b, size_t max)
+{
+	b->data = NULL;
+	b->len = 0;
+	b->cap = 0;
+	b->max = max ? max : FI_BUF_DEFAULT_CAP;
+}
+
+void
+fi_buf_fini(struct fi_buf *b)
+{
+	if (b == NULL)
+		return;
+	free(b->data);
+	b->data = NULL;
+	b->len = b->cap = 0;
+}
+
+void
+fi_buf_reset(struct fi_buf *b)
+{
+	b->len = 0;
+	if (b->data != NULL)
+		b->data[0] = '\0';
+}
+
+/* Makes room for n more bytes plus the NUL. */
+static int
+fi_buf_reserve(struct fi_buf *b, size_t n)
+{
+	size_t need, cap;
+	char *p;
+
+	if (n > b->max - b->len)
+		return FI_ETOOBIG;
+	need = b->len + n + 1;
+	if (need <= b->cap)
+		return 0;
+	cap = b->cap ? b->cap : 256;
+	while (cap < need)
+		cap = cap > SIZE_MAX / 2 ? need : cap * 2;
+	if (cap > b->max + 1)
+		cap = b->max + 1;
+	p = realloc(b->data, cap);
+	if (p == NULL)
+		return FI_ENOMEM;
+	b->data = p;
+	b->cap = cap;
+	return 0;
+}
+
+int
+fi_buf_append(struct fi_buf *b, const void *p, size_t n)
+{
+	int rc = fi_buf_reserve(b, n);
+
+	if (rc != 0)
+		return rc;
+	if (n > 0)
+		memcpy(b->data + b->len, p, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+	return 0;
+}
+
+int
+fi_buf_puts(struct fi_buf *b, const char *s)
+{
+	return fi_buf_append(b, s, strlen(s));
+}
+
+int
+fi_buf_printf(struct fi_buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n, rc;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return FI_EINVAL;
+	rc = fi_buf_reserve(b, (size_t)n);
+	if (rc != 0)
+		return rc;
+	va_start(ap, fmt);
+	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	b->len += (size_t)n;
+	return 0;
+}
+
+char *
+fi_buf_steal(struct fi_buf *b)
+{
+	char *p = b->data;
+
+	if (p == NULL)
+		p = calloc(1, 1);
+	b->data = NULL;
+	b->len = b->cap = 0;
+	return p;
+}

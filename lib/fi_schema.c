@@ -1,0 +1,391 @@
+/*
+ * fi_schema.c: `--init-db`. Runs the embedded SQL of sql/ through the admin
+ * account: numbered upgrades once each (recorded in fi_schema_version), the
+ * per-size tables for every configured size, the retention events re-created
+ * from the config, and the two accounts with their grants.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fi_db.h"
+#include "fi_log.h"
+#include "fi_num.h"
+#include "fi_schema.h"
+
+#define FI_SCHEMA_DELETE_BATCH 5000 /* rows per DELETE in a retention event */
+#define FI_SCHEMA_HOSTS_MAX    16   /* entries in db_grant_hosts */
+
+static const char fi_schema_version_sql[] =
+	"CREATE TABLE IF NOT EXISTS fi_schema_version ("
+	" version INT UNSIGNED NOT NULL PRIMARY KEY,"
+	" name VARCHAR(190) NOT NULL,"
+	" applied_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP"
+	") ENGINE=InnoDB";
+static const char fi_schema_version_get[] =
+	"SELECT COUNT(*) FROM fi_schema_version WHERE version = ?";
+static const char fi_schema_version_put[] =
+	"INSERT INTO fi_schema_version (version, name) VALUES (?, ?)";
+static const char fi_schema_sizes_put[] =
+	"INSERT INTO fi_bucket_sizes (size, retention_days) VALUES (?, ?)"
+	" ON DUPLICATE KEY UPDATE retention_days = VALUES(retention_days)";
+static const char fi_schema_events_get[] =
+	"SELECT EVENT_NAME FROM information_schema.EVENTS"
+	" WHERE EVENT_SCHEMA = ? AND EVENT_NAME LIKE 'fi\\_retention\\_%'";
+static const char fi_schema_password_hash[] = "SELECT PASSWORD(?)";
+static const char fi_schema_scheduler[] = "SELECT @@event_scheduler";
+
+const char *
+fi_schema_file(const char *name)
+{
+	for (const struct fi_sql_file *f = fi_sql_files; f->name != NULL; f++)
+		if (strcmp(f->name, name) == 0)
+			return f->text;
+	return NULL;
+}
+
+int
+fi_sql_expand(const char *tmpl, const struct fi_sql_var *vars, unsigned n, struct fi_buf *out,
+              struct fi_err *err)
+{
+	const char *p = tmpl;
+
+	while (*p != '\0') {
+		const char *at = strchr(p, '@'), *name, *end;
+		unsigned i;
+
+		if (at == NULL)
+			return fi_buf_puts(out, p) == 0
+			               ? 0
+			               : fi_err_set(err, FI_ETOOBIG, "statement too long");
+		if (fi_buf_append(out, p, (size_t)(at - p)) != 0)
+			return fi_err_set(err, FI_ETOOBIG, "statement too long");
+		name = at + 1;
+		end = name;
+		while (isupper((unsigned char)*end) || *end == '_')
+			end++;
+		if (end == name || *end != '@') {
+			if (fi_buf_append(out, "@", 1) != 0)
+				return fi_err_set(err, FI_ETOOBIG, "statement too long");
+			p = name;
+			continue;
+		}
+		for (i = 0; i < n; i++)
+			if (strlen(vars[i].name) == (size_t)(end - name) &&
+			    memcmp(vars[i].name, name, (size_t)(end - name)) == 0)
+				break;
+		if (i == n)
+			return fi_err_set(err, FI_EINVAL, "unknown template variable @%.*s@",
+			                  (int)(end - name), name);
+		if (fi_buf_puts(out, vars[i].value) != 0)
+			return fi_err_set(err, FI_ETOOBIG, "statement too long");
+		p = end + 1;
+	}
+	return 0;
+}
+
+/* Expands a template and runs it (several statements allowed). */
+static int
+fi_schema_run(struct fi_db *db, const char *tmpl, const struct fi_sql_var *vars, unsigned n,
+              struct fi_err *err)
+{
+	struct fi_buf sql;
+	int rc;
+
+	fi_buf_init(&sql, FI_SQL_SCRIPT_MAX);
+	rc = fi_sql_expand(tmpl, vars, n, &sql, err);
+	if (rc == 0)
+		rc = fi_db_exec(db, sql.data ? sql.data : "", err);
+	fi_buf_fini(&sql);
+	return rc;
+}
+
+/* Runs a prepared statement that returns one integer. */
+static int
+fi_schema_query_u64(struct fi_db *db, const char *sql, const struct fi_val *params,
+                    unsigned n, uint64_t *out, struct fi_err *err)
+{
+	struct fi_stmt *st = fi_stmt_new(db, sql, err);
+	int rc;
+
+	if (st == NULL)
+		return err->code;
+	rc = fi_stmt_exec(st, params, n, err);
+	if (rc == 0) {
+		rc = fi_stmt_fetch(st, err);
+		if (rc == 1) {
+			const struct fi_val *v = fi_stmt_col(st, 0);
+			*out = v->type == FI_VAL_UINT || v->type == FI_VAL_INT ? v->v.u : 0;
+			rc = 0;
+		} else if (rc == 0) {
+			rc = fi_err_set(err, FI_EDB, "query returned no row");
+		}
+	}
+	fi_stmt_free(st);
+	return rc;
+}
+
+/* Runs a prepared statement without results. */
+static int
+fi_schema_exec(struct fi_db *db, const char *sql, const struct fi_val *params, unsigned n,
+               struct fi_err *err)
+{
+	struct fi_stmt *st = fi_stmt_new(db, sql, err);
+	int rc;
+
+	if (st == NULL)
+		return err->code;
+	rc = fi_stmt_exec(st, params, n, err);
+	fi_stmt_free(st);
+	return rc;
+}
+
+/* Applies every upgrade not yet recorded, in order of their numbers. */
+static int
+fi_schema_upgrades(struct fi_db *db, struct fi_err *err)
+{
+	int rc = fi_db_exec(db, fi_schema_version_sql, err);
+
+	if (rc != 0)
+		return rc;
+	/* the files are embedded sorted by name, and names start with the number */
+	for (const struct fi_sql_file *f = fi_sql_files; f->name != NULL; f++) {
+		const char *base;
+		uint64_t version, done = 0;
+		struct fi_val v[2];
+
+		if (strncmp(f->name, "upgrades/", 9) != 0)
+			continue;
+		base = f->name + 9;
+		if (fi_num_u64_prefix(base, &version) != 0)
+			return fi_err_set(err, FI_EINTERNAL, "upgrade %s has no number", f->name);
+		v[0] = FI_VAL_U(version);
+		rc = fi_schema_query_u64(db, fi_schema_version_get, v, 1, &done, err);
+		if (rc != 0)
+			return rc;
+		if (done)
+			continue;
+		fi_info("applying upgrade %s", base);
+		rc = fi_db_exec(db, f->text, err);
+		if (rc != 0)
+			return rc;
+		v[1] = FI_VAL_S(base, strlen(base));
+		rc = fi_schema_exec(db, fi_schema_version_put, v, 2, err);
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* Creates the tables of every configured size and records the sizes. */
+static int
+fi_schema_buckets(struct fi_db *db, const struct fi_config *cfg, struct fi_err *err)
+{
+	const char *tmpl = fi_schema_file("buckets.sql");
+
+	for (unsigned i = 0; i < cfg->n_bucket_sizes; i++) {
+		char size[16];
+		struct fi_sql_var vars[] = {{"SIZE", size}};
+		struct fi_val v[2];
+		int rc;
+
+		snprintf(size, sizeof(size), "%u", cfg->bucket_sizes[i]);
+		rc = fi_schema_run(db, tmpl, vars, 1, err);
+		if (rc != 0)
+			return rc;
+		v[0] = FI_VAL_U(cfg->bucket_sizes[i]);
+		v[1] = FI_VAL_U(cfg->retention_days[i]);
+		rc = fi_schema_exec(db, fi_schema_sizes_put, v, 2, err);
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* Drops every retention event of ours, then creates one per size with an age. */
+static int
+fi_schema_retention(struct fi_db *db, const struct fi_config *cfg, struct fi_err *err)
+{
+	const char *tmpl = fi_schema_file("retention.sql");
+	char names[64][FI_IDENT_MAX];
+	unsigned nnames = 0;
+	struct fi_val v = FI_VAL_S(cfg->db_name, strlen(cfg->db_name));
+	struct fi_stmt *st;
+	int rc;
+
+	st = fi_stmt_new(db, fi_schema_events_get, err);
+	if (st == NULL)
+		return err->code;
+	rc = fi_stmt_exec(st, &v, 1, err);
+	while (rc == 0 && (rc = fi_stmt_fetch(st, err)) == 1) {
+		rc = 0;
+		if (nnames < 64 && fi_stmt_col_text(st, 0, names[nnames], FI_IDENT_MAX) == 0)
+			nnames++;
+	}
+	fi_stmt_free(st);
+	if (rc < 0)
+		return rc;
+	for (unsigned i = 0; i < nnames; i++) {
+		char sql[FI_IDENT_MAX + 32];
+
+		/* names matched fi_retention_% above; check the characters anyway */
+		for (const char *p = names[i]; *p; p++)
+			if (!isalnum((unsigned char)*p) && *p != '_')
+				return fi_err_set(err, FI_EINTERNAL, "odd event name");
+		if (snprintf(sql, sizeof(sql), "DROP EVENT IF EXISTS `%s`", names[i]) >=
+		    (int)sizeof(sql))
+			return fi_err_set(err, FI_EINTERNAL, "event name too long");
+		rc = fi_db_exec(db, sql, err);
+		if (rc != 0)
+			return rc;
+	}
+	for (unsigned i = 0; i < cfg->n_bucket_sizes; i++) {
+		char size[16], days[16], interval[16], batch[16];
+		struct fi_sql_var vars[] = {{"SIZE", size},
+		                            {"DAYS", days},
+		                            {"INTERVAL", interval},
+		                            {"BATCH", batch}};
+
+		if (cfg->retention_days[i] == 0) {
+			fi_info("bucket size %u s: kept forever", cfg->bucket_sizes[i]);
+			continue;
+		}
+		snprintf(size, sizeof(size), "%u", cfg->bucket_sizes[i]);
+		snprintf(days, sizeof(days), "%u", cfg->retention_days[i]);
+		snprintf(interval, sizeof(interval), "%u", cfg->retention_interval);
+		snprintf(batch, sizeof(batch), "%u", FI_SCHEMA_DELETE_BATCH);
+		rc = fi_schema_run(db, tmpl, vars, 4, err);
+		if (rc != 0)
+			return rc;
+		fi_info("bucket size %u s: kept %u days", cfg->bucket_sizes[i],
+		        cfg->retention_days[i]);
+	}
+	return 0;
+}
+
+/* Whether h is a plausible account host: letters, digits, . : % _ - */
+static int
+fi_schema_host_ok(const char *h)
+{
+	if (*h == '\0')
+		return 0;
+	for (; *h; h++)
+		if (!isalnum((unsigned char)*h) && strchr(".:%_-", *h) == NULL)
+			return 0;
+	return 1;
+}
+
+/* Sets an account's password; the hash comes from a prepared PASSWORD(?). */
+static int
+fi_schema_password(struct fi_db *db, const char *user, const char *host, const char *pw,
+                   struct fi_err *err)
+{
+	char sql[FI_IDENT_MAX + FI_CFG_STR + 128];
+	char hash[64] = "";
+	struct fi_val v = FI_VAL_S(pw, strlen(pw));
+	struct fi_stmt *st;
+	int rc;
+
+	if (*pw != '\0') {
+		st = fi_stmt_new(db, fi_schema_password_hash, err);
+		if (st == NULL)
+			return err->code;
+		rc = fi_stmt_exec(st, &v, 1, err);
+		if (rc == 0 && (rc = fi_stmt_fetch(st, err)) == 1)
+			rc = fi_stmt_col_text(st, 0, hash, sizeof(hash));
+		else if (rc == 0)
+			rc = fi_err_set(err, FI_EDB, "PASSWORD() returned nothing");
+		fi_stmt_free(st);
+		if (rc != 0)
+			return rc;
+		/* "*" and 40 hex digits: safe to place in the statement text */
+		if (strlen(hash) != 41 || hash[0] != '*' ||
+		    strspn(hash + 1, "0123456789ABCDEF") != 40)
+			return fi_err_set(err, FI_EDB, "unexpected password hash format");
+		snprintf(sql, sizeof(sql), "ALTER USER '%s'@'%s' IDENTIFIED BY PASSWORD '%s'",
+		         user, host, hash);
+	} else {
+		snprintf(sql, sizeof(sql), "ALTER USER '%s'@'%s' IDENTIFIED BY ''", user, host);
+	}
+	return fi_db_exec(db, sql, err);
+}
+
+/* Creates the two accounts for every host of db_grant_hosts, with grants. */
+static int
+fi_schema_accounts(struct fi_db *db, const struct fi_config *cfg, struct fi_err *err)
+{
+	const char *tmpl = fi_schema_file("grants.sql");
+	char hosts[FI_CFG_STR];
+	char *save = NULL;
+	unsigned nhosts = 0;
+
+	snprintf(hosts, sizeof(hosts), "%s", cfg->db_grant_hosts);
+	for (char *h = strtok_r(hosts, ", ", &save); h != NULL; h = strtok_r(NULL, ", ", &save)) {
+		char user[FI_IDENT_MAX + 2], ro[FI_IDENT_MAX + 2], host[FI_CFG_STR + 2];
+		char dbq[FI_IDENT_MAX + 2];
+		struct fi_sql_var vars[] = {
+			{"USER", user}, {"RO_USER", ro}, {"HOST", host}, {"DB", dbq}};
+		int rc;
+
+		if (++nhosts > FI_SCHEMA_HOSTS_MAX)
+			return fi_err_set(err, FI_ECONFIG, "db_grant_hosts: too many hosts");
+		if (!fi_schema_host_ok(h))
+			return fi_err_set(err, FI_ECONFIG, "db_grant_hosts: bad host \"%s\"", h);
+		/* identifiers were checked by the config parser: [A-Za-z0-9_]+ */
+		snprintf(user, sizeof(user), "'%s'", cfg->db_user);
+		snprintf(ro, sizeof(ro), "'%s'", cfg->db_ro_user);
+		snprintf(host, sizeof(host), "'%s'", h);
+		snprintf(dbq, sizeof(dbq), "`%s`", cfg->db_name);
+		rc = fi_schema_run(db, tmpl, vars, 4, err);
+		if (rc == 0)
+			rc = fi_schema_password(db, cfg->db_user, h, cfg->db_password, err);
+		if (rc == 0)
+			rc = fi_schema_password(db, cfg->db_ro_user, h, cfg->db_ro_password, err);
+		if (rc != 0)
+			return rc;
+	}
+	fi_info("accounts %s (read/write) and %s (read-only) granted for %s", cfg->db_user,
+	        cfg->db_ro_user, cfg->db_grant_hosts);
+	return 0;
+}
+
+int
+fi_schema_init(const struct fi_config *cfg, struct fi_err *err)
+{
+	char sql[2 * FI_IDENT_MAX + 96];
+	char sched[16] = "";
+	struct fi_db *db;
+	struct fi_stmt *st;
+	int rc;
+
+	db = fi_db_open(cfg, FI_DB_ROLE_ADMIN, err);
+	if (db == NULL)
+		return err->code;
+	/* db_name is an identifier checked by the config parser */
+	if (snprintf(sql, sizeof(sql),
+	             "CREATE DATABASE IF NOT EXISTS `%s` CHARACTER SET utf8mb4; USE `%s`",
+	             cfg->db_name, cfg->db_name) >= (int)sizeof(sql))
+		rc = fi_err_set(err, FI_EINTERNAL, "database name too long");
+	else
+		rc = fi_db_exec(db, sql, err);
+	if (rc == 0)
+		rc = fi_schema_upgrades(db, err);
+	if (rc == 0)
+		rc = fi_schema_buckets(db, cfg, err);
+	if (rc == 0)
+		rc = fi_schema_retention(db, cfg, err);
+	if (rc == 0)
+		rc = fi_schema_accounts(db, cfg, err);
+	if (rc == 0 && (st = fi_stmt_new(db, fi_schema_scheduler, err)) != NULL) {
+		if (fi_stmt_exec(st, NULL, 0, err) == 0 && fi_stmt_fetch(st, err) == 1)
+			fi_stmt_col_text(st, 0, sched, sizeof(sched));
+		fi_stmt_free(st);
+		if (strcmp(sched, "ON") != 0)
+			fi_warnx("the server's event_scheduler is %s: retention will not run "
+			         "until it is ON (event_scheduler = ON in the server config)",
+			         sched[0] ? sched : "unknown");
+	}
+	fi_db_close(db);
+	return rc;
+}

@@ -1,0 +1,105 @@
+-- buckets.sql: the four tables kept for every bucket size (SPEC 4), in their
+-- newest form; @SIZE@ is replaced by the size in seconds. Run for every
+-- configured size on each --init-db, so adding a size just adds its tables.
+--
+-- Addresses are BINARY(16), IPv4 mapped into ::ffff:0:0/96, so both families
+-- sort and range-scan by prefix. `flows` is DECIMAL(30,9): the importer splits
+-- a flow into exact billionths, and sums of DECIMAL are exact and commute.
+-- Every counter is summed by INSERT ... ON DUPLICATE KEY UPDATE c = c + VALUES(c).
+
+-- 1. per key: the protocol class of a row follows from `proto`, so the
+--    per-class counters of SPEC 4.1 are derived when read, not stored.
+CREATE TABLE IF NOT EXISTS flows_@SIZE@ (
+	bucket INT UNSIGNED NOT NULL,
+	src BINARY(16) NOT NULL,
+	dst BINARY(16) NOT NULL,
+	sport SMALLINT UNSIGNED NOT NULL,
+	dport SMALLINT UNSIGNED NOT NULL,
+	proto TINYINT UNSIGNED NOT NULL,
+	flows DECIMAL(30,9) NOT NULL DEFAULT 0,
+	packets BIGINT UNSIGNED NOT NULL DEFAULT 0,
+	bytes BIGINT UNSIGNED NOT NULL DEFAULT 0,
+	PRIMARY KEY (bucket, src, dst, sport, dport, proto)
+) ENGINE=InnoDB;
+
+-- 2. per bucket: totals by protocol class; the overall total is their sum.
+CREATE TABLE IF NOT EXISTS totals_@SIZE@ (
+	bucket INT UNSIGNED NOT NULL PRIMARY KEY,
+	tcp_flows DECIMAL(30,9) NOT NULL DEFAULT 0,
+	tcp_packets BIGINT UNSIGNED NOT NULL DEFAULT 0,
+	tcp_bytes BIGINT UNSIGNED NOT NULL DEFAULT 0,
+	udp_flows DECIMAL(30,9) NOT NULL DEFAULT 0,
+	udp_packets BIGINT UNSIGNED NOT NULL DEFAULT 0,
+	udp_bytes BIGINT UNSIGNED NOT NULL DEFAULT 0,
+	icmp_flows DECIMAL(30,9) NOT NULL DEFAULT 0,
+	icmp_packets BIGINT UNSIGNED NOT NULL DEFAULT 0,
+	icmp_bytes BIGINT UNSIGNED NOT NULL DEFAULT 0,
+	other_flows DECIMAL(30,9) NOT NULL DEFAULT 0,
+	other_packets BIGINT UNSIGNED NOT NULL DEFAULT 0,
+	other_bytes BIGINT UNSIGNED NOT NULL DEFAULT 0
+) ENGINE=InnoDB;
+
+-- 3. per address and bucket, split by direction and protocol class; a node's
+--    total and per-class counters are sums of these (a flow from an address
+--    to itself counts once as source and once as destination).
+CREATE TABLE IF NOT EXISTS nodes_@SIZE@ (
+	bucket INT UNSIGNED NOT NULL,
+	addr BINARY(16) NOT NULL,
+	src_tcp_flows DECIMAL(30,9) NOT NULL DEFAULT 0,
+	src_tcp_packets BIGINT UNSIGNED NOT NULL DEFAULT 0,
+	src_tcp_bytes BIGINT UNSIGNED NOT NULL DEFAULT 0,
+	src_udp_flows DECIMAL(30,9) NOT NULL DEFAULT 0,
+	src_udp_packets BIGINT UNSIGNED NOT NULL DEFAULT 0,
+	src_udp_bytes BIGINT UNSIGNED NOT NULL DEFAULT 0,
+	src_icmp_flows DECIMAL(30,9) NOT NULL DEFAULT 0,
+	src_icmp_packets BIGINT UNSIGNED NOT NULL DEFAULT 0,
+	src_icmp_bytes BIGINT UNSIGNED NOT NULL DEFAULT 0,
+	src_other_flows DECIMAL(30,9) NOT NULL DEFAULT 0,
+	src_other_packets BIGINT UNSIGNED NOT NULL DEFAULT 0,
+	src_other_bytes BIGINT UNSIGNED NOT NULL DEFAULT 0,
+	dst_tcp_flows DECIMAL(30,9) NOT NULL DEFAULT 0,
+	dst_tcp_packets BIGINT UNSIGNED NOT NULL DEFAULT 0,
+	dst_tcp_bytes BIGINT UNSIGNED NOT NULL DEFAULT 0,
+	dst_udp_flows DECIMAL(30,9) NOT NULL DEFAULT 0,
+	dst_udp_packets BIGINT UNSIGNED NOT NULL DEFAULT 0,
+	dst_udp_bytes BIGINT UNSIGNED NOT NULL DEFAULT 0,
+	dst_icmp_flows DECIMAL(30,9) NOT NULL DEFAULT 0,
+	dst_icmp_packets BIGINT UNSIGNED NOT NULL DEFAULT 0,
+	dst_icmp_bytes BIGINT UNSIGNED NOT NULL DEFAULT 0,
+	dst_other_flows DECIMAL(30,9) NOT NULL DEFAULT 0,
+	dst_other_packets BIGINT UNSIGNED NOT NULL DEFAULT 0,
+	dst_other_bytes BIGINT UNSIGNED NOT NULL DEFAULT 0,
+	PRIMARY KEY (bucket, addr)
+) ENGINE=InnoDB;
+
+-- 4. per port and bucket, same counters: a flow counts for its source port
+--    as `src` and for its destination port as `dst`.
+CREATE TABLE IF NOT EXISTS ports_@SIZE@ (
+	bucket INT UNSIGNED NOT NULL,
+	port SMALLINT UNSIGNED NOT NULL,
+	src_tcp_flows DECIMAL(30,9) NOT NULL DEFAULT 0,
+	src_tcp_packets BIGINT UNSIGNED NOT NULL DEFAULT 0,
+	src_tcp_bytes BIGINT UNSIGNED NOT NULL DEFAULT 0,
+	src_udp_flows DECIMAL(30,9) NOT NULL DEFAULT 0,
+	src_udp_packets BIGINT UNSIGNED NOT NULL DEFAULT 0,
+	src_udp_bytes BIGINT UNSIGNED NOT NULL DEFAULT 0,
+	src_icmp_flows DECIMAL(30,9) NOT NULL DEFAULT 0,
+	src_icmp_packets BIGINT UNSIGNED NOT NULL DEFAULT 0,
+	src_icmp_bytes BIGINT UNSIGNED NOT NULL DEFAULT 0,
+	src_other_flows DECIMAL(30,9) NOT NULL DEFAULT 0,
+	src_other_packets BIGINT UNSIGNED NOT NULL DEFAULT 0,
+	src_other_bytes BIGINT UNSIGNED NOT NULL DEFAULT 0,
+	dst_tcp_flows DECIMAL(30,9) NOT NULL DEFAULT 0,
+	dst_tcp_packets BIGINT UNSIGNED NOT NULL DEFAULT 0,
+	dst_tcp_bytes BIGINT UNSIGNED NOT NULL DEFAULT 0,
+	dst_udp_flows DECIMAL(30,9) NOT NULL DEFAULT 0,
+	dst_udp_packets BIGINT UNSIGNED NOT NULL DEFAULT 0,
+	dst_udp_bytes BIGINT UNSIGNED NOT NULL DEFAULT 0,
+	dst_icmp_flows DECIMAL(30,9) NOT NULL DEFAULT 0,
+	dst_icmp_packets BIGINT UNSIGNED NOT NULL DEFAULT 0,
+	dst_icmp_bytes BIGINT UNSIGNED NOT NULL DEFAULT 0,
+	dst_other_flows DECIMAL(30,9) NOT NULL DEFAULT 0,
+	dst_other_packets BIGINT UNSIGNED NOT NULL DEFAULT 0,
+	dst_other_bytes BIGINT UNSIGNED NOT NULL DEFAULT 0,
+	PRIMARY KEY (bucket, port)
+) ENGINE=InnoDB;

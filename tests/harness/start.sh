@@ -1,0 +1,250 @@
+#!/usr/bin/env bash
+# Starts throwaway MariaDB, redis and nginx servers for the tests on free 127.0.0.1
+# ports, all state in DIR, as plain processes (no systemd). Writes DIR/env (source
+# it, or run programs through with-env.sh) and starts a reaper that runs stop.sh DIR
+# once the owner process (the parent, normally ctest) has gone. Undo with stop.sh.
+#
+# Usage: start.sh DIR [--no-mariadb] [--no-redis] [--no-nginx] [--nginx-conf FILE]
+#
+# DIR is created; if it holds an earlier harness, that one is stopped and removed.
+# FI_HARNESS_OWNER=PID watches PID instead of the parent. FI_HARNESS_KEEP=1 keeps
+# DIR after a failed start (and in stop.sh).
+#
+# nginx serves DIR/www with a generated config, or uses --nginx-conf FILE, a template
+# in which these placeholders are replaced before use:
+#   @NGINX_PORT@  the port chosen for nginx (listen 127.0.0.1:@NGINX_PORT@;)
+#   @STATE_DIR@   DIR, absolute
+#   @VAR@         the value of the environment variable VAR (upper case, digits, _),
+#                 e.g. @FI_TEST_MYSQL_PORT@ or one the caller exports (@FCGI_SOCKET@).
+#                 An unset one is an error.
+# The template must not set `pid` or `daemon` (given with -g). To keep logs and temp
+# files inside DIR and to run workers as the current user, it should include the
+# generated snippets, as the default config does:
+#   include @STATE_DIR@/nginx/harness-main.conf;          (main context)
+#   events {}
+#   http { include @STATE_DIR@/nginx/harness-http.conf; server { ... } }
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$here/lib.sh"
+
+usage()
+{
+	sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "${BASH_SOURCE[0]}" >&2
+	exit 2
+}
+
+die()
+{
+	harness_log "$*"
+	exit 1
+}
+
+dir="" want_mariadb=1 want_redis=1 want_nginx=1 nginx_conf=""
+while [[ $# -gt 0 ]]; do
+	case $1 in
+	--no-mariadb) want_mariadb=0 ;;
+	--no-redis) want_redis=0 ;;
+	--no-nginx) want_nginx=0 ;;
+	--nginx-conf)
+		[[ $# -ge 2 ]] || usage
+		nginx_conf=$2
+		shift
+		;;
+	--nginx-conf=*) nginx_conf=${1#*=} ;;
+	-h | --help) usage ;;
+	-*) harness_log "unknown option $1" && usage ;;
+	*)
+		[[ -z $dir ]] || usage
+		dir=$1
+		;;
+	esac
+	shift
+done
+[[ -n $dir ]] || usage
+if [[ -n $nginx_conf ]]; then
+	[[ -r $nginx_conf ]] || die "cannot read nginx config template $nginx_conf"
+	nginx_conf=$(realpath "$nginx_conf")
+	want_nginx=1
+fi
+
+dir=$(realpath -m "$dir")
+[[ $dir != / ]] || die "refusing to use / as the state dir"
+begin=$SECONDS
+
+# A stale harness env (e.g. from a test that starts a nested one) must not leak in.
+for var in "${HARNESS_ENV_VARS[@]}"; do
+	unset "$var"
+done
+
+owner=${FI_HARNESS_OWNER:-$PPID}
+owner_start=$(_harness_starttime "$owner") || die "owner process $owner is not running"
+
+if [[ -e $dir/.fi-harness ]]; then
+	harness_log "stopping the earlier harness in $dir"
+	FI_HARNESS_KEEP=0 "$here/stop.sh" "$dir"
+elif [[ -e $dir ]] && [[ -n $(ls -A "$dir") ]]; then
+	die "$dir exists and is not a harness state dir; refusing to use it"
+fi
+
+sock=$dir/mysql/mysql.sock
+if [[ $want_mariadb == 1 && ${#sock} -gt 107 ]]; then
+	die "unix socket path too long (${#sock} > 107 bytes): $sock; use a shorter DIR"
+fi
+
+mkdir -p "$dir"/{mysql,redis,nginx/tmp,www,pids,logs}
+touch "$dir/.fi-harness"
+export FI_TEST_DIR=$dir
+
+started=0
+cleanup()
+{
+	local rc=$?
+	if [[ $started == 0 ]]; then
+		harness_log "start failed; stopping what was started in $dir"
+		"$here/stop.sh" "$dir" || true
+		[[ $rc -ne 0 ]] || rc=1
+	fi
+	exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# The reaper first: if start.sh itself dies half-way, the owner's end still cleans up.
+setsid -f bash "$here/reaper.sh" "$dir" "$owner" "$owner_start" \
+	</dev/null >>"$dir/reaper.log" 2>&1
+for ((i = 0; i < 50; i++)); do
+	if FI_HARNESS_REAPER_PID=$(_harness_read_pidfile "$dir/reaper.pid"); then
+		break
+	fi
+	sleep 0.1
+done
+[[ -n ${FI_HARNESS_REAPER_PID:-} ]] || die "the reaper did not start; see $dir/reaper.log"
+export FI_HARNESS_REAPER_PID FI_HARNESS_OWNER_PID=$owner
+
+# Runs START_FN with the port variable VAR set to a free port, retrying with another
+# port when the chosen one was taken meanwhile.
+start_on_free_port()
+{
+	local var=$1 fn=$2 attempt port rc
+	for ((attempt = 1; attempt <= 10; attempt++)); do
+		port=$(harness_free_port) || return 1
+		export "$var=$port"
+		rc=0
+		"$fn" || rc=$?
+		if [[ $rc -eq 0 ]]; then
+			return 0
+		fi
+		[[ $rc -eq $HARNESS_PORT_BUSY ]] || return 1
+		harness_log "port $port was taken, trying another"
+	done
+	return 1
+}
+
+# Replaces @NGINX_PORT@, @STATE_DIR@ and @VAR@ (from the environment) in SRC.
+render_nginx_conf()
+{
+	local src=$1 dst=$2 content tok var val missing=()
+	content=$(cat "$src") || return 1
+	while read -r tok; do
+		var=${tok//@/}
+		case $var in
+		NGINX_PORT) val=$FI_TEST_NGINX_PORT ;;
+		STATE_DIR) val=$dir ;;
+		*)
+			if ! val=$(printenv "$var"); then
+				missing+=("$tok")
+				continue
+			fi
+			;;
+		esac
+		content=${content//"$tok"/"$val"}
+	done < <(grep -o '@[A-Z_][A-Z0-9_]*@' "$src" | sort -u)
+	if [[ ${#missing[@]} -gt 0 ]]; then
+		harness_log "$src: unset placeholder(s) ${missing[*]}; export them first"
+		return 1
+	fi
+	printf '%s\n' "$content" >"$dst"
+}
+
+write_nginx_snippets()
+{
+	local d=$dir/nginx t
+	{
+		echo "# Generated by tests/harness/start.sh (main context)."
+		echo "worker_processes 2;"
+		echo "error_log $d/error.log notice;"
+		# Workers run as the caller, so they can read DIR and reach its sockets.
+		if [[ $EUID -eq 0 ]]; then
+			echo "user root root;"
+		fi
+	} >"$d/harness-main.conf"
+	{
+		echo "# Generated by tests/harness/start.sh (http context)."
+		if [[ -r /etc/nginx/mime.types ]]; then
+			echo "include /etc/nginx/mime.types;"
+		fi
+		echo "default_type application/octet-stream;"
+		echo "access_log $d/access.log;"
+		echo "client_body_temp_path $d/tmp/client_body;"
+		echo "proxy_temp_path $d/tmp/proxy;"
+		echo "fastcgi_temp_path $d/tmp/fastcgi;"
+		# These two exist only when nginx was built with the module.
+		for t in uwsgi scgi; do
+			if ! nginx -V 2>&1 | grep -q -- "--without-http_${t}_module"; then
+				echo "${t}_temp_path $d/tmp/$t;"
+			fi
+		done
+	} >"$d/harness-http.conf"
+}
+
+write_default_nginx_conf()
+{
+	cat >"$dir/nginx/default.conf.in" <<'EOF'
+# Generated by tests/harness/start.sh: serves the harness's www dir.
+include @STATE_DIR@/nginx/harness-main.conf;
+events {
+	worker_connections 256;
+}
+http {
+	include @STATE_DIR@/nginx/harness-http.conf;
+	server {
+		listen 127.0.0.1:@NGINX_PORT@;
+		root @STATE_DIR@/www;
+	}
+}
+EOF
+	echo "flowinspector test harness" >"$dir/www/index.html"
+}
+
+start_nginx_first()
+{
+	render_nginx_conf "$nginx_conf" "$dir/nginx/nginx.conf" || return 1
+	harness_start_nginx
+}
+
+summary=()
+if [[ $want_mariadb == 1 ]]; then
+	harness_init_mariadb || die "cannot initialise the MariaDB data dir"
+	start_on_free_port FI_TEST_MYSQL_PORT harness_start_mariadb || die "cannot start MariaDB"
+	harness_init_mariadb_grants >/dev/null || die "cannot grant root@127.0.0.1"
+	summary+=("mariadb 127.0.0.1:$FI_TEST_MYSQL_PORT")
+fi
+if [[ $want_redis == 1 ]]; then
+	start_on_free_port FI_TEST_REDIS_PORT harness_start_redis || die "cannot start redis"
+	summary+=("redis 127.0.0.1:$FI_TEST_REDIS_PORT")
+fi
+if [[ $want_nginx == 1 ]]; then
+	write_nginx_snippets
+	if [[ -z $nginx_conf ]]; then
+		write_default_nginx_conf
+		nginx_conf=$dir/nginx/default.conf.in
+	fi
+	start_on_free_port FI_TEST_NGINX_PORT start_nginx_first || die "cannot start nginx"
+	summary+=("nginx 127.0.0.1:$FI_TEST_NGINX_PORT")
+fi
+harness_write_env
+started=1
+harness_log "up in $((SECONDS - begin)) s in $dir: ${summary[*]:-nothing}"
