@@ -10,9 +10,9 @@ int
 main(int argc, char **argv)
 {
 	struct fi_config cfg;
-	int rc = fi_program_basic("flowinspector-fcgi",
-	                          "Answers the JSON API under /api/ as a FastCGI responder.",
-	                          argc, argv, &cfg);
+	int rc = fi_program_basic(
+	    "flowinspector-fcgi",
+	    "Answers the JSON API under /api/ as a FastCGI responder.", argc, argv, &cfg);
 
 	if (rc >= 0)
 		return rc;

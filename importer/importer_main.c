@@ -15,21 +15,23 @@ static const char *const importer_name = "flowinspector-importer";
 static void
 importer_usage(FILE *out)
 {
-	fprintf(out,
-	        "usage: %s [-c FILE] [-n [-v]] [--init-db]\n"
-	        "\n"
-	        "Takes flow records from the redis queue (and database sources) and keeps\n"
-	        "the time-bucket tables in MySQL/MariaDB current.\n"
-	        "\n"
-	        "  -c, --config FILE  configuration file (default: $" FI_CONFIG_ENV
-	        " or " FI_CONFIG_DEFAULT_PATH ")\n"
-	        "  -n, --check        check the configuration and exit\n"
-	        "  -v, --verbose      with -n: print the effective configuration\n"
-	        "      --init-db      create or upgrade schema, retention events and accounts\n"
-	        "  -h, --help         this text\n"
-	        "  -V, --version      print the version\n"
-	        "\nconfiguration keys:\n",
-	        importer_name);
+	fprintf(
+	    out,
+	    "usage: %s [-c FILE] [-n [-v]] [--init-db]\n"
+	    "\n"
+	    "Takes flow records from the redis queue (and database sources) and keeps\n"
+	    "the time-bucket tables in MySQL/MariaDB current.\n"
+	    "\n"
+	    "  -c, --config FILE  configuration file (default: $" FI_CONFIG_ENV
+	    " or " FI_CONFIG_DEFAULT_PATH ")\n"
+	    "  -n, --check        check the configuration and exit\n"
+	    "  -v, --verbose      with -n: print the effective configuration\n"
+	    "      --init-db      create or upgrade schema, retention events and "
+	    "accounts\n"
+	    "  -h, --help         this text\n"
+	    "  -V, --version      print the version\n"
+	    "\nconfiguration keys:\n",
+	    importer_name);
 	fi_config_print_keys(out);
 }
 
@@ -38,13 +40,13 @@ main(int argc, char **argv)
 {
 	enum { OPT_INIT_DB = 256 };
 	static const struct option longopts[] = {
-		{"config", required_argument, NULL, 'c'},
-		{"check", no_argument, NULL, 'n'},
-		{"verbose", no_argument, NULL, 'v'},
-		{"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, 'V'},
-		{"init-db", no_argument, NULL, OPT_INIT_DB},
-		{NULL, 0, NULL, 0},
+	    {"config", required_argument, NULL, 'c'},
+	    {"check", no_argument, NULL, 'n'},
+	    {"verbose", no_argument, NULL, 'v'},
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},
+	    {"init-db", no_argument, NULL, OPT_INIT_DB},
+	    {NULL, 0, NULL, 0},
 	};
 	const char *config_path = NULL;
 	int check = 0, verbose = 0, init_db = 0, ch;
@@ -77,7 +79,8 @@ main(int argc, char **argv)
 		}
 	}
 	if (optind < argc) {
-		fprintf(stderr, "%s: unexpected argument \"%s\"\n", importer_name, argv[optind]);
+		fprintf(stderr, "%s: unexpected argument \"%s\"\n", importer_name,
+			argv[optind]);
 		return 2;
 	}
 	if (fi_program_config(importer_name, config_path, &cfg) != 0)
@@ -93,8 +96,9 @@ main(int argc, char **argv)
 		fi_info("database %s is ready", cfg.db_name);
 		return 0;
 	}
-	fprintf(stderr, "%s: nothing to do yet: the queue importer is not built in this "
-	                "version (use --init-db or -n)\n",
-	        importer_name);
+	fprintf(stderr,
+		"%s: nothing to do yet: the queue importer is not built in this "
+		"version (use --init-db or -n)\n",
+		importer_name);
 	return 1;
 }

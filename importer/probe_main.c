@@ -11,9 +11,9 @@ int
 main(int argc, char **argv)
 {
 	struct fi_config cfg;
-	int rc = fi_program_basic("flowinspector-probe",
-	                          "Meters flows from packets and pushes them to the queue.",
-	                          argc, argv, &cfg);
+	int rc = fi_program_basic(
+	    "flowinspector-probe",
+	    "Meters flows from packets and pushes them to the queue.", argc, argv, &cfg);
 
 	if (rc >= 0)
 		return rc;

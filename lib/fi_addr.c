@@ -51,8 +51,8 @@ fi_addr_parse_dotted(struct fi_str s, uint32_t *out)
 
 		while (i < s.n && s.p[i] != '.')
 			i++;
-		if (i - start > 3 ||
-		    fi_num_u64((struct fi_str){s.p + start, i - start}, 0, 255, &octet) != 0)
+		if (i - start > 3 || fi_num_u64((struct fi_str){s.p + start, i - start},
+						0, 255, &octet) != 0)
 			return FI_EINVAL;
 		v = v << 8 | (uint32_t)octet;
 		if (part < 3) {
@@ -100,8 +100,8 @@ char *
 fi_addr_format(const struct fi_addr *a, char buf[FI_ADDR_TEXT_MAX])
 {
 	if (fi_addr_is_v4(a)) {
-		snprintf(buf, FI_ADDR_TEXT_MAX, "%u.%u.%u.%u", a->b[12], a->b[13], a->b[14],
-		         a->b[15]);
+		snprintf(buf, FI_ADDR_TEXT_MAX, "%u.%u.%u.%u", a->b[12], a->b[13],
+			 a->b[14], a->b[15]);
 		return buf;
 	}
 	if (inet_ntop(AF_INET6, a->b, buf, FI_ADDR_TEXT_MAX) == NULL)
@@ -148,7 +148,7 @@ fi_prefix_parse(struct fi_str s, int flags, struct fi_prefix *out)
 		return 0;
 	}
 	if (fi_num_u64((struct fi_str){slash + 1, s.n - host.n - 1}, 0, v4 ? 32 : 128,
-	               &len) != 0)
+		       &len) != 0)
 		return FI_EINVAL;
 	out->len = (unsigned)len + (v4 ? 96 : 0);
 	fi_addr_mask(&out->addr, out->len, 0);

@@ -18,7 +18,7 @@ struct fi_addr {
 /* A prefix: addr with every bit past len cleared; len counts in 128 bits. */
 struct fi_prefix {
 	struct fi_addr addr; /* the network address */
-	unsigned len;        /* 0..128; an IPv4 /n is 96 + n */
+	unsigned len;	     /* 0..128; an IPv4 /n is 96 + n */
 };
 
 /* Flags for fi_addr_parse. */

@@ -45,7 +45,7 @@ int fi_buf_puts(struct fi_buf *b, const char *s);
 
 /* Appends formatted text. Returns 0, or FI_ETOOBIG / FI_ENOMEM (b unchanged). */
 int fi_buf_printf(struct fi_buf *b, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
 /*
  * Takes the data out of the buffer: the caller owns the returned string (never

@@ -31,8 +31,8 @@ enum fi_cfg_type {
 struct fi_cfg_entry {
 	const char *name;      /* key in the file */
 	enum fi_cfg_type type; /* how the value is parsed */
-	size_t off;            /* offset of the field in struct fi_config */
-	size_t size;           /* size of the field (strings) */
+	size_t off;	       /* offset of the field in struct fi_config */
+	size_t size;	       /* size of the field (strings) */
 	const char *def;       /* default, as text */
 	uint64_t min, max;     /* bounds for FI_CT_UINT */
 	const char *help;      /* one line for --help */
@@ -41,71 +41,72 @@ struct fi_cfg_entry {
 #define FI_CFG_FIELD(f) offsetof(struct fi_config, f), sizeof(((struct fi_config *)0)->f)
 
 static const struct fi_cfg_entry fi_cfg_table[] = {
-	{"db_host", FI_CT_STRING, FI_CFG_FIELD(db_host), "localhost", 0, 0,
-	 "database server host (\"localhost\" uses the unix socket)"},
-	{"db_port", FI_CT_UINT, FI_CFG_FIELD(db_port), "3306", 1, 65535, "database TCP port"},
-	{"db_socket", FI_CT_STRING, FI_CFG_FIELD(db_socket), "", 0, 0,
-	 "database unix socket (empty: the client library's default)"},
-	{"db_name", FI_CT_IDENT, FI_CFG_FIELD(db_name), "flowinspector", 0, 0,
-	 "database holding the bucket tables"},
-	{"db_user", FI_CT_IDENT, FI_CFG_FIELD(db_user), "flowinspector", 0, 0,
-	 "the importer's account (SELECT, INSERT, UPDATE, DELETE)"},
-	{"db_password", FI_CT_SECRET, FI_CFG_FIELD(db_password), "", 0, 0,
-	 "its password, or env:NAME to read the environment variable NAME"},
-	{"db_ro_user", FI_CT_IDENT, FI_CFG_FIELD(db_ro_user), "flowinspector_ro", 0, 0,
-	 "the responder's account (SELECT only)"},
-	{"db_ro_password", FI_CT_SECRET, FI_CFG_FIELD(db_ro_password), "", 0, 0,
-	 "its password, or env:NAME"},
-	{"db_admin_user", FI_CT_IDENT, FI_CFG_FIELD(db_admin_user), "root", 0, 0,
-	 "account used by --init-db to create tables, events and accounts"},
-	{"db_admin_password", FI_CT_SECRET, FI_CFG_FIELD(db_admin_password), "", 0, 0,
-	 "its password, or env:NAME"},
-	{"db_grant_hosts", FI_CT_STRING, FI_CFG_FIELD(db_grant_hosts),
-	 "localhost,127.0.0.1,::1", 0, 0,
-	 "comma list of client hosts the two accounts are created for"},
-	{"flow_bucket_sizes", FI_CT_SIZES, FI_CFG_FIELD(bucket_sizes), "60,600,3600,86400", 0, 0,
-	 "comma list of bucket sizes in seconds"},
-	{"retention_days", FI_CT_DAYS, FI_CFG_FIELD(retention_days), "", 0, 0,
-	 "days to keep, per bucket size or one for all, 0 = forever (empty: "
-	 "<600 s 2, <3600 s 31, <86400 s 400, else forever)"},
-	{"retention_interval", FI_CT_UINT, FI_CFG_FIELD(retention_interval), "3600", 1, 86400,
-	 "seconds between runs of the retention events"},
-	{"live_import", FI_CT_BOOL, FI_CFG_FIELD(live_import), "yes", 0, 0,
-	 "flush when flow time moves more than max_flow_age past the last flush"},
-	{"max_flow_age", FI_CT_UINT, FI_CFG_FIELD(max_flow_age), "300", 1, 86400,
-	 "seconds of flow time between flushes with live_import"},
-	{"max_flow_duration", FI_CT_UINT, FI_CFG_FIELD(max_flow_duration), "604800", 1,
-	 31622400, "flows lasting longer are rejected as malformed"},
-	{"redis_host", FI_CT_STRING, FI_CFG_FIELD(redis_host), "127.0.0.1", 0, 0,
-	 "redis host, or a unix socket path starting with /"},
-	{"redis_port", FI_CT_UINT, FI_CFG_FIELD(redis_port), "6379", 1, 65535, "redis port"},
-	{"redis_db", FI_CT_UINT, FI_CFG_FIELD(redis_db), "0", 0, 1023, "redis database number"},
-	{"redis_password", FI_CT_SECRET, FI_CFG_FIELD(redis_password), "", 0, 0,
-	 "redis password, or env:NAME (empty: none)"},
-	{"redis_queue", FI_CT_KEY, FI_CFG_FIELD(redis_queue), "entry:queue", 0, 0,
-	 "redis list the producers push flows to"},
-	{"redis_dead_queue", FI_CT_KEY, FI_CFG_FIELD(redis_dead_queue), "entry:dead", 0, 0,
-	 "redis list malformed elements are moved to, with the reason"},
-	{"consumer_name", FI_CT_KEY, FI_CFG_FIELD(consumer_name), "", 0, 0,
-	 "name of this importer among several (empty: host name and process id)"},
-	{"flush_interval", FI_CT_UINT, FI_CFG_FIELD(flush_interval), "10", 1, 3600,
-	 "wall-clock seconds after which cached data is written"},
-	{"batch_size", FI_CT_UINT, FI_CFG_FIELD(batch_size), "5000", 1, 1000000,
-	 "queue elements taken per round trip"},
-	{"max_memory_mb", FI_CT_UINT, FI_CFG_FIELD(max_memory_mb), "256", 16, 65536,
-	 "flush early when the importer's cache reaches this size"},
-	{"fcgi_socket", FI_CT_STRING, FI_CFG_FIELD(fcgi_socket), "127.0.0.1:9000", 0, 0,
-	 "responder socket: host:port or a unix socket path"},
-	{"fcgi_workers", FI_CT_UINT, FI_CFG_FIELD(fcgi_workers), "4", 1, 256,
-	 "responder worker processes, one database connection each"},
-	{"max_rows", FI_CT_UINT, FI_CFG_FIELD(max_rows), "100000", 1, 10000000,
-	 "most rows one API answer returns"},
-	{"query_timeout", FI_CT_UINT, FI_CFG_FIELD(query_timeout), "30", 1, 3600,
-	 "seconds after which a database query is cut off"},
-	{"log_level", FI_CT_LEVEL, FI_CFG_FIELD(log_level), "info", 0, 0,
-	 "error, warn, info or debug"},
-	{"log_file", FI_CT_STRING, FI_CFG_FIELD(log_file), "", 0, 0,
-	 "log file (empty: standard error)"},
+    {"db_host", FI_CT_STRING, FI_CFG_FIELD(db_host), "localhost", 0, 0,
+     "database server host (\"localhost\" uses the unix socket)"},
+    {"db_port", FI_CT_UINT, FI_CFG_FIELD(db_port), "3306", 1, 65535, "database TCP port"},
+    {"db_socket", FI_CT_STRING, FI_CFG_FIELD(db_socket), "", 0, 0,
+     "database unix socket (empty: the client library's default)"},
+    {"db_name", FI_CT_IDENT, FI_CFG_FIELD(db_name), "flowinspector", 0, 0,
+     "database holding the bucket tables"},
+    {"db_user", FI_CT_IDENT, FI_CFG_FIELD(db_user), "flowinspector", 0, 0,
+     "the importer's account (SELECT, INSERT, UPDATE, DELETE)"},
+    {"db_password", FI_CT_SECRET, FI_CFG_FIELD(db_password), "", 0, 0,
+     "its password, or env:NAME to read the environment variable NAME"},
+    {"db_ro_user", FI_CT_IDENT, FI_CFG_FIELD(db_ro_user), "flowinspector_ro", 0, 0,
+     "the responder's account (SELECT only)"},
+    {"db_ro_password", FI_CT_SECRET, FI_CFG_FIELD(db_ro_password), "", 0, 0,
+     "its password, or env:NAME"},
+    {"db_admin_user", FI_CT_IDENT, FI_CFG_FIELD(db_admin_user), "root", 0, 0,
+     "account used by --init-db to create tables, events and accounts"},
+    {"db_admin_password", FI_CT_SECRET, FI_CFG_FIELD(db_admin_password), "", 0, 0,
+     "its password, or env:NAME"},
+    {"db_grant_hosts", FI_CT_STRING, FI_CFG_FIELD(db_grant_hosts),
+     "localhost,127.0.0.1,::1", 0, 0,
+     "comma list of client hosts the two accounts are created for"},
+    {"flow_bucket_sizes", FI_CT_SIZES, FI_CFG_FIELD(bucket_sizes), "60,600,3600,86400", 0,
+     0, "comma list of bucket sizes in seconds"},
+    {"retention_days", FI_CT_DAYS, FI_CFG_FIELD(retention_days), "", 0, 0,
+     "days to keep, per bucket size or one for all, 0 = forever (empty: "
+     "<600 s 2, <3600 s 31, <86400 s 400, else forever)"},
+    {"retention_interval", FI_CT_UINT, FI_CFG_FIELD(retention_interval), "3600", 1, 86400,
+     "seconds between runs of the retention events"},
+    {"live_import", FI_CT_BOOL, FI_CFG_FIELD(live_import), "yes", 0, 0,
+     "flush when flow time moves more than max_flow_age past the last flush"},
+    {"max_flow_age", FI_CT_UINT, FI_CFG_FIELD(max_flow_age), "300", 1, 86400,
+     "seconds of flow time between flushes with live_import"},
+    {"max_flow_duration", FI_CT_UINT, FI_CFG_FIELD(max_flow_duration), "604800", 1,
+     31622400, "flows lasting longer are rejected as malformed"},
+    {"redis_host", FI_CT_STRING, FI_CFG_FIELD(redis_host), "127.0.0.1", 0, 0,
+     "redis host, or a unix socket path starting with /"},
+    {"redis_port", FI_CT_UINT, FI_CFG_FIELD(redis_port), "6379", 1, 65535, "redis port"},
+    {"redis_db", FI_CT_UINT, FI_CFG_FIELD(redis_db), "0", 0, 1023,
+     "redis database number"},
+    {"redis_password", FI_CT_SECRET, FI_CFG_FIELD(redis_password), "", 0, 0,
+     "redis password, or env:NAME (empty: none)"},
+    {"redis_queue", FI_CT_KEY, FI_CFG_FIELD(redis_queue), "entry:queue", 0, 0,
+     "redis list the producers push flows to"},
+    {"redis_dead_queue", FI_CT_KEY, FI_CFG_FIELD(redis_dead_queue), "entry:dead", 0, 0,
+     "redis list malformed elements are moved to, with the reason"},
+    {"consumer_name", FI_CT_KEY, FI_CFG_FIELD(consumer_name), "", 0, 0,
+     "name of this importer among several (empty: host name and process id)"},
+    {"flush_interval", FI_CT_UINT, FI_CFG_FIELD(flush_interval), "10", 1, 3600,
+     "wall-clock seconds after which cached data is written"},
+    {"batch_size", FI_CT_UINT, FI_CFG_FIELD(batch_size), "5000", 1, 1000000,
+     "queue elements taken per round trip"},
+    {"max_memory_mb", FI_CT_UINT, FI_CFG_FIELD(max_memory_mb), "256", 16, 65536,
+     "flush early when the importer's cache reaches this size"},
+    {"fcgi_socket", FI_CT_STRING, FI_CFG_FIELD(fcgi_socket), "127.0.0.1:9000", 0, 0,
+     "responder socket: host:port or a unix socket path"},
+    {"fcgi_workers", FI_CT_UINT, FI_CFG_FIELD(fcgi_workers), "4", 1, 256,
+     "responder worker processes, one database connection each"},
+    {"max_rows", FI_CT_UINT, FI_CFG_FIELD(max_rows), "100000", 1, 10000000,
+     "most rows one API answer returns"},
+    {"query_timeout", FI_CT_UINT, FI_CFG_FIELD(query_timeout), "30", 1, 3600,
+     "seconds after which a database query is cut off"},
+    {"log_level", FI_CT_LEVEL, FI_CFG_FIELD(log_level), "info", 0, 0,
+     "error, warn, info or debug"},
+    {"log_file", FI_CT_STRING, FI_CFG_FIELD(log_file), "", 0, 0,
+     "log file (empty: standard error)"},
 };
 
 #define FI_CFG_NENTRIES (sizeof(fi_cfg_table) / sizeof(fi_cfg_table[0]))
@@ -141,7 +142,7 @@ fi_cfg_bool(const char *v, int *out)
 /* Parses a comma list of unsigned numbers in [min, max] into out[]. */
 static int
 fi_cfg_list(const char *v, uint64_t min, uint64_t max, uint32_t *out, unsigned *n,
-            const char **why)
+	    const char **why)
 {
 	const char *p = v;
 
@@ -182,7 +183,7 @@ fi_cfg_list(const char *v, uint64_t min, uint64_t max, uint32_t *out, unsigned *
 /* Sets one entry from its text value; on failure writes the reason to why. */
 static int
 fi_cfg_apply(struct fi_config *cfg, const struct fi_cfg_entry *e, const char *v,
-             const char **why)
+	     const char **why)
 {
 	char *field = (char *)cfg + e->off;
 	uint64_t u;
@@ -218,10 +219,11 @@ fi_cfg_apply(struct fi_config *cfg, const struct fi_cfg_entry *e, const char *v,
 		for (const char *p = v; *p; p++) {
 			unsigned char c = (unsigned char)*p;
 			if (e->type == FI_CT_IDENT ? !(isalnum(c) || c == '_')
-			                           : !(isgraph(c))) {
-				*why = e->type == FI_CT_IDENT
-				               ? "only letters, digits and _ are allowed"
-				               : "spaces and control characters are not allowed";
+						   : !(isgraph(c))) {
+				*why =
+				    e->type == FI_CT_IDENT
+					? "only letters, digits and _ are allowed"
+					: "spaces and control characters are not allowed";
 				return FI_EINVAL;
 			}
 		}
@@ -246,7 +248,8 @@ fi_cfg_apply(struct fi_config *cfg, const struct fi_cfg_entry *e, const char *v,
 		*(int *)(void *)field = b;
 		return 0;
 	case FI_CT_SIZES:
-		if (fi_cfg_list(v, FI_BUCKET_SIZE_MIN, FI_BUCKET_SIZE_MAX, list, &n, why) != 0)
+		if (fi_cfg_list(v, FI_BUCKET_SIZE_MIN, FI_BUCKET_SIZE_MAX, list, &n,
+				why) != 0)
 			return FI_EINVAL;
 		if (n == 0) {
 			*why = "at least one bucket size is needed";
@@ -282,13 +285,16 @@ fi_config_defaults(struct fi_config *cfg)
 		const char *why = NULL;
 
 		if (fi_cfg_apply(cfg, &fi_cfg_table[i], fi_cfg_table[i].def, &why) != 0)
-			fi_fatalx("bad built-in default for %s: %s", fi_cfg_table[i].name, why);
+			fi_fatalx("bad built-in default for %s: %s", fi_cfg_table[i].name,
+				  why);
 	}
+	snprintf(cfg->sizes_where, sizeof(cfg->sizes_where), "built-in default");
+	snprintf(cfg->retention_where, sizeof(cfg->retention_where), "built-in default");
 }
 
 int
-fi_config_set(struct fi_config *cfg, const char *key, const char *value, const char *where,
-              struct fi_err *err)
+fi_config_set(struct fi_config *cfg, const char *key, const char *value,
+	      const char *where, struct fi_err *err)
 {
 	const struct fi_cfg_entry *e = fi_cfg_lookup(key);
 	const char *why = "invalid value";
@@ -297,6 +303,10 @@ fi_config_set(struct fi_config *cfg, const char *key, const char *value, const c
 		return fi_err_set(err, FI_ECONFIG, "%s: unknown key \"%s\"", where, key);
 	if (fi_cfg_apply(cfg, e, value, &why) != 0)
 		return fi_err_set(err, FI_ECONFIG, "%s: %s: %s", where, key, why);
+	if (e->type == FI_CT_SIZES)
+		snprintf(cfg->sizes_where, sizeof(cfg->sizes_where), "%s", where);
+	else if (e->type == FI_CT_DAYS)
+		snprintf(cfg->retention_where, sizeof(cfg->retention_where), "%s", where);
 	return 0;
 }
 
@@ -333,8 +343,8 @@ fi_config_load(struct fi_config *cfg, const char *path, struct fi_err *err)
 		lineno++;
 		snprintf(where, sizeof(where), "%s:%d", path, lineno);
 		if (strchr(line, '\n') == NULL && !feof(fp)) {
-			rc = fi_err_set(err, FI_ECONFIG, "%s: line longer than %d bytes", where,
-			                FI_CONFIG_LINE_MAX);
+			rc = fi_err_set(err, FI_ECONFIG, "%s: line longer than %d bytes",
+					where, FI_CONFIG_LINE_MAX);
 			break;
 		}
 		key = fi_cfg_trim(line);
@@ -342,7 +352,8 @@ fi_config_load(struct fi_config *cfg, const char *path, struct fi_err *err)
 			continue;
 		eq = strchr(key, '=');
 		if (eq == NULL) {
-			rc = fi_err_set(err, FI_ECONFIG, "%s: expected \"key = value\"", where);
+			rc = fi_err_set(err, FI_ECONFIG, "%s: expected \"key = value\"",
+					where);
 			break;
 		}
 		*eq = '\0';
@@ -358,8 +369,8 @@ fi_config_load(struct fi_config *cfg, const char *path, struct fi_err *err)
 
 			if (seen[idx]) {
 				rc = fi_err_set(err, FI_ECONFIG,
-				                "%s: %s is already set on line %d", where, key,
-				                seen[idx]);
+						"%s: %s is already set on line %d", where,
+						key, seen[idx]);
 				break;
 			}
 			seen[idx] = lineno;
@@ -403,14 +414,16 @@ fi_config_finish(struct fi_config *cfg, struct fi_err *err)
 	} else if (cfg->n_retention_given == n) {
 		memcpy(days, cfg->retention_days, sizeof(days));
 	} else {
-		return fi_err_set(err, FI_ECONFIG,
-		                  "retention_days has %u entries but flow_bucket_sizes has %u",
-		                  cfg->n_retention_given, n);
+		return fi_err_set(
+		    err, FI_ECONFIG,
+		    "%s: retention_days has %u entries but flow_bucket_sizes "
+		    "has %u: give one per size, or one for all",
+		    cfg->retention_where, cfg->n_retention_given, n);
 	}
 	/* sort sizes ascending, carrying their retention along */
 	for (unsigned i = 1; i < n; i++)
-		for (unsigned j = i; j > 0 && cfg->bucket_sizes[j - 1] > cfg->bucket_sizes[j];
-		     j--) {
+		for (unsigned j = i;
+		     j > 0 && cfg->bucket_sizes[j - 1] > cfg->bucket_sizes[j]; j--) {
 			uint32_t t = cfg->bucket_sizes[j];
 			cfg->bucket_sizes[j] = cfg->bucket_sizes[j - 1];
 			cfg->bucket_sizes[j - 1] = t;
@@ -421,8 +434,8 @@ fi_config_finish(struct fi_config *cfg, struct fi_err *err)
 	for (unsigned i = 1; i < n; i++)
 		if (cfg->bucket_sizes[i] == cfg->bucket_sizes[i - 1])
 			return fi_err_set(err, FI_ECONFIG,
-			                  "flow_bucket_sizes lists %u twice",
-			                  cfg->bucket_sizes[i]);
+					  "%s: flow_bucket_sizes lists %u twice",
+					  cfg->sizes_where, cfg->bucket_sizes[i]);
 	memcpy(cfg->retention_days, days, sizeof(days));
 	cfg->n_retention_given = n;
 	return 0;
@@ -495,7 +508,8 @@ fi_config_print(const struct fi_config *cfg, FILE *out)
 			fi_cfg_print_list(out, cfg->retention_days, cfg->n_bucket_sizes);
 			break;
 		case FI_CT_LEVEL: {
-			static const char *const names[] = {"error", "warn", "info", "debug"};
+			static const char *const names[] = {"error", "warn", "info",
+							    "debug"};
 			fputs(names[cfg->log_level & 3], out);
 			break;
 		}
@@ -509,7 +523,7 @@ fi_config_print_keys(FILE *out)
 {
 	for (size_t i = 0; i < FI_CFG_NENTRIES; i++)
 		fprintf(out, "  %-20s %s (default: \"%s\")\n", fi_cfg_table[i].name,
-		        fi_cfg_table[i].help, fi_cfg_table[i].def);
+			fi_cfg_table[i].help, fi_cfg_table[i].def);
 }
 
 int

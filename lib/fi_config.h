@@ -13,51 +13,55 @@
 #include "fi_limits.h"
 
 #define FI_CONFIG_DEFAULT_PATH "/etc/flowinspector/flowinspector.conf"
-#define FI_CONFIG_ENV          "FLOWINSPECTOR_CONF"
+#define FI_CONFIG_ENV	       "FLOWINSPECTOR_CONF"
 
 #define FI_CFG_STR 256 /* bytes of a string setting, with NUL */
 
 struct fi_config {
 	/* database */
-	char db_host[FI_CFG_STR];          /* server host, "localhost" uses the socket */
-	unsigned db_port;                  /* TCP port */
-	char db_socket[FI_CFG_STR];        /* unix socket path, "" = client default */
-	char db_name[FI_IDENT_MAX];        /* database holding the bucket tables */
-	char db_user[FI_IDENT_MAX];        /* importer's account (read/write) */
-	char db_password[FI_CFG_STR];      /* its password */
-	char db_ro_user[FI_IDENT_MAX];     /* responder's account (SELECT only) */
-	char db_ro_password[FI_CFG_STR];   /* its password */
-	char db_admin_user[FI_IDENT_MAX];  /* account --init-db uses */
+	char db_host[FI_CFG_STR];	  /* server host, "localhost" uses the socket */
+	unsigned db_port;		  /* TCP port */
+	char db_socket[FI_CFG_STR];	  /* unix socket path, "" = client default */
+	char db_name[FI_IDENT_MAX];	  /* database holding the bucket tables */
+	char db_user[FI_IDENT_MAX];	  /* importer's account (read/write) */
+	char db_password[FI_CFG_STR];	  /* its password */
+	char db_ro_user[FI_IDENT_MAX];	  /* responder's account (SELECT only) */
+	char db_ro_password[FI_CFG_STR];  /* its password */
+	char db_admin_user[FI_IDENT_MAX]; /* account --init-db uses */
 	char db_admin_password[FI_CFG_STR];
-	char db_grant_hosts[FI_CFG_STR];   /* hosts the accounts are created for */
+	char db_grant_hosts[FI_CFG_STR]; /* hosts the accounts are created for */
 	/* aggregation */
 	uint32_t bucket_sizes[FI_BUCKET_SIZES_MAX]; /* ascending, seconds */
 	unsigned n_bucket_sizes;
 	uint32_t retention_days[FI_BUCKET_SIZES_MAX]; /* per size, 0 = forever */
-	unsigned n_retention_given;        /* entries written; == n_bucket_sizes once finished */
-	unsigned retention_interval;       /* seconds between retention runs */
-	int live_import;                   /* flush when flow time passes max_flow_age */
-	unsigned max_flow_age;             /* seconds of flow time between flushes */
-	unsigned max_flow_duration;        /* longer flows are rejected */
+	unsigned n_retention_given; /* entries written; == n_bucket_sizes once finished */
+	unsigned retention_interval; /* seconds between retention runs */
+	int live_import;	     /* flush when flow time passes max_flow_age */
+	unsigned max_flow_age;	     /* seconds of flow time between flushes */
+	unsigned max_flow_duration;  /* longer flows are rejected */
 	/* queue */
 	char redis_host[FI_CFG_STR];
 	unsigned redis_port;
 	unsigned redis_db;
 	char redis_password[FI_CFG_STR];
-	char redis_queue[FI_CFG_STR];      /* list the producers RPUSH to */
+	char redis_queue[FI_CFG_STR];	   /* list the producers RPUSH to */
 	char redis_dead_queue[FI_CFG_STR]; /* list of rejected elements */
-	char consumer_name[FI_CFG_STR];    /* this importer's name, "" = host:pid-free default */
-	unsigned flush_interval;           /* wall-clock seconds between flushes */
-	unsigned batch_size;               /* queue elements taken per round trip */
-	unsigned max_memory_mb;            /* flush early when the cache reaches it */
+	char consumer_name[FI_CFG_STR];	   /* this importer's name, "" = host:pid-free
+					      default */
+	unsigned flush_interval;	   /* wall-clock seconds between flushes */
+	unsigned batch_size;		   /* queue elements taken per round trip */
+	unsigned max_memory_mb;		   /* flush early when the cache reaches it */
 	/* responder */
-	char fcgi_socket[FI_CFG_STR];      /* host:port or unix socket path */
-	unsigned fcgi_workers;             /* worker processes */
-	unsigned max_rows;                 /* cap on rows one answer returns */
-	unsigned query_timeout;            /* seconds before a query is cut off */
+	char fcgi_socket[FI_CFG_STR]; /* host:port or unix socket path */
+	unsigned fcgi_workers;	      /* worker processes */
+	unsigned max_rows;	      /* cap on rows one answer returns */
+	unsigned query_timeout;	      /* seconds before a query is cut off */
 	/* logging */
-	int log_level;                     /* enum fi_log_level */
-	char log_file[FI_CFG_STR];         /* "" = stderr */
+	int log_level;		   /* enum fi_log_level */
+	char log_file[FI_CFG_STR]; /* "" = stderr */
+	/* where the two related keys were set, for fi_config_finish's messages */
+	char sizes_where[FI_CFG_STR + 16];     /* "file:line", or "" for the default */
+	char retention_where[FI_CFG_STR + 16]; /* likewise */
 };
 
 /* Fills cfg with every key's default. */
@@ -75,7 +79,7 @@ int fi_config_load(struct fi_config *cfg, const char *path, struct fi_err *err);
  * for messages (e.g. "command line"). Returns 0 or FI_ECONFIG.
  */
 int fi_config_set(struct fi_config *cfg, const char *key, const char *value,
-                  const char *where, struct fi_err *err);
+		  const char *where, struct fi_err *err);
 
 /*
  * Checks the relations between keys (e.g. retention_days against

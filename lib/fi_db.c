@@ -13,30 +13,30 @@
 
 #include "fi_db.h"
 
-#define FI_DB_COL_INITIAL 64      /* first buffer size of a string column */
-#define FI_DB_COL_MAX     (1u << 24) /* largest column value we read */
-#define FI_DB_PARAMS_MAX  65535   /* the protocol's limit on placeholders */
+#define FI_DB_COL_INITIAL 64	     /* first buffer size of a string column */
+#define FI_DB_COL_MAX	  (1u << 24) /* largest column value we read */
+#define FI_DB_PARAMS_MAX  65535	     /* the protocol's limit on placeholders */
 
 struct fi_db {
 	MYSQL *my; /* owned connection */
 };
 
 struct fi_col {
-	MYSQL_BIND *bind;    /* points into fi_stmt.res */
-	char *buf;           /* owned buffer for strings */
+	MYSQL_BIND *bind; /* points into fi_stmt.res */
+	char *buf;	  /* owned buffer for strings */
 	size_t bufsize;
-	int64_t num;         /* integer target */
-	double dbl;          /* floating-point target */
-	unsigned long len;   /* length written by the library */
+	int64_t num;	   /* integer target */
+	double dbl;	   /* floating-point target */
+	unsigned long len; /* length written by the library */
 	my_bool is_null;
 	my_bool error;
 	enum fi_val_type type;
-	struct fi_val val;   /* what fi_stmt_col returns */
+	struct fi_val val; /* what fi_stmt_col returns */
 };
 
 struct fi_stmt {
-	struct fi_db *db;    /* borrowed */
-	MYSQL_STMT *st;      /* owned */
+	struct fi_db *db; /* borrowed */
+	MYSQL_STMT *st;	  /* owned */
 	unsigned nparams;
 	MYSQL_BIND *params;  /* nparams entries */
 	unsigned long *plen; /* parameter lengths */
@@ -70,7 +70,8 @@ fi_db_fail(struct fi_db *db, struct fi_err *err, const char *what)
 {
 	unsigned e = mysql_errno(db->my);
 
-	return fi_err_set(err, fi_db_code(e), "%s: %s (%u)", what, mysql_error(db->my), e);
+	return fi_err_set(err, fi_db_code(e), "%s: %s (%u)", what, mysql_error(db->my),
+			  e);
 }
 
 static int
@@ -78,8 +79,8 @@ fi_stmt_fail(struct fi_stmt *st, struct fi_err *err, const char *what)
 {
 	unsigned e = mysql_stmt_errno(st->st);
 
-	return fi_err_set(err, fi_db_code(e), "%s: %s (%u)", what, mysql_stmt_error(st->st),
-	                  e);
+	return fi_err_set(err, fi_db_code(e), "%s: %s (%u)", what,
+			  mysql_stmt_error(st->st), e);
 }
 
 struct fi_db *
@@ -115,7 +116,7 @@ fi_db_open_params(const struct fi_db_params *p, struct fi_err *err)
 	if (host != NULL && *host == '\0')
 		host = NULL;
 	if (mysql_real_connect(db->my, host, p->user, p->password, p->database, p->port,
-	                       sock, flags) == NULL) {
+			       sock, flags) == NULL) {
 		fi_db_fail(db, err, "cannot connect to the database");
 		fi_db_close(db);
 		return NULL;
@@ -127,11 +128,11 @@ struct fi_db *
 fi_db_open(const struct fi_config *cfg, enum fi_db_role role, struct fi_err *err)
 {
 	struct fi_db_params p = {
-		.host = cfg->db_host,
-		.port = cfg->db_port,
-		.socket = cfg->db_socket,
-		.database = cfg->db_name,
-		.timeout = 600,
+	    .host = cfg->db_host,
+	    .port = cfg->db_port,
+	    .socket = cfg->db_socket,
+	    .database = cfg->db_name,
+	    .timeout = 600,
 	};
 
 	switch (role) {
@@ -262,9 +263,9 @@ fi_stmt_col_setup(struct fi_col *c, MYSQL_FIELD *f)
 		b->buffer = c->buf;
 		b->buffer_length = (unsigned long)c->bufsize;
 		c->type = f->charsetnr == 63 && f->type != MYSQL_TYPE_NEWDECIMAL &&
-		                          f->type != MYSQL_TYPE_DECIMAL
-		                  ? FI_VAL_BLOB
-		                  : FI_VAL_TEXT;
+				  f->type != MYSQL_TYPE_DECIMAL
+			      ? FI_VAL_BLOB
+			      : FI_VAL_TEXT;
 		return;
 	}
 }
@@ -348,11 +349,13 @@ fi_stmt_free(struct fi_stmt *st)
 }
 
 int
-fi_stmt_exec(struct fi_stmt *st, const struct fi_val *params, unsigned n, struct fi_err *err)
+fi_stmt_exec(struct fi_stmt *st, const struct fi_val *params, unsigned n,
+	     struct fi_err *err)
 {
 	if (n != st->nparams)
-		return fi_err_set(err, FI_EINTERNAL, "statement takes %u parameters, got %u",
-		                  st->nparams, n);
+		return fi_err_set(err, FI_EINTERNAL,
+				  "statement takes %u parameters, got %u", st->nparams,
+				  n);
 	fi_stmt_reset(st);
 	for (unsigned i = 0; i < n; i++) {
 		MYSQL_BIND *b = &st->params[i];
@@ -375,8 +378,8 @@ fi_stmt_exec(struct fi_stmt *st, const struct fi_val *params, unsigned n, struct
 			break;
 		case FI_VAL_TEXT:
 		case FI_VAL_BLOB:
-			b->buffer_type = v->type == FI_VAL_TEXT ? MYSQL_TYPE_STRING
-			                                        : MYSQL_TYPE_BLOB;
+			b->buffer_type =
+			    v->type == FI_VAL_TEXT ? MYSQL_TYPE_STRING : MYSQL_TYPE_BLOB;
 			b->buffer = fi_db_param_buffer(v->v.s.p);
 			st->plen[i] = (unsigned long)v->v.s.n;
 			b->buffer_length = st->plen[i];
@@ -405,8 +408,9 @@ fi_stmt_refetch(struct fi_stmt *st, unsigned i, struct fi_err *err)
 	char *p;
 
 	if (need > FI_DB_COL_MAX)
-		return fi_err_set(err, FI_ETOOBIG, "a result column is larger than %u bytes",
-		                  FI_DB_COL_MAX);
+		return fi_err_set(err, FI_ETOOBIG,
+				  "a result column is larger than %u bytes",
+				  FI_DB_COL_MAX);
 	p = realloc(c->buf, need);
 	if (p == NULL)
 		return fi_err_set(err, FI_ENOMEM, "out of memory");

@@ -23,14 +23,14 @@ enum fi_db_role {
 
 /* Where and as whom to connect. Strings are borrowed for the call only. */
 struct fi_db_params {
-	const char *host;     /* "localhost" or NULL: unix socket */
-	unsigned port;        /* TCP port */
-	const char *socket;   /* unix socket path or NULL/"" */
+	const char *host;   /* "localhost" or NULL: unix socket */
+	unsigned port;	    /* TCP port */
+	const char *socket; /* unix socket path or NULL/"" */
 	const char *user;
 	const char *password;
 	const char *database; /* NULL: none selected */
 	unsigned timeout;     /* read/write timeout in seconds, 0 = library default */
-	int multi;            /* allow several statements in one fi_db_exec */
+	int multi;	      /* allow several statements in one fi_db_exec */
 };
 
 /* Value of a parameter or a result column. Strings are borrowed. */
@@ -56,8 +56,8 @@ struct fi_val {
 	} v;
 };
 
-#define FI_VAL_I(x)      ((struct fi_val){.type = FI_VAL_INT, .v.i = (x)})
-#define FI_VAL_U(x)      ((struct fi_val){.type = FI_VAL_UINT, .v.u = (x)})
+#define FI_VAL_I(x)	 ((struct fi_val){.type = FI_VAL_INT, .v.i = (x)})
+#define FI_VAL_U(x)	 ((struct fi_val){.type = FI_VAL_UINT, .v.u = (x)})
 #define FI_VAL_S(p_, n_) ((struct fi_val){.type = FI_VAL_TEXT, .v.s = {(p_), (n_)}})
 #define FI_VAL_B(p_, n_) ((struct fi_val){.type = FI_VAL_BLOB, .v.s = {(p_), (n_)}})
 
@@ -69,7 +69,8 @@ struct fi_val {
 struct fi_db *fi_db_open_params(const struct fi_db_params *p, struct fi_err *err);
 
 /* Connects with the account and database of role from cfg (admin: no database). */
-struct fi_db *fi_db_open(const struct fi_config *cfg, enum fi_db_role role, struct fi_err *err);
+struct fi_db *fi_db_open(const struct fi_config *cfg, enum fi_db_role role,
+			 struct fi_err *err);
 
 /* Closes the connection. NULL is a no-op. */
 void fi_db_close(struct fi_db *db);
@@ -109,7 +110,7 @@ void fi_stmt_free(struct fi_stmt *st);
  * any, is then read with fi_stmt_fetch. Returns 0 or a negative code.
  */
 int fi_stmt_exec(struct fi_stmt *st, const struct fi_val *params, unsigned n,
-                 struct fi_err *err);
+		 struct fi_err *err);
 
 /*
  * Fetches the next row: 1 with the row available through fi_stmt_col, 0 at

@@ -24,16 +24,16 @@ enum fi_proto_class {
 extern const char *const fi_proto_class_names[FI_PC_COUNT];
 
 struct fi_flow {
-	int64_t first;       /* first second, UNIX time, inclusive */
-	int64_t last;        /* last second, inclusive, >= first */
-	struct fi_addr src;  /* source address */
-	struct fi_addr dst;  /* destination address */
-	uint16_t sport;      /* source port, 0 where the protocol has none */
-	uint16_t dport;      /* destination port */
-	uint8_t proto;       /* IP protocol number */
-	uint64_t packets;    /* packet count */
-	uint64_t bytes;      /* byte count */
-	uint64_t flows;      /* weight in 1/FI_FLOW_UNIT, normally FI_FLOW_UNIT */
+	int64_t first;	    /* first second, UNIX time, inclusive */
+	int64_t last;	    /* last second, inclusive, >= first */
+	struct fi_addr src; /* source address */
+	struct fi_addr dst; /* destination address */
+	uint16_t sport;	    /* source port, 0 where the protocol has none */
+	uint16_t dport;	    /* destination port */
+	uint8_t proto;	    /* IP protocol number */
+	uint64_t packets;   /* packet count */
+	uint64_t bytes;	    /* byte count */
+	uint64_t flows;	    /* weight in 1/FI_FLOW_UNIT, normally FI_FLOW_UNIT */
 };
 
 /* The class of an IP protocol number: 6 tcp, 17 udp, 1 and 58 icmp, else other. */
@@ -41,18 +41,18 @@ enum fi_proto_class fi_proto_class(uint8_t proto);
 
 /* One bucket's share of a flow. */
 struct fi_slice {
-	int64_t bucket;   /* bucket start, a multiple of the size */
+	int64_t bucket;	  /* bucket start, a multiple of the size */
 	uint64_t packets; /* share of packets */
-	uint64_t bytes;   /* share of bytes */
-	uint64_t flows;   /* share of the weight, 1/FI_FLOW_UNIT */
+	uint64_t bytes;	  /* share of bytes */
+	uint64_t flows;	  /* share of the weight, 1/FI_FLOW_UNIT */
 };
 
 /* Iterator over the slices of one flow for one bucket size. */
 struct fi_slicer {
 	const struct fi_flow *flow; /* borrowed */
-	int64_t size;               /* bucket size in seconds */
-	int64_t bucket;             /* next bucket to produce */
-	uint64_t done_packets;      /* sums handed out so far */
+	int64_t size;		    /* bucket size in seconds */
+	int64_t bucket;		    /* next bucket to produce */
+	uint64_t done_packets;	    /* sums handed out so far */
 	uint64_t done_bytes;
 	uint64_t done_flows;
 };

@@ -6,22 +6,22 @@
 #ifndef FI_LIMITS_H
 #define FI_LIMITS_H
 
-#define FI_CONFIG_LINE_MAX    4096  /* bytes in one config line */
-#define FI_CONFIG_VALUE_MAX   1024  /* bytes in one config value */
-#define FI_BUCKET_SIZES_MAX   8     /* entries in flow_bucket_sizes */
-#define FI_BUCKET_SIZE_MIN    1     /* seconds */
-#define FI_BUCKET_SIZE_MAX    31622400 /* one leap year of seconds */
-#define FI_ERR_MSG_MAX        256   /* bytes of an error message */
-#define FI_LOG_LINE_MAX       1024  /* bytes of one log line */
-#define FI_ADDR_TEXT_MAX      64    /* bytes of an address in text form, with NUL */
-#define FI_QUERY_MAX          8192  /* bytes of an HTTP query string */
-#define FI_QUERY_ITEMS_MAX    1024  /* items in one comma list parameter */
-#define FI_MESSAGE_MAX        4096  /* bytes of one queue element */
-#define FI_JSON_DEPTH_MAX     4     /* nesting accepted in a queue element */
-#define FI_SQL_MAX            65536 /* bytes of one generated statement */
-#define FI_SQL_SCRIPT_MAX     (1 << 20) /* bytes of one schema script */
-#define FI_BUF_DEFAULT_CAP    (64u << 20) /* default hard cap of an fi_buf */
-#define FI_IDENT_MAX          64    /* bytes of a database identifier */
+#define FI_CONFIG_LINE_MAX  4096	/* bytes in one config line */
+#define FI_CONFIG_VALUE_MAX 1024	/* bytes in one config value */
+#define FI_BUCKET_SIZES_MAX 8		/* entries in flow_bucket_sizes */
+#define FI_BUCKET_SIZE_MIN  1		/* seconds */
+#define FI_BUCKET_SIZE_MAX  31622400	/* one leap year of seconds */
+#define FI_ERR_MSG_MAX	    256		/* bytes of an error message */
+#define FI_LOG_LINE_MAX	    1024	/* bytes of one log line */
+#define FI_ADDR_TEXT_MAX    64		/* bytes of an address in text form, with NUL */
+#define FI_QUERY_MAX	    8192	/* bytes of an HTTP query string */
+#define FI_QUERY_ITEMS_MAX  1024	/* items in one comma list parameter */
+#define FI_MESSAGE_MAX	    4096	/* bytes of one queue element */
+#define FI_JSON_DEPTH_MAX   4		/* nesting accepted in a queue element */
+#define FI_SQL_MAX	    65536	/* bytes of one generated statement */
+#define FI_SQL_SCRIPT_MAX   (1 << 20)	/* bytes of one schema script */
+#define FI_BUF_DEFAULT_CAP  (64u << 20) /* default hard cap of an fi_buf */
+#define FI_IDENT_MAX	    64		/* bytes of a database identifier */
 
 /* flows are counted in units of 1e-9 so that slices add up exactly */
 #define FI_FLOW_UNIT 1000000000LL

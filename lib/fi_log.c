@@ -47,7 +47,7 @@ fi_log_reopen(void)
 	if (fp == NULL) {
 		int saved = errno;
 		fprintf(stderr, "%s: cannot open log file %s: %s\n", fi_log.ident,
-		        fi_log.path, strerror(saved));
+			fi_log.path, strerror(saved));
 		return FI_EIO;
 	}
 	setvbuf(fp, NULL, _IOLBF, 0);
@@ -87,11 +87,11 @@ fi_log_v(enum fi_log_level level, int errnum, const char *fmt, va_list ap)
 	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	vsnprintf(line, sizeof(line), fmt, ap);
 	if (errnum != 0)
-		fprintf(out, "%s %s[%ld] %s: %s: %s\n", stamp, fi_log.ident, (long)getpid(),
-		        fi_log_names[level], line, strerror(errnum));
+		fprintf(out, "%s %s[%ld] %s: %s: %s\n", stamp, fi_log.ident,
+			(long)getpid(), fi_log_names[level], line, strerror(errnum));
 	else
 		fprintf(out, "%s %s[%ld] %s: %s\n", stamp, fi_log.ident, (long)getpid(),
-		        fi_log_names[level], line);
+			fi_log_names[level], line);
 	fflush(out);
 }
 
@@ -155,7 +155,7 @@ fi_warnx_limited(struct fi_ratelimit *rl, const char *fmt, ...)
 	va_end(ap);
 	if (rl->suppressed > 0) {
 		fi_warnx("%s (%llu similar messages suppressed)", line,
-		         (unsigned long long)rl->suppressed);
+			 (unsigned long long)rl->suppressed);
 		rl->suppressed = 0;
 	} else {
 		fi_warnx("%s", line);

@@ -43,15 +43,15 @@ void fi_fatalx(const char *fmt, ...) __attribute__((format(printf, 1, 2), noretu
  * message that passes.
  */
 struct fi_ratelimit {
-	int64_t period;     /* seconds */
-	unsigned burst;     /* messages per period */
-	int64_t start;      /* start of the current period */
-	unsigned passed;    /* messages passed in this period */
+	int64_t period;	     /* seconds */
+	unsigned burst;	     /* messages per period */
+	int64_t start;	     /* start of the current period */
+	unsigned passed;     /* messages passed in this period */
 	uint64_t suppressed; /* messages dropped since the last one passed */
 };
 
 /* Logs at WARN level through the rate limiter rl. */
 void fi_warnx_limited(struct fi_ratelimit *rl, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
 #endif

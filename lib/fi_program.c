@@ -31,13 +31,14 @@ fi_program_config(const char *name, const char *explicit_path, struct fi_config 
 
 int
 fi_program_check(const char *name, const char *explicit_path, const struct fi_config *cfg,
-                 int verbose)
+		 int verbose)
 {
 	int required;
 	const char *path = fi_config_path(explicit_path, &required);
 
 	if (!required && access(path, F_OK) != 0)
-		printf("%s: configuration OK (no file at %s: built-in defaults)\n", name, path);
+		printf("%s: configuration OK (no file at %s: built-in defaults)\n", name,
+		       path);
 	else
 		printf("%s: configuration OK (%s)\n", name, path);
 	if (verbose)
@@ -49,29 +50,26 @@ static void
 fi_program_usage(FILE *out, const char *name, const char *summary)
 {
 	fprintf(out,
-	        "usage: %s [-c FILE] [-n [-v]]\n\n%s\n\n"
-	        "  -c, --config FILE  configuration file (default: $" FI_CONFIG_ENV
-	        " or " FI_CONFIG_DEFAULT_PATH ")\n"
-	        "  -n, --check        check the configuration and exit\n"
-	        "  -v, --verbose      with -n: print the effective configuration\n"
-	        "  -h, --help         this text\n"
-	        "  -V, --version      print the version\n"
-	        "\nconfiguration keys:\n",
-	        name, summary);
+		"usage: %s [-c FILE] [-n [-v]]\n\n%s\n\n"
+		"  -c, --config FILE  configuration file (default: $" FI_CONFIG_ENV
+		" or " FI_CONFIG_DEFAULT_PATH ")\n"
+		"  -n, --check        check the configuration and exit\n"
+		"  -v, --verbose      with -n: print the effective configuration\n"
+		"  -h, --help         this text\n"
+		"  -V, --version      print the version\n"
+		"\nconfiguration keys:\n",
+		name, summary);
 	fi_config_print_keys(out);
 }
 
 int
 fi_program_basic(const char *name, const char *summary, int argc, char **argv,
-                 struct fi_config *cfg)
+		 struct fi_config *cfg)
 {
 	static const struct option longopts[] = {
-		{"config", required_argument, NULL, 'c'},
-		{"check", no_argument, NULL, 'n'},
-		{"verbose", no_argument, NULL, 'v'},
-		{"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, 'V'},
-		{NULL, 0, NULL, 0},
+	    {"config", required_argument, NULL, 'c'}, {"check", no_argument, NULL, 'n'},
+	    {"verbose", no_argument, NULL, 'v'},      {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},      {NULL, 0, NULL, 0},
 	};
 	const char *config_path = NULL;
 	int check = 0, verbose = 0, ch;

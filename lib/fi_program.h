@@ -16,7 +16,7 @@
  * the program should go on with cfg filled, else the exit status.
  */
 int fi_program_basic(const char *name, const char *summary, int argc, char **argv,
-                     struct fi_config *cfg);
+		     struct fi_config *cfg);
 
 #endif
 
@@ -35,7 +35,7 @@ int fi_program_config(const char *name, const char *explicit_path, struct fi_con
  * prints the effective configuration. Returns the exit status (0).
  */
 int fi_program_check(const char *name, const char *explicit_path,
-                     const struct fi_config *cfg, int verbose);
+		     const struct fi_config *cfg, int verbose);
 
 /*
  * The whole command line of a program that so far takes only the common
@@ -44,6 +44,6 @@ int fi_program_check(const char *name, const char *explicit_path,
  * the program should go on with cfg filled, else the exit status.
  */
 int fi_program_basic(const char *name, const char *summary, int argc, char **argv,
-                     struct fi_config *cfg);
+		     struct fi_config *cfg);
 
 #endif

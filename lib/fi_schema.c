@@ -18,21 +18,21 @@
 #define FI_SCHEMA_HOSTS_MAX    16   /* entries in db_grant_hosts */
 
 static const char fi_schema_version_sql[] =
-	"CREATE TABLE IF NOT EXISTS fi_schema_version ("
-	" version INT UNSIGNED NOT NULL PRIMARY KEY,"
-	" name VARCHAR(190) NOT NULL,"
-	" applied_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP"
-	") ENGINE=InnoDB";
+    "CREATE TABLE IF NOT EXISTS fi_schema_version ("
+    " version INT UNSIGNED NOT NULL PRIMARY KEY,"
+    " name VARCHAR(190) NOT NULL,"
+    " applied_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP"
+    ") ENGINE=InnoDB";
 static const char fi_schema_version_get[] =
-	"SELECT COUNT(*) FROM fi_schema_version WHERE version = ?";
+    "SELECT COUNT(*) FROM fi_schema_version WHERE version = ?";
 static const char fi_schema_version_put[] =
-	"INSERT INTO fi_schema_version (version, name) VALUES (?, ?)";
+    "INSERT INTO fi_schema_version (version, name) VALUES (?, ?)";
 static const char fi_schema_sizes_put[] =
-	"INSERT INTO fi_bucket_sizes (size, retention_days) VALUES (?, ?)"
-	" ON DUPLICATE KEY UPDATE retention_days = VALUES(retention_days)";
+    "INSERT INTO fi_bucket_sizes (size, retention_days) VALUES (?, ?)"
+    " ON DUPLICATE KEY UPDATE retention_days = VALUES(retention_days)";
 static const char fi_schema_events_get[] =
-	"SELECT EVENT_NAME FROM information_schema.EVENTS"
-	" WHERE EVENT_SCHEMA = ? AND EVENT_NAME LIKE 'fi\\_retention\\_%'";
+    "SELECT EVENT_NAME FROM information_schema.EVENTS"
+    " WHERE EVENT_SCHEMA = ? AND EVENT_NAME LIKE 'fi\\_retention\\_%'";
 static const char fi_schema_password_hash[] = "SELECT PASSWORD(?)";
 static const char fi_schema_scheduler[] = "SELECT @@event_scheduler";
 
@@ -46,8 +46,8 @@ fi_schema_file(const char *name)
 }
 
 int
-fi_sql_expand(const char *tmpl, const struct fi_sql_var *vars, unsigned n, struct fi_buf *out,
-              struct fi_err *err)
+fi_sql_expand(const char *tmpl, const struct fi_sql_var *vars, unsigned n,
+	      struct fi_buf *out, struct fi_err *err)
 {
 	const char *p = tmpl;
 
@@ -57,8 +57,8 @@ fi_sql_expand(const char *tmpl, const struct fi_sql_var *vars, unsigned n, struc
 
 		if (at == NULL)
 			return fi_buf_puts(out, p) == 0
-			               ? 0
-			               : fi_err_set(err, FI_ETOOBIG, "statement too long");
+				   ? 0
+				   : fi_err_set(err, FI_ETOOBIG, "statement too long");
 		if (fi_buf_append(out, p, (size_t)(at - p)) != 0)
 			return fi_err_set(err, FI_ETOOBIG, "statement too long");
 		name = at + 1;
@@ -76,8 +76,9 @@ fi_sql_expand(const char *tmpl, const struct fi_sql_var *vars, unsigned n, struc
 			    memcmp(vars[i].name, name, (size_t)(end - name)) == 0)
 				break;
 		if (i == n)
-			return fi_err_set(err, FI_EINVAL, "unknown template variable @%.*s@",
-			                  (int)(end - name), name);
+			return fi_err_set(err, FI_EINVAL,
+					  "unknown template variable @%.*s@",
+					  (int)(end - name), name);
 		if (fi_buf_puts(out, vars[i].value) != 0)
 			return fi_err_set(err, FI_ETOOBIG, "statement too long");
 		p = end + 1;
@@ -87,8 +88,8 @@ fi_sql_expand(const char *tmpl, const struct fi_sql_var *vars, unsigned n, struc
 
 /* Expands a template and runs it (several statements allowed). */
 static int
-fi_schema_run(struct fi_db *db, const char *tmpl, const struct fi_sql_var *vars, unsigned n,
-              struct fi_err *err)
+fi_schema_run(struct fi_db *db, const char *tmpl, const struct fi_sql_var *vars,
+	      unsigned n, struct fi_err *err)
 {
 	struct fi_buf sql;
 	int rc;
@@ -104,7 +105,7 @@ fi_schema_run(struct fi_db *db, const char *tmpl, const struct fi_sql_var *vars,
 /* Runs a prepared statement that returns one integer. */
 static int
 fi_schema_query_u64(struct fi_db *db, const char *sql, const struct fi_val *params,
-                    unsigned n, uint64_t *out, struct fi_err *err)
+		    unsigned n, uint64_t *out, struct fi_err *err)
 {
 	struct fi_stmt *st = fi_stmt_new(db, sql, err);
 	int rc;
@@ -116,7 +117,8 @@ fi_schema_query_u64(struct fi_db *db, const char *sql, const struct fi_val *para
 		rc = fi_stmt_fetch(st, err);
 		if (rc == 1) {
 			const struct fi_val *v = fi_stmt_col(st, 0);
-			*out = v->type == FI_VAL_UINT || v->type == FI_VAL_INT ? v->v.u : 0;
+			*out =
+			    v->type == FI_VAL_UINT || v->type == FI_VAL_INT ? v->v.u : 0;
 			rc = 0;
 		} else if (rc == 0) {
 			rc = fi_err_set(err, FI_EDB, "query returned no row");
@@ -129,7 +131,7 @@ fi_schema_query_u64(struct fi_db *db, const char *sql, const struct fi_val *para
 /* Runs a prepared statement without results. */
 static int
 fi_schema_exec(struct fi_db *db, const char *sql, const struct fi_val *params, unsigned n,
-               struct fi_err *err)
+	       struct fi_err *err)
 {
 	struct fi_stmt *st = fi_stmt_new(db, sql, err);
 	int rc;
@@ -159,7 +161,8 @@ fi_schema_upgrades(struct fi_db *db, struct fi_err *err)
 			continue;
 		base = f->name + 9;
 		if (fi_num_u64_prefix(base, &version) != 0)
-			return fi_err_set(err, FI_EINTERNAL, "upgrade %s has no number", f->name);
+			return fi_err_set(err, FI_EINTERNAL, "upgrade %s has no number",
+					  f->name);
 		v[0] = FI_VAL_U(version);
 		rc = fi_schema_query_u64(db, fi_schema_version_get, v, 1, &done, err);
 		if (rc != 0)
@@ -220,7 +223,8 @@ fi_schema_retention(struct fi_db *db, const struct fi_config *cfg, struct fi_err
 	rc = fi_stmt_exec(st, &v, 1, err);
 	while (rc == 0 && (rc = fi_stmt_fetch(st, err)) == 1) {
 		rc = 0;
-		if (nnames < 64 && fi_stmt_col_text(st, 0, names[nnames], FI_IDENT_MAX) == 0)
+		if (nnames < 64 &&
+		    fi_stmt_col_text(st, 0, names[nnames], FI_IDENT_MAX) == 0)
 			nnames++;
 	}
 	fi_stmt_free(st);
@@ -243,9 +247,9 @@ fi_schema_retention(struct fi_db *db, const struct fi_config *cfg, struct fi_err
 	for (unsigned i = 0; i < cfg->n_bucket_sizes; i++) {
 		char size[16], days[16], interval[16], batch[16];
 		struct fi_sql_var vars[] = {{"SIZE", size},
-		                            {"DAYS", days},
-		                            {"INTERVAL", interval},
-		                            {"BATCH", batch}};
+					    {"DAYS", days},
+					    {"INTERVAL", interval},
+					    {"BATCH", batch}};
 
 		if (cfg->retention_days[i] == 0) {
 			fi_info("bucket size %u s: kept forever", cfg->bucket_sizes[i]);
@@ -259,7 +263,7 @@ fi_schema_retention(struct fi_db *db, const struct fi_config *cfg, struct fi_err
 		if (rc != 0)
 			return rc;
 		fi_info("bucket size %u s: kept %u days", cfg->bucket_sizes[i],
-		        cfg->retention_days[i]);
+			cfg->retention_days[i]);
 	}
 	return 0;
 }
@@ -279,7 +283,7 @@ fi_schema_host_ok(const char *h)
 /* Sets an account's password; the hash comes from a prepared PASSWORD(?). */
 static int
 fi_schema_password(struct fi_db *db, const char *user, const char *host, const char *pw,
-                   struct fi_err *err)
+		   struct fi_err *err)
 {
 	char sql[FI_IDENT_MAX + FI_CFG_STR + 128];
 	char hash[64] = "";
@@ -303,10 +307,12 @@ fi_schema_password(struct fi_db *db, const char *user, const char *host, const c
 		if (strlen(hash) != 41 || hash[0] != '*' ||
 		    strspn(hash + 1, "0123456789ABCDEF") != 40)
 			return fi_err_set(err, FI_EDB, "unexpected password hash format");
-		snprintf(sql, sizeof(sql), "ALTER USER '%s'@'%s' IDENTIFIED BY PASSWORD '%s'",
-		         user, host, hash);
+		snprintf(sql, sizeof(sql),
+			 "ALTER USER '%s'@'%s' IDENTIFIED BY PASSWORD '%s'", user, host,
+			 hash);
 	} else {
-		snprintf(sql, sizeof(sql), "ALTER USER '%s'@'%s' IDENTIFIED BY ''", user, host);
+		snprintf(sql, sizeof(sql), "ALTER USER '%s'@'%s' IDENTIFIED BY ''", user,
+			 host);
 	}
 	return fi_db_exec(db, sql, err);
 }
@@ -321,17 +327,20 @@ fi_schema_accounts(struct fi_db *db, const struct fi_config *cfg, struct fi_err 
 	unsigned nhosts = 0;
 
 	snprintf(hosts, sizeof(hosts), "%s", cfg->db_grant_hosts);
-	for (char *h = strtok_r(hosts, ", ", &save); h != NULL; h = strtok_r(NULL, ", ", &save)) {
+	for (char *h = strtok_r(hosts, ", ", &save); h != NULL;
+	     h = strtok_r(NULL, ", ", &save)) {
 		char user[FI_IDENT_MAX + 2], ro[FI_IDENT_MAX + 2], host[FI_CFG_STR + 2];
 		char dbq[FI_IDENT_MAX + 2];
 		struct fi_sql_var vars[] = {
-			{"USER", user}, {"RO_USER", ro}, {"HOST", host}, {"DB", dbq}};
+		    {"USER", user}, {"RO_USER", ro}, {"HOST", host}, {"DB", dbq}};
 		int rc;
 
 		if (++nhosts > FI_SCHEMA_HOSTS_MAX)
-			return fi_err_set(err, FI_ECONFIG, "db_grant_hosts: too many hosts");
+			return fi_err_set(err, FI_ECONFIG,
+					  "db_grant_hosts: too many hosts");
 		if (!fi_schema_host_ok(h))
-			return fi_err_set(err, FI_ECONFIG, "db_grant_hosts: bad host \"%s\"", h);
+			return fi_err_set(err, FI_ECONFIG,
+					  "db_grant_hosts: bad host \"%s\"", h);
 		/* identifiers were checked by the config parser: [A-Za-z0-9_]+ */
 		snprintf(user, sizeof(user), "'%s'", cfg->db_user);
 		snprintf(ro, sizeof(ro), "'%s'", cfg->db_ro_user);
@@ -339,14 +348,16 @@ fi_schema_accounts(struct fi_db *db, const struct fi_config *cfg, struct fi_err 
 		snprintf(dbq, sizeof(dbq), "`%s`", cfg->db_name);
 		rc = fi_schema_run(db, tmpl, vars, 4, err);
 		if (rc == 0)
-			rc = fi_schema_password(db, cfg->db_user, h, cfg->db_password, err);
+			rc = fi_schema_password(db, cfg->db_user, h, cfg->db_password,
+						err);
 		if (rc == 0)
-			rc = fi_schema_password(db, cfg->db_ro_user, h, cfg->db_ro_password, err);
+			rc = fi_schema_password(db, cfg->db_ro_user, h,
+						cfg->db_ro_password, err);
 		if (rc != 0)
 			return rc;
 	}
-	fi_info("accounts %s (read/write) and %s (read-only) granted for %s", cfg->db_user,
-	        cfg->db_ro_user, cfg->db_grant_hosts);
+	fi_info("accounts %s (read/write) and %s (read-only) granted for %s",
+		cfg->db_user, cfg->db_ro_user, cfg->db_grant_hosts);
 	return 0;
 }
 
@@ -364,8 +375,8 @@ fi_schema_init(const struct fi_config *cfg, struct fi_err *err)
 		return err->code;
 	/* db_name is an identifier checked by the config parser */
 	if (snprintf(sql, sizeof(sql),
-	             "CREATE DATABASE IF NOT EXISTS `%s` CHARACTER SET utf8mb4; USE `%s`",
-	             cfg->db_name, cfg->db_name) >= (int)sizeof(sql))
+		     "CREATE DATABASE IF NOT EXISTS `%s` CHARACTER SET utf8mb4; USE `%s`",
+		     cfg->db_name, cfg->db_name) >= (int)sizeof(sql))
 		rc = fi_err_set(err, FI_EINTERNAL, "database name too long");
 	else
 		rc = fi_db_exec(db, sql, err);
@@ -382,9 +393,10 @@ fi_schema_init(const struct fi_config *cfg, struct fi_err *err)
 			fi_stmt_col_text(st, 0, sched, sizeof(sched));
 		fi_stmt_free(st);
 		if (strcmp(sched, "ON") != 0)
-			fi_warnx("the server's event_scheduler is %s: retention will not run "
-			         "until it is ON (event_scheduler = ON in the server config)",
-			         sched[0] ? sched : "unknown");
+			fi_warnx(
+			    "the server's event_scheduler is %s: retention will not run "
+			    "until it is ON (event_scheduler = ON in the server config)",
+			    sched[0] ? sched : "unknown");
 	}
 	fi_db_close(db);
 	return rc;

@@ -34,7 +34,7 @@ struct fi_sql_var {
  * Values must already be safe SQL fragments (numbers, quoted identifiers).
  */
 int fi_sql_expand(const char *tmpl, const struct fi_sql_var *vars, unsigned n,
-                  struct fi_buf *out, struct fi_err *err);
+		  struct fi_buf *out, struct fi_err *err);
 
 /*
  * Creates or upgrades the database of cfg through the admin account:

@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# test_schema.sh: --init-db on an empty database creates every table, event,
+# account and grant; a second run changes nothing; the responder's account
+# can read but not write; the importer's can write.
+set -uo pipefail
+BUILD=$1
+. "$FI_SOURCE_DIR/tests/lib/testlib.sh"
+fi_test_setup schema
+
+# Everything that describes the schema, in a stable order.
+schema_dump()
+{
+	local t
+	for t in $(t_sql "SHOW TABLES"); do
+		t_sql "SHOW CREATE TABLE \`$t\`" | sed 's/AUTO_INCREMENT=[0-9]* //'
+	done
+	t_sql "SELECT EVENT_NAME, EVENT_DEFINITION, INTERVAL_VALUE, INTERVAL_FIELD, STATUS
+	       FROM information_schema.EVENTS WHERE EVENT_SCHEMA = '$T_DB' ORDER BY 1"
+	t_sql "SELECT version, name FROM fi_schema_version ORDER BY version"
+	t_sql "SELECT size, retention_days FROM fi_bucket_sizes ORDER BY size"
+	harness_mysql -N -B -e "SHOW GRANTS FOR '$T_USER'@'127.0.0.1';
+	                        SHOW GRANTS FOR '$T_RO_USER'@'127.0.0.1'"
+}
+
+check_cmd "first --init-db" "$T_IMPORTER" -c "$T_CONF" --init-db
+first=$(schema_dump)
+check_cmd "second --init-db" "$T_IMPORTER" -c "$T_CONF" --init-db
+second=$(schema_dump)
+check_eq "schema after a second --init-db" "$second" "$first"
+
+tables=$(t_sql "SHOW TABLES" | sort | tr '\n' ' ')
+want=""
+for t in fi_batches fi_bucket_sizes fi_meta fi_schema_version fi_source_marks; do
+	want+="$t "
+done
+for kind in flows nodes ports totals; do
+	for size in 3600 60 600 86400; do
+		want+="${kind}_$size "
+	done
+done
+want=$(tr ' ' '\n' <<<"$want" | sed '/^$/d' | sort | tr '\n' ' ')
+check_eq "tables for the default bucket sizes" "$tables" "$want"
+check_eq "upgrades recorded once" "$(t_sql "SELECT COUNT(*) FROM fi_schema_version")" \
+	"$(find "$FI_SOURCE_DIR/sql/upgrades" -name '*.sql' | wc -l)"
+# default retention: 60 s 2 days, 600 s 31, 3600 s 400, 86400 s forever (no event)
+check_eq "retention events" \
+	"$(t_sql "SELECT EVENT_NAME FROM information_schema.EVENTS WHERE EVENT_SCHEMA = '$T_DB' ORDER BY 1" | tr '\n' ' ')" \
+	"fi_retention_3600 fi_retention_60 fi_retention_600 "
+check_contains "60 s event age" "$(t_sql "SELECT EVENT_DEFINITION FROM information_schema.EVENTS WHERE EVENT_SCHEMA = '$T_DB' AND EVENT_NAME = 'fi_retention_60'")" \
+	"UNIX_TIMESTAMP() - 2 * 86400 - 60"
+
+# accounts: the responder reads, cannot write; the importer writes
+check_eq "responder can SELECT" "$(t_sql_as "$T_RO_USER" ro-pw "SELECT COUNT(*) FROM totals_600")" "0"
+out=$(t_sql_as "$T_RO_USER" ro-pw "INSERT INTO totals_600 (bucket) VALUES (600)" 2>&1)
+check_contains "responder cannot INSERT" "$out" "INSERT command denied"
+out=$(t_sql_as "$T_RO_USER" ro-pw "DELETE FROM totals_600" 2>&1)
+check_contains "responder cannot DELETE" "$out" "DELETE command denied"
+out=$(t_sql_as "$T_RO_USER" ro-pw "CREATE TABLE x (a INT)" 2>&1)
+check_contains "responder cannot CREATE" "$out" "denied"
+# a current bucket, so that retention leaves it alone
+bucket=$(($(date +%s) / 600 * 600))
+check_cmd "importer can INSERT" t_sql_as "$T_USER" imp-pw "INSERT INTO totals_600 (bucket, tcp_flows) VALUES ($bucket, 0.5)"
+check_eq "importer's row" "$(t_sql "SELECT bucket, tcp_flows FROM totals_600")" "$(printf '%s\t0.500000000' "$bucket")"
+out=$(t_sql_as "$T_USER" imp-pw "DROP TABLE totals_600" 2>&1)
+check_contains "importer cannot DROP" "$out" "denied"
+out=$(t_sql_as "$T_RO_USER" wrong "SELECT 1" 2>&1)
+check_contains "a wrong password is refused" "$out" "Access denied"
+
+# a changed config: a new size gets its tables; changed ages re-create the events
+cat >>"$T_CONF" <<CONF
+flow_bucket_sizes = 60,300,600,3600,86400
+retention_days = 1,3,31,400,0
+CONF
+check_cmd "--init-db with a new size" "$T_IMPORTER" -c "$T_CONF" --init-db
+check_eq "new size's tables" "$(t_sql "SHOW TABLES LIKE '%\_300'" | sort | tr '\n' ' ')" \
+	"flows_300 nodes_300 ports_300 totals_300 "
+check_contains "changed age" "$(t_sql "SELECT EVENT_DEFINITION FROM information_schema.EVENTS WHERE EVENT_SCHEMA = '$T_DB' AND EVENT_NAME = 'fi_retention_60'")" \
+	"UNIX_TIMESTAMP() - 1 * 86400 - 60"
+check_eq "the importer's row survived" "$(t_sql "SELECT COUNT(*) FROM totals_600")" "1"
+
+# bad admin credentials: a clear error and a non-zero exit
+sed -i 's/^db_admin_user = root$/db_admin_user = nobody_here/' "$T_CONF"
+out=$("$T_IMPORTER" -c "$T_CONF" --init-db 2>&1)
+check_eq "--init-db exit status with a bad account" "$?" "1"
+check_contains "--init-db message" "$out" "cannot connect to the database"
+
+t_done

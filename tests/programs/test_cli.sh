@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# test_cli.sh: the command line every program shares: --help, --version,
+# -n with a good, a bad and a missing config, and unknown options.
+set -uo pipefail
+BUILD=$1
+T_NAME=cli
+. "$(dirname "$0")/../lib/testlib.sh"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+printf 'db_host = 127.0.0.1\nredis_port = 6380\n' >"$tmp/good.conf"
+printf 'db_host = 127.0.0.1\n\nredis_port = many\n' >"$tmp/bad.conf"
+
+for prog in importer/flowinspector-importer fcgi/flowinspector-fcgi importer/flowinspector-probe; do
+	bin=$BUILD/$prog
+	name=${prog##*/}
+	out=$("$bin" --help 2>&1)
+	check_eq "$name --help exit" "$?" "0"
+	check_contains "$name --help" "$out" "usage: $name"
+	check_contains "$name --help lists keys" "$out" "flow_bucket_sizes"
+	out=$("$bin" --version)
+	check_eq "$name --version" "$out" "$name 0.1.0"
+	out=$("$bin" -n -c "$tmp/good.conf" 2>&1)
+	check_eq "$name -n good exit" "$?" "0"
+	check_contains "$name -n good" "$out" "configuration OK ($tmp/good.conf)"
+	out=$("$bin" -n -v -c "$tmp/good.conf" 2>&1)
+	check_contains "$name -n -v prints the config" "$out" "redis_port = 6380"
+	out=$(FLOWINSPECTOR_CONF=$tmp/good.conf "$bin" -n 2>&1)
+	check_contains "$name -n via FLOWINSPECTOR_CONF" "$out" "($tmp/good.conf)"
+	out=$("$bin" -n -c "$tmp/bad.conf" 2>&1)
+	check_eq "$name -n bad exit" "$?" "1"
+	check_eq "$name -n bad message" "$out" "$name: $tmp/bad.conf:3: redis_port: not a whole number in range"
+	out=$("$bin" -n -c "$tmp/missing.conf" 2>&1)
+	check_eq "$name -n missing exit" "$?" "1"
+	check_contains "$name -n missing message" "$out" "$tmp/missing.conf: No such file or directory"
+	"$bin" --no-such-option >/dev/null 2>&1
+	check_eq "$name unknown option exit" "$?" "2"
+done
+t_done
