@@ -64,6 +64,7 @@ struct fi_importer {
 	double stats_at, keepalive_at;
 	uint64_t stats_taken, stats_written;
 	struct fi_ratelimit dead_log;
+	struct fi_ratelimit retention_log;
 };
 
 static void
@@ -196,6 +197,32 @@ fi_imp_element(struct fi_importer *imp, const char *p, size_t n)
 }
 
 /*
+ * Warns (rate-limited) when the batch held flows older than a bucket size's
+ * retention: the next run of its event deletes them, which is rarely what a
+ * forensic import of an old capture wants (retention_days = 0 keeps all).
+ */
+static void
+fi_imp_retention_warning(struct fi_importer *imp)
+{
+	int64_t now = (int64_t)time(NULL);
+
+	for (unsigned i = 0; i < imp->cfg->n_bucket_sizes; i++) {
+		int64_t days = imp->cfg->retention_days[i];
+		int64_t size = imp->cfg->bucket_sizes[i];
+
+		if (days > 0 && imp->agg.min_time >= 0 &&
+		    imp->agg.min_time + size <= now - days * 86400)
+			fi_warnx_limited(
+			    &imp->retention_log,
+			    "imported flows from %lld s ago into %lld s buckets, "
+			    "which retention deletes after %lld days; set "
+			    "retention_days = 0 to keep old captures",
+			    (long long)(now - imp->agg.min_time), (long long)size,
+			    (long long)days);
+	}
+}
+
+/*
  * Writes the current batch and finishes it in redis. Returns 0, or -1 when
  * a stop was requested while the database or redis stayed away (the batch
  * then stays in redis and is read again at the next start).
@@ -231,6 +258,8 @@ fi_imp_flush(struct fi_importer *imp)
 	if (rc == FI_EEXIST)
 		fi_info("batch %llu was written before; not counting it again",
 			(unsigned long long)imp->batch);
+	else
+		fi_imp_retention_warning(imp);
 	for (tries = 0;;) {
 		if (fi_imp_redis_up(imp) != 0)
 			return -1;
@@ -420,6 +449,7 @@ fi_importer_run(struct fi_config *cfg, const char *config_path,
 	imp.flow_mark = -1;
 	imp.lim.max_duration = cfg->max_flow_duration;
 	imp.dead_log = (struct fi_ratelimit){.period = 10, .burst = 5};
+	imp.retention_log = (struct fi_ratelimit){.period = 3600, .burst = 4};
 	fi_buf_init(&imp.dead, 0);
 	fi_agg_init(&imp.agg, cfg->bucket_sizes, cfg->n_bucket_sizes);
 	fi_imp_consumer_name(cfg, imp.consumer, sizeof(imp.consumer));
