@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -59,7 +60,7 @@ struct fi_importer {
 	int64_t flow_mark;     /* flow time at the last flush, -1 before */
 	int end_seen;
 	/* statistics */
-	uint64_t taken, written, dead_total, flushes;
+	uint64_t taken, written, dead_total, flushes, rows;
 	struct fi_store_stats last;
 	double stats_at, keepalive_at;
 	uint64_t stats_taken, stats_written;
@@ -270,8 +271,10 @@ fi_imp_flush(struct fi_importer *imp)
 		if (fi_imp_stop && ++tries >= FI_IMP_STOP_TRIES)
 			return -1;
 	}
-	if (rc == 0)
+	if (rc == 0) {
 		imp->written += imp->agg.nflows;
+		imp->rows += imp->last.rows;
+	}
 	imp->dead_total += imp->ndead;
 	imp->flushes++;
 	fi_debug(
@@ -387,6 +390,24 @@ fi_imp_stats(struct fi_importer *imp, double now)
 	imp->stats_at = now;
 	imp->stats_taken = imp->taken;
 	imp->stats_written = imp->written;
+}
+
+/* The figures of the whole run, for the log and the benchmarks. */
+static void
+fi_imp_summary(const struct fi_importer *imp)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	fi_info("summary: %llu flows taken, %llu written as %llu rows in %llu flushes "
+		"(%.2f rows per flow), %llu dead letters, cpu %.2f s, peak RSS %ld MiB",
+		(unsigned long long)imp->taken, (unsigned long long)imp->written,
+		(unsigned long long)imp->rows, (unsigned long long)imp->flushes,
+		imp->written ? (double)imp->rows / (double)imp->written : 0.0,
+		(unsigned long long)imp->dead_total,
+		(double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
+		    (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6,
+		ru.ru_maxrss / 1024);
 }
 
 static void
@@ -540,6 +561,7 @@ fi_importer_run(struct fi_config *cfg, const char *config_path,
 				 (unsigned long long)imp.batch);
 	}
 	fi_imp_stats(&imp, fi_imp_now());
+	fi_imp_summary(&imp);
 out:
 	if (imp.q_up)
 		fi_queue_unlock(imp.q);

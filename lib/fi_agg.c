@@ -60,14 +60,17 @@ fi_agg_init(struct fi_agg *a, const uint32_t *sizes, unsigned nsizes)
 	a->min_time = a->max_time = -1;
 }
 
+/* Tables up to this size keep their memory between flushes. */
+#define FI_AGG_KEEP_BYTES (64u << 20)
+
 void
 fi_agg_clear(struct fi_agg *a)
 {
 	for (unsigned i = 0; i < a->nsizes; i++) {
-		fi_map_clear(&a->sizes[i].flows);
-		fi_map_clear(&a->sizes[i].nodes);
-		fi_map_clear(&a->sizes[i].ports);
-		fi_map_clear(&a->sizes[i].totals);
+		fi_map_clear(&a->sizes[i].flows, FI_AGG_KEEP_BYTES);
+		fi_map_clear(&a->sizes[i].nodes, FI_AGG_KEEP_BYTES);
+		fi_map_clear(&a->sizes[i].ports, FI_AGG_KEEP_BYTES);
+		fi_map_clear(&a->sizes[i].totals, FI_AGG_KEEP_BYTES);
 	}
 	a->nflows = 0;
 	a->min_time = a->max_time = -1;
@@ -76,8 +79,14 @@ fi_agg_clear(struct fi_agg *a)
 void
 fi_agg_fini(struct fi_agg *a)
 {
-	if (a != NULL)
-		fi_agg_clear(a);
+	if (a == NULL)
+		return;
+	for (unsigned i = 0; i < a->nsizes; i++) {
+		fi_map_fini(&a->sizes[i].flows);
+		fi_map_fini(&a->sizes[i].nodes);
+		fi_map_fini(&a->sizes[i].ports);
+		fi_map_fini(&a->sizes[i].totals);
+	}
 }
 
 static void

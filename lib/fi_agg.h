@@ -78,7 +78,7 @@ void fi_agg_init(struct fi_agg *a, const uint32_t *sizes, unsigned nsizes);
 /* Frees everything. NULL is a no-op. */
 void fi_agg_fini(struct fi_agg *a);
 
-/* Empties the cache (after a successful write), releasing its memory. */
+/* Empties the cache (after a successful write); small tables keep their memory. */
 void fi_agg_clear(struct fi_agg *a);
 
 /*

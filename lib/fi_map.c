@@ -29,9 +29,15 @@ fi_map_fini(struct fi_map *m)
 }
 
 void
-fi_map_clear(struct fi_map *m)
+fi_map_clear(struct fi_map *m, size_t keep)
 {
-	fi_map_fini(m);
+	if (fi_map_bytes(m) > keep) {
+		fi_map_fini(m);
+		return;
+	}
+	if (m->count > 0)
+		memset(m->slots, 0, fi_map_bytes(m));
+	m->count = 0;
 }
 
 static uint64_t

@@ -24,8 +24,12 @@ void fi_map_init(struct fi_map *m, size_t key_size, size_t val_size);
 /* Frees the slots. NULL is a no-op. */
 void fi_map_fini(struct fi_map *m);
 
-/* Removes every entry and releases the memory. */
-void fi_map_clear(struct fi_map *m);
+/*
+ * Removes every entry. The table keeps its size for the next fill (the
+ * importer refills it every flush), unless it is larger than keep bytes,
+ * in which case the memory is released.
+ */
+void fi_map_clear(struct fi_map *m, size_t keep);
 
 /*
  * Finds key, inserting it with a zeroed value if absent. Returns the value

@@ -12,7 +12,7 @@ PACKAGES=(
 	mariadb-server mariadb-client
 	redis-server redis-tools
 	nginx-light spawn-fcgi
-	python3 curl procps iproute2
+	python3 curl procps iproute2 bc
 )
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)

@@ -269,6 +269,12 @@ _harness_mariadbd_args()
 		--max-connections=500
 		--user="$(id -un)"
 	)
+	# extra server options, e.g. a larger buffer pool for the benchmarks
+	if [[ -n ${FI_HARNESS_MARIADB_ARGS:-} ]]; then
+		local extra
+		read -r -a extra <<<"$FI_HARNESS_MARIADB_ARGS"
+		HARNESS_MARIADBD_ARGS+=("${extra[@]}")
+	fi
 }
 
 # Creates the data dir (first start only).

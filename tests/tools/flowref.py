@@ -35,6 +35,7 @@ def gen(args):
                 for _ in range(max(1, args.hosts // 10))]
     servers = v4_hosts[: max(1, args.hosts // 20)]
     out = sys.stdout
+    lines = []
     for i in range(args.count):
         t0 = args.start + rnd.randrange(args.span)
         r = rnd.random()
@@ -87,7 +88,14 @@ def gen(args):
         if 0.27 <= style < 0.30 and proto in (6, 17, 1):
             e["protocolIdentifier" if "protocolIdentifier" in e else "proto"] = \
                 {6: "TCP", 17: "udp", 1: "ICMP"}[proto]
-        out.write(json.dumps(e, separators=(",", ":")) + "\n")
+        line = json.dumps(e, separators=(",", ":")) + "\n"
+        if args.sorted:
+            lines.append((t0 + dur, line))
+        else:
+            out.write(line)
+    # a probe exports a flow when it ends: --sorted orders by end time
+    for _, line in sorted(lines, key=lambda x: x[0]):
+        out.write(line)
 
 
 def resp(args):
@@ -269,6 +277,7 @@ def main():
     g.add_argument("--start", type=int, default=1700000000)
     g.add_argument("--span", type=int, default=7200)
     g.add_argument("--max-duration", type=int, default=900)
+    g.add_argument("--sorted", action="store_true", help="in order of flow end, as a probe exports")
     r = sub.add_parser("resp")
     r.add_argument("--key", default="entry:queue")
     r.add_argument("files", nargs="+")
