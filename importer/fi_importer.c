@@ -231,7 +231,7 @@ fi_imp_retention_warning(struct fi_importer *imp)
 static int
 fi_imp_flush(struct fi_importer *imp)
 {
-	struct fi_store_mark mark = {imp->consumer, imp->batch};
+	struct fi_store_mark mark = {.consumer = imp->consumer, .batch_id = imp->batch};
 	double t0 = fi_imp_now();
 	unsigned backoff = 1, tries = 0;
 	struct fi_err err;
