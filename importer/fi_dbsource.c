@@ -786,12 +786,13 @@ fi_dbs_table(struct fi_dbs *d, const struct fi_dbs_table *t, struct fi_err *err)
 	if (rc != 0)
 		return rc;
 	if (why.code != 0) {
+		const char *what =
+		    d->opts.kind == FI_DBSRC_ARGUS ? "an argus" : "a VERMONT";
+
 		if (d->opts.table != NULL)
-			return fi_err_set(err, FI_EINVAL, "%s is not a %s table: %s",
-					  t->name, fi_dbsrc_kind_name(d->opts.kind),
-					  why.msg);
-		fi_dbs_say(d, "%s: skipped, not a %s table (%s)", t->name,
-			   fi_dbsrc_kind_name(d->opts.kind), why.msg);
+			return fi_err_set(err, FI_EINVAL, "%s is not %s table: %s",
+					  t->name, what, why.msg);
+		fi_dbs_say(d, "%s: skipped, not %s table (%s)", t->name, what, why.msg);
 		return 0;
 	}
 	memset(&im, 0, sizeof(im));

@@ -53,7 +53,7 @@ for db in vermont_flows vermont_flows_sec vermont_legacy lo_vermont_flows \
 	lo_vermont_flows_sec lo_vermont_legacy; do
 	ds_import --src-database "$(ds_db $db)"
 	check_eq "import $db exit" "$DS_RC" 0
-	check_contains "$db exporter table skipped" "$DS_OUT" "exporter: skipped, not a vermont table"
+	check_contains "$db exporter table skipped" "$DS_OUT" "exporter: skipped, not a VERMONT table"
 	ds_ref vermont "$T_TMP/ref.$db" --db "$(ds_db $db)"
 	refs+=("$T_TMP/ref.$db")
 done
