@@ -29,6 +29,7 @@ fi_progress_begin(struct fi_progress *p, FILE *out, const char *label, uint64_t 
 	snprintf(p->label, sizeof(p->label), "%s", label);
 	p->total = total;
 	p->start = fi_progress_now();
+	p->drawn_at = p->start; /* the first line after an interval: a rate to show */
 }
 
 /* Appends "H:MM:SS" or "M:SS" for seconds s. */
@@ -91,7 +92,7 @@ fi_progress_update(struct fi_progress *p, uint64_t done)
 	if (p->out == NULL)
 		return;
 	now = fi_progress_now();
-	if (p->drawn_at > 0 && now - p->drawn_at < FI_PROGRESS_INTERVAL)
+	if (now - p->drawn_at < FI_PROGRESS_INTERVAL)
 		return;
 	p->drawn_at = now;
 	fi_progress_format(line, sizeof(line), p->label, done, p->total, now - p->start);

@@ -118,16 +118,17 @@ importer_gone()
 # mark passed 2000 rows, and checks that it was stopped before the end.
 kill_midway()
 {
-	local table=$1 pid i n=""
+	local table=$1 pid i n="" base
 	shift
 	importer_gone
+	base=$(mark_rows "$table" "$B")
 	"$T_IMPORTER" -c "$T_CONF" --argus-db --src-database "$B" --table-name "$table" "$@" \
 		>"$T_TMP/kill.$table.log" 2>&1 &
 	pid=$!
 	T_PIDS="${T_PIDS:-} $pid"
 	for ((i = 0; i < 600; i++)); do
 		n=$(mark_rows "$table" "$B")
-		[[ -n $n && $n -ge 2000 ]] && break
+		[[ -n $n && $n -ge $((${base:-0} + 2000)) ]] && break
 		sleep 0.1
 	done
 	# meanwhile a second import of the same source does nothing
@@ -154,6 +155,27 @@ resume()
 		sleep 0.2
 	done
 }
+# SIGTERM: the rows read so far are written, the run says it was interrupted
+"$T_IMPORTER" -c "$T_CONF" --argus-db --src-database "$B" --table-name flows_scan \
+	>"$T_TMP/term.log" 2>&1 &
+pid=$!
+T_PIDS="${T_PIDS:-} $pid"
+for ((i = 0; i < 600; i++)); do
+	n=$(mark_rows flows_scan "$B")
+	[[ -n $n && $n -ge 1000 ]] && break
+	sleep 0.1
+done
+kill -TERM "$pid"
+wait "$pid"
+check_eq "SIGTERM exit" "$?" 1
+check_contains "SIGTERM message" "$(cat "$T_TMP/term.log")" \
+	"interrupted; the next run continues where this one stopped"
+n=$(mark_rows flows_scan "$B")
+if [[ -n $n && $n -gt 0 && $n -lt $total ]]; then
+	t_ok
+else
+	t_fail "SIGTERM: mark at ${n:-none} of $total rows"
+fi
 kill_midway flows_scan
 kill_midway flows_key
 kill_midway flows_snap

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# test_store_mark.sh: runs tests/db/store_mark.c against the harness MariaDB:
+# source marks are moved compare-and-set, in the transaction of their data.
+set -uo pipefail
+BUILD=$1
+. "$FI_SOURCE_DIR/tests/lib/testlib.sh"
+fi_test_setup store_mark
+echo "retention_days = 0" >>"$T_CONF"
+check_cmd "--init-db" "$T_IMPORTER" -c "$T_CONF" --init-db
+check_cmd "store_mark" "$BUILD/tests/store_mark" "$T_CONF"
+check_eq "the marks" "$(t_sql "SELECT source, source_table, mark, rows_imported
+	FROM fi_source_marks ORDER BY source_table")" \
+	"$(printf 'argus:test\targus_flows\tscan 2 z\t2\nargus:test\tother\tscan 3 w\t2')"
+check_eq "the batch" "$(t_sql "SELECT consumer, batch_id FROM fi_batches")" "$(printf 'c1\t1')"
+t_done
