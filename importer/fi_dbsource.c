@@ -46,6 +46,7 @@
 #define FI_DBS_SQL_MAX	   16384 /* bytes of a generated SELECT */
 
 static volatile sig_atomic_t fi_dbs_stop;
+static volatile sig_atomic_t fi_dbs_reopen;
 
 static const char fi_dbs_sql_tables[] =
     "SELECT TABLE_NAME, COALESCE(TABLE_ROWS, 0),"
@@ -119,8 +120,10 @@ struct fi_dbs_import {
 static void
 fi_dbs_signal(int sig)
 {
-	(void)sig;
-	fi_dbs_stop = 1;
+	if (sig == SIGHUP)
+		fi_dbs_reopen = 1;
+	else
+		fi_dbs_stop = 1;
 }
 
 /* A summary line for the operator: on a terminal, or with -v. */
@@ -1048,9 +1051,14 @@ fi_dbsource_run(const struct fi_config *cfg, const struct fi_dbsource_opts *opts
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL); /* reopens the log file (after rotation) */
 	signal(SIGPIPE, SIG_IGN);
 
 	for (;;) {
+		if (fi_dbs_reopen) {
+			fi_dbs_reopen = 0;
+			fi_log_reopen();
+		}
 		status = fi_dbs_round(&d);
 		if (opts->every == 0 || fi_dbs_stop)
 			break;

@@ -5,7 +5,8 @@
 # by its AUTO_INCREMENT key; an import SIGKILLed mid-way (scan, key and
 # snapshot modes) and run again: exact totals; a concurrent second run does
 # nothing; a table whose imported rows changed is refused; --every runs
-# until SIGTERM and keeps the password out of its command line.
+# until SIGTERM (SIGHUP only reopens the log) and keeps the password out of
+# its command line.
 set -uo pipefail
 BUILD=$1
 . "$FI_SOURCE_DIR/tests/lib/testlib.sh"
@@ -230,6 +231,9 @@ for ((i = 0; i < 100; i++)); do
 	sleep 0.1
 done
 check_eq "--every picked up the new rows" "$(mark_rows argus_2024_03_11 "$D")" 270
+kill -HUP "$pid"
+sleep 0.5
+check_cmd "--every survives SIGHUP" kill -0 "$pid"
 kill -TERM "$pid"
 wait "$pid"
 check_eq "--every exit after SIGTERM" "$?" 0
