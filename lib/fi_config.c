@@ -96,6 +96,8 @@ static const struct fi_cfg_entry fi_cfg_table[] = {
      "queue elements taken per round trip"},
     {"max_memory_mb", FI_CT_UINT, FI_CFG_FIELD(max_memory_mb), "256", 16, 65536,
      "flush early when the importer's cache reaches this size"},
+    {"db_writers", FI_CT_UINT, FI_CFG_FIELD(db_writers), "2", 1, 8,
+     "database connections the importer writes a batch's tables over, in parallel"},
     {"fcgi_socket", FI_CT_STRING, FI_CFG_FIELD(fcgi_socket), "127.0.0.1:9000", 0, 0,
      "responder socket: host:port or a unix socket path"},
     {"fcgi_workers", FI_CT_UINT, FI_CFG_FIELD(fcgi_workers), "4", 1, 256,

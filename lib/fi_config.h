@@ -51,6 +51,7 @@ struct fi_config {
 	unsigned flush_interval;	   /* wall-clock seconds between flushes */
 	unsigned batch_size;		   /* queue elements taken per round trip */
 	unsigned max_memory_mb;		   /* flush early when the cache reaches it */
+	unsigned db_writers;		   /* connections the importer writes over */
 	/* responder */
 	char fcgi_socket[FI_CFG_STR]; /* host:port or unix socket path */
 	unsigned fcgi_workers;	      /* worker processes */
