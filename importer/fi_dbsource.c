@@ -287,7 +287,6 @@ fi_dbs_commit(struct fi_dbs_import *im, const struct fi_mark *next, struct fi_er
 	struct fi_dbs *d = im->d;
 	char text[FI_MARK_TEXT_MAX + 1];
 	struct fi_store_source_mark sm;
-	struct fi_store_mark m = {.source = &sm};
 	int rc = fi_mark_format(next, text, sizeof(text));
 
 	if (rc != 0)
@@ -301,7 +300,7 @@ fi_dbs_commit(struct fi_dbs_import *im, const struct fi_mark *next, struct fi_er
 		if (d->store == NULL)
 			rc = fi_dbs_dst_open(d, &werr);
 		if (d->store != NULL)
-			rc = fi_store_write(d->store, &d->agg, &m, NULL, &werr);
+			rc = fi_store_write_source(d->store, &d->agg, &sm, NULL, &werr);
 		if (rc == 0)
 			break;
 		if (rc != FI_EUNAVAIL || tries >= FI_DBS_WRITE_TRIES || fi_dbs_stop) {

@@ -96,6 +96,8 @@ static const struct fi_cfg_entry fi_cfg_table[] = {
      "queue elements taken per round trip"},
     {"max_memory_mb", FI_CT_UINT, FI_CFG_FIELD(max_memory_mb), "256", 16, 65536,
      "flush early when the importer's cache reaches this size"},
+    {"db_writers", FI_CT_UINT, FI_CFG_FIELD(db_writers), "2", 1, 8,
+     "database connections the importer writes a batch's tables over, in parallel"},
     {"src_host", FI_CT_STRING, FI_CFG_FIELD(src_host), "localhost", 0, 0,
      "database source (--argus-db, --vermont-db) server host (\"localhost\" uses the "
      "unix socket)"},

@@ -51,6 +51,7 @@ struct fi_config {
 	unsigned flush_interval;	   /* wall-clock seconds between flushes */
 	unsigned batch_size;		   /* queue elements taken per round trip */
 	unsigned max_memory_mb;		   /* flush early when the cache reaches it */
+	unsigned db_writers;		   /* connections the importer writes over */
 	/* database sources: one-shot imports of argus / VERMONT tables */
 	char src_host[FI_CFG_STR];     /* source server host, "localhost": socket */
 	unsigned src_port;	       /* its TCP port */

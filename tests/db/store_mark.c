@@ -50,7 +50,6 @@ main(int argc, char **argv)
 			    .flows = FI_FLOW_UNIT};
 	struct fi_store_source_mark sm = {"argus:test", "argus_flows", NULL, "scan 1 x",
 					  1};
-	struct fi_store_mark m = {.source = &sm};
 	char text[64];
 	uint64_t rows = 0;
 	int found = -1;
@@ -80,7 +79,7 @@ main(int argc, char **argv)
 		  0);
 	CHECK_INT(found, 0);
 	/* the first write records the mark with the data */
-	CHECK_INT(fi_store_write(store, &agg, &m, NULL, &err), 0);
+	CHECK_INT(fi_store_write_source(store, &agg, &sm, NULL, &err), 0);
 	CHECK_INT(packets(db), 5);
 	CHECK_INT(fi_store_source_mark_get(store, "argus:test", "argus_flows", text,
 					   sizeof(text), &rows, &found, &err),
@@ -90,7 +89,7 @@ main(int argc, char **argv)
 	CHECK_UINT(rows, 1);
 	/* another import that also started without a mark: refused, nothing added */
 	fi_err_clear(&err);
-	CHECK_INT(fi_store_write(store, &agg, &m, NULL, &err), FI_EEXIST);
+	CHECK_INT(fi_store_write_source(store, &agg, &sm, NULL, &err), FI_EEXIST);
 	CHECK_CONTAINS(err.msg, "another import recorded a mark for argus:test table "
 				"argus_flows");
 	CHECK_INT(packets(db), 5);
@@ -99,16 +98,16 @@ main(int argc, char **argv)
 	sm.mark = "scan 2 z";
 	sm.rows = 2;
 	fi_err_clear(&err);
-	CHECK_INT(fi_store_write(store, &agg, &m, NULL, &err), FI_EEXIST);
+	CHECK_INT(fi_store_write_source(store, &agg, &sm, NULL, &err), FI_EEXIST);
 	CHECK_CONTAINS(err.msg, "moved: another import is running");
 	CHECK_INT(packets(db), 5);
 	/* from the current mark: done, data and mark together */
 	sm.prev = "scan 1 x";
 	fi_err_clear(&err);
-	CHECK_INT(fi_store_write(store, &agg, &m, NULL, &err), 0);
+	CHECK_INT(fi_store_write_source(store, &agg, &sm, NULL, &err), 0);
 	CHECK_INT(packets(db), 10);
 	fi_err_clear(&err);
-	CHECK_INT(fi_store_write(store, &agg, &m, NULL, &err), FI_EEXIST);
+	CHECK_INT(fi_store_write_source(store, &agg, &sm, NULL, &err), FI_EEXIST);
 	CHECK_INT(packets(db), 10);
 	CHECK_INT(fi_store_source_mark_get(store, "argus:test", "argus_flows", text,
 					   sizeof(text), &rows, &found, &err),
@@ -118,15 +117,8 @@ main(int argc, char **argv)
 	/* marks of other tables and sources are separate */
 	sm.table = "other";
 	sm.prev = NULL;
-	CHECK_INT(fi_store_write(store, &agg, &m, NULL, &err), 0);
+	CHECK_INT(fi_store_write_source(store, &agg, &sm, NULL, &err), 0);
 	CHECK_INT(packets(db), 15);
-	/* a queue batch and a source mark can go in one write */
-	m.consumer = "c1";
-	m.batch_id = 1;
-	sm.prev = "scan 2 z";
-	sm.mark = "scan 3 w";
-	CHECK_INT(fi_store_write(store, &agg, &m, NULL, &err), 0);
-	CHECK_INT(packets(db), 20);
 	/* a small mark buffer is an error, not a truncation */
 	CHECK_INT(fi_store_source_mark_get(store, "argus:test", "other", text, 4, &rows,
 					   &found, &err),
