@@ -108,7 +108,7 @@ fi_capture_open_file(const char *path, const char *filter, struct fi_err *err)
 	c->p = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_MICRO,
 						       errbuf);
 	if (c->p == NULL) {
-		fi_err_set(err, FI_EIO, "%s", errbuf);
+		fi_err_set(err, FI_EIO, "%s: %s", path, errbuf);
 		free(c);
 		return NULL;
 	}

@@ -569,11 +569,10 @@ probe_run(const struct fi_config *cfg, const struct probe_opts *o)
 	rc = probe_loop(&pr);
 	if (pr.bar_shown)
 		probe_bar(&pr, rc == 0);
-	if (rc >= 0) {
-		fi_meter_flush(pr.meter);
-		if (probe_push(&pr) != 0)
-			rc = -1;
-	}
+	/* after a stop or a read error (a file cut short) the flows so far still count */
+	fi_meter_flush(pr.meter);
+	if (probe_push(&pr) != 0)
+		rc = -1;
 	if (rc == 0 && o->end && pr.q != NULL) {
 		const char *end = "END";
 		size_t len = 3;

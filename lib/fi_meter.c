@@ -385,7 +385,7 @@ fi_meter_packet(struct fi_meter *m, const struct fi_pkt *pkt, int64_t ts_us)
 	hash = fi_meter_hash(m, &k, sizeof(k));
 	i = fi_meter_find(m, &k, hash);
 	if (i != FI_NIL && m->pool[i].end_us != INT64_MAX && k.proto == 6 &&
-	    (pkt->tcp_flags & (FI_TCP_SYN | FI_TCP_ACK)) == FI_TCP_SYN) {
+	    (pkt->tcp_flags & FI_TCP_SYN)) {
 		/* a new connection on the ports of one that is closing */
 		fi_meter_export_flow(m, i, FI_METER_TCP_END);
 		i = FI_NIL;
