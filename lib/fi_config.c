@@ -106,7 +106,7 @@ static const struct fi_cfg_entry fi_cfg_table[] = {
      3600, "seconds a TCP flow stays open after its first FIN or RST (0: ends at once)"},
     {"probe_max_flows", FI_CT_UINT, FI_CFG_FIELD(probe_max_flows), "1000000", 1,
      100000000,
-     "flows the probe holds (about 150 bytes each); when full the least recently "
+     "flows the probe holds (up to about 130 bytes each); when full the least recently "
      "active is exported"},
     {"probe_icmp_typecode", FI_CT_BOOL, FI_CFG_FIELD(probe_icmp_typecode), "yes", 0, 0,
      "ICMP type*256+code as the destination port (no: 0, as VERMONT writes it)"},

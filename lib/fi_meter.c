@@ -22,6 +22,7 @@ const char *const fi_meter_reason_names[FI_METER_NREASONS] = {
 #define FI_METER_FLOWS_LIMIT 100000000u	  /* entries; about 15 GB */
 #define FI_METER_FRAG_SLOTS  16384	  /* fragmented datagrams remembered */
 #define FI_METER_FRAG_TTL_US (60 * FI_US) /* RFC 8200's reassembly time */
+#define FI_METER_BUCKETS_MIN 65536	  /* hash heads at the start (256 KB) */
 
 enum { L_ACT = 0, L_AGE = 1, L_END = 2, L_COUNT = 3 };
 
@@ -65,7 +66,9 @@ struct fi_meter {
 	struct fi_meter_flow *pool;
 	uint32_t *buckets; /* hash heads */
 	uint32_t mask;	   /* buckets - 1 */
-	uint32_t free;	   /* head of the free list */
+	uint32_t max_mask; /* the largest the table grows to, minus 1 */
+	uint32_t free;	   /* head of the list of exported entries */
+	uint32_t fresh;	   /* entries never used start here (untouched memory) */
 	uint32_t head[L_COUNT], tail[L_COUNT];
 	struct fi_meter_frag *frags;
 	struct fi_meter_stats st;
@@ -93,7 +96,8 @@ fi_meter_hash(const struct fi_meter *m, const void *key, size_t n)
 		uint64_t w;
 
 		memcpy(&w, p + i, 8);
-		h = fi_meter_mix(h ^ w) + i;
+		h = (h ^ w) * 0x9e3779b97f4a7c15ULL;
+		h ^= h >> 29;
 	}
 	return (uint32_t)fi_meter_mix(h ^ n);
 }
@@ -102,12 +106,15 @@ struct fi_meter *
 fi_meter_new(const struct fi_meter_config *cfg, fi_meter_export_fn export, void *ctx)
 {
 	struct fi_meter *m;
-	size_t nb = 1;
+	size_t nb = 1, max_nb = 1;
 
 	if (cfg->max_flows < 1 || cfg->max_flows > FI_METER_FLOWS_LIMIT ||
 	    cfg->inactive_timeout < 1 || cfg->active_timeout < 1 || export == NULL)
 		return NULL;
-	while (nb < (size_t)cfg->max_flows * 2)
+	/* the table doubles with the flows, from a size that stays in cache */
+	while (max_nb < (size_t)cfg->max_flows)
+		max_nb <<= 1;
+	while (nb < FI_METER_BUCKETS_MIN && nb < max_nb)
 		nb <<= 1;
 	m = calloc(1, sizeof(*m));
 	if (m == NULL)
@@ -126,10 +133,11 @@ fi_meter_new(const struct fi_meter_config *cfg, fi_meter_export_fn export, void 
 		return NULL;
 	}
 	m->mask = (uint32_t)(nb - 1);
+	m->max_mask = (uint32_t)(max_nb - 1);
 	memset(m->buckets, 0xff, nb * sizeof(*m->buckets));
-	for (uint32_t i = 0; i < cfg->max_flows; i++)
-		m->pool[i].hnext = i + 1 < cfg->max_flows ? i + 1 : FI_NIL;
-	m->free = 0;
+	/* the pool is calloc'd and taken in order: pages are touched when used */
+	m->free = FI_NIL;
+	m->fresh = 0;
 	for (int l = 0; l < L_COUNT; l++)
 		m->head[l] = m->tail[l] = FI_NIL;
 	m->now_us = INT64_MIN;
@@ -354,6 +362,30 @@ fi_meter_key_of(struct fi_meter *m, const struct fi_pkt *pkt, int64_t ts_us,
 		k->sport = k->dport = 0;
 }
 
+/* Doubles the hash table when it holds more flows than heads (if it may). */
+static void
+fi_meter_grow(struct fi_meter *m)
+{
+	size_t nb = (size_t)m->mask + 1;
+	uint32_t *b;
+
+	if (m->st.flows_active < nb || m->mask >= m->max_mask)
+		return;
+	b = malloc(2 * nb * sizeof(*b));
+	if (b == NULL)
+		return; /* longer chains, still correct */
+	free(m->buckets);
+	m->buckets = b;
+	m->mask = (uint32_t)(2 * nb - 1);
+	memset(b, 0xff, 2 * nb * sizeof(*b));
+	for (uint32_t i = m->head[L_ACT]; i != FI_NIL; i = m->pool[i].link[L_ACT][1]) {
+		struct fi_meter_flow *f = &m->pool[i];
+
+		f->hnext = b[f->hash & m->mask];
+		b[f->hash & m->mask] = i;
+	}
+}
+
 static uint32_t
 fi_meter_find(const struct fi_meter *m, const struct fi_meter_key *k, uint32_t hash)
 {
@@ -391,11 +423,15 @@ fi_meter_packet(struct fi_meter *m, const struct fi_pkt *pkt, int64_t ts_us)
 		i = FI_NIL;
 	}
 	if (i == FI_NIL) {
-		if (m->free == FI_NIL)
+		if (m->free == FI_NIL && m->fresh == m->cfg.max_flows)
 			fi_meter_export_flow(m, m->head[L_ACT], FI_METER_EVICTED);
-		i = m->free;
+		if (m->free != FI_NIL) {
+			i = m->free;
+			m->free = m->pool[i].hnext;
+		} else {
+			i = m->fresh++;
+		}
 		f = &m->pool[i];
-		m->free = f->hnext;
 		f->key = k;
 		f->hash = hash;
 		f->hnext = m->buckets[hash & m->mask];
@@ -414,6 +450,7 @@ fi_meter_packet(struct fi_meter *m, const struct fi_pkt *pkt, int64_t ts_us)
 			f->last_us = ts_us;
 	}
 	fi_meter_list_append(m, L_ACT, i);
+	fi_meter_grow(m); /* after the append: it rehashes what L_ACT holds */
 	f->seen_us = m->now_us;
 	f->packets++;
 	f->bytes += pkt->ip_len;

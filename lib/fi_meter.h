@@ -56,8 +56,8 @@ struct fi_meter;
 
 /*
  * Creates a meter; cfg is copied, ctx is borrowed and passed to export.
- * Allocates the whole table (about 150 bytes per flow) up front. Returns
- * NULL when out of memory or the config is out of range.
+ * Reserves about 130 bytes per flow of max_flows (memory is touched only as
+ * flows come). Returns NULL when out of memory or the config is out of range.
  */
 struct fi_meter *fi_meter_new(const struct fi_meter_config *cfg,
 			      fi_meter_export_fn export, void *ctx);

@@ -10,6 +10,7 @@ known DIR   writes DIR/*.pcap(ng) and DIR/manifest.json. Every packet is written
             must be skipped, with the reason counted. The manifest also lists
             each frame's wire length and IP length, so a test can predict what
             argus (which counts wire bytes) reports.
+bench FILE  writes the benchmark's capture (1,000,000 packets by default).
 corpus DIR  writes the fuzz seed corpus (tests/fuzz/pkt/) from the same frames.
 compare     compares pushed elements (JSON lines) with a manifest's flows as
             multisets: compare MANIFEST FILE.pcap ELEMENTS.jsonl
@@ -439,11 +440,85 @@ def corpus(args):
             f.write(whole)
 
 
+def bench(args):
+    """A capture for the benchmark: args.packets packets of args.flows flows
+    (TCP and UDP, IPv4 with a tenth IPv6) over args.span seconds, headers only
+    (caplen 96, the wire length kept), written from templates for speed."""
+    import random
+    import struct
+    rnd = random.Random(args.seed)
+    t0 = T0 * US
+    flows = []
+    for i in range(args.flows):
+        v6 = i % 10 == 9
+        proto = 6 if rnd.random() < 0.8 else 17
+        start = rnd.randrange(args.span * US)
+        flows.append((v6, proto, rnd.randrange(1 << 32), rnd.randrange(1 << 32),
+                      rnd.randrange(1024, 65536), rnd.choice((80, 443, 53, 22, 8080)),
+                      start))
+    # packets per flow: heavy-tailed around the mean, total exactly args.packets
+    weights = [rnd.paretovariate(1.2) for _ in flows]
+    scale = args.packets / sum(weights)
+    counts = [max(1, int(w * scale)) for w in weights]
+    diff = args.packets - sum(counts)
+    i = 0
+    while diff != 0:
+        j = i % len(counts)
+        if diff > 0:
+            counts[j] += 1
+            diff -= 1
+        elif counts[j] > 1:
+            counts[j] -= 1
+            diff += 1
+        i += 1
+    events = []
+    for f, n in zip(range(len(flows)), counts):
+        start, gap = flows[f][6], rnd.uniform(0.001, 2.0)
+        for k in range(n):
+            events.append((t0 + start + int(k * gap * US), f))
+    events.sort()
+    eth4 = bytearray(pk.eth(pk.ETH_IPV4, pk.ipv4("0.0.0.0", "0.0.0.0", 6, pk.tcp(0, 0, 0x10)),
+                            pad=False))
+    eth6 = bytearray(pk.eth(pk.ETH_IPV6, pk.ipv6("::", "::", 6, pk.tcp(0, 0, 0x10)),
+                            pad=False))
+    sizes = (40, 40, 52, 576, 1400, 1500, 1500)
+    with open(args.out, "wb") as out:
+        out.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 96, pk.LINK_ETHERNET))
+        for ts, f in events:
+            v6, proto, a, b, sp, dp, _ = flows[f]
+            size = rnd.choice(sizes)
+            if v6:
+                size = max(size, 60)  # IPv6 and TCP headers
+                fr = eth6
+                struct.pack_into("!HB", fr, 18, size - 40, proto)
+                struct.pack_into("!QQ", fr, 22, 0x20010DB800000000, a)
+                struct.pack_into("!QQ", fr, 38, 0x20010DB800000000, b)
+                struct.pack_into("!HH", fr, 54, sp, dp)
+                wire = 14 + size
+            else:
+                fr = eth4
+                struct.pack_into("!H", fr, 16, size)
+                struct.pack_into("!B", fr, 23, proto)
+                struct.pack_into("!II", fr, 26, a, b)
+                struct.pack_into("!HH", fr, 34, sp, dp)
+                wire = 14 + max(size, 46)
+            data = bytes(fr[:96])
+            out.write(struct.pack("<IIII", ts // US, ts % US, len(data), wire))
+            out.write(data)
+    print(json.dumps({"packets": len(events), "flows": len(flows)}))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     sub = ap.add_subparsers(dest="cmd", required=True)
     k = sub.add_parser("known")
     k.add_argument("dir")
+    b = sub.add_parser("bench")
+    b.add_argument("out")
+    b.add_argument("--packets", type=int, default=1000000)
+    b.add_argument("--flows", type=int, default=100000)
+    b.add_argument("--span", type=int, default=3600, help="seconds")
+    b.add_argument("--seed", type=int, default=1)
     k = sub.add_parser("corpus")
     k.add_argument("dir")
     c = sub.add_parser("compare")
@@ -453,6 +528,9 @@ def main():
     args = ap.parse_args()
     if args.cmd == "known":
         known(args)
+        return 0
+    if args.cmd == "bench":
+        bench(args)
         return 0
     if args.cmd == "corpus":
         corpus(args)
