@@ -3,15 +3,18 @@
  *
  * Exactly once: elements move atomically from the queue into this
  * consumer's current batch list in redis (fi_queue_take). They are decoded
- * and summed in memory. A flush writes the sums and the row (consumer,
- * batch id) into fi_batches in ONE database transaction, and only then
- * deletes the batch list (fi_queue_done). A crash anywhere leaves either the
- * list without the row (the batch is read again from the list and written),
- * or the row and the list (the list is just deleted): no flow is lost or
- * counted twice. The unique key on fi_batches refuses a second write of a
- * batch even if this logic had a hole.
+ * and summed in memory. A flush writes the sums table by table ("parts"):
+ * each part and its row (consumer, part, batch id) in fi_batches go in ONE
+ * database transaction. Only when every part is in is the batch list
+ * deleted (fi_queue_done). A crash anywhere leaves the list, and the batch
+ * is read again from it; parts whose row is there are refused by the unique
+ * key and skipped, the others written: no flow is lost or counted twice.
+ *
+ * Threads: the main thread takes and sums batch N+1 while writer threads,
+ * one database connection each (db_writers), write the parts of batch N.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,31 +40,59 @@
 #define FI_IMP_READ_CHUNK    10000 /* elements read per round trip in recovery */
 #define FI_IMP_DEAD_MAX	     10000 /* dead letters held before an early flush */
 #define FI_IMP_STOP_TRIES    5	   /* write attempts after a stop request */
+#define FI_IMP_WRITERS_MAX   8
 
 static volatile sig_atomic_t fi_imp_stop;
 static volatile sig_atomic_t fi_imp_reload;
+
+/* One batch being filled, or being written. */
+struct fi_imp_slot {
+	struct fi_agg agg;  /* its sums */
+	struct fi_buf dead; /* its dead letters, NUL-separated */
+	size_t ndead;
+	uint64_t batch;	  /* its id */
+	size_t elements;  /* elements taken into it */
+	double started;	  /* when the first was taken */
+	double submitted; /* when it was handed to the writers */
+};
+
+struct fi_imp_writer {
+	struct fi_importer *imp; /* borrowed */
+	pthread_t thread;
+	struct fi_db *db;	/* NULL while disconnected */
+	struct fi_store *store; /* tied to db */
+};
 
 struct fi_importer {
 	struct fi_config *cfg;
 	const char *config_path;
 	struct fi_importer_opts opts;
 	char consumer[FI_CFG_STR];
-	struct fi_db *db;	/* NULL while disconnected */
+	struct fi_db *db;	/* the main thread's: recovery and bookkeeping */
 	struct fi_store *store; /* tied to db */
 	struct fi_queue *q;
 	int q_up; /* redis connected and locked */
-	struct fi_agg agg;
 	struct fi_msg_limits lim;
-	struct fi_buf dead; /* dead letters, NUL-separated */
-	size_t ndead;
-	uint64_t batch;	       /* current batch id */
-	size_t batch_elements; /* elements taken into it */
-	double batch_started;  /* when the first of them was taken */
-	int64_t flow_mark;     /* flow time at the last flush, -1 before */
+	struct fi_imp_slot slots[2];
+	unsigned cur;	   /* the slot being filled */
+	int inflight;	   /* the slot being written, or -1 */
+	int64_t flow_mark; /* flow time at the last flush, -1 before */
 	int end_seen;
+	/* the job shared with the writers, under mu */
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	const struct fi_agg *job_agg;
+	struct fi_store_mark job_mark;
+	struct fi_store_part parts[FI_STORE_PARTS_MAX];
+	size_t nparts, next_part, parts_done;
+	int job_failed, quit;
+	struct fi_store_stats job_stats;
+	struct fi_imp_writer writers[FI_IMP_WRITERS_MAX];
+	unsigned nwriters;
 	/* statistics */
 	uint64_t taken, written, dead_total, flushes, rows;
-	struct fi_store_stats last;
+	double last_seconds;
+	uint64_t last_rows;
 	double stats_at, keepalive_at;
 	uint64_t stats_taken, stats_written;
 	struct fi_ratelimit dead_log;
@@ -96,44 +127,48 @@ fi_imp_sleep(double seconds)
 		usleep(50000);
 }
 
-static void
-fi_imp_db_close(struct fi_importer *imp)
+static unsigned
+fi_imp_backoff(unsigned backoff)
 {
-	fi_store_free(imp->store);
-	imp->store = NULL;
-	fi_db_close(imp->db);
-	imp->db = NULL;
+	return backoff * 2 > FI_IMP_BACKOFF_MAX_S ? FI_IMP_BACKOFF_MAX_S : backoff * 2;
 }
 
 /*
- * Connects to the database, retrying with backoff. With patient == 0 it
- * gives up after FI_IMP_STOP_TRIES attempts once a stop was requested.
+ * Connects *db and *store, retrying with backoff; after a stop request it
+ * gives up after FI_IMP_STOP_TRIES attempts and returns -1.
  */
 static int
-fi_imp_db_up(struct fi_importer *imp)
+fi_imp_db_up(struct fi_importer *imp, struct fi_db **db, struct fi_store **store)
 {
 	unsigned backoff = 1, tries = 0;
 
-	while (imp->db == NULL) {
+	while (*store == NULL) {
 		struct fi_err err;
 
 		fi_err_clear(&err);
-		imp->db = fi_db_open(imp->cfg, FI_DB_ROLE_IMPORTER, &err);
-		if (imp->db != NULL)
-			imp->store = fi_store_new(imp->db, &err);
-		if (imp->store != NULL) {
-			fi_info("connected to the database %s", imp->cfg->db_name);
+		*db = fi_db_open(imp->cfg, FI_DB_ROLE_IMPORTER, &err);
+		if (*db != NULL)
+			*store = fi_store_new(*db, &err);
+		if (*store != NULL)
 			return 0;
-		}
-		fi_imp_db_close(imp);
+		fi_db_close(*db);
+		*db = NULL;
 		if (fi_imp_stop && ++tries >= FI_IMP_STOP_TRIES)
 			return -1;
 		fi_warnx("%s; retrying in %u s", err.msg, backoff);
 		fi_imp_sleep(backoff);
-		backoff = backoff * 2 > FI_IMP_BACKOFF_MAX_S ? FI_IMP_BACKOFF_MAX_S
-							     : backoff * 2;
+		backoff = fi_imp_backoff(backoff);
 	}
 	return 0;
+}
+
+static void
+fi_imp_db_close(struct fi_db **db, struct fi_store **store)
+{
+	fi_store_free(*store);
+	*store = NULL;
+	fi_db_close(*db);
+	*db = NULL;
 }
 
 static int
@@ -156,8 +191,7 @@ fi_imp_redis_up(struct fi_importer *imp)
 			return -1;
 		fi_warnx("%s; retrying in %u s", err.msg, backoff);
 		fi_imp_sleep(backoff);
-		backoff = backoff * 2 > FI_IMP_BACKOFF_MAX_S ? FI_IMP_BACKOFF_MAX_S
-							     : backoff * 2;
+		backoff = fi_imp_backoff(backoff);
 	}
 	return 0;
 }
@@ -170,10 +204,11 @@ fi_imp_redis_lost(struct fi_importer *imp, const struct fi_err *err)
 	imp->q_up = 0;
 }
 
-/* Decodes one element into the cache, or records it as a dead letter. */
+/* Decodes one element into the current slot, or records it as a dead letter. */
 static void
 fi_imp_element(struct fi_importer *imp, const char *p, size_t n)
 {
+	struct fi_imp_slot *s = &imp->slots[imp->cur];
 	struct fi_flow f;
 	struct fi_err err;
 
@@ -183,27 +218,27 @@ fi_imp_element(struct fi_importer *imp, const char *p, size_t n)
 	}
 	fi_err_clear(&err);
 	if (fi_msg_decode(p, n, &imp->lim, &f, &err) == 0) {
-		if (fi_agg_add(&imp->agg, &f) != 0)
+		if (fi_agg_add(&s->agg, &f) != 0)
 			fi_fatalx(
 			    "out of memory aggregating flows (batch %llu stays queued "
 			    "and is read again at the next start)",
-			    (unsigned long long)imp->batch);
+			    (unsigned long long)s->batch);
 		return;
 	}
-	if (fi_msg_dead_letter(p, n, err.msg, &imp->dead) != 0 ||
-	    fi_buf_append(&imp->dead, "", 1) != 0)
+	if (fi_msg_dead_letter(p, n, err.msg, &s->dead) != 0 ||
+	    fi_buf_append(&s->dead, "", 1) != 0)
 		fi_fatalx("out of memory keeping dead letters");
-	imp->ndead++;
+	s->ndead++;
 	fi_warnx_limited(&imp->dead_log, "dead letter: %s", err.msg);
 }
 
 /*
- * Warns (rate-limited) when the batch held flows older than a bucket size's
+ * Warns (rate-limited) when a batch held flows older than a bucket size's
  * retention: the next run of its event deletes them, which is rarely what a
  * forensic import of an old capture wants (retention_days = 0 keeps all).
  */
 static void
-fi_imp_retention_warning(struct fi_importer *imp)
+fi_imp_retention_warning(struct fi_importer *imp, const struct fi_agg *agg)
 {
 	int64_t now = (int64_t)time(NULL);
 
@@ -211,85 +246,198 @@ fi_imp_retention_warning(struct fi_importer *imp)
 		int64_t days = imp->cfg->retention_days[i];
 		int64_t size = imp->cfg->bucket_sizes[i];
 
-		if (days > 0 && imp->agg.min_time >= 0 &&
-		    imp->agg.min_time + size <= now - days * 86400)
+		if (days > 0 && agg->min_time >= 0 &&
+		    agg->min_time + size <= now - days * 86400)
 			fi_warnx_limited(
 			    &imp->retention_log,
 			    "imported flows from %lld s ago into %lld s buckets, "
 			    "which retention deletes after %lld days; set "
 			    "retention_days = 0 to keep old captures",
-			    (long long)(now - imp->agg.min_time), (long long)size,
+			    (long long)(now - agg->min_time), (long long)size,
 			    (long long)days);
 	}
 }
 
-/*
- * Writes the current batch and finishes it in redis. Returns 0, or -1 when
- * a stop was requested while the database or redis stayed away (the batch
- * then stays in redis and is read again at the next start).
- */
+/* Writes one part of the current job, reconnecting as needed. */
 static int
-fi_imp_flush(struct fi_importer *imp)
+fi_imp_write_part(struct fi_imp_writer *w, const struct fi_store_part *part,
+		  struct fi_store_stats *stats)
 {
-	struct fi_store_mark mark = {imp->consumer, imp->batch};
-	double t0 = fi_imp_now();
+	struct fi_importer *imp = w->imp;
 	unsigned backoff = 1, tries = 0;
-	struct fi_err err;
-	int rc;
 
-	if (imp->batch_elements == 0)
-		return 0;
 	for (;;) {
-		if (fi_imp_db_up(imp) != 0)
+		struct fi_err err;
+		int rc;
+
+		if (fi_imp_db_up(imp, &w->db, &w->store) != 0)
 			return -1;
 		fi_err_clear(&err);
-		rc = fi_store_write(imp->store, &imp->agg, &mark, &imp->last, &err);
-		if (rc == 0 || rc == FI_EEXIST)
-			break;
-		fi_warnx("writing batch %llu failed: %s; retrying in %u s",
-			 (unsigned long long)imp->batch, err.msg, backoff);
-		if (rc == FI_EUNAVAIL || !fi_db_alive(imp->db))
-			fi_imp_db_close(imp);
+		rc = fi_store_write_part(w->store, imp->job_agg, part, &imp->job_mark,
+					 stats, &err);
+		if (rc == 0)
+			return 0;
+		if (rc == FI_EEXIST) {
+			fi_info(
+			    "batch %llu: %s was written before; not counting it again",
+			    (unsigned long long)imp->job_mark.batch_id, part->name);
+			return 0;
+		}
+		fi_warnx("batch %llu: writing %s failed: %s; retrying in %u s",
+			 (unsigned long long)imp->job_mark.batch_id, part->name, err.msg,
+			 backoff);
+		if (rc == FI_EUNAVAIL || !fi_db_alive(w->db))
+			fi_imp_db_close(&w->db, &w->store);
 		if (fi_imp_stop && ++tries >= FI_IMP_STOP_TRIES)
 			return -1;
 		fi_imp_sleep(backoff);
-		backoff = backoff * 2 > FI_IMP_BACKOFF_MAX_S ? FI_IMP_BACKOFF_MAX_S
-							     : backoff * 2;
+		backoff = fi_imp_backoff(backoff);
 	}
-	if (rc == FI_EEXIST)
-		fi_info("batch %llu was written before; not counting it again",
-			(unsigned long long)imp->batch);
-	else
-		fi_imp_retention_warning(imp);
-	for (tries = 0;;) {
+}
+
+/* A writer thread: takes parts of the current job until told to quit. */
+static void *
+fi_imp_writer_main(void *arg)
+{
+	struct fi_imp_writer *w = arg;
+	struct fi_importer *imp = w->imp;
+
+	pthread_mutex_lock(&imp->mu);
+	for (;;) {
+		struct fi_store_part part;
+		struct fi_store_stats stats = {0, 0, 0};
+		int rc;
+
+		while (!imp->quit &&
+		       (imp->job_agg == NULL || imp->next_part >= imp->nparts))
+			pthread_cond_wait(&imp->cv, &imp->mu);
+		if (imp->quit)
+			break;
+		part = imp->parts[imp->next_part++];
+		pthread_mutex_unlock(&imp->mu);
+		rc = fi_imp_write_part(w, &part, &stats);
+		pthread_mutex_lock(&imp->mu);
+		imp->job_stats.rows += stats.rows;
+		imp->job_stats.statements += stats.statements;
+		if (rc != 0)
+			imp->job_failed = 1;
+		imp->parts_done++;
+		pthread_cond_broadcast(&imp->cv);
+	}
+	pthread_mutex_unlock(&imp->mu);
+	fi_imp_db_close(&w->db, &w->store);
+	return NULL;
+}
+
+/* Hands slot i to the writers. */
+static void
+fi_imp_submit(struct fi_importer *imp, unsigned i)
+{
+	struct fi_imp_slot *s = &imp->slots[i];
+
+	fi_imp_retention_warning(imp, &s->agg);
+	s->submitted = fi_imp_now();
+	pthread_mutex_lock(&imp->mu);
+	imp->job_agg = &s->agg;
+	imp->job_mark = (struct fi_store_mark){imp->consumer, s->batch};
+	imp->nparts = fi_store_parts(&s->agg, imp->parts);
+	imp->next_part = imp->parts_done = 0;
+	imp->job_failed = 0;
+	memset(&imp->job_stats, 0, sizeof(imp->job_stats));
+	pthread_cond_broadcast(&imp->cv);
+	pthread_mutex_unlock(&imp->mu);
+	imp->inflight = (int)i;
+}
+
+/*
+ * Waits for the batch being written and finishes it in redis. Returns 0, or
+ * -1 when a stop was requested while the database or redis stayed away
+ * (the batch then stays in redis and is read again at the next start).
+ */
+static int
+fi_imp_complete(struct fi_importer *imp)
+{
+	struct fi_imp_slot *s;
+	struct fi_err err;
+	unsigned tries = 0;
+	int failed;
+
+	if (imp->inflight < 0)
+		return 0;
+	s = &imp->slots[imp->inflight];
+	pthread_mutex_lock(&imp->mu);
+	while (imp->parts_done < imp->nparts)
+		pthread_cond_wait(&imp->cv, &imp->mu);
+	failed = imp->job_failed;
+	imp->job_agg = NULL;
+	imp->last_rows = imp->job_stats.rows;
+	pthread_mutex_unlock(&imp->mu);
+	if (failed)
+		return -1;
+	/* bookkeeping only: a failure here loses nothing */
+	if (fi_imp_db_up(imp, &imp->db, &imp->store) == 0) {
+		fi_err_clear(&err);
+		if (fi_store_finish(imp->store, &imp->job_mark, &err) != 0) {
+			fi_warnx("batch %llu: %s", (unsigned long long)s->batch, err.msg);
+			fi_imp_db_close(&imp->db, &imp->store);
+		}
+	}
+	for (;;) {
 		if (fi_imp_redis_up(imp) != 0)
 			return -1;
 		fi_err_clear(&err);
-		if (fi_queue_done(imp->q, imp->batch, &imp->dead, imp->ndead, &err) == 0)
+		if (fi_queue_done(imp->q, s->batch, &s->dead, s->ndead, &err) == 0)
 			break;
 		fi_imp_redis_lost(imp, &err);
 		if (fi_imp_stop && ++tries >= FI_IMP_STOP_TRIES)
 			return -1;
 	}
-	if (rc == 0) {
-		imp->written += imp->agg.nflows;
-		imp->rows += imp->last.rows;
-	}
-	imp->dead_total += imp->ndead;
+	imp->written += s->agg.nflows;
+	imp->rows += imp->last_rows;
+	imp->dead_total += s->ndead;
 	imp->flushes++;
-	fi_debug(
-	    "batch %llu: %llu flows, %llu rows in %.3f s (%llu statements), %zu dead",
-	    (unsigned long long)imp->batch, (unsigned long long)imp->agg.nflows,
-	    (unsigned long long)imp->last.rows, fi_imp_now() - t0,
-	    (unsigned long long)imp->last.statements, imp->ndead);
-	if (imp->agg.max_time > imp->flow_mark)
-		imp->flow_mark = imp->agg.max_time;
-	fi_agg_clear(&imp->agg);
-	fi_buf_reset(&imp->dead);
-	imp->ndead = 0;
-	imp->batch++;
-	imp->batch_elements = 0;
+	imp->last_seconds = fi_imp_now() - s->submitted;
+	fi_debug("batch %llu: %llu flows, %llu rows in %.3f s, %zu dead",
+		 (unsigned long long)s->batch, (unsigned long long)s->agg.nflows,
+		 (unsigned long long)imp->last_rows, imp->last_seconds, s->ndead);
+	fi_agg_clear(&s->agg);
+	fi_buf_reset(&s->dead);
+	s->ndead = 0;
+	s->elements = 0;
+	imp->inflight = -1;
 	return 0;
+}
+
+/*
+ * Hands the current batch to the writers (after the previous one is
+ * finished) and starts the next batch in the other slot. Returns 0 or -1
+ * as fi_imp_complete.
+ */
+static int
+fi_imp_flush(struct fi_importer *imp)
+{
+	struct fi_imp_slot *s = &imp->slots[imp->cur];
+
+	if (s->elements == 0)
+		return 0;
+	if (fi_imp_complete(imp) != 0)
+		return -1;
+	fi_imp_submit(imp, imp->cur);
+	if (s->agg.max_time > imp->flow_mark)
+		imp->flow_mark = s->agg.max_time;
+	imp->cur ^= 1;
+	imp->slots[imp->cur].batch = s->batch + 1;
+	imp->slots[imp->cur].elements = 0;
+	return 0;
+}
+
+/* Flushes and waits until everything is written. */
+static int
+fi_imp_flush_all(struct fi_importer *imp)
+{
+	if (fi_imp_flush(imp) != 0)
+		return -1;
+	return fi_imp_complete(imp);
 }
 
 /* Whether the current batch should be written now. */
@@ -297,26 +445,27 @@ static int
 fi_imp_due(struct fi_importer *imp, double now)
 {
 	const struct fi_config *cfg = imp->cfg;
+	const struct fi_imp_slot *s = &imp->slots[imp->cur];
+	size_t bytes = fi_agg_bytes(&s->agg) + s->dead.len;
 	int64_t base;
 
-	if (imp->batch_elements == 0)
+	if (s->elements == 0)
 		return 0;
-	if (imp->end_seen || now - imp->batch_started >= cfg->flush_interval)
+	if (imp->end_seen || now - s->started >= cfg->flush_interval)
 		return 1;
-	if (fi_agg_bytes(&imp->agg) + imp->dead.len >= (size_t)cfg->max_memory_mb << 20)
-		return 1;
-	if (imp->ndead >= FI_IMP_DEAD_MAX)
+	if (imp->inflight >= 0)
+		bytes += fi_agg_bytes(&imp->slots[imp->inflight].agg);
+	if (bytes >= (size_t)cfg->max_memory_mb << 20 || s->ndead >= FI_IMP_DEAD_MAX)
 		return 1;
 	/* the original's rule: flow time moved max_flow_age past the last flush */
-	base = imp->flow_mark >= 0 ? imp->flow_mark : imp->agg.min_time;
+	base = imp->flow_mark >= 0 ? imp->flow_mark : s->agg.min_time;
 	return cfg->live_import && base >= 0 &&
-	       imp->agg.max_time > base + cfg->max_flow_age;
+	       s->agg.max_time > base + cfg->max_flow_age;
 }
 
 /*
- * Finishes the batches a crash left in redis: a batch already in the
- * database only gets its list deleted (and its dead letters recorded);
- * the others are read from their lists and written.
+ * Finishes the batches a crash left in redis: each is read again from its
+ * list and written; parts that were in already are refused and skipped.
  */
 static int
 fi_imp_recover(struct fi_importer *imp)
@@ -326,7 +475,8 @@ fi_imp_recover(struct fi_importer *imp)
 	struct fi_err err;
 
 	for (;;) {
-		if (fi_imp_redis_up(imp) != 0 || fi_imp_db_up(imp) != 0)
+		if (fi_imp_redis_up(imp) != 0 ||
+		    fi_imp_db_up(imp, &imp->db, &imp->store) != 0)
 			return -1;
 		fi_err_clear(&err);
 		if (fi_queue_pending(imp->q, ids, FI_IMP_PENDING_MAX, &n, &err) == 0 &&
@@ -334,23 +484,16 @@ fi_imp_recover(struct fi_importer *imp)
 			break;
 		fi_warnx("recovery: %s", err.msg);
 		fi_imp_redis_lost(imp, &err);
-		fi_imp_db_close(imp);
+		fi_imp_db_close(&imp->db, &imp->store);
 		fi_imp_sleep(1);
 	}
 	for (size_t i = 0; i < n; i++) {
-		int done = 0;
-		size_t start = 0;
+		struct fi_imp_slot *s = &imp->slots[imp->cur];
 		struct fi_queue_items items;
+		size_t start = 0;
 
-		fi_err_clear(&err);
-		if (fi_store_batch_done(imp->store, imp->consumer, ids[i], &done, &err) !=
-		    0) {
-			fi_warnx("recovery: %s", err.msg);
-			return -1;
-		}
-		imp->batch = ids[i];
-		fi_info("recovering batch %llu (%s)", (unsigned long long)ids[i],
-			done ? "already written" : "not written yet");
+		s->batch = ids[i];
+		fi_info("recovering batch %llu", (unsigned long long)ids[i]);
 		do {
 			fi_err_clear(&err);
 			if (fi_queue_read(imp->q, ids[i], start, FI_IMP_READ_CHUNK,
@@ -364,11 +507,11 @@ fi_imp_recover(struct fi_importer *imp)
 		} while (items.n == FI_IMP_READ_CHUNK);
 		imp->end_seen = 0;
 		/* an empty list still has to be finished so that it leaves the set */
-		imp->batch_elements = start > 0 ? start : 1;
-		if (fi_imp_flush(imp) != 0)
+		s->elements = start > 0 ? start : 1;
+		if (fi_imp_flush_all(imp) != 0)
 			return -1;
 	}
-	imp->batch = (n > 0 && ids[n - 1] > last ? ids[n - 1] : last) + 1;
+	imp->slots[imp->cur].batch = (n > 0 && ids[n - 1] > last ? ids[n - 1] : last) + 1;
 	return 0;
 }
 
@@ -385,8 +528,8 @@ fi_imp_stats(struct fi_importer *imp, double now)
 	    "last flush %.3f s (%llu rows)",
 	    (double)(imp->taken - imp->stats_taken) / dt,
 	    (double)(imp->written - imp->stats_written) / dt, qlen,
-	    (unsigned long long)imp->dead_total, imp->last.seconds,
-	    (unsigned long long)imp->last.rows);
+	    (unsigned long long)imp->dead_total, imp->last_seconds,
+	    (unsigned long long)imp->last_rows);
 	imp->stats_at = now;
 	imp->stats_taken = imp->taken;
 	imp->stats_written = imp->written;
@@ -468,11 +611,24 @@ fi_importer_run(struct fi_config *cfg, const char *config_path,
 	imp.config_path = config_path;
 	imp.opts = *opts;
 	imp.flow_mark = -1;
+	imp.inflight = -1;
 	imp.lim.max_duration = cfg->max_flow_duration;
 	imp.dead_log = (struct fi_ratelimit){.period = 10, .burst = 5};
 	imp.retention_log = (struct fi_ratelimit){.period = 3600, .burst = 4};
-	fi_buf_init(&imp.dead, 0);
-	fi_agg_init(&imp.agg, cfg->bucket_sizes, cfg->n_bucket_sizes);
+	for (unsigned i = 0; i < 2; i++) {
+		fi_buf_init(&imp.slots[i].dead, 0);
+		fi_agg_init(&imp.slots[i].agg, cfg->bucket_sizes, cfg->n_bucket_sizes);
+	}
+	pthread_mutex_init(&imp.mu, NULL);
+	pthread_cond_init(&imp.cv, NULL);
+	imp.nwriters =
+	    cfg->db_writers < FI_IMP_WRITERS_MAX ? cfg->db_writers : FI_IMP_WRITERS_MAX;
+	for (unsigned i = 0; i < imp.nwriters; i++) {
+		imp.writers[i].imp = &imp;
+		if (pthread_create(&imp.writers[i].thread, NULL, fi_imp_writer_main,
+				   &imp.writers[i]) != 0)
+			fi_fatalx("cannot start a writer thread");
+	}
 	fi_imp_consumer_name(cfg, imp.consumer, sizeof(imp.consumer));
 	imp.q = fi_queue_new(cfg, imp.consumer);
 	if (imp.q == NULL)
@@ -490,10 +646,11 @@ fi_importer_run(struct fi_config *cfg, const char *config_path,
 		status = fi_imp_stop ? 0 : 1;
 		goto out;
 	}
-	fi_info("importing from %s (batch %llu)", cfg->redis_queue,
-		(unsigned long long)imp.batch);
+	fi_info("importing from %s (batch %llu, %u writers)", cfg->redis_queue,
+		(unsigned long long)imp.slots[imp.cur].batch, imp.nwriters);
 	imp.stats_at = imp.keepalive_at = fi_imp_now();
 	while (!fi_imp_stop) {
+		struct fi_imp_slot *cur = &imp.slots[imp.cur];
 		struct fi_queue_items items;
 		struct fi_err err;
 		double now = fi_imp_now();
@@ -516,58 +673,77 @@ fi_importer_run(struct fi_config *cfg, const char *config_path,
 		if (fi_imp_due(&imp, now)) {
 			int end = imp.end_seen;
 
-			if (fi_imp_flush(&imp) != 0)
+			/* END asks for everything to be in the database now */
+			if ((end ? fi_imp_flush_all(&imp) : fi_imp_flush(&imp)) != 0)
 				break;
 			imp.end_seen = 0;
 			if (end && imp.opts.exit_on_end)
 				break;
 			continue;
 		}
+		/* a finished write is finished in redis before the queue is read on */
+		if (imp.inflight >= 0) {
+			int done;
+
+			pthread_mutex_lock(&imp.mu);
+			done = imp.parts_done >= imp.nparts;
+			pthread_mutex_unlock(&imp.mu);
+			if (done && fi_imp_complete(&imp) != 0)
+				break;
+		}
 		/* block on an empty queue no longer than the flush deadline allows */
 		wait = opts->once ? 0 : FI_IMP_WAIT_MS;
-		if (imp.batch_elements > 0) {
-			double left = imp.batch_started + cfg->flush_interval - now;
+		if (cur->elements > 0) {
+			double left = cur->started + cfg->flush_interval - now;
 
 			if (left * 1000 < wait)
 				wait = left > 0 ? (unsigned)(left * 1000) : 0;
 		}
 		fi_err_clear(&err);
-		if (fi_queue_take(imp.q, imp.batch, cfg->batch_size, wait, &items,
+		if (fi_queue_take(imp.q, cur->batch, cfg->batch_size, wait, &items,
 				  &err) != 0) {
 			fi_imp_redis_lost(&imp, &err);
 			continue;
 		}
 		if (items.n == 0) {
 			if (opts->once) {
-				if (imp.batch_elements > 0 && fi_imp_flush(&imp) != 0)
+				if (fi_imp_flush_all(&imp) != 0)
 					status = 1;
 				break;
 			}
 			continue;
 		}
-		if (imp.batch_elements == 0)
-			imp.batch_started = now;
-		imp.batch_elements += items.n;
+		if (cur->elements == 0)
+			cur->started = now;
+		cur->elements += items.n;
 		for (size_t i = 0; i < items.n; i++)
 			fi_imp_element(&imp, items.p[i], items.len[i]);
 		imp.taken += items.n;
 	}
-	if (fi_imp_stop) {
+	if (fi_imp_stop)
 		fi_info("stopping: writing what is cached");
-		if (fi_imp_flush(&imp) != 0)
-			fi_warnx("could not write batch %llu before stopping; it stays "
-				 "queued in "
-				 "redis and is written at the next start",
-				 (unsigned long long)imp.batch);
-	}
+	if (fi_imp_flush_all(&imp) != 0)
+		fi_warnx(
+		    "could not write everything before stopping; what is missing stays "
+		    "queued in redis and is written at the next start");
 	fi_imp_stats(&imp, fi_imp_now());
 	fi_imp_summary(&imp);
 out:
+	pthread_mutex_lock(&imp.mu);
+	imp.quit = 1;
+	pthread_cond_broadcast(&imp.cv);
+	pthread_mutex_unlock(&imp.mu);
+	for (unsigned i = 0; i < imp.nwriters; i++)
+		pthread_join(imp.writers[i].thread, NULL);
 	if (imp.q_up)
 		fi_queue_unlock(imp.q);
 	fi_queue_free(imp.q);
-	fi_imp_db_close(&imp);
-	fi_agg_fini(&imp.agg);
-	fi_buf_fini(&imp.dead);
+	fi_imp_db_close(&imp.db, &imp.store);
+	for (unsigned i = 0; i < 2; i++) {
+		fi_agg_fini(&imp.slots[i].agg);
+		fi_buf_fini(&imp.slots[i].dead);
+	}
+	pthread_mutex_destroy(&imp.mu);
+	pthread_cond_destroy(&imp.cv);
 	return status;
 }

@@ -96,6 +96,8 @@ static const struct fi_cfg_entry fi_cfg_table[] = {
      "queue elements taken per round trip"},
     {"max_memory_mb", FI_CT_UINT, FI_CFG_FIELD(max_memory_mb), "256", 16, 65536,
      "flush early when the importer's cache reaches this size"},
+    {"db_writers", FI_CT_UINT, FI_CFG_FIELD(db_writers), "2", 1, 8,
+     "database connections the importer writes a batch's tables over, in parallel"},
     {"probe_max_queue", FI_CT_UINT, FI_CFG_FIELD(probe_max_queue), "100000", 0,
      1000000000, "the probe waits while the queue holds this many elements (0: never)"},
     {"probe_inactive_timeout", FI_CT_UINT, FI_CFG_FIELD(probe_inactive_timeout), "300", 1,

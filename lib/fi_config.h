@@ -51,6 +51,7 @@ struct fi_config {
 	unsigned flush_interval;	   /* wall-clock seconds between flushes */
 	unsigned batch_size;		   /* queue elements taken per round trip */
 	unsigned max_memory_mb;		   /* flush early when the cache reaches it */
+	unsigned db_writers;		   /* connections the importer writes over */
 	/* probe */
 	unsigned probe_max_queue; /* wait while the queue is this long, 0 = never */
 	unsigned probe_inactive_timeout; /* seconds without a packet that end a flow */

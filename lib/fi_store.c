@@ -17,8 +17,8 @@
 
 #define FI_STORE_PARAMS_MAX   8000 /* placeholders per statement */
 #define FI_STORE_STMTS_MAX    (4 * FI_BUCKET_SIZES_MAX)
-#define FI_STORE_DEC_MAX      32  /* bytes of a DECIMAL(30,9) in text, with NUL */
-#define FI_STORE_KEEP_BATCHES 100 /* batch records kept per consumer */
+#define FI_STORE_DEC_MAX      32   /* bytes of a DECIMAL(30,9) in text, with NUL */
+#define FI_STORE_KEEP_BATCHES 1000 /* batch records kept per consumer */
 
 enum fi_store_kind { FI_T_FLOWS, FI_T_NODES, FI_T_PORTS, FI_T_TOTALS, FI_T_COUNT };
 
@@ -28,12 +28,12 @@ static const char *const fi_store_flow_cols[] = {
     "bucket", "src", "dst", "sport", "dport", "proto", "flows", "packets", "bytes"};
 #define FI_STORE_FLOW_KEYS 6 /* the first six columns are the key */
 
+static const char fi_store_sql_session[] =
+    "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED";
 static const char fi_store_sql_batch_put[] =
-    "INSERT INTO fi_batches (consumer, batch_id, flows) VALUES (?, ?, ?)";
+    "INSERT INTO fi_batches (consumer, part, batch_id, flows) VALUES (?, ?, ?, ?)";
 static const char fi_store_sql_batch_prune[] =
     "DELETE FROM fi_batches WHERE consumer = ? AND batch_id + ? < ?";
-static const char fi_store_sql_batch_get[] =
-    "SELECT COUNT(*) FROM fi_batches WHERE consumer = ? AND batch_id = ?";
 static const char fi_store_sql_batch_last[] =
     "SELECT COALESCE(MAX(batch_id), 0) FROM fi_batches WHERE consumer = ?";
 static const char fi_store_sql_meta[] =
@@ -176,6 +176,10 @@ fi_store_new(struct fi_db *db, struct fi_err *err)
 		return NULL;
 	}
 	st->db = db;
+	if (fi_db_exec(db, fi_store_sql_session, err) != 0) {
+		free(st);
+		return NULL;
+	}
 	return st;
 }
 
@@ -316,10 +320,60 @@ fi_store_now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* The map holding one kind of table of a bucket size. */
+static const struct fi_map *
+fi_store_map(const struct fi_agg *agg, unsigned size_index, unsigned kind)
+{
+	const struct fi_agg_size *s = &agg->sizes[size_index];
+
+	switch ((enum fi_store_kind)kind) {
+	case FI_T_FLOWS:
+		return &s->flows;
+	case FI_T_NODES:
+		return &s->nodes;
+	case FI_T_PORTS:
+		return &s->ports;
+	case FI_T_TOTALS:
+	case FI_T_COUNT:
+		break;
+	}
+	return &s->totals;
+}
+
+static int
+fi_store_part_cmp(const void *a, const void *b)
+{
+	const struct fi_store_part *x = a, *y = b;
+
+	return x->rows < y->rows ? 1 : x->rows > y->rows ? -1 : 0;
+}
+
+size_t
+fi_store_parts(const struct fi_agg *agg, struct fi_store_part *parts)
+{
+	size_t n = 0;
+
+	for (unsigned i = 0; i < agg->nsizes; i++)
+		for (unsigned k = 0; k < FI_T_COUNT; k++) {
+			const struct fi_map *m = fi_store_map(agg, i, k);
+
+			if (m->count == 0)
+				continue;
+			parts[n].size_index = i;
+			parts[n].kind = k;
+			parts[n].rows = m->count;
+			snprintf(parts[n].name, sizeof(parts[n].name), "%s_%u",
+				 fi_store_tables[k], agg->sizes[i].size);
+			n++;
+		}
+	qsort(parts, n, sizeof(*parts), fi_store_part_cmp);
+	return n;
+}
+
 int
-fi_store_write(struct fi_store *st, const struct fi_agg *agg,
-	       const struct fi_store_mark *mark, struct fi_store_stats *stats,
-	       struct fi_err *err)
+fi_store_write_part(struct fi_store *st, const struct fi_agg *agg,
+		    const struct fi_store_part *part, const struct fi_store_mark *mark,
+		    struct fi_store_stats *stats, struct fi_err *err)
 {
 	double t0 = fi_store_now();
 	int rc;
@@ -329,37 +383,59 @@ fi_store_write(struct fi_store *st, const struct fi_agg *agg,
 	if (rc != 0)
 		return rc;
 	if (mark != NULL) {
-		struct fi_val v[3] = {FI_VAL_S(mark->consumer, strlen(mark->consumer)),
+		struct fi_val v[4] = {FI_VAL_S(mark->consumer, strlen(mark->consumer)),
+				      FI_VAL_S(part->name, strlen(part->name)),
 				      FI_VAL_U(mark->batch_id), FI_VAL_U(agg->nflows)};
 
-		/* first, so that a batch written before stops here, changing nothing */
-		rc = fi_store_exec(st, fi_store_sql_batch_put, v, 3, err);
-		if (rc == 0) {
-			struct fi_val pv[3] = {v[0], FI_VAL_U(FI_STORE_KEEP_BATCHES),
-					       FI_VAL_U(mark->batch_id)};
-			rc = fi_store_exec(st, fi_store_sql_batch_prune, pv, 3, err);
-		}
-	}
-	for (unsigned i = 0; rc == 0 && i < agg->nsizes; i++) {
-		const struct fi_agg_size *s = &agg->sizes[i];
-
-		rc = fi_store_table(st, FI_T_FLOWS, s->size, &s->flows, err);
-		if (rc == 0)
-			rc = fi_store_table(st, FI_T_NODES, s->size, &s->nodes, err);
-		if (rc == 0)
-			rc = fi_store_table(st, FI_T_PORTS, s->size, &s->ports, err);
-		if (rc == 0)
-			rc = fi_store_table(st, FI_T_TOTALS, s->size, &s->totals, err);
+		/* first, so that a part written before stops here, changing nothing */
+		rc = fi_store_exec(st, fi_store_sql_batch_put, v, 4, err);
 	}
 	if (rc == 0)
-		rc = fi_store_exec(st, fi_store_sql_meta, NULL, 0, err);
+		rc = fi_store_table(st, (enum fi_store_kind)part->kind,
+				    agg->sizes[part->size_index].size,
+				    fi_store_map(agg, part->size_index, part->kind), err);
 	if (rc == 0)
 		rc = fi_db_commit(st->db, err);
 	if (rc != 0)
 		fi_db_rollback(st->db);
-	st->stats.seconds = fi_store_now() - t0;
-	if (stats != NULL)
-		*stats = st->stats;
+	if (stats != NULL) {
+		stats->rows += st->stats.rows;
+		stats->statements += st->stats.statements;
+		stats->seconds += fi_store_now() - t0;
+	}
+	return rc;
+}
+
+int
+fi_store_write(struct fi_store *st, const struct fi_agg *agg,
+	       const struct fi_store_mark *mark, struct fi_store_stats *stats,
+	       struct fi_err *err)
+{
+	struct fi_store_part parts[FI_STORE_PARTS_MAX];
+	size_t n = fi_store_parts(agg, parts);
+
+	for (size_t i = 0; i < n; i++) {
+		int rc = fi_store_write_part(st, agg, &parts[i], mark, stats, err);
+
+		if (rc == FI_EEXIST) {
+			fi_err_clear(err);
+			continue;
+		}
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
+}
+
+int
+fi_store_finish(struct fi_store *st, const struct fi_store_mark *mark, struct fi_err *err)
+{
+	struct fi_val v[3] = {FI_VAL_S(mark->consumer, strlen(mark->consumer)),
+			      FI_VAL_U(FI_STORE_KEEP_BATCHES), FI_VAL_U(mark->batch_id)};
+	int rc = fi_store_exec(st, fi_store_sql_meta, NULL, 0, err);
+
+	if (rc == 0)
+		rc = fi_store_exec(st, fi_store_sql_batch_prune, v, 3, err);
 	return rc;
 }
 
@@ -390,18 +466,6 @@ fi_store_query_u64(struct fi_store *st, const char *sql, const struct fi_val *v,
 		}
 	}
 	fi_stmt_free(stmt);
-	return rc;
-}
-
-int
-fi_store_batch_done(struct fi_store *st, const char *consumer, uint64_t batch_id,
-		    int *done, struct fi_err *err)
-{
-	struct fi_val v[2] = {FI_VAL_S(consumer, strlen(consumer)), FI_VAL_U(batch_id)};
-	uint64_t n = 0;
-	int rc = fi_store_query_u64(st, fi_store_sql_batch_get, v, 2, &n, err);
-
-	*done = n > 0;
 	return rc;
 }
 

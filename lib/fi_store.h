@@ -1,7 +1,9 @@
 /*
- * fi_store.h: writing an aggregation cache to the bucket tables: one
- * transaction per write, holding every upsert and the record of what was
- * written (a queue batch id), so a write is either wholly done or not at all.
+ * fi_store.h: writing an aggregation cache to the bucket tables. A cache is
+ * written in parts, one table of one bucket size each; each part is one
+ * transaction holding its upserts and the record (consumer, part, batch id)
+ * of what was written, so each part is either wholly in or not at all, and
+ * parts can go to the database over several connections at once.
  */
 #ifndef FI_STORE_H
 #define FI_STORE_H
@@ -18,10 +20,20 @@ struct fi_store;
 /* What a write records in the same transaction as its data. */
 struct fi_store_mark {
 	const char *consumer; /* queue consumer name */
-	uint64_t batch_id;    /* its batch number; a second write of it is refused */
+	uint64_t batch_id;    /* its batch number; a second write of a part is refused */
 };
 
-/* Timing figures of the last write. */
+/* One table of one bucket size of a cache. */
+struct fi_store_part {
+	unsigned size_index; /* into agg->sizes */
+	unsigned kind;	     /* flows, nodes, ports or totals */
+	uint64_t rows;	     /* rows it holds */
+	char name[32];	     /* the table's name, e.g. "flows_600" */
+};
+
+#define FI_STORE_PARTS_MAX (4 * FI_BUCKET_SIZES_MAX)
+
+/* Figures of writes, added up. */
 struct fi_store_stats {
 	uint64_t rows;	     /* rows upserted */
 	uint64_t statements; /* statements executed */
@@ -30,7 +42,8 @@ struct fi_store_stats {
 
 /*
  * Creates a writer on db (borrowed; the writer must be freed before it).
- * Returns NULL with err set on failure.
+ * Sets the session to READ COMMITTED, so that writers lock only the rows
+ * they write. Returns NULL with err set on failure.
  */
 struct fi_store *fi_store_new(struct fi_db *db, struct fi_err *err);
 
@@ -38,19 +51,37 @@ struct fi_store *fi_store_new(struct fi_db *db, struct fi_err *err);
 void fi_store_free(struct fi_store *st);
 
 /*
- * Writes every row of agg and the mark in one transaction. Returns 0;
- * FI_EEXIST when the mark was written before (nothing is changed: the data
- * is in already); FI_EUNAVAIL when the server went away or a deadlock or
- * lock timeout hit (retry later, after reconnecting); FI_EDB otherwise. agg
- * is not changed.
+ * Lists the non-empty parts of agg in parts[] (room for FI_STORE_PARTS_MAX),
+ * largest first, and returns their number.
+ */
+size_t fi_store_parts(const struct fi_agg *agg, struct fi_store_part *parts);
+
+/*
+ * Writes one part of agg and, with a mark, its record, in one transaction.
+ * Returns 0; FI_EEXIST when this part of the batch was written before
+ * (nothing is changed: the data is in already); FI_EUNAVAIL when the server
+ * went away or a deadlock or lock timeout hit (retry later, after
+ * reconnecting); FI_EDB otherwise. agg is not changed; stats are added to.
+ */
+int fi_store_write_part(struct fi_store *st, const struct fi_agg *agg,
+			const struct fi_store_part *part,
+			const struct fi_store_mark *mark, struct fi_store_stats *stats,
+			struct fi_err *err);
+
+/*
+ * Writes every part of agg, one after the other; parts written before
+ * (FI_EEXIST) are skipped. Returns 0 or the first other error.
  */
 int fi_store_write(struct fi_store *st, const struct fi_agg *agg,
 		   const struct fi_store_mark *mark, struct fi_store_stats *stats,
 		   struct fi_err *err);
 
-/* Whether the batch (consumer, batch_id) was written: *done is 1 or 0. */
-int fi_store_batch_done(struct fi_store *st, const char *consumer, uint64_t batch_id,
-			int *done, struct fi_err *err);
+/*
+ * After every part of a batch is in: records the import time for the API
+ * and forgets the consumer's batch records older than its last 1000 batches.
+ */
+int fi_store_finish(struct fi_store *st, const struct fi_store_mark *mark,
+		    struct fi_err *err);
 
 /* The highest batch id written for consumer, or 0. */
 int fi_store_last_batch(struct fi_store *st, const char *consumer, uint64_t *last,

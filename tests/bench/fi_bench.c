@@ -5,8 +5,10 @@
  *                    database (elements/s);
  *   write -c CONF F  how fast MariaDB takes the upserts of the same tables:
  *                    decodes the element files F..., sums everything in one
- *                    cache and times one write of it (rows/s).
+ *                    cache and times one write of it over db_writers
+ *                    connections in parallel, as the importer writes (rows/s).
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,17 +61,61 @@ bench_take(const struct fi_config *cfg)
 	return 0;
 }
 
+/* The parts of one cache, shared by the writer threads. */
+struct bench_job {
+	const struct fi_config *cfg;
+	const struct fi_agg *agg;
+	struct fi_store_part parts[FI_STORE_PARTS_MAX];
+	size_t nparts, next;
+	uint64_t rows;
+	pthread_mutex_t mu;
+};
+
+static void *
+bench_writer(void *arg)
+{
+	struct bench_job *job = arg;
+	struct fi_store_stats stats = {0, 0, 0};
+	struct fi_err err;
+	struct fi_db *db;
+	struct fi_store *st;
+
+	fi_err_clear(&err);
+	db = fi_db_open(job->cfg, FI_DB_ROLE_IMPORTER, &err);
+	st = db ? fi_store_new(db, &err) : NULL;
+	if (st == NULL)
+		fi_fatalx("write: %s", err.msg);
+	for (;;) {
+		size_t i;
+
+		pthread_mutex_lock(&job->mu);
+		i = job->next++;
+		pthread_mutex_unlock(&job->mu);
+		if (i >= job->nparts)
+			break;
+		if (fi_store_write_part(st, job->agg, &job->parts[i], NULL, &stats,
+					&err) != 0)
+			fi_fatalx("write: %s", err.msg);
+	}
+	pthread_mutex_lock(&job->mu);
+	job->rows += stats.rows;
+	pthread_mutex_unlock(&job->mu);
+	fi_store_free(st);
+	fi_db_close(db);
+	return NULL;
+}
+
 static int
 bench_write(const struct fi_config *cfg, int nfiles, char **files)
 {
 	struct fi_msg_limits lim = {.max_duration = cfg->max_flow_duration};
-	struct fi_store_stats stats;
-	struct fi_store *st;
-	struct fi_db *db;
+	struct bench_job job;
+	pthread_t threads[8];
+	unsigned nthreads = cfg->db_writers < 8 ? cfg->db_writers : 8;
 	struct fi_agg agg;
 	struct fi_err err;
 	char line[FI_MESSAGE_MAX + 2];
-	double t0;
+	double t0, dt;
 
 	fi_agg_init(&agg, cfg->bucket_sizes, cfg->n_bucket_sizes);
 	for (int i = 0; i < nfiles; i++) {
@@ -88,21 +134,23 @@ bench_write(const struct fi_config *cfg, int nfiles, char **files)
 		}
 		fclose(fp);
 	}
-	fi_err_clear(&err);
-	db = fi_db_open(cfg, FI_DB_ROLE_IMPORTER, &err);
-	st = db ? fi_store_new(db, &err) : NULL;
-	if (st == NULL)
-		fi_fatalx("write: %s", err.msg);
+	memset(&job, 0, sizeof(job));
+	job.cfg = cfg;
+	job.agg = &agg;
+	job.nparts = fi_store_parts(&agg, job.parts);
+	pthread_mutex_init(&job.mu, NULL);
 	t0 = now();
-	if (fi_store_write(st, &agg, NULL, &stats, &err) != 0)
-		fi_fatalx("write: %s", err.msg);
-	printf("write: %llu flows as %llu rows (%.2f rows per flow) in %.3f s: %.0f "
-	       "rows/s\n",
-	       (unsigned long long)agg.nflows, (unsigned long long)stats.rows,
-	       (double)stats.rows / (double)agg.nflows, now() - t0,
-	       (double)stats.rows / (now() - t0));
-	fi_store_free(st);
-	fi_db_close(db);
+	for (unsigned i = 0; i < nthreads; i++)
+		pthread_create(&threads[i], NULL, bench_writer, &job);
+	for (unsigned i = 0; i < nthreads; i++)
+		pthread_join(threads[i], NULL);
+	dt = now() - t0;
+	printf(
+	    "write: %llu flows as %llu rows (%.2f rows per flow) over %u connections in "
+	    "%.3f s: %.0f rows/s\n",
+	    (unsigned long long)agg.nflows, (unsigned long long)job.rows,
+	    (double)job.rows / (double)agg.nflows, nthreads, dt, (double)job.rows / dt);
+	pthread_mutex_destroy(&job.mu);
 	fi_agg_fini(&agg);
 	return 0;
 }

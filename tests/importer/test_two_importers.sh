@@ -31,8 +31,8 @@ wait "$a"
 check_eq "a's exit status" "$?" "0"
 wait "$b"
 check_eq "b's exit status" "$?" "0"
-na=$(t_sql "SELECT COALESCE(SUM(flows), 0) FROM fi_batches WHERE consumer = 'two-$$'")
-nb=$(t_sql "SELECT COALESCE(SUM(flows), 0) FROM fi_batches WHERE consumer = 'two-b-$$'")
+na=$(t_sql "SELECT COALESCE(SUM(flows), 0) FROM fi_batches WHERE consumer = 'two-$$' AND part = 'totals_60'")
+nb=$(t_sql "SELECT COALESCE(SUM(flows), 0) FROM fi_batches WHERE consumer = 'two-b-$$' AND part = 'totals_60'")
 echo "two: a took $na flows, b took $nb"
 check_eq "flows taken by both" "$((na + nb))" "100000"
 if ((na > 0 && nb > 0)); then t_ok; else t_fail "one importer took nothing ($na, $nb)"; fi
