@@ -24,7 +24,6 @@
 static const char *const probe_name = "flowinspector-probe";
 
 #define FI_PROBE_BATCH	     1000 /* flows per pipelined push */
-#define FI_PROBE_FILTER_MAX  4096 /* bytes of a BPF filter expression */
 #define FI_PROBE_SNAPLEN     512  /* default bytes captured per frame */
 #define FI_PROBE_STATS_S     10.0 /* seconds between statistics lines (live) */
 #define FI_PROBE_PUSH_IDLE_S 1.0  /* live: push a partial batch this old */
@@ -567,12 +566,12 @@ probe_run(const struct fi_config *cfg, const struct probe_opts *o)
 		o->output ? o->output : cfg->redis_queue);
 	pr.started = pr.stats_at = pr.pushed_at = probe_now();
 	rc = probe_loop(&pr);
-	if (pr.bar_shown)
-		probe_bar(&pr, rc == 0);
 	/* after a stop or a read error (a file cut short) the flows so far still count */
 	fi_meter_flush(pr.meter);
 	if (probe_push(&pr) != 0)
 		rc = -1;
+	if (pr.bar_shown)
+		probe_bar(&pr, rc == 0);
 	if (rc == 0 && o->end && pr.q != NULL) {
 		const char *end = "END";
 		size_t len = 3;

@@ -19,8 +19,6 @@ const char *const fi_meter_reason_names[FI_METER_NREASONS] = {
 
 #define FI_NIL		     UINT32_MAX
 #define FI_US		     1000000LL
-#define FI_METER_FLOWS_LIMIT 100000000u	  /* entries; about 15 GB */
-#define FI_METER_FRAG_SLOTS  16384	  /* fragmented datagrams remembered */
 #define FI_METER_FRAG_TTL_US (60 * FI_US) /* RFC 8200's reassembly time */
 #define FI_METER_BUCKETS_MIN 65536	  /* hash heads at the start (256 KB) */
 

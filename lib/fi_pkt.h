@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "fi_addr.h"
+#include "fi_limits.h"
 
 /* Link layers the decoder understands (not pcap's numbers: fi_capture maps them). */
 enum fi_link {
@@ -51,10 +52,7 @@ enum fi_pkt_frag {
 #define FI_TCP_RST 0x04
 #define FI_TCP_ACK 0x10
 
-/* Bounds of the decoder, next to their use. */
-#define FI_PKT_VLAN_MAX	 8  /* stacked VLAN tags followed */
-#define FI_PKT_MPLS_MAX	 16 /* MPLS labels followed */
-#define FI_PKT_IP6EH_MAX 16 /* IPv6 extension headers followed */
+/* The decoder's bounds (FI_PKT_*_MAX) are in fi_limits.h. */
 
 struct fi_pkt {
 	struct fi_addr src; /* source address (IPv4 mapped) */
