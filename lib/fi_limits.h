@@ -6,6 +6,14 @@
 #ifndef FI_LIMITS_H
 #define FI_LIMITS_H
 
+/* the probe: headers followed in one packet, its flow table, its filter */
+#define FI_PKT_VLAN_MAX	     8		/* stacked VLAN tags */
+#define FI_PKT_MPLS_MAX	     16		/* MPLS labels */
+#define FI_PKT_IP6EH_MAX     16		/* IPv6 extension headers */
+#define FI_METER_FLOWS_LIMIT 100000000u /* most probe_max_flows allows */
+#define FI_METER_FRAG_SLOTS  16384	/* fragmented datagrams remembered */
+#define FI_PROBE_FILTER_MAX  4096	/* bytes of a BPF filter expression */
+
 #define FI_CONFIG_LINE_MAX  4096	/* bytes in one config line */
 #define FI_CONFIG_VALUE_MAX 1024	/* bytes in one config value */
 #define FI_BUCKET_SIZES_MAX 8		/* entries in flow_bucket_sizes */
