@@ -161,7 +161,12 @@ _harness_signal_wait()
 		fi
 	done
 	if [[ ${#main[@]} -gt 0 ]]; then
-		kill "-$sig" "${main[@]}" 2>/dev/null || true
+		# TERM lets a master stop its children; KILL has to hit them all.
+		if [[ $sig == KILL ]]; then
+			kill -KILL "${all[@]}" 2>/dev/null || true
+		else
+			kill "-$sig" "${main[@]}" 2>/dev/null || true
+		fi
 		if ! _harness_wait_gone "$timeout" "${all[@]}"; then
 			harness_log "still running after $timeout s, killing: ${HARNESS_LEFT[*]}"
 			kill -KILL "${HARNESS_LEFT[@]}" 2>/dev/null || true
@@ -226,7 +231,6 @@ _harness_wait_up()
 		if ((SECONDS >= deadline)); then
 			harness_log "$what did not answer within $HARNESS_START_TIMEOUT s"
 			_harness_show_log "$log"
-			kill -KILL "$pid" 2>/dev/null || true
 			return 1
 		fi
 		sleep 0.1
@@ -432,13 +436,13 @@ harness_start_nginx()
 	fi
 	offset=$(_harness_size "$d/error.log")
 	# -e: nginx opens its error log before reading the config; keep it out of /var.
-	nginx -p "$d" -c "$d/nginx.conf" -e "$d/error.log" \
-		-g "daemon off; pid $d/nginx.pid;" </dev/null >>"$d/stdout.log" 2>&1 &
+	# Started from DIR/nginx: the workers' cwd is how stop.sh finds strays.
+	(cd "$d" && exec nginx -p "$d" -c "$d/nginx.conf" -e "$d/error.log" \
+		-g "daemon off; pid $d/nginx.pid;") </dev/null >>"$d/stdout.log" 2>&1 &
 	pid=$!
 	_harness_record nginx "$pid"
 	_harness_wait_up nginx "$pid" "$d/error.log" "$offset" _harness_nginx_ping || rc=$?
 	if [[ $rc -ne 0 ]]; then
-		_harness_show_log "$d/stdout.log"
 		_harness_signal_wait KILL 5 nginx
 		return "$rc"
 	fi
@@ -459,6 +463,31 @@ harness_restart_nginx()
 }
 
 # ---- everything ----------------------------------------------------------------
+
+# Prints "pid command line" of each running mariadbd, redis-server or nginx (and,
+# with --with-reaper, harness reaper) whose command line or working directory lies
+# under PREFIX, whether recorded in a pid file or not.
+harness_strays()
+{
+	local prefix=${1%/} with_reaper=${2:-} pid comm args cwd
+	while read -r pid comm args; do
+		case $comm in
+		mariadbd | redis-server | nginx) ;;
+		bash)
+			if [[ $with_reaper == --with-reaper && "$args " == *reaper.sh*" $prefix"[/\ ]* ]]; then
+				echo "$pid $args"
+			fi
+			continue
+			;;
+		*) continue ;;
+		esac
+		_harness_alive "$pid" || continue
+		cwd=$(readlink "/proc/$pid/cwd" 2>/dev/null) || cwd=""
+		if [[ $args == *"$prefix/"* || $cwd/ == "$prefix/"* ]]; then
+			echo "$pid $args"
+		fi
+	done < <(ps -eo pid=,comm=,args=)
+}
 
 # Stops every recorded process of the harness (services and harness_spawn ones).
 harness_stop_all()

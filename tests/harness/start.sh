@@ -8,7 +8,8 @@
 #
 # DIR is created; if it holds an earlier harness, that one is stopped and removed.
 # FI_HARNESS_OWNER=PID watches PID instead of the parent. FI_HARNESS_KEEP=1 keeps
-# DIR after a failed start (and in stop.sh).
+# DIR after a failed start (and in stop.sh). FI_HARNESS_START_TIMEOUT (60) and
+# FI_HARNESS_STOP_TIMEOUT (20) bound the waits, in seconds.
 #
 # nginx serves DIR/www with a generated config, or uses --nginx-conf FILE, a template
 # in which these placeholders are replaced before use:

@@ -31,18 +31,12 @@ fi
 
 harness_stop_all
 
-# Last resort for anything the pid files missed (say, a record lost in a crash):
-# servers whose command line names this dir.
+# Last resort for what the pid files missed (nginx workers of a KILLed master, a
+# record lost in a crash): servers whose command line or cwd lies in this dir.
 leftover=()
-while read -r pid comm args; do
-	case $comm in
-	mariadbd | redis-server | nginx) ;;
-	*) continue ;;
-	esac
-	if [[ " $args " == *"$dir/"* ]]; then
-		leftover+=("$pid")
-	fi
-done < <(ps -eo pid=,comm=,args=)
+while read -r pid _; do
+	leftover+=("$pid")
+done < <(harness_strays "$dir")
 if [[ ${#leftover[@]} -gt 0 ]]; then
 	harness_log "killing unrecorded servers of $dir: ${leftover[*]}"
 	kill -KILL "${leftover[@]}" 2>/dev/null || true
