@@ -16,18 +16,20 @@
 #define FI_ADDR_TEXT_MAX    64		/* bytes of an address in text form, with NUL */
 #define FI_QUERY_MAX	    8192	/* bytes of an HTTP query string */
 #define FI_QUERY_ITEMS_MAX  1024	/* items in one comma list parameter */
-#define FI_QUERY_SORT_MAX   8		/* keys in the sort parameter */
-#define FI_QUERY_NAMES_MAX  64		/* distinct names in fields / aggregate */
-#define FI_QUERY_ECHO_MAX   40		/* bytes of client input quoted in a message */
 #define FI_MESSAGE_MAX	    4096	/* bytes of one queue element */
 #define FI_JSON_DEPTH_MAX   4		/* nesting accepted in a queue element */
 #define FI_SQL_MAX	    65536	/* bytes of one generated statement */
-#define FI_API_SQL_MAX	    (1 << 18)	/* bytes of one API statement (long filter lists) */
-#define FI_API_PARAMS_MAX   16384	/* bound parameters of one API statement */
-#define FI_API_BODY_MAX	    (64u << 20) /* bytes of one API answer */
 #define FI_SQL_SCRIPT_MAX   (1 << 20)	/* bytes of one schema script */
 #define FI_BUF_DEFAULT_CAP  (64u << 20) /* default hard cap of an fi_buf */
 #define FI_IDENT_MAX	    64		/* bytes of a database identifier */
+
+/* the JSON API: query strings, generated statements, answers */
+#define FI_QUERY_SORT_MAX  8	       /* keys in the sort parameter */
+#define FI_QUERY_NAMES_MAX 64	       /* distinct names in fields / aggregate */
+#define FI_QUERY_ECHO_MAX  40	       /* bytes of client input quoted in a message */
+#define FI_API_SQL_MAX	   (1 << 18)   /* bytes of one statement (long filter lists) */
+#define FI_API_PARAMS_MAX  16384       /* bound parameters of one statement */
+#define FI_API_BODY_MAX	   (64u << 20) /* bytes of one answer */
 
 /* flows are counted in units of 1e-9 so that slices add up exactly */
 #define FI_FLOW_UNIT 1000000000LL
