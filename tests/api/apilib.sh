@@ -12,7 +12,8 @@
 API_FCGI=""
 
 # api_setup NAME [CONFIG LINES]: fi_test_setup, the API's config keys (and
-# the extra lines), --init-db. Sets T_SOCK, T_FCGI.
+# the extra lines), --init-db. Sets T_SOCK, T_FCGI. API_WORKERS and
+# API_QUERY_TIMEOUT override fcgi_workers (3) and query_timeout (10).
 api_setup()
 {
 	fi_test_setup "$1"
@@ -22,9 +23,9 @@ api_setup()
 	cat >>"$T_CONF" <<CONF
 flow_bucket_sizes = 60,600,3600
 fcgi_socket = $T_SOCK
-fcgi_workers = 3
+fcgi_workers = ${API_WORKERS:-3}
 max_rows = 300
-query_timeout = 10
+query_timeout = ${API_QUERY_TIMEOUT:-10}
 ${2:-}
 CONF
 	"$T_IMPORTER" -c "$T_CONF" --init-db || {
@@ -105,6 +106,7 @@ api_get()
 {
 	local uri=$1 out
 	shift
+	rm -f "$T_TMP/headers" "$T_TMP/body"
 	out=$(curl -s -S -D "$T_TMP/headers" -o "$T_TMP/body" -w '%{http_code}' \
 		--max-time 60 "$@" "$T_URL$uri") || out=000
 	R_STATUS=$out
