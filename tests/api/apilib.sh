@@ -34,13 +34,22 @@ CONF
 	}
 }
 
+# Stops what the test started; a sanitizer report in the responder's log
+# (a sanitizer build) fails the test.
 api_cleanup()
 {
+	local rc=$?
 	api_stop_responder
 	if [[ -n ${T_NGINX_DIR:-} && -d $T_NGINX_DIR ]]; then
 		bash "$FI_SOURCE_DIR/tests/harness/stop.sh" "$T_NGINX_DIR" >/dev/null 2>&1 || true
 	fi
+	if grep -qE 'Sanitizer|runtime error:' "$T_TMP/fcgi.log" 2>/dev/null; then
+		echo "FAIL: the responder's log has a sanitizer report:" >&2
+		cat "$T_TMP/fcgi.log" >&2
+		rc=1
+	fi
 	fi_test_cleanup
+	exit "$rc"
 }
 
 # Starts flowinspector-fcgi in the background and waits for its socket.

@@ -19,12 +19,19 @@ API_FCGI=""
 
 cleanup()
 {
+	local rc=$?
 	if [[ -n $API_FCGI ]]; then
 		kill -TERM "$API_FCGI" 2>/dev/null
 		wait "$API_FCGI" 2>/dev/null
 	fi
 	bash "$FI_SOURCE_DIR/tests/harness/stop.sh" "$H" >/dev/null 2>&1
+	if grep -qE 'Sanitizer|runtime error:' "$T_TMP/fcgi.log" 2>/dev/null; then
+		echo "FAIL: the responder's log has a sanitizer report:" >&2
+		cat "$T_TMP/fcgi.log" >&2
+		rc=1
+	fi
 	rm -rf "$T_TMP"
+	exit "$rc"
 }
 trap cleanup EXIT
 
