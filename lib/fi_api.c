@@ -28,6 +28,8 @@
 #define FI_API_RECONNECT_MS 1000	 /* least time between two connection attempts */
 #define FI_API_BUF_KEEP	    (1u << 20)	 /* a body buffer larger is freed after use */
 #define FI_API_SUBUNITS	    1000000000LL /* counters are kept in billionths */
+#define FI_API_STMT_CACHE   32		 /* prepared statements a worker keeps */
+#define FI_API_STMT_KEEP    8192	 /* longer statement texts are not kept */
 
 /* ---- statement texts: every SQL fragment this module sends ------------------ */
 
@@ -37,6 +39,12 @@ static const char fi_sql_ping[] = "SELECT 1";
 static const char fi_sql_range[] = "SELECT MIN(bucket), MAX(bucket) FROM totals_%u";
 static const char fi_sql_range_in[] = "SELECT MIN(bucket), MAX(bucket) FROM totals_%u"
 				      " WHERE bucket >= ? AND bucket <= ?";
+static const char fi_sql_min_in[] =
+    "(SELECT MIN(bucket) FROM totals_%u WHERE bucket >= ? AND bucket <= ?)";
+static const char fi_sql_max_in[] =
+    "(SELECT MAX(bucket) FROM totals_%u WHERE bucket >= ? AND bucket <= ?)";
+static const char fi_sql_min_all[] = "(SELECT MIN(bucket) FROM totals_%u)";
+static const char fi_sql_max_all[] = "(SELECT MAX(bucket) FROM totals_%u)";
 static const char fi_sql_last_batch[] =
     "SELECT UNIX_TIMESTAMP(MAX(committed_at)) FROM fi_batches";
 static const char fi_sql_last_mark[] =
@@ -91,15 +99,24 @@ struct fi_sqlb {
 	int err;	       /* first error while building */
 };
 
+/* A prepared statement kept for reuse, by its text. */
+struct fi_stmt_slot {
+	char *sql;	    /* owned copy of the text, NULL when the slot is free */
+	struct fi_stmt *st; /* owned, prepared on api->db */
+	uint64_t last_used; /* for evicting the least recently used */
+};
+
 struct fi_api {
-	const struct fi_config *cfg; /* borrowed */
-	struct fi_db *db;	     /* owned; NULL while disconnected */
-	int64_t last_attempt_ms;     /* monotonic time of the last connect attempt */
-	struct fi_query *q;	     /* owned, reused */
-	struct fi_sqlb sb;	     /* reused statement builder */
-	struct fi_err dberr;	     /* the last database error */
-	unsigned dberrno;	     /* its server error number */
-	struct fi_ratelimit rl;	     /* for logging database errors */
+	const struct fi_config *cfg;		      /* borrowed */
+	struct fi_stmt_slot stmts[FI_API_STMT_CACHE]; /* statements of db */
+	uint64_t stmt_clock;			      /* use counter for the cache */
+	struct fi_db *db;			      /* owned; NULL while disconnected */
+	int64_t last_attempt_ms; /* monotonic time of the last connect attempt */
+	struct fi_query *q;	 /* owned, reused */
+	struct fi_sqlb sb;	 /* reused statement builder */
+	struct fi_err dberr;	 /* the last database error */
+	unsigned dberrno;	 /* its server error number */
+	struct fi_ratelimit rl;	 /* for logging database errors */
 };
 
 /* A one-row result of up to two integers (MIN/MAX, a timestamp). */
@@ -139,11 +156,17 @@ struct fi_req {
 	uint64_t max;	/* rows to write */
 	uint64_t rows;	/* rows written */
 	int index;	/* index routes: 0 nodes, 1 ports */
-	struct fi_err err;	   /* a client error (400) found while planning */
-	struct fi_pair pair;	   /* result of fi_api_pair */
-	struct fi_rowplan rowplan; /* modes B and C */
-	struct fi_aggplan aggplan; /* modes D and E */
+	struct fi_err err;   /* a client error (400) found while planning */
+	struct fi_pair pair; /* result of fi_api_pair */
+	struct fi_pair
+	    in[FI_BUCKET_SIZES_MAX]; /* per size: data range within the query's */
+	struct fi_pair all[FI_BUCKET_SIZES_MAX]; /* per size: data range overall */
+	int have_ranges;			 /* in[] and all[] are filled */
+	struct fi_rowplan rowplan;		 /* modes B and C */
+	struct fi_aggplan aggplan;		 /* modes D and E */
 };
+
+static void fi_api_disconnect(struct fi_api *api);
 
 static int64_t
 fi_api_now_ms(void)
@@ -180,7 +203,7 @@ fi_api_free(struct fi_api *api)
 {
 	if (api == NULL)
 		return;
-	fi_db_close(api->db);
+	fi_api_disconnect(api);
 	fi_buf_fini(&api->sb.sql);
 	free(api->sb.params);
 	free(api->sb.addrs);
@@ -210,10 +233,63 @@ fi_api_response_fini(struct fi_api_response *r)
 /* ---- database ---------------------------------------------------------------- */
 
 static void
+fi_api_stmt_drop(struct fi_stmt_slot *slot)
+{
+	fi_stmt_free(slot->st);
+	free(slot->sql);
+	slot->st = NULL;
+	slot->sql = NULL;
+}
+
+/* Closes the connection and the statements prepared on it. */
+static void
 fi_api_disconnect(struct fi_api *api)
 {
+	for (unsigned i = 0; i < FI_API_STMT_CACHE; i++)
+		fi_api_stmt_drop(&api->stmts[i]);
 	fi_db_close(api->db);
 	api->db = NULL;
+}
+
+/*
+ * The prepared statement for sql: from the cache (most answers repeat the
+ * same few texts), else prepared and kept in place of the least recently
+ * used one. Returns a borrowed statement, or NULL with err set.
+ */
+static struct fi_stmt *
+fi_api_stmt(struct fi_api *api, const char *sql, struct fi_stmt_slot **slotp,
+	    struct fi_err *err)
+{
+	struct fi_stmt_slot *victim = &api->stmts[0];
+	size_t len = strlen(sql);
+	struct fi_stmt *st;
+	char *copy;
+
+	*slotp = NULL;
+	for (unsigned i = 0; i < FI_API_STMT_CACHE; i++) {
+		struct fi_stmt_slot *slot = &api->stmts[i];
+
+		if (slot->sql != NULL && strcmp(slot->sql, sql) == 0) {
+			slot->last_used = ++api->stmt_clock;
+			*slotp = slot;
+			return slot->st;
+		}
+		if (slot->last_used < victim->last_used)
+			victim = slot;
+	}
+	st = fi_stmt_new(api->db, sql, err);
+	if (st == NULL || len > FI_API_STMT_KEEP)
+		return st; /* not kept: the caller frees it */
+	copy = malloc(len + 1);
+	if (copy == NULL)
+		return st;
+	memcpy(copy, sql, len + 1);
+	fi_api_stmt_drop(victim);
+	victim->sql = copy;
+	victim->st = st;
+	victim->last_used = ++api->stmt_clock;
+	*slotp = victim;
+	return st;
 }
 
 /*
@@ -252,12 +328,16 @@ fi_api_connect(struct fi_api *api)
 	return 0;
 }
 
-/* Records a failed statement's error; a lost connection is closed. */
+/*
+ * Records a failed statement's error and its server error number (read
+ * before anything else is done on the connection, which would reset it); a
+ * lost connection is closed.
+ */
 static int
-fi_api_dbfail(struct fi_api *api, const struct fi_err *err)
+fi_api_dbfail(struct fi_api *api, const struct fi_err *err, unsigned dberrno)
 {
 	api->dberr = *err;
-	api->dberrno = api->db ? fi_db_errno(api->db) : 0;
+	api->dberrno = dberrno;
 	if (err->code == FI_EUNAVAIL || (api->db != NULL && !fi_db_alive(api->db))) {
 		fi_warnx_limited(&api->rl, "database connection lost: %s", err->msg);
 		fi_api_disconnect(api);
@@ -731,8 +811,10 @@ fi_api_run(struct fi_req *r, fi_row_fn fn)
 {
 	struct fi_api *api = r->api;
 	struct fi_sqlb *b = &api->sb;
+	struct fi_stmt_slot *slot;
 	struct fi_stmt *st;
 	struct fi_err err;
+	unsigned dberrno;
 	int rc;
 
 	if (b->err != 0) {
@@ -744,15 +826,21 @@ fi_api_run(struct fi_req *r, fi_row_fn fn)
 	fi_err_clear(&err);
 	if (fi_log_enabled(FI_LOG_DEBUG))
 		fi_debug("sql (%u params): %s", b->n, b->sql.data);
-	st = fi_stmt_new(api->db, b->sql.data, &err);
+	st = fi_api_stmt(api, b->sql.data, &slot, &err);
 	if (st == NULL)
-		return fi_api_dbfail(api, &err);
+		return fi_api_dbfail(api, &err, fi_db_errno(api->db));
 	rc = fi_stmt_exec(st, b->params, b->n, &err);
 	while (rc == 0 && (rc = fi_stmt_fetch(st, &err)) == 1)
 		rc = fn(r, st);
+	dberrno = rc < 0 ? fi_db_errno(api->db) : 0;
+	if (slot == NULL)
+		fi_stmt_free(st);
+	else if (rc < 0)
+		fi_api_stmt_drop(slot); /* after a failure, prepare afresh next time */
+	else
+		fi_stmt_reset(st);
 	if (rc < 0 && err.code != 0)
-		rc = fi_api_dbfail(api, &err);
-	fi_stmt_free(st);
+		rc = fi_api_dbfail(api, &err, dberrno);
 	return rc;
 }
 
@@ -808,6 +896,56 @@ fi_api_range(struct fi_req *r, uint32_t size, int within, struct fi_pair *out)
 	return fi_api_pair(r, out);
 }
 
+/* Row callback of fi_api_ranges: four columns per size. */
+static int
+fi_api_row_ranges(struct fi_req *r, struct fi_stmt *st)
+{
+	for (unsigned i = 0; i < r->api->cfg->n_bucket_sizes; i++) {
+		struct fi_pair *p[2] = {&r->in[i], &r->all[i]};
+
+		for (unsigned j = 0; j < 4; j++) {
+			const struct fi_val *v = fi_stmt_col(st, i * 4 + j);
+			int have = v->type == FI_VAL_UINT || v->type == FI_VAL_INT;
+
+			p[j / 2]->have[j % 2] = have;
+			p[j / 2]->v[j % 2] = have ? v->v.u : 0;
+		}
+	}
+	r->have_ranges = 1;
+	return 0;
+}
+
+/*
+ * The data range of every size, within the query's range and overall, in
+ * one statement (index lookups only): what choosing a size needs.
+ */
+static int
+fi_api_ranges(struct fi_req *r)
+{
+	const struct fi_config *cfg = r->api->cfg;
+	struct fi_sqlb *b = &r->api->sb;
+
+	fi_sqlb_reset(b);
+	fi_sqlb_add(b, fi_sql_select);
+	for (unsigned i = 0; i < cfg->n_bucket_sizes; i++) {
+		uint32_t s = cfg->bucket_sizes[i];
+
+		fi_sqlb_add(b, i ? ", " : "");
+		fi_sqlb_addf(b, fi_sql_min_in, s);
+		fi_sqlb_add(b, ", ");
+		fi_sqlb_addf(b, fi_sql_max_in, s);
+		for (int k = 0; k < 4; k++)
+			b->params[b->n++] =
+			    FI_VAL_U((uint64_t)(k % 2 == 0 ? r->q->start_bucket
+							   : r->q->end_bucket));
+		fi_sqlb_add(b, ", ");
+		fi_sqlb_addf(b, fi_sql_min_all, s);
+		fi_sqlb_add(b, ", ");
+		fi_sqlb_addf(b, fi_sql_max_all, s);
+	}
+	return fi_api_run(r, fi_api_row_ranges);
+}
+
 /*
  * The bucket size to answer: bucket_size if given, else the finest size
  * whose buckets with data in the range number <= resolution (sizes without
@@ -818,26 +956,26 @@ fi_api_choose_size(struct fi_req *r)
 {
 	const struct fi_config *cfg = r->api->cfg;
 	const struct fi_query *q = r->q;
+	int rc;
 
 	if (q->bucket_size != 0) {
 		r->size = q->bucket_size;
 		return 0;
 	}
+	rc = fi_api_ranges(r);
+	if (rc != 0)
+		return rc;
+	r->size = cfg->bucket_sizes[cfg->n_bucket_sizes - 1];
 	for (unsigned i = 0; i + 1 < cfg->n_bucket_sizes; i++) {
 		uint32_t s = cfg->bucket_sizes[i];
-		struct fi_pair p;
-		int rc = fi_api_range(r, s, 1, &p);
+		const struct fi_pair *p = &r->in[i];
 
-		if (rc != 0)
-			return rc;
-		if (!p.have[0] || !p.have[1])
-			continue;
-		if ((p.v[1] - p.v[0]) / s + 1 <= q->resolution) {
+		if (p->have[0] && p->have[1] &&
+		    (p->v[1] - p->v[0]) / s + 1 <= q->resolution) {
 			r->size = s;
-			return 0;
+			break;
 		}
 	}
-	r->size = cfg->bucket_sizes[cfg->n_bucket_sizes - 1];
 	return 0;
 }
 
@@ -1301,10 +1439,16 @@ fi_api_bucket_query(struct fi_req *r)
 	int rc;
 
 	rc = fi_api_choose_size(r);
-	if (rc == 0)
-		rc = fi_api_range(r, r->size, 0, &range);
 	if (rc != 0)
 		return rc;
+	if (r->have_ranges) {
+		int i = fi_config_bucket_index(r->api->cfg, r->size);
+		range = r->all[i < 0 ? 0 : i];
+	} else {
+		rc = fi_api_range(r, r->size, 0, &range);
+		if (rc != 0)
+			return rc;
+	}
 	fi_jsonw_obj_begin(&r->w);
 	fi_jsonw_key(&r->w, "bucket_size");
 	fi_jsonw_uint(&r->w, r->size);

@@ -44,7 +44,9 @@ trap cleanup EXIT
 	cat "$FI_SOURCE_DIR/deploy/nginx/flowinspector.conf"
 	echo '}'
 } >"$T_TMP/nginx.conf.in"
-mkdir -p "$T_TMP/static"
+mkdir -p "$T_TMP/static" "$T_TMP/tmp"
+# mariadbd keeps its temporary files in TMPDIR: its own, not the shared /tmp
+export TMPDIR=$T_TMP/tmp
 NGINX_ADDR=127.0.0.1 STATIC_DIR=$T_TMP/static FCGI_PASS=unix:$T_SOCK CACHE_DIR=$T_TMP/cache \
 	bash "$FI_SOURCE_DIR/tests/harness/start.sh" "$H" --no-redis \
 	--nginx-conf "$T_TMP/nginx.conf.in" 2>"$T_TMP/harness.log" || {
