@@ -13,6 +13,7 @@ PACKAGES=(
 	redis-server redis-tools
 	nginx-light spawn-fcgi
 	python3 curl procps iproute2
+	wrk
 )
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)

@@ -2,7 +2,8 @@
 # test_workers.sh: the responder's processes. A worker killed under load is
 # replaced and the others keep answering; SIGTERM lets a request in progress
 # finish, then everything exits 0 and the socket is gone; the responder also
-# runs on a socket inherited from spawn-fcgi and from systemd.
+# runs on a socket inherited from spawn-fcgi and from systemd socket activation
+# (emulated by socket_activate.py, so the test needs no systemd).
 set -uo pipefail
 BUILD=$1
 . "$FI_SOURCE_DIR/tests/api/apilib.sh"
@@ -74,8 +75,9 @@ api_stop_responder
 if [[ -S $T_SOCK ]]; then t_ok; else t_fail "spawn-fcgi's socket was removed"; fi
 rm -f "$T_SOCK"
 
-# systemd socket activation (LISTEN_FDS, fd 3)
-systemd-socket-activate -l "$T_SOCK" "$T_FCGI" -c "$T_CONF" >>"$T_TMP/fcgi.log" 2>&1 &
+# systemd socket activation (LISTEN_PID, LISTEN_FDS, fd 3), as systemd does it
+python3 "$FI_SOURCE_DIR/tests/api/socket_activate.py" "$T_SOCK" "$T_FCGI" -c "$T_CONF" \
+	>>"$T_TMP/fcgi.log" 2>&1 &
 API_FCGI=$!
 for _ in $(seq 1 50); do [[ -S $T_SOCK ]] && break; sleep 0.1; done
 api_get "$uri" -H 'X-Flowinspector-NoCache: 1'
