@@ -1,11 +1,12 @@
 /*
- * importer_main.c: flowinspector-importer's command line. Creates or upgrades
- * the database (--init-db); the queue and database imports come next.
+ * importer_main.c: flowinspector-importer's command line: the queue import
+ * daemon (default), --once and --exit-on-end for scripts, --init-db.
  */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "fi_importer.h"
 #include "fi_log.h"
 #include "fi_program.h"
 #include "fi_schema.h"
@@ -17,7 +18,7 @@ importer_usage(FILE *out)
 {
 	fprintf(
 	    out,
-	    "usage: %s [-c FILE] [-n [-v]] [--init-db]\n"
+	    "usage: %s [-c FILE] [-n [-v]] [--init-db] [--once] [--exit-on-end]\n"
 	    "\n"
 	    "Takes flow records from the redis queue (and database sources) and keeps\n"
 	    "the time-bucket tables in MySQL/MariaDB current.\n"
@@ -28,6 +29,8 @@ importer_usage(FILE *out)
 	    "  -v, --verbose      with -n: print the effective configuration\n"
 	    "      --init-db      create or upgrade schema, retention events and "
 	    "accounts\n"
+	    "      --once         import what is queued now, write it, and exit\n"
+	    "      --exit-on-end  exit after the flush an END element asks for\n"
 	    "  -h, --help         this text\n"
 	    "  -V, --version      print the version\n"
 	    "\nconfiguration keys:\n",
@@ -38,7 +41,7 @@ importer_usage(FILE *out)
 int
 main(int argc, char **argv)
 {
-	enum { OPT_INIT_DB = 256 };
+	enum { OPT_INIT_DB = 256, OPT_ONCE, OPT_EXIT_ON_END };
 	static const struct option longopts[] = {
 	    {"config", required_argument, NULL, 'c'},
 	    {"check", no_argument, NULL, 'n'},
@@ -46,10 +49,13 @@ main(int argc, char **argv)
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},
 	    {"init-db", no_argument, NULL, OPT_INIT_DB},
+	    {"once", no_argument, NULL, OPT_ONCE},
+	    {"exit-on-end", no_argument, NULL, OPT_EXIT_ON_END},
 	    {NULL, 0, NULL, 0},
 	};
 	const char *config_path = NULL;
 	int check = 0, verbose = 0, init_db = 0, ch;
+	struct fi_importer_opts opts = {0, 0};
 	struct fi_config cfg;
 	struct fi_err err;
 
@@ -72,6 +78,12 @@ main(int argc, char **argv)
 			return 0;
 		case OPT_INIT_DB:
 			init_db = 1;
+			break;
+		case OPT_ONCE:
+			opts.once = 1;
+			break;
+		case OPT_EXIT_ON_END:
+			opts.exit_on_end = 1;
 			break;
 		default:
 			importer_usage(stderr);
@@ -96,9 +108,5 @@ main(int argc, char **argv)
 		fi_info("database %s is ready", cfg.db_name);
 		return 0;
 	}
-	fprintf(stderr,
-		"%s: nothing to do yet: the queue importer is not built in this "
-		"version (use --init-db or -n)\n",
-		importer_name);
-	return 1;
+	return fi_importer_run(&cfg, config_path, &opts);
 }

@@ -88,7 +88,8 @@ static const struct fi_cfg_entry fi_cfg_table[] = {
     {"redis_dead_queue", FI_CT_KEY, FI_CFG_FIELD(redis_dead_queue), "entry:dead", 0, 0,
      "redis list malformed elements are moved to, with the reason"},
     {"consumer_name", FI_CT_KEY, FI_CFG_FIELD(consumer_name), "", 0, 0,
-     "name of this importer among several (empty: host name and process id)"},
+     "name of this importer among several, stable across restarts (empty: the host "
+     "name)"},
     {"flush_interval", FI_CT_UINT, FI_CFG_FIELD(flush_interval), "10", 1, 3600,
      "wall-clock seconds after which cached data is written"},
     {"batch_size", FI_CT_UINT, FI_CFG_FIELD(batch_size), "5000", 1, 1000000,

@@ -61,6 +61,8 @@ fi_db_code(unsigned e)
 	case ER_LOCK_DEADLOCK:
 	case ER_LOCK_WAIT_TIMEOUT:
 		return FI_EUNAVAIL;
+	case ER_DUP_ENTRY:
+		return FI_EEXIST;
 	}
 	return FI_EDB;
 }

@@ -59,7 +59,9 @@ struct fi_val {
 #define FI_VAL_I(x)	 ((struct fi_val){.type = FI_VAL_INT, .v.i = (x)})
 #define FI_VAL_U(x)	 ((struct fi_val){.type = FI_VAL_UINT, .v.u = (x)})
 #define FI_VAL_S(p_, n_) ((struct fi_val){.type = FI_VAL_TEXT, .v.s = {(p_), (n_)}})
-#define FI_VAL_B(p_, n_) ((struct fi_val){.type = FI_VAL_BLOB, .v.s = {(p_), (n_)}})
+#define FI_VAL_B(p_, n_)                                                                 \
+	((struct fi_val){.type = FI_VAL_BLOB,                                            \
+			 .v.s = {(const char *)(const void *)(p_), (n_)}})
 
 /*
  * Connects. Returns a new handle (free with fi_db_close) or NULL with err set;

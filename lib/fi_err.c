@@ -35,6 +35,8 @@ fi_strerror(int code)
 		return "configuration error";
 	case FI_EINTERNAL:
 		return "internal error";
+	case FI_EEXIST:
+		return "already exists";
 	}
 	return "unknown error";
 }

@@ -21,6 +21,7 @@ enum {
 	FI_EREDIS = -9,	   /* redis error */
 	FI_ECONFIG = -10,  /* bad configuration */
 	FI_EINTERNAL = -11,
+	FI_EEXIST = -12, /* already there (e.g. a batch written before) */
 };
 
 /* An error description filled by parsers; the caller owns it. */

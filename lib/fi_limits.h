@@ -17,6 +17,7 @@
 #define FI_QUERY_MAX	    8192	/* bytes of an HTTP query string */
 #define FI_QUERY_ITEMS_MAX  1024	/* items in one comma list parameter */
 #define FI_MESSAGE_MAX	    4096	/* bytes of one queue element */
+#define FI_DEAD_ELEMENT_MAX (64 * 1024) /* bytes of an element kept in a dead letter */
 #define FI_JSON_DEPTH_MAX   4		/* nesting accepted in a queue element */
 #define FI_SQL_MAX	    65536	/* bytes of one generated statement */
 #define FI_SQL_SCRIPT_MAX   (1 << 20)	/* bytes of one schema script */

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "fi_log.h"
+#include "fi_err.h"
 #include "fi_program.h"
 
 void
@@ -26,6 +27,21 @@ fi_program_config(const char *name, const char *explicit_path, struct fi_config 
 	}
 	if (fi_log_init(name, (enum fi_log_level)cfg->log_level, cfg->log_file) != 0)
 		return 1;
+	return 0;
+}
+
+int
+fi_program_config_quiet(const char *explicit_path, struct fi_config *cfg)
+{
+	struct fi_config fresh;
+	struct fi_err err;
+
+	fi_err_clear(&err);
+	if (fi_config_read(&fresh, explicit_path, &err) != 0) {
+		fi_warnx("keeping the old configuration: %s", err.msg);
+		return -1;
+	}
+	*cfg = fresh;
 	return 0;
 }
 

@@ -31,6 +31,12 @@ void fi_program_version(const char *name);
 int fi_program_config(const char *name, const char *explicit_path, struct fi_config *cfg);
 
 /*
+ * Re-reads the config (for SIGHUP): on error logs it as a warning and
+ * returns -1, leaving cfg untouched.
+ */
+int fi_program_config_quiet(const char *explicit_path, struct fi_config *cfg);
+
+/*
  * For -n: reports "configuration OK" with the file used, and with verbose
  * prints the effective configuration. Returns the exit status (0).
  */

@@ -25,16 +25,20 @@ new1=$(((now - day + 600) / 60 * 60))   # ten minutes before it
 new2=$((now / 60 * 60))                 # the current bucket
 v4a="0x00000000000000000000ffff0a000001"
 v4b="0x00000000000000000000ffff0a000002"
+# One transaction, counted inside it: the event (every second) cannot delete
+# the old rows between the inserts and the count.
+sql="START TRANSACTION;"
 for b in $old1 $old2 $new1 $new2; do
-	t_sql "INSERT INTO flows_60 (bucket, src, dst, sport, dport, proto, flows, packets, bytes)
-	         VALUES ($b, $v4a, $v4b, 1234, 80, 6, 1, 2, 3);
-	       INSERT INTO nodes_60 (bucket, addr, src_tcp_packets) VALUES ($b, $v4a, 2);
-	       INSERT INTO ports_60 (bucket, port, dst_tcp_packets) VALUES ($b, 80, 2);
-	       INSERT INTO totals_60 (bucket, tcp_packets) VALUES ($b, 2);
-	       INSERT INTO totals_600 (bucket, tcp_packets) VALUES ($((b / 600 * 600 - 30 * day)), 2)
-	         ON DUPLICATE KEY UPDATE tcp_packets = tcp_packets + 2;"
+	sql+="INSERT INTO flows_60 (bucket, src, dst, sport, dport, proto, flows, packets, bytes)
+	        VALUES ($b, $v4a, $v4b, 1234, 80, 6, 1, 2, 3);
+	      INSERT INTO nodes_60 (bucket, addr, src_tcp_packets) VALUES ($b, $v4a, 2);
+	      INSERT INTO ports_60 (bucket, port, dst_tcp_packets) VALUES ($b, 80, 2);
+	      INSERT INTO totals_60 (bucket, tcp_packets) VALUES ($b, 2);
+	      INSERT INTO totals_600 (bucket, tcp_packets) VALUES ($((b / 600 * 600 - 30 * day)), 2)
+	        ON DUPLICATE KEY UPDATE tcp_packets = tcp_packets + 2;"
 done
-check_eq "rows before" "$(t_sql "SELECT COUNT(*) FROM totals_60")" "4"
+sql+="SELECT COUNT(*) FROM totals_60; COMMIT;"
+check_eq "rows before" "$(t_sql "$sql")" "4"
 
 # The event runs every second; give it up to 30 s to get through all tables.
 left=""

@@ -127,9 +127,17 @@ export FI_HARNESS_REAPER_PID FI_HARNESS_OWNER_PID=$owner
 
 # Runs START_FN with the port variable VAR set to a free port, retrying with another
 # port when the chosen one was taken meanwhile.
+# FI_HARNESS_<SERVICE>_PORT (MYSQL, REDIS, NGINX) asks for a fixed port instead
+# of a free one (deploy/quickstart.sh uses that); a taken port is then an error.
 start_on_free_port()
 {
-	local var=$1 fn=$2 attempt port rc
+	local var=$1 fn=$2 attempt port rc fixed_var=${1/FI_TEST_/FI_HARNESS_}
+	if [[ -n ${!fixed_var:-} ]]; then
+		export "$var=${!fixed_var}"
+		"$fn" && return 0
+		harness_log "cannot start on the fixed port ${!fixed_var} ($fixed_var)"
+		return 1
+	fi
 	for ((attempt = 1; attempt <= 10; attempt++)); do
 		port=$(harness_free_port) || return 1
 		export "$var=$port"

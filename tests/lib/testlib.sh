@@ -76,6 +76,10 @@ fi_test_setup()
 	T_RO_USER=ro_$$
 	T_CONF=$T_TMP/flowinspector.conf
 	T_IMPORTER=$BUILD/importer/flowinspector-importer
+	T_QUEUE=q:$T_NAME:$$
+	T_DEAD=dead:$T_NAME:$$
+	T_FLOWREF=$FI_SOURCE_DIR/tests/tools/flowref.py
+	T_FIXTURES=$FI_SOURCE_DIR/../shared/fixtures
 	cat >"$T_CONF" <<CONF
 # written by tests/lib/testlib.sh for $T_NAME
 db_host = 127.0.0.1
@@ -89,6 +93,9 @@ db_admin_user = root
 db_grant_hosts = 127.0.0.1
 redis_host = 127.0.0.1
 redis_port = $FI_TEST_REDIS_PORT
+redis_queue = $T_QUEUE
+redis_dead_queue = $T_DEAD
+consumer_name = $T_NAME-$$
 log_level = warn
 CONF
 	trap fi_test_cleanup EXIT
@@ -96,10 +103,15 @@ CONF
 
 fi_test_cleanup()
 {
+	local pid
+	for pid in ${T_PIDS:-}; do
+		kill -KILL "$pid" 2>/dev/null || true
+	done
+	harness_redis_cli DEL "$T_QUEUE" "$T_DEAD" >/dev/null 2>&1 || true
 	harness_mysql -e "DROP DATABASE IF EXISTS \`$T_DB\`;
 		DROP USER IF EXISTS '$T_USER'@'127.0.0.1', '$T_RO_USER'@'127.0.0.1';" \
 		2>/dev/null || true
-	rm -rf "$T_TMP"
+	[[ -n ${FI_KEEP_TMP:-} ]] || rm -rf "$T_TMP"
 }
 
 # Runs SQL in the test's database as root; prints tab-separated rows.
@@ -113,4 +125,53 @@ t_sql_as()
 {
 	mariadb --no-defaults -h 127.0.0.1 -P "$FI_TEST_MYSQL_PORT" -u "$1" -p"$2" \
 		-N -B "$T_DB" -e "$3"
+}
+
+# Pushes the element lines of FILES... to the test's queue (or QUEUE=key).
+t_push()
+{
+	python3 "$T_FLOWREF" resp --key "${QUEUE:-$T_QUEUE}" "$@" |
+		harness_redis_cli --pipe >"$T_TMP/pipe.log" 2>&1 || {
+		cat "$T_TMP/pipe.log" >&2
+		return 1
+	}
+}
+
+# Compares every bucket table with flowref's own computation over FILES...
+t_check_tables()
+{
+	local out
+	out=$(python3 "$T_FLOWREF" check --socket "$FI_TEST_MYSQL_SOCKET" --db "$T_DB" \
+		--sizes "${SIZES:-60,600,3600,86400}" --min-rows "${MIN_ROWS:-1}" "$@" 2>&1)
+	local rc=$?
+	echo "$out"
+	if [[ $rc -eq 0 ]]; then
+		t_ok
+	else
+		t_fail "bucket tables differ from the reference"
+	fi
+}
+
+# Starts the importer daemon in the background (extra args passed on); T_PID.
+t_importer_start()
+{
+	"$T_IMPORTER" -c "$T_CONF" "$@" >>"$T_TMP/importer.log" 2>&1 &
+	T_PID=$!
+	T_PIDS="${T_PIDS:-} $T_PID"
+}
+
+# Waits until the queue is empty and every batch list of the consumer is gone
+# (a list is deleted only after its batch is in the database). An idle
+# importer keeps its next, empty, batch id in fi:batches:<consumer>.
+t_wait_drained()
+{
+	local consumer=${1:-$T_NAME-$$} i
+	for ((i = 0; i < ${2:-600}; i++)); do
+		if [[ $(harness_redis_cli LLEN "$T_QUEUE") == 0 &&
+			-z $(harness_redis_cli --raw KEYS "fi:batch:$consumer:*") ]]; then
+			return 0
+		fi
+		sleep 0.5
+	done
+	return 1
 }

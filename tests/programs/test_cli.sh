@@ -35,4 +35,8 @@ for prog in importer/flowinspector-importer fcgi/flowinspector-fcgi importer/flo
 	"$bin" --no-such-option >/dev/null 2>&1
 	check_eq "$name unknown option exit" "$?" "2"
 done
+# the README's table documents every configuration key
+for key in $("$BUILD/importer/flowinspector-importer" --help | sed -n '/^configuration keys/,$p' | awk 'NR > 1 {print $1}'); do
+	check_contains "README documents $key" "$(cat "$(dirname "$0")/../../README.md")" "| \`$key\` |"
+done
 t_done

@@ -1,0 +1,605 @@
+/*
+ * fi_queue.c: the reliable queue over hiredis. Moves happen in Lua scripts,
+ * which redis runs atomically (and writes to its AOF as one unit), so an
+ * element is always in exactly one of: the queue, a batch list, gone with
+ * its batch committed. See README "Exactly once" for the whole protocol.
+ */
+#include <hiredis/hiredis.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "fi_log.h"
+#include "fi_num.h"
+#include "fi_queue.h"
+
+#define FI_QUEUE_KEY_MAX      (FI_CFG_STR + 64)
+#define FI_QUEUE_TIMEOUT_S    30    /* socket timeout for ordinary commands */
+#define FI_QUEUE_LOCK_MS      15000 /* lock lifetime; refreshed by keepalive */
+#define FI_QUEUE_PUSH_WAIT_US 50000 /* back-pressure poll interval */
+
+/*
+ * take: KEYS queue, batch list, batch set; ARGV max, batch id.
+ * Moves up to max elements in chunks (unpack has a stack limit).
+ */
+static const char fi_queue_lua_take[] =
+    "local items = redis.call('LRANGE', KEYS[1], 0, tonumber(ARGV[1]) - 1)\n"
+    "if #items == 0 then return items end\n"
+    "redis.call('LTRIM', KEYS[1], #items, -1)\n"
+    "redis.call('SADD', KEYS[3], ARGV[2])\n"
+    "for i = 1, #items, 1000 do\n"
+    "  redis.call('RPUSH', KEYS[2], unpack(items, i, math.min(i + 999, #items)))\n"
+    "end\n"
+    "return items\n";
+
+/* done: KEYS batch list, batch set, dead list; ARGV batch id, dead letters... */
+static const char fi_queue_lua_done[] =
+    "for i = 2, #ARGV, 1000 do\n"
+    "  redis.call('RPUSH', KEYS[3], unpack(ARGV, i, math.min(i + 999, #ARGV)))\n"
+    "end\n"
+    "redis.call('DEL', KEYS[1])\n"
+    "redis.call('SREM', KEYS[2], ARGV[1])\n"
+    "return 1\n";
+
+/* lock: KEYS lock; ARGV token, ms. Takes a free lock or extends our own. */
+static const char fi_queue_lua_lock[] =
+    "local cur = redis.call('GET', KEYS[1])\n"
+    "if cur == false or cur == ARGV[1] then\n"
+    "  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])\n"
+    "  return 1\n"
+    "end\n"
+    "return cur\n";
+
+/* steal: KEYS lock; ARGV expected holder, token, ms. Replaces a dead holder. */
+static const char fi_queue_lua_steal[] =
+    "if redis.call('GET', KEYS[1]) == ARGV[1] then\n"
+    "  redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])\n"
+    "  return 1\n"
+    "end\n"
+    "return 0\n";
+
+/* unlock: KEYS lock; ARGV token. */
+static const char fi_queue_lua_unlock[] =
+    "if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end\n"
+    "return 1\n";
+
+enum { FI_LUA_TAKE, FI_LUA_DONE, FI_LUA_LOCK, FI_LUA_STEAL, FI_LUA_UNLOCK, FI_LUA_COUNT };
+
+static const char *const fi_queue_scripts[FI_LUA_COUNT] = {
+    fi_queue_lua_take, fi_queue_lua_done, fi_queue_lua_lock, fi_queue_lua_steal,
+    fi_queue_lua_unlock};
+
+struct fi_queue {
+	const struct fi_config *cfg;	/* borrowed */
+	redisContext *c;		/* NULL while disconnected */
+	redisReply *last;		/* reply behind the items handed out */
+	char consumer[FI_CFG_STR];	/* "" for a producer */
+	char set_key[FI_QUEUE_KEY_MAX]; /* fi:batches:<consumer> */
+	char lock_key[FI_QUEUE_KEY_MAX];
+	char token[128]; /* host:pid:start, our lock value */
+	char host[64];
+	char sha[FI_LUA_COUNT][41]; /* loaded scripts */
+	size_t cap;		    /* entries in p/len */
+	const char **p;
+	size_t *len;
+};
+
+struct fi_queue *
+fi_queue_new(const struct fi_config *cfg, const char *consumer)
+{
+	struct fi_queue *q = calloc(1, sizeof(*q));
+
+	if (q == NULL)
+		return NULL;
+	q->cfg = cfg;
+	snprintf(q->consumer, sizeof(q->consumer), "%s", consumer ? consumer : "");
+	snprintf(q->set_key, sizeof(q->set_key), "fi:batches:%s", q->consumer);
+	snprintf(q->lock_key, sizeof(q->lock_key), "fi:lock:%s", q->consumer);
+	if (gethostname(q->host, sizeof(q->host)) != 0)
+		snprintf(q->host, sizeof(q->host), "localhost");
+	q->host[sizeof(q->host) - 1] = '\0';
+	snprintf(q->token, sizeof(q->token), "%s:%ld:%lld", q->host, (long)getpid(),
+		 (long long)time(NULL));
+	return q;
+}
+
+static void
+fi_queue_release(struct fi_queue *q)
+{
+	if (q->last != NULL) {
+		freeReplyObject(q->last);
+		q->last = NULL;
+	}
+}
+
+void
+fi_queue_disconnect(struct fi_queue *q)
+{
+	fi_queue_release(q);
+	if (q->c != NULL) {
+		redisFree(q->c);
+		q->c = NULL;
+	}
+}
+
+void
+fi_queue_free(struct fi_queue *q)
+{
+	if (q == NULL)
+		return;
+	fi_queue_disconnect(q);
+	free(q->p);
+	free(q->len);
+	free(q);
+}
+
+/* Runs a command; returns the reply (caller frees) or NULL with err set. */
+static redisReply *
+fi_queue_cmd(struct fi_queue *q, int argc, const char **argv, const size_t *argvlen,
+	     struct fi_err *err)
+{
+	redisReply *r;
+
+	if (q->c == NULL) {
+		fi_err_set(err, FI_EUNAVAIL, "redis: not connected");
+		return NULL;
+	}
+	r = redisCommandArgv(q->c, argc, argv, argvlen);
+	if (r == NULL) {
+		fi_err_set(err, FI_EUNAVAIL, "redis: %s", q->c->errstr);
+		fi_queue_disconnect(q);
+		return NULL;
+	}
+	if (r->type == REDIS_REPLY_ERROR) {
+		fi_err_set(err, FI_EREDIS, "redis: %.*s", (int)r->len, r->str);
+		freeReplyObject(r);
+		return NULL;
+	}
+	return r;
+}
+
+/* Runs a loaded script: EVALSHA sha nkeys keys... args... */
+static redisReply *
+fi_queue_eval(struct fi_queue *q, int script, int nkeys, int argc, const char **argv,
+	      const size_t *argvlen, struct fi_err *err)
+{
+	enum { FI_QUEUE_EVAL_ARGS = 8 };
+	const char *a[FI_QUEUE_EVAL_ARGS + 3];
+	size_t l[FI_QUEUE_EVAL_ARGS + 3];
+	char nk[8];
+
+	if (argc > FI_QUEUE_EVAL_ARGS) {
+		fi_err_set(err, FI_EINTERNAL, "too many script arguments");
+		return NULL;
+	}
+	snprintf(nk, sizeof(nk), "%d", nkeys);
+	a[0] = "EVALSHA";
+	a[1] = q->sha[script];
+	a[2] = nk;
+	for (int i = 0; i < 3; i++)
+		l[i] = strlen(a[i]);
+	for (int i = 0; i < argc; i++) {
+		a[3 + i] = argv[i];
+		l[3 + i] = argvlen ? argvlen[i] : strlen(argv[i]);
+	}
+	return fi_queue_cmd(q, argc + 3, a, l, err);
+}
+
+static int
+fi_queue_load(struct fi_queue *q, struct fi_err *err)
+{
+	for (int i = 0; i < FI_LUA_COUNT; i++) {
+		const char *argv[3] = {"SCRIPT", "LOAD", fi_queue_scripts[i]};
+		redisReply *r = fi_queue_cmd(q, 3, argv, NULL, err);
+
+		if (r == NULL)
+			return err->code;
+		if (r->type != REDIS_REPLY_STRING || r->len != 40) {
+			freeReplyObject(r);
+			return fi_err_set(err, FI_EREDIS,
+					  "redis: SCRIPT LOAD gave no digest");
+		}
+		memcpy(q->sha[i], r->str, 40);
+		q->sha[i][40] = '\0';
+		freeReplyObject(r);
+	}
+	return 0;
+}
+
+/* Whether a lock value "host:pid:start" names a dead process on this host. */
+static int
+fi_queue_holder_dead(const struct fi_queue *q, const char *holder)
+{
+	size_t hl = strlen(q->host);
+	const char *pid_s, *colon;
+	uint64_t pid;
+
+	if (strncmp(holder, q->host, hl) != 0 || holder[hl] != ':')
+		return 0; /* another host: only the lock's expiry frees it */
+	pid_s = holder + hl + 1;
+	colon = strchr(pid_s, ':');
+	if (colon == NULL || fi_num_u64((struct fi_str){pid_s, (size_t)(colon - pid_s)},
+					1, 4194304, &pid) != 0)
+		return 0;
+	if ((pid_t)pid == getpid())
+		return 1; /* our own pid from an earlier life (e.g. in a container) */
+	return kill((pid_t)pid, 0) != 0;
+}
+
+static int
+fi_queue_lock(struct fi_queue *q, struct fi_err *err)
+{
+	char ms[16];
+	const char *argv[4];
+	redisReply *r;
+	char holder[256];
+
+	snprintf(ms, sizeof(ms), "%d", FI_QUEUE_LOCK_MS);
+	argv[0] = q->lock_key;
+	argv[1] = q->token;
+	argv[2] = ms;
+	r = fi_queue_eval(q, FI_LUA_LOCK, 1, 3, argv, NULL, err);
+	if (r == NULL)
+		return err->code;
+	if (r->type == REDIS_REPLY_INTEGER) {
+		freeReplyObject(r);
+		return 0;
+	}
+	snprintf(holder, sizeof(holder), "%.*s", (int)r->len, r->str ? r->str : "");
+	freeReplyObject(r);
+	if (!fi_queue_holder_dead(q, holder))
+		return fi_err_set(
+		    err, FI_EEXIST,
+		    "consumer \"%s\" is in use by %s: give each importer its own "
+		    "consumer_name",
+		    q->consumer, holder);
+	argv[0] = q->lock_key;
+	argv[1] = holder;
+	argv[2] = q->token;
+	argv[3] = ms;
+	r = fi_queue_eval(q, FI_LUA_STEAL, 1, 4, argv, NULL, err);
+	if (r == NULL)
+		return err->code;
+	if (r->type != REDIS_REPLY_INTEGER || r->integer != 1) {
+		freeReplyObject(r);
+		return fi_err_set(err, FI_EEXIST, "consumer \"%s\": lock changed hands",
+				  q->consumer);
+	}
+	freeReplyObject(r);
+	fi_info("took over the lock of consumer \"%s\" from %s (no longer running)",
+		q->consumer, holder);
+	return 0;
+}
+
+int
+fi_queue_connect(struct fi_queue *q, struct fi_err *err)
+{
+	struct timeval tv = {5, 0};
+	const struct fi_config *cfg = q->cfg;
+	redisReply *r;
+	char db[16];
+
+	fi_queue_disconnect(q);
+	if (cfg->redis_host[0] == '/')
+		q->c = redisConnectUnixWithTimeout(cfg->redis_host, tv);
+	else
+		q->c = redisConnectWithTimeout(cfg->redis_host, (int)cfg->redis_port, tv);
+	if (q->c == NULL || q->c->err) {
+		fi_err_set(err, FI_EUNAVAIL, "redis %s:%u: %s", cfg->redis_host,
+			   cfg->redis_port,
+			   q->c ? q->c->errstr : "cannot allocate a connection");
+		fi_queue_disconnect(q);
+		return FI_EUNAVAIL;
+	}
+	tv.tv_sec = FI_QUEUE_TIMEOUT_S;
+	redisSetTimeout(q->c, tv);
+	if (cfg->redis_password[0] != '\0') {
+		const char *argv[2] = {"AUTH", cfg->redis_password};
+
+		r = fi_queue_cmd(q, 2, argv, NULL, err);
+		if (r == NULL)
+			goto fail;
+		freeReplyObject(r);
+	}
+	if (cfg->redis_db != 0) {
+		const char *argv[2] = {"SELECT", db};
+
+		snprintf(db, sizeof(db), "%u", cfg->redis_db);
+		r = fi_queue_cmd(q, 2, argv, NULL, err);
+		if (r == NULL)
+			goto fail;
+		freeReplyObject(r);
+	}
+	if (fi_queue_load(q, err) != 0)
+		goto fail;
+	if (q->consumer[0] != '\0' && fi_queue_lock(q, err) != 0)
+		goto fail;
+	return 0;
+fail:
+	fi_queue_disconnect(q);
+	return err->code;
+}
+
+int
+fi_queue_keepalive(struct fi_queue *q, struct fi_err *err)
+{
+	return q->consumer[0] ? fi_queue_lock(q, err) : 0;
+}
+
+void
+fi_queue_unlock(struct fi_queue *q)
+{
+	const char *argv[2] = {q->lock_key, q->token};
+	struct fi_err err;
+	redisReply *r;
+
+	if (q->c == NULL || q->consumer[0] == '\0')
+		return;
+	fi_err_clear(&err);
+	r = fi_queue_eval(q, FI_LUA_UNLOCK, 1, 2, argv, NULL, &err);
+	if (r != NULL)
+		freeReplyObject(r);
+}
+
+static void
+fi_queue_batch_key(const struct fi_queue *q, uint64_t id, char *key, size_t size)
+{
+	snprintf(key, size, "fi:batch:%s:%llu", q->consumer, (unsigned long long)id);
+}
+
+static int
+fi_queue_cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+int
+fi_queue_pending(struct fi_queue *q, uint64_t *ids, size_t max, size_t *n,
+		 struct fi_err *err)
+{
+	const char *argv[2] = {"SMEMBERS", q->set_key};
+	redisReply *r = fi_queue_cmd(q, 2, argv, NULL, err);
+
+	*n = 0;
+	if (r == NULL)
+		return err->code;
+	for (size_t i = 0; r->type == REDIS_REPLY_ARRAY && i < r->elements; i++) {
+		redisReply *e = r->element[i];
+		uint64_t id;
+
+		if (e->type != REDIS_REPLY_STRING ||
+		    fi_num_u64((struct fi_str){e->str, e->len}, 1, UINT64_MAX, &id) !=
+			0) {
+			fi_warnx("ignoring odd member of %s", q->set_key);
+			continue;
+		}
+		if (*n >= max) {
+			freeReplyObject(r);
+			return fi_err_set(err, FI_ERANGE,
+					  "more than %zu unfinished batches", max);
+		}
+		ids[(*n)++] = id;
+	}
+	freeReplyObject(r);
+	qsort(ids, *n, sizeof(*ids), fi_queue_cmp_u64);
+	return 0;
+}
+
+/* Hands out the string elements of an array reply (kept as q->last). */
+static int
+fi_queue_items_of(struct fi_queue *q, redisReply *r, struct fi_queue_items *items,
+		  struct fi_err *err)
+{
+	size_t n = r->type == REDIS_REPLY_ARRAY ? r->elements : 0;
+
+	fi_queue_release(q);
+	q->last = r;
+	if (n > q->cap) {
+		const char **p = realloc(q->p, n * sizeof(*p));
+		size_t *len;
+
+		if (p == NULL)
+			return fi_err_set(err, FI_ENOMEM, "out of memory");
+		q->p = p;
+		len = realloc(q->len, n * sizeof(*len));
+		if (len == NULL)
+			return fi_err_set(err, FI_ENOMEM, "out of memory");
+		q->len = len;
+		q->cap = n;
+	}
+	for (size_t i = 0; i < n; i++) {
+		redisReply *e = r->element[i];
+
+		q->p[i] = e->type == REDIS_REPLY_STRING ? e->str : "";
+		q->len[i] = e->type == REDIS_REPLY_STRING ? e->len : 0;
+	}
+	items->n = n;
+	items->p = q->p;
+	items->len = q->len;
+	return 0;
+}
+
+int
+fi_queue_read(struct fi_queue *q, uint64_t id, size_t start, size_t count,
+	      struct fi_queue_items *items, struct fi_err *err)
+{
+	char key[FI_QUEUE_KEY_MAX], a[24], b[24];
+	const char *argv[4] = {"LRANGE", key, a, b};
+	redisReply *r;
+
+	fi_queue_batch_key(q, id, key, sizeof(key));
+	snprintf(a, sizeof(a), "%zu", start);
+	snprintf(b, sizeof(b), "%zu", start + count - 1);
+	r = fi_queue_cmd(q, 4, argv, NULL, err);
+	if (r == NULL)
+		return err->code;
+	return fi_queue_items_of(q, r, items, err);
+}
+
+int
+fi_queue_take(struct fi_queue *q, uint64_t id, size_t max, unsigned wait_ms,
+	      struct fi_queue_items *items, struct fi_err *err)
+{
+	char key[FI_QUEUE_KEY_MAX], smax[24], sid[24], timeout[24];
+	const char *argv[5] = {q->cfg->redis_queue, key, q->set_key, smax, sid};
+	redisReply *r;
+	int rc;
+
+	fi_queue_batch_key(q, id, key, sizeof(key));
+	snprintf(smax, sizeof(smax), "%zu", max);
+	snprintf(sid, sizeof(sid), "%llu", (unsigned long long)id);
+	r = fi_queue_eval(q, FI_LUA_TAKE, 3, 5, argv, NULL, err);
+	if (r == NULL)
+		return err->code;
+	rc = fi_queue_items_of(q, r, items, err);
+	if (rc != 0 || items->n > 0 || wait_ms == 0)
+		return rc;
+	/*
+	 * Empty: block for one element. The batch is put in the set first, so a
+	 * crash right after the move still finds it.
+	 */
+	{
+		const char *sadd[3] = {"SADD", q->set_key, sid};
+		const char *blmove[6] = {
+		    "BLMOVE", q->cfg->redis_queue, key, "LEFT", "RIGHT", timeout};
+
+		r = fi_queue_cmd(q, 3, sadd, NULL, err);
+		if (r == NULL)
+			return err->code;
+		freeReplyObject(r);
+		snprintf(timeout, sizeof(timeout), "%.3f", wait_ms / 1000.0);
+		r = fi_queue_cmd(q, 6, blmove, NULL, err);
+		if (r == NULL)
+			return err->code;
+		if (r->type != REDIS_REPLY_STRING) {
+			freeReplyObject(r);
+			items->n = 0;
+			return 0;
+		}
+		/* present it as a one-element array */
+		{
+			redisReply *arr = calloc(1, sizeof(*arr));
+			redisReply **el = calloc(1, sizeof(*el));
+
+			if (arr == NULL || el == NULL) {
+				free(arr);
+				free(el);
+				freeReplyObject(r);
+				return fi_err_set(err, FI_ENOMEM, "out of memory");
+			}
+			arr->type = REDIS_REPLY_ARRAY;
+			arr->elements = 1;
+			arr->element = el;
+			el[0] = r;
+			return fi_queue_items_of(q, arr, items, err);
+		}
+	}
+}
+
+int
+fi_queue_done(struct fi_queue *q, uint64_t id, const struct fi_buf *dead, size_t ndead,
+	      struct fi_err *err)
+{
+	/* EVALSHA sha 3 batch-list batch-set dead-list id dead-letter... */
+	enum { FIXED = 7 };
+	char key[FI_QUEUE_KEY_MAX], sid[24];
+	size_t argc = FIXED + ndead;
+	const char **argv = calloc(argc, sizeof(*argv));
+	size_t *argvlen = calloc(argc, sizeof(*argvlen));
+	const char *p = dead != NULL ? dead->data : NULL;
+	redisReply *r;
+
+	if (argv == NULL || argvlen == NULL) {
+		free(argv);
+		free(argvlen);
+		return fi_err_set(err, FI_ENOMEM, "out of memory");
+	}
+	fi_queue_batch_key(q, id, key, sizeof(key));
+	snprintf(sid, sizeof(sid), "%llu", (unsigned long long)id);
+	argv[0] = "EVALSHA";
+	argv[1] = q->sha[FI_LUA_DONE];
+	argv[2] = "3";
+	argv[3] = key;
+	argv[4] = q->set_key;
+	argv[5] = q->cfg->redis_dead_queue;
+	argv[6] = sid;
+	for (size_t i = 0; i < FIXED; i++)
+		argvlen[i] = strlen(argv[i]);
+	for (size_t i = 0; i < ndead; i++) {
+		argv[FIXED + i] = p;
+		argvlen[FIXED + i] = strlen(p);
+		p += argvlen[FIXED + i] + 1;
+	}
+	r = fi_queue_cmd(q, (int)argc, argv, argvlen, err);
+	free(argv);
+	free(argvlen);
+	if (r == NULL)
+		return err->code;
+	freeReplyObject(r);
+	return 0;
+}
+
+long long
+fi_queue_length(struct fi_queue *q)
+{
+	const char *argv[2] = {"LLEN", q->cfg->redis_queue};
+	struct fi_err err;
+	redisReply *r;
+	long long n = -1;
+
+	fi_err_clear(&err);
+	r = fi_queue_cmd(q, 2, argv, NULL, &err);
+	if (r == NULL)
+		return -1;
+	if (r->type == REDIS_REPLY_INTEGER)
+		n = r->integer;
+	freeReplyObject(r);
+	return n;
+}
+
+int
+fi_queue_push(struct fi_queue *q, const char *const *p, const size_t *len, size_t n,
+	      long long max_len, struct fi_err *err)
+{
+	int rc = 0;
+
+	if (q->c == NULL)
+		return fi_err_set(err, FI_EUNAVAIL, "redis: not connected");
+	while (max_len > 0) {
+		long long cur = fi_queue_length(q);
+
+		if (cur < 0)
+			return fi_err_set(err, FI_EUNAVAIL,
+					  "redis: cannot read the queue length");
+		if (cur < max_len)
+			break;
+		usleep(FI_QUEUE_PUSH_WAIT_US);
+	}
+	for (size_t i = 0; i < n; i++) {
+		const char *a[3] = {"RPUSH", q->cfg->redis_queue, p[i]};
+		size_t l[3] = {5, strlen(q->cfg->redis_queue), len[i]};
+
+		if (redisAppendCommandArgv(q->c, 3, a, l) != REDIS_OK)
+			return fi_err_set(err, FI_EUNAVAIL, "redis: %s", q->c->errstr);
+	}
+	for (size_t i = 0; i < n; i++) {
+		void *reply = NULL;
+
+		if (redisGetReply(q->c, &reply) != REDIS_OK) {
+			fi_err_set(err, FI_EUNAVAIL, "redis: %s", q->c->errstr);
+			fi_queue_disconnect(q);
+			return FI_EUNAVAIL;
+		}
+		if (((redisReply *)reply)->type == REDIS_REPLY_ERROR && rc == 0)
+			rc = fi_err_set(err, FI_EREDIS, "redis: %s",
+					((redisReply *)reply)->str);
+		freeReplyObject(reply);
+	}
+	return rc;
+}

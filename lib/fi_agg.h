@@ -1,0 +1,101 @@
+/*
+ * fi_agg.h: the aggregation cache. Flows are sliced into every configured
+ * bucket size and summed in memory per table key (SPEC 4: per-key flows,
+ * totals, node index, port index), so each database row is written once
+ * per flush however many flows touched it.
+ */
+#ifndef FI_AGG_H
+#define FI_AGG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "fi_flow.h"
+#include "fi_limits.h"
+#include "fi_map.h"
+
+/* Counter layout of node and port rows: [direction][class][metric]. */
+enum { FI_DIR_SRC = 0, FI_DIR_DST = 1, FI_DIR_COUNT = 2 };
+enum { FI_M_FLOWS = 0, FI_M_PACKETS = 1, FI_M_BYTES = 2, FI_M_COUNT = 3 };
+extern const char *const fi_dir_names[FI_DIR_COUNT];  /* "src", "dst" */
+extern const char *const fi_metric_names[FI_M_COUNT]; /* "flows", "packets", "bytes" */
+
+/* Keys, laid out so that byte order is the tables' primary-key order. */
+struct fi_agg_flow_key {
+	uint8_t bucket[4]; /* big-endian */
+	uint8_t src[16];
+	uint8_t dst[16];
+	uint8_t sport[2]; /* big-endian */
+	uint8_t dport[2];
+	uint8_t proto;
+	uint8_t pad[7];
+};
+struct fi_agg_node_key {
+	uint8_t bucket[4];
+	uint8_t addr[16];
+	uint8_t pad[4];
+};
+struct fi_agg_port_key {
+	uint8_t bucket[4];
+	uint8_t port[2];
+	uint8_t pad[2];
+};
+struct fi_agg_total_key {
+	uint8_t bucket[4];
+	uint8_t pad[4];
+};
+
+struct fi_agg_flow_val {
+	uint64_t c[FI_M_COUNT]; /* flows in 1/FI_FLOW_UNIT, packets, bytes */
+};
+struct fi_agg_index_val {
+	uint64_t c[FI_DIR_COUNT][FI_PC_COUNT][FI_M_COUNT];
+};
+struct fi_agg_total_val {
+	uint64_t c[FI_PC_COUNT][FI_M_COUNT];
+};
+
+/* The four tables of one bucket size. */
+struct fi_agg_size {
+	uint32_t size;	      /* seconds */
+	struct fi_map flows;  /* fi_agg_flow_key -> fi_agg_flow_val */
+	struct fi_map nodes;  /* fi_agg_node_key -> fi_agg_index_val */
+	struct fi_map ports;  /* fi_agg_port_key -> fi_agg_index_val */
+	struct fi_map totals; /* fi_agg_total_key -> fi_agg_total_val */
+};
+
+struct fi_agg {
+	unsigned nsizes;
+	struct fi_agg_size sizes[FI_BUCKET_SIZES_MAX];
+	uint64_t nflows;  /* flows added since the last clear */
+	int64_t min_time; /* earliest first second added, or -1 */
+	int64_t max_time; /* latest last second added, or -1 */
+};
+
+/* Sets up an empty cache for the given bucket sizes (seconds, > 0). */
+void fi_agg_init(struct fi_agg *a, const uint32_t *sizes, unsigned nsizes);
+
+/* Frees everything. NULL is a no-op. */
+void fi_agg_fini(struct fi_agg *a);
+
+/* Empties the cache (after a successful write), releasing its memory. */
+void fi_agg_clear(struct fi_agg *a);
+
+/*
+ * Adds one flow (0 <= first <= last <= FI_TIME_MAX). Returns 0, or FI_ENOMEM
+ * (then the cache holds part of the flow: the caller must not write it, but
+ * clear it and rebuild from the source).
+ */
+int fi_agg_add(struct fi_agg *a, const struct fi_flow *f);
+
+/* Bytes of memory the cache holds. */
+size_t fi_agg_bytes(const struct fi_agg *a);
+
+/* Rows a write of the cache produces. */
+uint64_t fi_agg_rows(const struct fi_agg *a);
+
+/* Big-endian helpers for keys. */
+uint32_t fi_agg_get32(const uint8_t b[4]);
+uint16_t fi_agg_get16(const uint8_t b[2]);
+
+#endif

@@ -1,0 +1,406 @@
+/*
+ * fi_msg.c: decoding and encoding queue elements. jansson parses the text;
+ * each known key is looked up in one table (case-insensitively, with
+ * VERMONT's legacy aliases) and checked for type and range.
+ */
+#include <jansson.h>
+#include <math.h>
+#include <stdlib.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "fi_msg.h"
+#include "fi_num.h"
+
+/* The fields an element can carry. */
+enum fi_msg_field {
+	FM_START_S,
+	FM_END_S,
+	FM_START_MS,
+	FM_END_MS,
+	FM_PACKETS,
+	FM_BYTES,
+	FM_SRC4,
+	FM_DST4,
+	FM_SRC6,
+	FM_DST6,
+	FM_SPORT,
+	FM_DPORT,
+	FM_PROTO,
+	FM_FLOWS,
+	FM_COUNT,
+};
+
+static const struct {
+	const char *name;
+	enum fi_msg_field field;
+} fi_msg_keys[] = {
+    {"flowStartSeconds", FM_START_S},
+    {"flowEndSeconds", FM_END_S},
+    {"flowStartMilliseconds", FM_START_MS},
+    {"flowEndMilliseconds", FM_END_MS},
+    {"firstSwitched", FM_START_S}, /* legacy: seconds in the redis exporter */
+    {"lastSwitched", FM_END_S},
+    {"packetDeltaCount", FM_PACKETS},
+    {"pkts", FM_PACKETS},
+    {"octetDeltaCount", FM_BYTES},
+    {"bytes", FM_BYTES},
+    {"sourceIPv4Address", FM_SRC4},
+    {"srcIP", FM_SRC4},
+    {"destinationIPv4Address", FM_DST4},
+    {"dstIP", FM_DST4},
+    {"sourceIPv6Address", FM_SRC6},
+    {"destinationIPv6Address", FM_DST6},
+    {"sourceTransportPort", FM_SPORT},
+    {"srcPort", FM_SPORT},
+    {"destinationTransportPort", FM_DPORT},
+    {"dstPort", FM_DPORT},
+    {"protocolIdentifier", FM_PROTO},
+    {"proto", FM_PROTO},
+    {"flows", FM_FLOWS},
+};
+
+int
+fi_msg_is_end(const char *p, size_t n)
+{
+	return n == 3 && memcmp(p, "END", 3) == 0;
+}
+
+static int
+fi_msg_field_of(const char *key)
+{
+	for (size_t i = 0; i < sizeof(fi_msg_keys) / sizeof(fi_msg_keys[0]); i++)
+		if (strcasecmp(key, fi_msg_keys[i].name) == 0)
+			return (int)fi_msg_keys[i].field;
+	return -1;
+}
+
+/* An unsigned integer from a JSON integer or a numeric string. */
+static int
+fi_msg_uint(const char *key, json_t *v, uint64_t max, uint64_t *out, struct fi_err *err)
+{
+	if (json_is_integer(v)) {
+		json_int_t i = json_integer_value(v);
+
+		if (i < 0 || (uint64_t)i > max)
+			return fi_err_set(err, FI_EINVAL, "%s: %lld is out of range", key,
+					  (long long)i);
+		*out = (uint64_t)i;
+		return 0;
+	}
+	if (json_is_string(v)) {
+		struct fi_str s = {json_string_value(v), json_string_length(v)};
+
+		if (fi_num_u64(s, 0, max, out) == 0)
+			return 0;
+		return fi_err_set(err, FI_EINVAL,
+				  "%s: \"%.40s\" is not a whole number in range", key,
+				  s.p);
+	}
+	if (json_is_real(v)) {
+		double d = json_real_value(v);
+
+		/* an integral real (1e3, 234.0) is a whole number too */
+		if (d >= 0 && d <= (double)max && d < 18446744073709549568.0 &&
+		    floor(d) == d) {
+			*out = (uint64_t)d;
+			return 0;
+		}
+		return fi_err_set(err, FI_EINVAL, "%s: %g is not a whole number in range",
+				  key, d);
+	}
+	return fi_err_set(err, FI_EINVAL, "%s: expected a number", key);
+}
+
+/* An IPv4 address: integer, numeric string, or dotted text. */
+static int
+fi_msg_v4(const char *key, json_t *v, struct fi_addr *out, struct fi_err *err)
+{
+	uint64_t u;
+
+	if (json_is_string(v)) {
+		struct fi_str s = {json_string_value(v), json_string_length(v)};
+
+		if (fi_addr_parse(s, FI_ADDR_ALLOW_INT, out) == 0 && fi_addr_is_v4(out))
+			return 0;
+		return fi_err_set(err, FI_EINVAL, "%s: \"%.40s\" is not an IPv4 address",
+				  key, s.p);
+	}
+	if (fi_msg_uint(key, v, UINT32_MAX, &u, err) != 0)
+		return FI_EINVAL;
+	*out = fi_addr_from_v4((uint32_t)u);
+	return 0;
+}
+
+static int
+fi_msg_v6(const char *key, json_t *v, struct fi_addr *out, struct fi_err *err)
+{
+	struct fi_str s;
+
+	if (!json_is_string(v))
+		return fi_err_set(err, FI_EINVAL, "%s: expected an address in text form",
+				  key);
+	s.p = json_string_value(v);
+	s.n = json_string_length(v);
+	if (memchr(s.p, ':', s.n) == NULL || fi_addr_parse(s, 0, out) != 0)
+		return fi_err_set(err, FI_EINVAL, "%s: \"%.40s\" is not an IPv6 address",
+				  key, s.p);
+	return 0;
+}
+
+static int
+fi_msg_proto(const char *key, json_t *v, uint8_t *out, struct fi_err *err)
+{
+	static const struct {
+		const char *name;
+		uint8_t num;
+	} names[] = {{"tcp", 6},	{"udp", 17}, {"icmp", 1}, {"icmpv6", 58},
+		     {"ipv6-icmp", 58}, {"esp", 50}, {"gre", 47}, {"sctp", 132}};
+	uint64_t u;
+
+	if (json_is_string(v)) {
+		const char *s = json_string_value(v);
+
+		for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+			if (strcasecmp(s, names[i].name) == 0) {
+				*out = names[i].num;
+				return 0;
+			}
+	}
+	if (fi_msg_uint(key, v, 255, &u, err) != 0)
+		return FI_EINVAL;
+	*out = (uint8_t)u;
+	return 0;
+}
+
+/* The weight: a non-negative number (fractions allowed), in 1/FI_FLOW_UNIT. */
+static int
+fi_msg_weight(const char *key, json_t *v, uint64_t *out, struct fi_err *err)
+{
+	double d;
+
+	if (json_is_integer(v) || json_is_string(v)) {
+		uint64_t u;
+
+		if (fi_msg_uint(key, v, UINT64_MAX / FI_FLOW_UNIT, &u, err) != 0)
+			return FI_EINVAL;
+		*out = u * FI_FLOW_UNIT;
+		return 0;
+	}
+	if (!json_is_real(v))
+		return fi_err_set(err, FI_EINVAL, "%s: expected a number", key);
+	d = json_real_value(v);
+	if (!(d >= 0) || d > (double)(UINT64_MAX / FI_FLOW_UNIT))
+		return fi_err_set(err, FI_EINVAL, "%s: %g is out of range", key, d);
+	*out = (uint64_t)llround(d * FI_FLOW_UNIT);
+	return 0;
+}
+
+int
+fi_msg_decode(const char *p, size_t n, const struct fi_msg_limits *lim,
+	      struct fi_flow *out, struct fi_err *err)
+{
+	json_t *seen[FM_COUNT] = {0};
+	const char *seen_key[FM_COUNT] = {0};
+	json_error_t jerr;
+	json_t *root, *v;
+	const char *key;
+	uint64_t u;
+	int rc = FI_EINVAL;
+
+	if (n > FI_MESSAGE_MAX)
+		return fi_err_set(err, FI_ETOOBIG, "element longer than %d bytes",
+				  FI_MESSAGE_MAX);
+	root = json_loadb(p, n, JSON_REJECT_DUPLICATES, &jerr);
+	if (root == NULL)
+		return fi_err_set(err, FI_EINVAL, "not JSON: %s at byte %d", jerr.text,
+				  jerr.position);
+	if (!json_is_object(root)) {
+		fi_err_set(err, FI_EINVAL, "not a JSON object");
+		goto out;
+	}
+	json_object_foreach(root, key, v)
+	{
+		int f = fi_msg_field_of(key);
+
+		if (f < 0)
+			continue; /* revOctetDeltaCount, exporterID, tcpControlBits, ...
+				   */
+		if (seen[f] != NULL) {
+			fi_err_set(err, FI_EINVAL, "%s and %s give the same field",
+				   seen_key[f], key);
+			goto out;
+		}
+		seen[f] = v;
+		seen_key[f] = key;
+	}
+	memset(out, 0, sizeof(*out));
+	out->flows = FI_FLOW_UNIT;
+	out->src = fi_addr_from_v4(0);
+	out->dst = fi_addr_from_v4(0);
+
+	/* times: seconds win over milliseconds when both are given */
+	uint64_t ms[2] = {0, 0};
+	int in_ms = 0;
+
+	for (int end = 0; end < 2; end++) {
+		enum fi_msg_field fs = end ? FM_END_S : FM_START_S;
+		enum fi_msg_field fms = end ? FM_END_MS : FM_START_MS;
+		int64_t *t = end ? &out->last : &out->first;
+
+		if (seen[fs] != NULL) {
+			if (fi_msg_uint(seen_key[fs], seen[fs], FI_TIME_MAX, &u, err) !=
+			    0)
+				goto out;
+			*t = (int64_t)u;
+		} else if (seen[fms] != NULL) {
+			if (fi_msg_uint(seen_key[fms], seen[fms],
+					FI_TIME_MAX * 1000 + 999, &u, err) != 0)
+				goto out;
+			*t = (int64_t)(u / 1000);
+			ms[end] = u;
+			in_ms |= 1 << end;
+		} else {
+			fi_err_set(err, FI_EINVAL, "missing %s (or %s)",
+				   end ? "flowEndSeconds" : "flowStartSeconds",
+				   end ? "flowEndMilliseconds" : "flowStartMilliseconds");
+			goto out;
+		}
+	}
+	if (in_ms == 3 && ms[1] < ms[0]) {
+		fi_err_set(err, FI_EINVAL,
+			   "flow ends (%llu ms) before it starts (%llu ms)",
+			   (unsigned long long)ms[1], (unsigned long long)ms[0]);
+		goto out;
+	}
+	if (out->last < out->first) {
+		fi_err_set(err, FI_EINVAL, "flow ends (%lld) before it starts (%lld)",
+			   (long long)out->last, (long long)out->first);
+		goto out;
+	}
+	if (lim != NULL && out->last - out->first + 1 > lim->max_duration) {
+		fi_err_set(err, FI_EINVAL,
+			   "flow lasts %lld s, longer than max_flow_duration",
+			   (long long)(out->last - out->first + 1));
+		goto out;
+	}
+	if (seen[FM_PACKETS] == NULL || seen[FM_BYTES] == NULL) {
+		fi_err_set(err, FI_EINVAL, "missing %s",
+			   seen[FM_PACKETS] == NULL ? "packetDeltaCount"
+						    : "octetDeltaCount");
+		goto out;
+	}
+	if (fi_msg_uint(seen_key[FM_PACKETS], seen[FM_PACKETS], INT64_MAX, &out->packets,
+			err) != 0 ||
+	    fi_msg_uint(seen_key[FM_BYTES], seen[FM_BYTES], INT64_MAX, &out->bytes,
+			err) != 0)
+		goto out;
+	if ((seen[FM_SRC4] && seen[FM_SRC6]) || (seen[FM_DST4] && seen[FM_DST6])) {
+		fi_err_set(err, FI_EINVAL,
+			   "both an IPv4 and an IPv6 address for one endpoint");
+		goto out;
+	}
+	if ((seen[FM_SRC4] &&
+	     fi_msg_v4(seen_key[FM_SRC4], seen[FM_SRC4], &out->src, err)) ||
+	    (seen[FM_DST4] &&
+	     fi_msg_v4(seen_key[FM_DST4], seen[FM_DST4], &out->dst, err)) ||
+	    (seen[FM_SRC6] &&
+	     fi_msg_v6(seen_key[FM_SRC6], seen[FM_SRC6], &out->src, err)) ||
+	    (seen[FM_DST6] &&
+	     fi_msg_v6(seen_key[FM_DST6], seen[FM_DST6], &out->dst, err)))
+		goto out;
+	if (seen[FM_SPORT] != NULL) {
+		if (fi_msg_uint(seen_key[FM_SPORT], seen[FM_SPORT], 65535, &u, err) != 0)
+			goto out;
+		out->sport = (uint16_t)u;
+	}
+	if (seen[FM_DPORT] != NULL) {
+		if (fi_msg_uint(seen_key[FM_DPORT], seen[FM_DPORT], 65535, &u, err) != 0)
+			goto out;
+		out->dport = (uint16_t)u;
+	}
+	if (seen[FM_PROTO] != NULL &&
+	    fi_msg_proto(seen_key[FM_PROTO], seen[FM_PROTO], &out->proto, err) != 0)
+		goto out;
+	if (seen[FM_FLOWS] != NULL &&
+	    fi_msg_weight(seen_key[FM_FLOWS], seen[FM_FLOWS], &out->flows, err) != 0)
+		goto out;
+	rc = 0;
+out:
+	json_decref(root);
+	return rc;
+}
+
+int
+fi_msg_encode(const struct fi_flow *f, struct fi_buf *out)
+{
+	char a[FI_ADDR_TEXT_MAX], b[FI_ADDR_TEXT_MAX];
+	int v4 = fi_addr_is_v4(&f->src) && fi_addr_is_v4(&f->dst);
+	int rc;
+
+	if (v4)
+		rc = fi_buf_printf(
+		    out, "{\"sourceIPv4Address\":%u,\"destinationIPv4Address\":%u,",
+		    fi_addr_v4(&f->src), fi_addr_v4(&f->dst));
+	else
+		rc = fi_buf_printf(
+		    out,
+		    "{\"sourceIPv6Address\":\"%s\",\"destinationIPv6Address\":"
+		    "\"%s\",",
+		    fi_addr_format(&f->src, a), fi_addr_format(&f->dst, b));
+	if (rc != 0)
+		return rc;
+	rc = fi_buf_printf(out,
+			   "\"protocolIdentifier\":%u,\"sourceTransportPort\":%u,"
+			   "\"destinationTransportPort\":%u,\"flowStartSeconds\":%lld,"
+			   "\"flowEndSeconds\":%lld,\"octetDeltaCount\":%llu,"
+			   "\"packetDeltaCount\":%llu}",
+			   f->proto, f->sport, f->dport, (long long)f->first,
+			   (long long)f->last, (unsigned long long)f->bytes,
+			   (unsigned long long)f->packets);
+	return rc;
+}
+
+int
+fi_msg_dead_letter(const char *p, size_t n, const char *reason, struct fi_buf *out)
+{
+	json_t *o = json_object(), *el;
+	struct fi_buf latin;
+	char *text;
+	int rc = FI_ENOMEM;
+
+	if (o == NULL)
+		return FI_ENOMEM;
+	if (n > FI_DEAD_ELEMENT_MAX)
+		n = FI_DEAD_ELEMENT_MAX; /* the reason says how long it was */
+	el = json_stringn(p, n);
+	fi_buf_init(&latin, 2 * FI_DEAD_ELEMENT_MAX + 1);
+	if (el == NULL) {
+		/* not UTF-8: keep the bytes losslessly, read as Latin-1 */
+		for (size_t i = 0; i < n; i++) {
+			unsigned char c = (unsigned char)p[i];
+			char two[2] = {(char)(0xc0 | c >> 6), (char)(0x80 | (c & 0x3f))};
+
+			if (c < 0x80 ? fi_buf_append(&latin, &p[i], 1)
+				     : fi_buf_append(&latin, two, 2))
+				break;
+		}
+		el = json_stringn(latin.data ? latin.data : "", latin.len);
+	}
+	if (el != NULL && json_object_set_new(o, "reason", json_string(reason)) == 0) {
+		/* set_new takes the reference even when it fails */
+		int set = json_object_set_new(o, "element", el);
+
+		el = NULL;
+		text = set == 0 ? json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;
+		if (text != NULL) {
+			rc = fi_buf_puts(out, text);
+			free(text);
+		}
+	}
+	json_decref(el);
+	json_decref(o);
+	fi_buf_fini(&latin);
+	return rc;
+}

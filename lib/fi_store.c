@@ -1,0 +1,415 @@
+/*
+ * fi_store.c: the write path. Rows go out in key order (the maps are sorted)
+ * as multi-row INSERT ... ON DUPLICATE KEY UPDATE c = c + VALUES(c), so
+ * concurrent importers add up and lock rows in the same order. Statement
+ * texts are generated from the fixed column lists below; every value is a
+ * bound parameter.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "fi_buf.h"
+#include "fi_log.h"
+#include "fi_num.h"
+#include "fi_store.h"
+
+#define FI_STORE_PARAMS_MAX   8000 /* placeholders per statement */
+#define FI_STORE_STMTS_MAX    (4 * FI_BUCKET_SIZES_MAX)
+#define FI_STORE_DEC_MAX      32  /* bytes of a DECIMAL(30,9) in text, with NUL */
+#define FI_STORE_KEEP_BATCHES 100 /* batch records kept per consumer */
+
+enum fi_store_kind { FI_T_FLOWS, FI_T_NODES, FI_T_PORTS, FI_T_TOTALS, FI_T_COUNT };
+
+static const char *const fi_store_tables[FI_T_COUNT] = {"flows", "nodes", "ports",
+							"totals"};
+static const char *const fi_store_flow_cols[] = {
+    "bucket", "src", "dst", "sport", "dport", "proto", "flows", "packets", "bytes"};
+#define FI_STORE_FLOW_KEYS 6 /* the first six columns are the key */
+
+static const char fi_store_sql_batch_put[] =
+    "INSERT INTO fi_batches (consumer, batch_id, flows) VALUES (?, ?, ?)";
+static const char fi_store_sql_batch_prune[] =
+    "DELETE FROM fi_batches WHERE consumer = ? AND batch_id + ? < ?";
+static const char fi_store_sql_batch_get[] =
+    "SELECT COUNT(*) FROM fi_batches WHERE consumer = ? AND batch_id = ?";
+static const char fi_store_sql_batch_last[] =
+    "SELECT COALESCE(MAX(batch_id), 0) FROM fi_batches WHERE consumer = ?";
+static const char fi_store_sql_meta[] =
+    "INSERT INTO fi_meta (name, value) VALUES ('last_import', UNIX_TIMESTAMP())"
+    " ON DUPLICATE KEY UPDATE value = VALUES(value)";
+
+struct fi_store_cached {
+	uint32_t size;
+	enum fi_store_kind kind;
+	unsigned rows;
+	struct fi_stmt *stmt; /* owned */
+};
+
+struct fi_store {
+	struct fi_db *db; /* borrowed */
+	struct fi_store_cached cache[FI_STORE_STMTS_MAX];
+	unsigned ncache;
+	struct fi_val params[FI_STORE_PARAMS_MAX];
+	char dec[FI_STORE_PARAMS_MAX][FI_STORE_DEC_MAX]; /* DECIMAL texts */
+	uint64_t u[FI_STORE_PARAMS_MAX];		 /* bucket numbers etc. */
+	struct fi_store_stats stats;
+};
+
+/* Columns of a table kind: the names of counters follow the fixed order. */
+static unsigned
+fi_store_ncols(enum fi_store_kind kind)
+{
+	switch (kind) {
+	case FI_T_FLOWS:
+		return 9;
+	case FI_T_NODES:
+	case FI_T_PORTS:
+		return 2 + FI_DIR_COUNT * FI_PC_COUNT * FI_M_COUNT;
+	case FI_T_TOTALS:
+	case FI_T_COUNT:
+		break;
+	}
+	return 1 + FI_PC_COUNT * FI_M_COUNT;
+}
+
+static unsigned
+fi_store_nkeys(enum fi_store_kind kind)
+{
+	return kind == FI_T_FLOWS ? FI_STORE_FLOW_KEYS : kind == FI_T_TOTALS ? 1 : 2;
+}
+
+/* Appends column i's name of a table kind. */
+static int
+fi_store_colname(struct fi_buf *b, enum fi_store_kind kind, unsigned i)
+{
+	unsigned c;
+
+	if (kind == FI_T_FLOWS)
+		return fi_buf_puts(b, fi_store_flow_cols[i]);
+	if (i == 0)
+		return fi_buf_puts(b, "bucket");
+	if (kind == FI_T_TOTALS) {
+		c = i - 1;
+		return fi_buf_printf(b, "%s_%s", fi_proto_class_names[c / FI_M_COUNT],
+				     fi_metric_names[c % FI_M_COUNT]);
+	}
+	if (i == 1)
+		return fi_buf_puts(b, kind == FI_T_NODES ? "addr" : "port");
+	c = i - 2;
+	return fi_buf_printf(b, "%s_%s_%s", fi_dir_names[c / (FI_PC_COUNT * FI_M_COUNT)],
+			     fi_proto_class_names[c / FI_M_COUNT % FI_PC_COUNT],
+			     fi_metric_names[c % FI_M_COUNT]);
+}
+
+/* Builds the upsert text for rows rows of a table. */
+static int
+fi_store_sql(struct fi_buf *b, enum fi_store_kind kind, uint32_t size, unsigned rows)
+{
+	unsigned ncols = fi_store_ncols(kind), nkeys = fi_store_nkeys(kind);
+	int rc = fi_buf_printf(b, "INSERT INTO %s_%u (", fi_store_tables[kind], size);
+
+	for (unsigned i = 0; rc == 0 && i < ncols; i++) {
+		rc = fi_buf_puts(b, i ? "," : "");
+		if (rc == 0)
+			rc = fi_store_colname(b, kind, i);
+	}
+	rc = rc ? rc : fi_buf_puts(b, ") VALUES ");
+	for (unsigned r = 0; rc == 0 && r < rows; r++) {
+		rc = fi_buf_puts(b, r ? ",(" : "(");
+		for (unsigned i = 0; rc == 0 && i < ncols; i++)
+			rc = fi_buf_puts(b, i ? ",?" : "?");
+		rc = rc ? rc : fi_buf_puts(b, ")");
+	}
+	rc = rc ? rc : fi_buf_puts(b, " ON DUPLICATE KEY UPDATE ");
+	for (unsigned i = nkeys; rc == 0 && i < ncols; i++) {
+		size_t start;
+
+		rc = fi_buf_puts(b, i > nkeys ? "," : "");
+		start = b->len;
+		rc = rc ? rc : fi_store_colname(b, kind, i);
+		if (rc == 0) {
+			char name[64];
+
+			snprintf(name, sizeof(name), "%.*s", (int)(b->len - start),
+				 b->data + start);
+			rc = fi_buf_printf(b, "=%s+VALUES(%s)", name, name);
+		}
+	}
+	return rc;
+}
+
+/* The prepared statement for rows rows of (size, kind): cached when full-sized. */
+static struct fi_stmt *
+fi_store_stmt(struct fi_store *st, enum fi_store_kind kind, uint32_t size, unsigned rows,
+	      int cache, struct fi_err *err)
+{
+	struct fi_buf sql;
+	struct fi_stmt *stmt;
+
+	for (unsigned i = 0; i < st->ncache; i++)
+		if (st->cache[i].size == size && st->cache[i].kind == kind &&
+		    st->cache[i].rows == rows)
+			return st->cache[i].stmt;
+	fi_buf_init(&sql, FI_SQL_SCRIPT_MAX);
+	if (fi_store_sql(&sql, kind, size, rows) != 0) {
+		fi_buf_fini(&sql);
+		fi_err_set(err, FI_ETOOBIG, "statement too long");
+		return NULL;
+	}
+	stmt = fi_stmt_new(st->db, sql.data, err);
+	fi_buf_fini(&sql);
+	if (stmt != NULL && cache && st->ncache < FI_STORE_STMTS_MAX)
+		st->cache[st->ncache++] =
+		    (struct fi_store_cached){size, kind, rows, stmt};
+	return stmt;
+}
+
+struct fi_store *
+fi_store_new(struct fi_db *db, struct fi_err *err)
+{
+	struct fi_store *st = calloc(1, sizeof(*st));
+
+	if (st == NULL) {
+		fi_err_set(err, FI_ENOMEM, "out of memory");
+		return NULL;
+	}
+	st->db = db;
+	return st;
+}
+
+void
+fi_store_free(struct fi_store *st)
+{
+	if (st == NULL)
+		return;
+	for (unsigned i = 0; i < st->ncache; i++)
+		fi_stmt_free(st->cache[i].stmt);
+	free(st);
+}
+
+/* Parameter p as the DECIMAL text of a count in 1/FI_FLOW_UNIT. */
+static void
+fi_store_flows(struct fi_store *st, unsigned p, uint64_t nano)
+{
+	int n = snprintf(st->dec[p], FI_STORE_DEC_MAX, "%llu.%09llu",
+			 (unsigned long long)(nano / FI_FLOW_UNIT),
+			 (unsigned long long)(nano % FI_FLOW_UNIT));
+
+	st->params[p] = FI_VAL_S(st->dec[p], (size_t)n);
+}
+
+/* Fills the parameters of one row from a map entry (key, value after it). */
+static void
+fi_store_row(struct fi_store *st, enum fi_store_kind kind, unsigned p,
+	     const unsigned char *entry, size_t key_size)
+{
+	const unsigned char *val = entry + key_size;
+
+	switch (kind) {
+	case FI_T_FLOWS: {
+		const struct fi_agg_flow_key *k = (const void *)entry;
+		const struct fi_agg_flow_val *v = (const void *)val;
+
+		st->params[p] = FI_VAL_U(fi_agg_get32(k->bucket));
+		st->params[p + 1] = FI_VAL_B(k->src, 16);
+		st->params[p + 2] = FI_VAL_B(k->dst, 16);
+		st->params[p + 3] = FI_VAL_U(fi_agg_get16(k->sport));
+		st->params[p + 4] = FI_VAL_U(fi_agg_get16(k->dport));
+		st->params[p + 5] = FI_VAL_U(k->proto);
+		fi_store_flows(st, p + 6, v->c[FI_M_FLOWS]);
+		st->params[p + 7] = FI_VAL_U(v->c[FI_M_PACKETS]);
+		st->params[p + 8] = FI_VAL_U(v->c[FI_M_BYTES]);
+		return;
+	}
+	case FI_T_NODES:
+	case FI_T_PORTS: {
+		/* the counters are one array of u64 in [dir][class][metric] order */
+		const uint64_t *c = (const uint64_t *)(const void *)val;
+
+		st->params[p] = FI_VAL_U(fi_agg_get32(entry));
+		if (kind == FI_T_NODES)
+			st->params[p + 1] = FI_VAL_B(entry + 4, 16);
+		else
+			st->params[p + 1] = FI_VAL_U(fi_agg_get16(entry + 4));
+		for (unsigned i = 0; i < FI_DIR_COUNT * FI_PC_COUNT * FI_M_COUNT; i++) {
+			if (i % FI_M_COUNT == FI_M_FLOWS)
+				fi_store_flows(st, p + 2 + i, c[i]);
+			else
+				st->params[p + 2 + i] = FI_VAL_U(c[i]);
+		}
+		return;
+	}
+	case FI_T_TOTALS:
+	case FI_T_COUNT: {
+		const uint64_t *c = (const uint64_t *)(const void *)val;
+
+		st->params[p] = FI_VAL_U(fi_agg_get32(entry));
+		for (unsigned i = 0; i < FI_PC_COUNT * FI_M_COUNT; i++) {
+			if (i % FI_M_COUNT == FI_M_FLOWS)
+				fi_store_flows(st, p + 1 + i, c[i]);
+			else
+				st->params[p + 1 + i] = FI_VAL_U(c[i]);
+		}
+		return;
+	}
+	}
+}
+
+/* Upserts every entry of one map into its table. */
+static int
+fi_store_table(struct fi_store *st, enum fi_store_kind kind, uint32_t size,
+	       const struct fi_map *m, struct fi_err *err)
+{
+	unsigned ncols = fi_store_ncols(kind);
+	unsigned per = FI_STORE_PARAMS_MAX / ncols;
+	const unsigned char **rows;
+	int rc = 0;
+
+	if (m->count == 0)
+		return 0;
+	rows = fi_map_sorted(m);
+	if (rows == NULL)
+		return fi_err_set(err, FI_ENOMEM, "out of memory sorting rows");
+	for (size_t done = 0; done < m->count && rc == 0;) {
+		unsigned n = m->count - done < per ? (unsigned)(m->count - done) : per;
+		struct fi_stmt *stmt = fi_store_stmt(st, kind, size, n, n == per, err);
+
+		if (stmt == NULL) {
+			rc = err->code;
+			break;
+		}
+		for (unsigned r = 0; r < n; r++)
+			fi_store_row(st, kind, r * ncols, rows[done + r], m->key_size);
+		rc = fi_stmt_exec(stmt, st->params, n * ncols, err);
+		if (n != per)
+			fi_stmt_free(stmt);
+		done += n;
+		st->stats.rows += n;
+		st->stats.statements++;
+	}
+	free(rows);
+	return rc;
+}
+
+static int
+fi_store_exec(struct fi_store *st, const char *sql, const struct fi_val *v, unsigned n,
+	      struct fi_err *err)
+{
+	struct fi_stmt *stmt = fi_stmt_new(st->db, sql, err);
+	int rc;
+
+	if (stmt == NULL)
+		return err->code;
+	rc = fi_stmt_exec(stmt, v, n, err);
+	fi_stmt_free(stmt);
+	return rc;
+}
+
+static double
+fi_store_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+int
+fi_store_write(struct fi_store *st, const struct fi_agg *agg,
+	       const struct fi_store_mark *mark, struct fi_store_stats *stats,
+	       struct fi_err *err)
+{
+	double t0 = fi_store_now();
+	int rc;
+
+	memset(&st->stats, 0, sizeof(st->stats));
+	rc = fi_db_begin(st->db, err);
+	if (rc != 0)
+		return rc;
+	if (mark != NULL) {
+		struct fi_val v[3] = {FI_VAL_S(mark->consumer, strlen(mark->consumer)),
+				      FI_VAL_U(mark->batch_id), FI_VAL_U(agg->nflows)};
+
+		/* first, so that a batch written before stops here, changing nothing */
+		rc = fi_store_exec(st, fi_store_sql_batch_put, v, 3, err);
+		if (rc == 0) {
+			struct fi_val pv[3] = {v[0], FI_VAL_U(FI_STORE_KEEP_BATCHES),
+					       FI_VAL_U(mark->batch_id)};
+			rc = fi_store_exec(st, fi_store_sql_batch_prune, pv, 3, err);
+		}
+	}
+	for (unsigned i = 0; rc == 0 && i < agg->nsizes; i++) {
+		const struct fi_agg_size *s = &agg->sizes[i];
+
+		rc = fi_store_table(st, FI_T_FLOWS, s->size, &s->flows, err);
+		if (rc == 0)
+			rc = fi_store_table(st, FI_T_NODES, s->size, &s->nodes, err);
+		if (rc == 0)
+			rc = fi_store_table(st, FI_T_PORTS, s->size, &s->ports, err);
+		if (rc == 0)
+			rc = fi_store_table(st, FI_T_TOTALS, s->size, &s->totals, err);
+	}
+	if (rc == 0)
+		rc = fi_store_exec(st, fi_store_sql_meta, NULL, 0, err);
+	if (rc == 0)
+		rc = fi_db_commit(st->db, err);
+	if (rc != 0)
+		fi_db_rollback(st->db);
+	st->stats.seconds = fi_store_now() - t0;
+	if (stats != NULL)
+		*stats = st->stats;
+	return rc;
+}
+
+static int
+fi_store_query_u64(struct fi_store *st, const char *sql, const struct fi_val *v,
+		   unsigned n, uint64_t *out, struct fi_err *err)
+{
+	struct fi_stmt *stmt = fi_stmt_new(st->db, sql, err);
+	int rc;
+
+	if (stmt == NULL)
+		return err->code;
+	rc = fi_stmt_exec(stmt, v, n, err);
+	if (rc == 0) {
+		rc = fi_stmt_fetch(stmt, err);
+		if (rc == 1) {
+			const struct fi_val *c = fi_stmt_col(stmt, 0);
+
+			rc = 0;
+			if (c->type == FI_VAL_UINT || c->type == FI_VAL_INT)
+				*out = c->v.u;
+			else if (c->type != FI_VAL_TEXT ||
+				 fi_num_u64((struct fi_str){c->v.s.p, c->v.s.n}, 0,
+					    UINT64_MAX, out) != 0)
+				rc = fi_err_set(err, FI_EDB, "unexpected result type");
+		} else if (rc == 0) {
+			rc = fi_err_set(err, FI_EDB, "query returned no row");
+		}
+	}
+	fi_stmt_free(stmt);
+	return rc;
+}
+
+int
+fi_store_batch_done(struct fi_store *st, const char *consumer, uint64_t batch_id,
+		    int *done, struct fi_err *err)
+{
+	struct fi_val v[2] = {FI_VAL_S(consumer, strlen(consumer)), FI_VAL_U(batch_id)};
+	uint64_t n = 0;
+	int rc = fi_store_query_u64(st, fi_store_sql_batch_get, v, 2, &n, err);
+
+	*done = n > 0;
+	return rc;
+}
+
+int
+fi_store_last_batch(struct fi_store *st, const char *consumer, uint64_t *last,
+		    struct fi_err *err)
+{
+	struct fi_val v = FI_VAL_S(consumer, strlen(consumer));
+
+	return fi_store_query_u64(st, fi_store_sql_batch_last, &v, 1, last, err);
+}

@@ -1,0 +1,288 @@
+#!/usr/bin/env python3
+"""flowref.py: the tests' independent reference for the queue importer.
+
+gen     writes generated VERMONT-style JSON elements (one per line), in every
+        spelling the importer must accept (seconds, milliseconds, legacy names,
+        numeric strings, IPv6, odd key case, weights, unknown keys).
+resp    turns element lines into the redis protocol for `redis-cli --pipe`.
+check   decodes element files itself, slices and sums them per SPEC 4 (its own
+        code, not the importer's), reads every bucket table of a database
+        through the mariadb client, and compares row by row: every key present
+        on both sides, packets and bytes exact, flows within 1e-6.
+"""
+import argparse
+import ipaddress
+import json
+import random
+import subprocess
+import sys
+from collections import defaultdict
+
+CLASSES = ("tcp", "udp", "icmp", "other")
+METRICS = ("flows", "packets", "bytes")
+
+
+def proto_class(p):
+    return {6: 0, 17: 1, 1: 2, 58: 2}.get(p, 3)
+
+
+# ---- generation -------------------------------------------------------------
+
+def gen(args):
+    rnd = random.Random(args.seed)
+    v4_hosts = [0x0A000000 + rnd.randrange(1, 1 << 16) for _ in range(args.hosts)]
+    v6_hosts = ["2001:db8::%x:%x" % (rnd.randrange(1 << 16), rnd.randrange(1 << 16))
+                for _ in range(max(1, args.hosts // 10))]
+    servers = v4_hosts[: max(1, args.hosts // 20)]
+    out = sys.stdout
+    for i in range(args.count):
+        t0 = args.start + rnd.randrange(args.span)
+        r = rnd.random()
+        dur = 0 if r < 0.3 else rnd.randrange(60) if r < 0.8 else rnd.randrange(args.max_duration)
+        proto = rnd.choices([6, 17, 1, 58, 47, 50, 132], [60, 25, 5, 2, 3, 3, 2])[0]
+        pk = rnd.randrange(1, 2000)
+        by = pk * rnd.randrange(40, 1500)
+        if proto in (6, 17, 132):
+            sport, dport = rnd.randrange(1024, 65536), rnd.choice([80, 443, 53, 22, 25, 123, 8080])
+        else:
+            sport, dport = 0, (rnd.randrange(256) << 8 | rnd.randrange(16)) if proto in (1, 58) else 0
+        v6 = rnd.random() < 0.1
+        if v6:
+            src, dst = rnd.choice(v6_hosts), rnd.choice(v6_hosts)
+        else:
+            src, dst = rnd.choice(v4_hosts), rnd.choice(servers)
+            if rnd.random() < 0.5:
+                src, dst, sport, dport = dst, src, dport, sport
+        style = rnd.random()
+        e = {}
+        if v6:
+            e["sourceIPv6Address"], e["destinationIPv6Address"] = src, dst
+        elif style < 0.05:
+            e["srcIP"], e["dstIP"] = src, dst
+        else:
+            e["sourceIPv4Address"], e["destinationIPv4Address"] = src, dst
+        if style < 0.05:
+            e.update(srcPort=sport, dstPort=dport, proto=proto, firstSwitched=t0,
+                     lastSwitched=t0 + dur, pkts=pk, bytes=by)
+        elif style < 0.15:
+            ms = t0 * 1000 + rnd.randrange(1000)
+            e.update(sourceTransportPort=sport, destinationTransportPort=dport,
+                     protocolIdentifier=proto, flowStartMilliseconds=ms,
+                     flowEndMilliseconds=ms + dur * 1000, octetDeltaCount=by,
+                     packetDeltaCount=pk, tcpControlBits=rnd.randrange(256))
+        else:
+            e.update(sourceTransportPort=sport, destinationTransportPort=dport,
+                     protocolIdentifier=proto, flowStartSeconds=t0,
+                     flowEndSeconds=t0 + dur, octetDeltaCount=by, packetDeltaCount=pk)
+        if 0.15 <= style < 0.20:  # numeric strings
+            e = {k: str(v) for k, v in e.items()}
+        if 0.20 <= style < 0.23:  # the 2013 spelling and other case
+            e = {k.replace("Milliseconds", "MilliSeconds").upper() if k.startswith("flow") else k: v
+                 for k, v in e.items()}
+        if 0.23 <= style < 0.25:
+            e["revOctetDeltaCount"] = rnd.randrange(1000)
+            e["exporterID"] = 7
+        if 0.25 <= style < 0.27:
+            e["flows"] = rnd.choice([2, 3, 0.5, 0.25])
+        if 0.27 <= style < 0.30 and proto in (6, 17, 1):
+            e["protocolIdentifier" if "protocolIdentifier" in e else "proto"] = \
+                {6: "TCP", 17: "udp", 1: "ICMP"}[proto]
+        out.write(json.dumps(e, separators=(",", ":")) + "\n")
+
+
+def resp(args):
+    out = sys.stdout.buffer
+    key = args.key.encode()
+    for path in args.files:
+        with open(path, "rb") as f:
+            for line in f:
+                line = line.rstrip(b"\n")
+                if not line:
+                    continue
+                out.write(b"*3\r\n$5\r\nRPUSH\r\n$%d\r\n%s\r\n$%d\r\n%s\r\n"
+                          % (len(key), key, len(line), line))
+
+
+# ---- the reference ------------------------------------------------------------
+
+def addr_hex(v, v6):
+    if v6:
+        a = ipaddress.IPv6Address(v)
+        if a.ipv4_mapped is not None:
+            return "00000000000000000000FFFF%08X" % int(a.ipv4_mapped)
+        return "%032X" % int(a)
+    if isinstance(v, str):
+        v = int(v) if v.isdigit() else int(ipaddress.IPv4Address(v))
+    return "00000000000000000000FFFF%08X" % v
+
+
+def decode(line):
+    e = {k.lower(): v for k, v in json.loads(line).items()}
+
+    def num(*names):
+        for n in names:
+            if n in e:
+                return int(e[n])
+        return None
+    first = num("flowstartseconds", "firstswitched")
+    if first is None:
+        first = num("flowstartmilliseconds") // 1000
+    last = num("flowendseconds", "lastswitched")
+    if last is None:
+        last = num("flowendmilliseconds") // 1000
+    if "sourceipv6address" in e:
+        src, dst = addr_hex(e["sourceipv6address"], True), addr_hex(e["destinationipv6address"], True)
+    else:
+        src = addr_hex(e.get("sourceipv4address", e.get("srcip", 0)), False)
+        dst = addr_hex(e.get("destinationipv4address", e.get("dstip", 0)), False)
+    p = e.get("protocolidentifier", e.get("proto", 0))
+    if isinstance(p, str) and not p.isdigit():
+        p = {"tcp": 6, "udp": 17, "icmp": 1}[p.lower()]
+    w = e.get("flows", 1)
+    w = float(w) if isinstance(w, float) else int(w)
+    return dict(first=first, last=last, src=src, dst=dst,
+                sport=num("sourcetransportport", "srcport") or 0,
+                dport=num("destinationtransportport", "dstport") or 0,
+                proto=int(p), packets=num("packetdeltacount", "pkts"),
+                bytes=num("octetdeltacount", "bytes"), weight=w)
+
+
+def slices(f, size):
+    """SPEC 4: integer shares with the remainder carried, the last slice the rest."""
+    dur = f["last"] - f["first"] + 1
+    b = f["first"] // size * size
+    done_p = done_b = 0
+    while b <= f["last"]:
+        end = min(b + size - 1, f["last"])
+        covered = end - f["first"] + 1
+        secs = end - max(b, f["first"]) + 1
+        if end == f["last"]:
+            p, by = f["packets"], f["bytes"]
+        else:
+            p, by = f["packets"] * covered // dur, f["bytes"] * covered // dur
+        yield b, p - done_p, by - done_b, f["weight"] * secs / dur
+        done_p, done_b = p, by
+        b += size
+
+
+def expected(files, sizes):
+    exp = {}
+    for size in sizes:
+        exp[size] = dict(flows=defaultdict(lambda: [0.0, 0, 0]),
+                         totals=defaultdict(lambda: [0.0, 0, 0] * 4),
+                         nodes=defaultdict(lambda: [0.0, 0, 0] * 8),
+                         ports=defaultdict(lambda: [0.0, 0, 0] * 8))
+    n = 0
+    for path in files:
+        with open(path) as fh:
+            for line in fh:
+                line = line.strip()
+                if not line or line == "END":
+                    continue
+                f = decode(line)
+                n += 1
+                pc = proto_class(f["proto"])
+                for size in sizes:
+                    t = exp[size]
+                    for b, p, by, w in slices(f, size):
+                        r = t["flows"][(b, f["src"], f["dst"], f["sport"], f["dport"], f["proto"])]
+                        r[0] += w; r[1] += p; r[2] += by
+                        r = t["totals"][(b,)]
+                        r[3 * pc] += w; r[3 * pc + 1] += p; r[3 * pc + 2] += by
+                        for tab, key, d in (("nodes", f["src"], 0), ("nodes", f["dst"], 1),
+                                            ("ports", f["sport"], 0), ("ports", f["dport"], 1)):
+                            r = t[tab][(b, key)]
+                            o = 12 * d + 3 * pc
+                            r[o] += w; r[o + 1] += p; r[o + 2] += by
+    return exp, n
+
+
+def counter_cols(tab):
+    if tab == "flows":
+        return ["flows", "packets", "bytes"]
+    dirs = [""] if tab == "totals" else ["src_", "dst_"]
+    return ["%s%s_%s" % (d, c, m) for d in dirs for c in CLASSES for m in METRICS]
+
+
+KEYS = {"flows": ["bucket", "HEX(src)", "HEX(dst)", "sport", "dport", "proto"],
+        "totals": ["bucket"], "nodes": ["bucket", "HEX(addr)"], "ports": ["bucket", "port"]}
+
+
+def fetch(args, tab, size):
+    cols = KEYS[tab] + counter_cols(tab)
+    sql = "SELECT %s FROM %s_%d" % (",".join(cols), tab, size)
+    cmd = ["mariadb", "--no-defaults", "-N", "-B", "-h", "127.0.0.1", "-P", str(args.port),
+           "-u", args.user, args.db, "-e", sql]
+    if args.socket:
+        cmd[4:8] = ["-S", args.socket]
+    res = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+    nk = len(KEYS[tab])
+    rows = {}
+    for line in res.splitlines():
+        v = line.split("\t")
+        key = tuple(int(x) if x.isdigit() else x for x in v[:nk])
+        rows[key] = [float(x) if "." in x else int(x) for x in v[nk:]]
+    return rows
+
+
+def check(args):
+    sizes = [int(s) for s in args.sizes.split(",")]
+    exp, n = expected(args.files, sizes)
+    bad = 0
+    checked = 0
+    for size in sizes:
+        for tab in ("flows", "totals", "nodes", "ports"):
+            want = exp[size][tab]
+            got = fetch(args, tab, size)
+            cols = counter_cols(tab)
+            for key in set(want) | set(got):
+                w, g = want.get(key), got.get(key)
+                checked += 1
+                if w is None or g is None:
+                    bad += 1
+                    if bad <= 10:
+                        print("%s_%d %s: %s in the database, %s expected"
+                              % (tab, size, key, g, w), file=sys.stderr)
+                    continue
+                for i, c in enumerate(cols):
+                    ok = abs(g[i] - w[i]) <= 1e-6 if c.endswith("flows") else g[i] == w[i]
+                    if not ok:
+                        bad += 1
+                        if bad <= 10:
+                            print("%s_%d %s %s: database %r, expected %r"
+                                  % (tab, size, key, c, g[i], w[i]), file=sys.stderr)
+    print("flowref: %d flows, %d rows compared over %d bucket sizes, %d differences"
+          % (n, checked, len(sizes), bad))
+    if args.min_rows and checked < args.min_rows:
+        print("flowref: fewer rows than %d compared" % args.min_rows, file=sys.stderr)
+        return 1
+    return 1 if bad else 0
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    g = sub.add_parser("gen")
+    g.add_argument("--count", type=int, default=100000)
+    g.add_argument("--seed", type=int, default=1)
+    g.add_argument("--hosts", type=int, default=3000)
+    g.add_argument("--start", type=int, default=1700000000)
+    g.add_argument("--span", type=int, default=7200)
+    g.add_argument("--max-duration", type=int, default=900)
+    r = sub.add_parser("resp")
+    r.add_argument("--key", default="entry:queue")
+    r.add_argument("files", nargs="+")
+    c = sub.add_parser("check")
+    c.add_argument("--port", type=int, default=3306)
+    c.add_argument("--socket")
+    c.add_argument("--user", default="root")
+    c.add_argument("--db", required=True)
+    c.add_argument("--sizes", default="60,600,3600,86400")
+    c.add_argument("--min-rows", type=int, default=1)
+    c.add_argument("files", nargs="+")
+    a = ap.parse_args()
+    return {"gen": gen, "resp": resp, "check": check}[a.cmd](a) or 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

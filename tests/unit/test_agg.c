@@ -1,0 +1,144 @@
+/*
+ * test_agg.c: the aggregation cache and its hash map: the worked example
+ * through all four tables, both ports counted in the port index (the
+ * original counted the source port twice), a self-flow, map growth.
+ */
+#include <stdlib.h>
+
+#include "fi_agg.h"
+#include "fi_test.h"
+
+static void
+test_tables(void)
+{
+	uint32_t sizes[] = {600};
+	struct fi_agg a;
+	struct fi_flow f = {.first = 1000,
+			    .last = 2199,
+			    .sport = 40000,
+			    .dport = 80,
+			    .proto = 6,
+			    .packets = 10,
+			    .bytes = 1000,
+			    .flows = FI_FLOW_UNIT};
+	const unsigned char **rows;
+
+	f.src = fi_addr_from_v4(0x0a000001);
+	f.dst = fi_addr_from_v4(0x0a000002);
+	fi_agg_init(&a, sizes, 1);
+	CHECK_INT(fi_agg_add(&a, &f), 0);
+	CHECK_UINT(a.nflows, 1);
+	CHECK_INT(a.min_time, 1000);
+	CHECK_INT(a.max_time, 2199);
+	CHECK_UINT(a.sizes[0].flows.count, 3);
+	CHECK_UINT(a.sizes[0].totals.count, 3);
+	CHECK_UINT(a.sizes[0].nodes.count, 6);
+	CHECK_UINT(a.sizes[0].ports.count, 6);
+	CHECK_UINT(fi_agg_rows(&a), 18);
+
+	/* totals in bucket order: 1 / 5 / 4 packets, tcp only */
+	rows = fi_map_sorted(&a.sizes[0].totals);
+	CHECK(rows != NULL);
+	if (rows != NULL) {
+		static const uint64_t want[] = {1, 5, 4};
+		for (int i = 0; i < 3; i++) {
+			const struct fi_agg_total_val *v =
+			    (const void *)(rows[i] + sizeof(struct fi_agg_total_key));
+			CHECK_UINT(fi_agg_get32(rows[i]), 600 + 600 * (unsigned)i);
+			CHECK_UINT(v->c[FI_PC_TCP][FI_M_PACKETS], want[i]);
+			CHECK_UINT(v->c[FI_PC_UDP][FI_M_PACKETS], 0);
+		}
+		free(rows);
+	}
+	/* ports: 40000 only as source, 80 only as destination */
+	rows = fi_map_sorted(&a.sizes[0].ports);
+	if (rows != NULL) {
+		uint64_t src80 = 0, dst80 = 0, src40k = 0, dst40k = 0;
+		for (size_t i = 0; i < a.sizes[0].ports.count; i++) {
+			const struct fi_agg_index_val *v =
+			    (const void *)(rows[i] + sizeof(struct fi_agg_port_key));
+			uint16_t port = fi_agg_get16(rows[i] + 4);
+			uint64_t s = v->c[FI_DIR_SRC][FI_PC_TCP][FI_M_BYTES];
+			uint64_t d = v->c[FI_DIR_DST][FI_PC_TCP][FI_M_BYTES];
+			if (port == 80) {
+				src80 += s;
+				dst80 += d;
+			} else if (port == 40000) {
+				src40k += s;
+				dst40k += d;
+			}
+		}
+		CHECK_UINT(src80, 0);
+		CHECK_UINT(dst80, 1000);
+		CHECK_UINT(src40k, 1000);
+		CHECK_UINT(dst40k, 0);
+		free(rows);
+	}
+	fi_agg_clear(&a);
+	CHECK_UINT(fi_agg_rows(&a), 0);
+	CHECK_INT(a.min_time, -1);
+
+	/* a flow to itself counts once as source and once as destination */
+	f.dst = f.src;
+	f.sport = f.dport = 7;
+	f.first = f.last = 0;
+	CHECK_INT(fi_agg_add(&a, &f), 0);
+	CHECK_UINT(a.sizes[0].nodes.count, 1);
+	CHECK_UINT(a.sizes[0].ports.count, 1);
+	rows = fi_map_sorted(&a.sizes[0].nodes);
+	if (rows != NULL) {
+		const struct fi_agg_index_val *v =
+		    (const void *)(rows[0] + sizeof(struct fi_agg_node_key));
+		CHECK_UINT(v->c[FI_DIR_SRC][FI_PC_TCP][FI_M_PACKETS], 10);
+		CHECK_UINT(v->c[FI_DIR_DST][FI_PC_TCP][FI_M_PACKETS], 10);
+		CHECK_UINT(v->c[FI_DIR_SRC][FI_PC_TCP][FI_M_FLOWS], FI_FLOW_UNIT);
+		free(rows);
+	}
+	fi_agg_fini(&a);
+}
+
+static void
+test_map(void)
+{
+	struct fi_map m;
+	const unsigned char **rows;
+	uint64_t bad = 0;
+
+	fi_map_init(&m, 8, 8);
+	for (uint64_t i = 0; i < 100000; i++) {
+		uint8_t key[8];
+		uint64_t *v;
+
+		for (int k = 0; k < 8;
+		     k++) /* big-endian, so byte order is number order */
+			key[k] = (uint8_t)((i * 7919 % 100000) >> (56 - 8 * k));
+		v = fi_map_upsert(&m, key);
+		if (v == NULL || *v != 0)
+			bad++;
+		else
+			*v = i + 1;
+	}
+	CHECK_UINT(bad, 0);
+	CHECK_UINT(m.count, 100000);
+	rows = fi_map_sorted(&m);
+	CHECK(rows != NULL);
+	for (size_t i = 0; rows != NULL && i < m.count; i++) {
+		uint64_t k = 0;
+		for (int j = 0; j < 8; j++)
+			k = k << 8 | rows[i][j];
+		if (k != i)
+			bad++;
+	}
+	CHECK_UINT(bad, 0);
+	free(rows);
+	fi_map_fini(&m);
+	fi_map_fini(NULL);
+}
+
+int
+main(void)
+{
+	test_tables();
+	test_map();
+	return fi_test_result("test_agg");
+}
