@@ -26,6 +26,8 @@ fcgi_socket = $T_SOCK
 fcgi_workers = ${API_WORKERS:-3}
 max_rows = 300
 query_timeout = ${API_QUERY_TIMEOUT:-10}
+# the test data is from 2023: no retention event may delete it mid-test
+retention_days = 0
 ${2:-}
 CONF
 	"$T_IMPORTER" -c "$T_CONF" --init-db || {

@@ -8,8 +8,9 @@ expected JSON of a list of API calls with a second, independent implementation
 of SPEC 6 written here in Python. The responder's answers must match it.
 
 Usage: golden.py OUTDIR
-Writes OUTDIR/data.sql, OUTDIR/queries.tsv (name, method+URI) and
-OUTDIR/expected/NAME.json.
+Writes OUTDIR/data.sql, OUTDIR/queries.tsv (name, method+URI),
+OUTDIR/expected/NAME.json, and OUTDIR/flows.jsonl: the same flows as queue
+elements in VERMONT's JSON, for going through the importer instead.
    or: golden.py --sql < FLOWS > data.sql
 Slices the flows on standard input, one a line as "first last src dst sport
 dport proto packets bytes" (first and last relative to BASE), into the
@@ -189,6 +190,22 @@ def write_sql(tables, path):
                                      for d in range(2) for c in range(4) for k in range(3))
                     rows.append("(%d, %s, %s)" % (b, idv, vals))
                 emit(out, "%s_%d (bucket, %s, %s)" % (name, s, idcol, dcols), rows)
+
+
+def write_jsonl(flows, path):
+    """The flows as VERMONT's ipfixFlowInspectorExporter writes them (SPEC 3.1)."""
+    with open(path, "w") as out:
+        for first, last, src, dst, sport, dport, proto, packets, nbytes in flows:
+            e = {}
+            for key, a in (("source", src), ("destination", dst)):
+                if is_v4(a):
+                    e[key + "IPv4Address"] = int.from_bytes(a[12:], "big")
+                else:
+                    e[key + "IPv6Address"] = str(ipaddress.IPv6Address(a))
+            e.update(sourceTransportPort=sport, destinationTransportPort=dport,
+                     protocolIdentifier=proto, flowStartSeconds=first, flowEndSeconds=last,
+                     packetDeltaCount=packets, octetDeltaCount=nbytes)
+            out.write(json.dumps(e) + "\n")
 
 
 def emit(out, head, rows):
@@ -653,6 +670,7 @@ def main():
     flows = make_flows()
     tables = build_tables(flows)
     write_sql(tables, os.path.join(outdir, "data.sql"))
+    write_jsonl(flows, os.path.join(outdir, "flows.jsonl"))
     with open(os.path.join(outdir, "queries.tsv"), "w") as qf:
         for name, route, params in queries():
             q = Q({k: str(v) for k, v in params.items()})

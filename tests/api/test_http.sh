@@ -80,7 +80,7 @@ d = json.load(sys.stdin)
 print(d["bucket_sizes"], d["index_bucket_size"], d["max_rows"], d["query_timeout"],
       [(s["bucket_size"], s["retention_days"], s["min_bucket"] is not None) for s in d["sizes"]],
       d["last_import"], d["version"])' <<<"$R_BODY")
-check_eq "/api/meta" "$meta" "[60, 600, 3600] 3600 300 2 [(60, 2, True), (600, 31, True), (3600, 400, True)] None 0.1.0"
+check_eq "/api/meta" "$meta" "[60, 600, 3600] 3600 300 2 [(60, 0, True), (600, 0, True), (3600, 0, True)] None 0.1.0"
 t_sql "INSERT INTO fi_batches (consumer, batch_id, flows, committed_at) VALUES ('test', 1, 5, FROM_UNIXTIME(1700000000))"
 sleep 2.1
 api_get /api/meta
