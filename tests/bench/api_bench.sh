@@ -116,10 +116,10 @@ echo "== calls"
 for i in "${!names[@]}"; do
 	code=$(curl -s -o "$work/static/bench/${names[$i]}.json" -w '%{http_code} %{time_total}' \
 		-H 'X-Flowinspector-NoCache: 1' "$url${uris[$i]}")
-	rows=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(len(d["results"]), d.get("bucket_size", "-"), "(cut at max_rows)" if d.get("truncated") else "")' \
+	rows=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(len(d["results"]), "rows, bucket size", d.get("bucket_size", "-"), "(cut at max_rows)" if d.get("truncated") else "")' \
 		"$work/static/bench/${names[$i]}.json" 2>/dev/null)
-	printf '  %-16s %s\n    HTTP %s s, %s bytes, %s rows, bucket size %s %s\n' "${names[$i]}" "${uris[$i]}" \
-		"$code" "$(stat -c %s "$work/static/bench/${names[$i]}.json")" ${rows:-"? ?"}
+	printf '  %-16s %s\n    HTTP %s s, %s bytes, %s\n' "${names[$i]}" "${uris[$i]}" \
+		"$code" "$(stat -c %s "$work/static/bench/${names[$i]}.json")" "${rows:-?}"
 done
 
 # RSS in kB of mariadbd, of nginx (master and workers), of the responder (all)
@@ -132,12 +132,12 @@ rss()
 	echo "$m $n $f"
 }
 
-# run NAME MODE URI [wrk args]: one wrk run; appends a result line to results
+# run NAME MODE CONNECTIONS URI [wrk args]: one wrk run; appends a result line
 run()
 {
-	local name=$1 mode=$2 uri=$3 out
-	shift 3
-	out=$(wrk -t2 -c"$CONN" -d"${DUR}s" --latency --timeout 30s "$@" "$url$uri" 2>&1)
+	local name=$1 mode=$2 conn=$3 uri=$4 out
+	shift 4
+	out=$(wrk -t2 -c"$conn" -d"${DUR}s" --latency --timeout 30s "$@" "$url$uri" 2>&1)
 	printf '%s\n' "$out" >"$work/wrk-$name-$mode.txt"
 	python3 - "$name" "$mode" >>"$work/results" <<EOF
 import re, sys
@@ -162,13 +162,15 @@ for i in "${!names[@]}"; do
 done
 read -r m0 n0 f0 <<<"$(rss)"
 
-echo "== wrk: $CONN connections, $DUR s per run"
+# The responder alone gets two connections per worker: with 64, requests
+# would only queue in front of its 4 workers (and outlive the run).
+echo "== wrk: $DUR s per run; $CONN connections (responder alone: 8)"
 : >"$work/results"
 for i in "${!names[@]}"; do
 	echo "  ${names[$i]}: deployed, responder alone, static file"
-	run "${names[$i]}" deployed "${uris[$i]}"
-	run "${names[$i]}" responder "${uris[$i]}" -H 'X-Flowinspector-NoCache: 1'
-	run "${names[$i]}" static "/bench/${names[$i]}.json"
+	run "${names[$i]}" deployed "$CONN" "${uris[$i]}"
+	run "${names[$i]}" responder 8 "${uris[$i]}" -H 'X-Flowinspector-NoCache: 1'
+	run "${names[$i]}" static "$CONN" "/bench/${names[$i]}.json"
 done
 read -r m1 n1 f1 <<<"$(rss)"
 
