@@ -101,6 +101,7 @@ fcgi_worker_run(const struct fi_config *cfg, int listen_fd, volatile sig_atomic_
 		if (!fi_str_eq(method, "HEAD") && resp.body.len > 0)
 			FCGX_PutStr(resp.body.data, (int)resp.body.len, req.out);
 		FCGX_Finish_r(&req);
+		fi_api_response_trim(&resp);
 	}
 	FCGX_Free(&req, 0);
 	fi_buf_fini(&path);

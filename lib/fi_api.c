@@ -231,6 +231,15 @@ fi_api_response_fini(struct fi_api_response *r)
 	fi_buf_fini(&r->body);
 }
 
+void
+fi_api_response_trim(struct fi_api_response *r)
+{
+	if (r->body.cap > FI_API_BUF_KEEP) {
+		fi_buf_fini(&r->body);
+		fi_buf_init(&r->body, FI_API_BODY_MAX);
+	}
+}
+
 /* ---- database ---------------------------------------------------------------- */
 
 static void
@@ -1998,11 +2007,7 @@ fi_api_handle(struct fi_api *api, struct fi_str method, struct fi_str path,
 	enum fi_route route;
 	int rc, jrc;
 
-	if (resp->body.cap > FI_API_BUF_KEEP) {
-		/* one huge answer must not pin its memory for the worker's life */
-		fi_buf_fini(&resp->body);
-		fi_buf_init(&resp->body, FI_API_BODY_MAX);
-	}
+	fi_api_response_trim(resp);
 	fi_buf_reset(&resp->body);
 	resp->status = 200;
 	resp->reason = "OK";

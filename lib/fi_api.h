@@ -37,6 +37,13 @@ void fi_api_response_init(struct fi_api_response *r);
 void fi_api_response_fini(struct fi_api_response *r);
 
 /*
+ * Gives back the memory of a large body once it has been sent, so one huge
+ * answer does not pin its memory for the worker's life; small buffers are
+ * kept for reuse.
+ */
+void fi_api_response_trim(struct fi_api_response *r);
+
+/*
  * Answers one request. All strings are borrowed counted strings; path is the
  * decoded URI path, query the raw query string without '?', inm the
  * If-None-Match header (empty when absent). Every outcome, errors included,

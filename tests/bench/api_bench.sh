@@ -10,7 +10,8 @@
 # the memory of every process before and after; exits 1 on any error or a
 # missed target (10x the original flow-inspector: 970, 52 and 2 req/s).
 # Run by tests/run.sh when FI_BENCH=1. Knobs: FI_BENCH_BUILD (build/rel),
-# FI_BENCH_FLOWS (1000000), FI_BENCH_DURATION (60 s), FI_BENCH_CONNECTIONS (64).
+# FI_BENCH_FLOWS (1000000), FI_BENCH_DURATION (60 s), FI_BENCH_CONNECTIONS (64),
+# FI_BENCH_KEEP=1 (keep the work dir with the logs and wrk's output).
 set -uo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -41,7 +42,11 @@ cleanup()
 		wait "$FCGI_PID" 2>/dev/null
 	fi
 	bash "$root/tests/harness/stop.sh" "$H" >/dev/null 2>&1
-	rm -rf "$work"
+	if [[ ${FI_BENCH_KEEP:-0} == 1 ]]; then
+		echo "kept $work"
+	else
+		rm -rf "$work"
+	fi
 }
 trap cleanup EXIT
 # mariadbd takes its temporary tables from TMPDIR: keep them out of a shared /tmp
@@ -74,6 +79,8 @@ db_admin_user = root
 db_grant_hosts = 127.0.0.1
 fcgi_socket = $work/fcgi.sock
 fcgi_workers = 4
+# the data is from 2023: no retention event may delete it during the run
+retention_days = 0
 log_level = warn
 CONF
 "$BUILD/importer/flowinspector-importer" -c "$work/flowinspector.conf" --init-db || exit 1
