@@ -52,6 +52,16 @@ struct fi_config {
 	unsigned batch_size;		   /* queue elements taken per round trip */
 	unsigned max_memory_mb;		   /* flush early when the cache reaches it */
 	unsigned db_writers;		   /* connections the importer writes over */
+	/* database sources: one-shot imports of argus / VERMONT tables */
+	char src_host[FI_CFG_STR];     /* source server host, "localhost": socket */
+	unsigned src_port;	       /* its TCP port */
+	char src_socket[FI_CFG_STR];   /* its unix socket, "" = client default */
+	char src_user[FI_CFG_STR];     /* account that reads the source tables */
+	char src_password[FI_CFG_STR]; /* its password */
+	char src_database[FI_CFG_STR]; /* database holding the source tables */
+	char src_name[FI_CFG_STR];     /* name of the source in fi_source_marks */
+	unsigned src_chunk_rows;       /* source rows per transaction */
+	unsigned src_settle; /* seconds before a finished day counts as complete */
 	/* probe */
 	unsigned probe_max_queue; /* wait while the queue is this long, 0 = never */
 	unsigned probe_inactive_timeout; /* seconds without a packet that end a flow */

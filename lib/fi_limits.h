@@ -32,6 +32,14 @@
 #define FI_BUF_DEFAULT_CAP  (64u << 20) /* default hard cap of an fi_buf */
 #define FI_IDENT_MAX	    64		/* bytes of a database identifier */
 
+/* the JSON API: query strings, generated statements, answers */
+#define FI_QUERY_SORT_MAX  8	       /* keys in the sort parameter */
+#define FI_QUERY_NAMES_MAX 64	       /* distinct names in fields / aggregate */
+#define FI_QUERY_ECHO_MAX  40	       /* bytes of client input quoted in a message */
+#define FI_API_SQL_MAX	   (1 << 18)   /* bytes of one statement (long filter lists) */
+#define FI_API_PARAMS_MAX  16384       /* bound parameters of one statement */
+#define FI_API_BODY_MAX	   (64u << 20) /* bytes of one answer */
+
 /* flows are counted in units of 1e-9 so that slices add up exactly */
 #define FI_FLOW_UNIT 1000000000LL
 

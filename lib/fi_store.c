@@ -36,6 +36,15 @@ static const char fi_store_sql_batch_prune[] =
     "DELETE FROM fi_batches WHERE consumer = ? AND batch_id + ? < ?";
 static const char fi_store_sql_batch_last[] =
     "SELECT COALESCE(MAX(batch_id), 0) FROM fi_batches WHERE consumer = ?";
+static const char fi_store_sql_source_add[] =
+    "INSERT INTO fi_source_marks (source, source_table, mark, rows_imported)"
+    " VALUES (?, ?, ?, ?)";
+static const char fi_store_sql_source_move[] =
+    "UPDATE fi_source_marks SET mark = ?, rows_imported = ?"
+    " WHERE source = ? AND source_table = ? AND mark = ?";
+static const char fi_store_sql_source_get[] =
+    "SELECT mark, rows_imported FROM fi_source_marks"
+    " WHERE source = ? AND source_table = ?";
 static const char fi_store_sql_meta[] =
     "INSERT INTO fi_meta (name, value) VALUES ('last_import', UNIX_TIMESTAMP())"
     " ON DUPLICATE KEY UPDATE value = VALUES(value)";
@@ -427,6 +436,79 @@ fi_store_write(struct fi_store *st, const struct fi_agg *agg,
 	return 0;
 }
 
+/*
+ * Moves a source mark from prev to mark, first thing in the transaction: the
+ * row lock makes a concurrent import of the same table wait, and then find
+ * the mark moved (FI_EEXIST) instead of counting the same rows again.
+ */
+static int
+fi_store_source_move(struct fi_store *st, const struct fi_store_source_mark *m,
+		     struct fi_err *err)
+{
+	struct fi_val v[5] = {FI_VAL_B(m->mark, strlen(m->mark)), FI_VAL_U(m->rows),
+			      FI_VAL_S(m->source, strlen(m->source)),
+			      FI_VAL_S(m->table, strlen(m->table))};
+	struct fi_stmt *stmt;
+	int rc;
+
+	if (m->prev == NULL) {
+		struct fi_val add[4] = {v[2], v[3], v[0], v[1]};
+
+		rc = fi_store_exec(st, fi_store_sql_source_add, add, 4, err);
+		if (rc == FI_EEXIST) {
+			fi_err_clear(err); /* say why, not the server's words */
+			rc = fi_err_set(err, FI_EEXIST,
+					"another import recorded a mark for %s table %s",
+					m->source, m->table);
+		}
+		return rc;
+	}
+	v[4] = FI_VAL_B(m->prev, strlen(m->prev));
+	stmt = fi_stmt_new(st->db, fi_store_sql_source_move, err);
+	if (stmt == NULL)
+		return err->code;
+	rc = fi_stmt_exec(stmt, v, 5, err);
+	if (rc == 0 && fi_stmt_affected(stmt) != 1)
+		rc =
+		    fi_err_set(err, FI_EEXIST,
+			       "the mark of %s table %s moved: another import is running",
+			       m->source, m->table);
+	fi_stmt_free(stmt);
+	return rc;
+}
+
+int
+fi_store_write_source(struct fi_store *st, const struct fi_agg *agg,
+		      const struct fi_store_source_mark *mark,
+		      struct fi_store_stats *stats, struct fi_err *err)
+{
+	double t0 = fi_store_now();
+	int rc;
+
+	memset(&st->stats, 0, sizeof(st->stats));
+	rc = fi_db_begin(st->db, err);
+	if (rc != 0)
+		return rc;
+	rc = fi_store_source_move(st, mark, err);
+	/* one fixed table order, so that concurrent imports lock alike */
+	for (unsigned i = 0; rc == 0 && i < agg->nsizes; i++)
+		for (unsigned k = 0; rc == 0 && k < FI_T_COUNT; k++)
+			rc = fi_store_table(st, (enum fi_store_kind)k, agg->sizes[i].size,
+					    fi_store_map(agg, i, k), err);
+	if (rc == 0)
+		rc = fi_store_exec(st, fi_store_sql_meta, NULL, 0, err);
+	if (rc == 0)
+		rc = fi_db_commit(st->db, err);
+	if (rc != 0)
+		fi_db_rollback(st->db);
+	if (stats != NULL) {
+		stats->rows += st->stats.rows;
+		stats->statements += st->stats.statements;
+		stats->seconds += fi_store_now() - t0;
+	}
+	return rc;
+}
+
 int
 fi_store_finish(struct fi_store *st, const struct fi_store_mark *mark, struct fi_err *err)
 {
@@ -476,4 +558,38 @@ fi_store_last_batch(struct fi_store *st, const char *consumer, uint64_t *last,
 	struct fi_val v = FI_VAL_S(consumer, strlen(consumer));
 
 	return fi_store_query_u64(st, fi_store_sql_batch_last, &v, 1, last, err);
+}
+
+int
+fi_store_source_mark_get(struct fi_store *st, const char *source, const char *table,
+			 char *buf, size_t size, uint64_t *rows, int *found,
+			 struct fi_err *err)
+{
+	struct fi_val v[2] = {FI_VAL_S(source, strlen(source)),
+			      FI_VAL_S(table, strlen(table))};
+	struct fi_stmt *stmt = fi_stmt_new(st->db, fi_store_sql_source_get, err);
+	int rc;
+
+	*found = 0;
+	if (stmt == NULL)
+		return err->code;
+	rc = fi_stmt_exec(stmt, v, 2, err);
+	if (rc == 0)
+		rc = fi_stmt_fetch(stmt, err);
+	if (rc == 1) {
+		const struct fi_val *r = fi_stmt_col(stmt, 1);
+
+		rc = fi_stmt_col_text(stmt, 0, buf, size);
+		if (rc != 0)
+			fi_err_set(err, rc, "the mark of %s table %s is too long", source,
+				   table);
+		else if (r->type != FI_VAL_UINT && r->type != FI_VAL_INT)
+			rc = fi_err_set(err, FI_EDB, "unexpected result type");
+		else
+			*rows = r->v.u;
+		*found = rc == 0;
+		fi_stmt_reset(stmt);
+	}
+	fi_stmt_free(stmt);
+	return rc;
 }

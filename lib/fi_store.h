@@ -3,7 +3,9 @@
  * written in parts, one table of one bucket size each; each part is one
  * transaction holding its upserts and the record (consumer, part, batch id)
  * of what was written, so each part is either wholly in or not at all, and
- * parts can go to the database over several connections at once.
+ * parts can go to the database over several connections at once. Imports
+ * of database sources instead write a whole cache with the source's new
+ * high-water mark in one transaction (fi_store_write_source).
  */
 #ifndef FI_STORE_H
 #define FI_STORE_H
@@ -21,6 +23,19 @@ struct fi_store;
 struct fi_store_mark {
 	const char *consumer; /* queue consumer name */
 	uint64_t batch_id;    /* its batch number; a second write of a part is refused */
+};
+
+/*
+ * How far a database source table has been read (a row of fi_source_marks).
+ * A write moves the mark from `prev` to `mark` only if it still is `prev`,
+ * so two imports of one table cannot both count the same rows.
+ */
+struct fi_store_source_mark {
+	const char *source; /* source name, e.g. "argus:flows" */
+	const char *table;  /* table in the source database */
+	const char *prev;   /* the mark this write continues from; NULL: none yet */
+	const char *mark;   /* the new mark (at most 255 bytes) */
+	uint64_t rows;	    /* source rows read up to the new mark */
 };
 
 /* One table of one bucket size of a cache. */
@@ -82,6 +97,27 @@ int fi_store_write(struct fi_store *st, const struct fi_agg *agg,
  */
 int fi_store_finish(struct fi_store *st, const struct fi_store_mark *mark,
 		    struct fi_err *err);
+
+/*
+ * Writes every row of agg (every part, in a fixed table order) and moves the
+ * source mark, all in ONE transaction: the data and the mark are in together
+ * or not at all. Returns 0; FI_EEXIST when the mark is no longer mark->prev
+ * (another import moved on; nothing is changed); FI_EUNAVAIL when the
+ * server went away or a deadlock or lock timeout hit (retry later, after
+ * reconnecting); FI_EDB otherwise. agg is not changed; stats are added to.
+ */
+int fi_store_write_source(struct fi_store *st, const struct fi_agg *agg,
+			  const struct fi_store_source_mark *mark,
+			  struct fi_store_stats *stats, struct fi_err *err);
+
+/*
+ * Reads the source mark of (source, table) into buf (NUL-terminated) and the
+ * rows read up to it; *found is 0 when there is none. Returns 0, FI_ETOOBIG
+ * or a database error.
+ */
+int fi_store_source_mark_get(struct fi_store *st, const char *source, const char *table,
+			     char *buf, size_t size, uint64_t *rows, int *found,
+			     struct fi_err *err);
 
 /* The highest batch id written for consumer, or 0. */
 int fi_store_last_batch(struct fi_store *st, const char *consumer, uint64_t *last,

@@ -228,7 +228,9 @@ def fetch(args, tab, size):
     rows = {}
     for line in res.splitlines():
         v = line.split("\t")
-        key = tuple(int(x) if x.isdigit() else x for x in v[:nk])
+        # HEX() of an address can be all digits (::1): keep those as text
+        key = tuple(x if c.startswith("HEX(") else int(x)
+                    for c, x in zip(KEYS[tab], v[:nk]))
         rows[key] = [float(x) if "." in x else int(x) for x in v[nk:]]
     return rows
 
