@@ -224,6 +224,39 @@ test_odd_times(void)
 	fi_meter_free(NULL);
 }
 
+static void
+test_grow(void)
+{
+	static struct got g;
+	struct fi_meter *m = meter(&g, 300000, 5);
+	struct fi_meter_stats st;
+	int bad = 0;
+
+	/* 200,000 flows at once: the hash heads double past 64k, 128k */
+	for (uint32_t i = 0; i < 200000; i++) {
+		struct fi_pkt a = pkt(0x0a000000 + i, (uint16_t)i, 17, 0, 100);
+
+		fi_meter_packet(m, &a, T + i);
+	}
+	for (uint32_t i = 0; i < 200000; i += 7) { /* found again after the growth */
+		struct fi_pkt a = pkt(0x0a000000 + i, (uint16_t)i, 17, 0, 100);
+
+		fi_meter_packet(m, &a, T + 300000);
+	}
+	fi_meter_get_stats(m, &st);
+	CHECK_UINT(st.flows_active, 200000);
+	CHECK_UINT(st.packets, 200000 + (200000 + 6) / 7);
+	fi_meter_flush(m);
+	CHECK_INT(g.n, 200000);
+	for (int i = 0; i < 64; i++)
+		bad += g.f[i].packets != 1; /* the first ones out: seen once */
+	CHECK_INT(bad, 0);
+	fi_meter_get_stats(m, &st);
+	CHECK_UINT(st.flows_active, 0);
+	CHECK_UINT(st.exported[FI_METER_FLUSH], 200000);
+	fi_meter_free(m);
+}
+
 int
 main(void)
 {
@@ -233,5 +266,6 @@ main(void)
 	test_evict();
 	test_fragments();
 	test_odd_times();
+	test_grow();
 	return fi_test_result("test_meter");
 }
