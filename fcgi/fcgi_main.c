@@ -1,21 +1,332 @@
 /*
  * fcgi_main.c: flowinspector-fcgi, the FastCGI responder of the JSON API.
- * So far it reads and checks the configuration; the routes come next.
+ * A master process opens (or inherits) the socket and supervises
+ * fcgi_workers worker processes, each with its own database connection: a
+ * worker that dies is replaced, SIGTERM stops them all gracefully, SIGHUP
+ * reopens the logs. `-q URI` answers one request on standard output instead.
  */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
 
+#include "fcgi_listen.h"
+#include "fcgi_worker.h"
+#include "fi_api.h"
+#include "fi_log.h"
 #include "fi_program.h"
+
+#define FCGI_NAME	   "flowinspector-fcgi"
+#define FCGI_STOP_TIMEOUT  10 /* seconds workers get to finish on SIGTERM */
+#define FCGI_RESPAWN_FAST  2  /* a worker dying sooner than this after start... */
+#define FCGI_RESPAWN_DELAY 1  /* ...is restarted only after this many seconds */
+#define FCGI_WORKERS_MAX   256
+
+/* Set by the workers' signal handlers. */
+static volatile sig_atomic_t fcgi_stop;
+static volatile sig_atomic_t fcgi_reopen;
+
+/* One slot of the master's worker table. */
+struct fcgi_slot {
+	pid_t pid;	/* running worker, 0 when none */
+	time_t started; /* when it was started */
+	time_t respawn; /* earliest time to start the next one (after a crash) */
+};
+
+static void
+fcgi_usage(FILE *out)
+{
+	fprintf(
+	    out,
+	    "usage: %s [-c FILE] [-n [-v]] [-q URI]\n\n"
+	    "Answers the JSON API under /api/ as a FastCGI responder: a master and\n"
+	    "fcgi_workers worker processes on the socket fcgi_socket, or on the\n"
+	    "socket inherited from systemd (LISTEN_FDS) or spawn-fcgi (fd 0).\n\n"
+	    "  -c, --config FILE  configuration file (default: $" FI_CONFIG_ENV
+	    " or " FI_CONFIG_DEFAULT_PATH ")\n"
+	    "  -n, --check        check the configuration and exit\n"
+	    "  -v, --verbose      with -n: print the effective configuration\n"
+	    "  -q, --query URI    answer one GET of URI (\"/api/...?...\") on standard\n"
+	    "                     output, headers first, and exit\n"
+	    "  -h, --help         this text\n"
+	    "  -V, --version      print the version\n"
+	    "\nconfiguration keys:\n",
+	    FCGI_NAME);
+	fi_config_print_keys(out);
+}
+
+/* -q: one request without a socket, for debugging and scripts. */
+static int
+fcgi_query_once(const struct fi_config *cfg, const char *uri)
+{
+	const char *q = strchr(uri, '?');
+	struct fi_str path = {uri, q ? (size_t)(q - uri) : strlen(uri)};
+	struct fi_str query = q ? (struct fi_str){q + 1, strlen(q + 1)} : FI_STR("");
+	struct fi_api *api = fi_api_new(cfg);
+	struct fi_api_response resp;
+	struct fi_buf head;
+	int rc;
+
+	if (api == NULL) {
+		fprintf(stderr, "%s: out of memory\n", FCGI_NAME);
+		return 1;
+	}
+	fi_api_response_init(&resp);
+	fi_buf_init(&head, 4096);
+	fi_api_handle(api, FI_STR("GET"), path, query, FI_STR(""), &resp);
+	rc = fi_api_response_headers(&resp, &head);
+	if (rc == 0) {
+		fwrite(head.data, 1, head.len, stdout);
+		fwrite(resp.body.data ? resp.body.data : "", 1, resp.body.len, stdout);
+		fputc('\n', stdout);
+	}
+	fi_buf_fini(&head);
+	fi_api_response_fini(&resp);
+	fi_api_free(api);
+	return rc == 0 && resp.status < 400 ? 0 : 1;
+}
+
+static void
+fcgi_on_stop(int sig)
+{
+	(void)sig;
+	fcgi_stop = 1;
+}
+
+static void
+fcgi_on_hup(int sig)
+{
+	(void)sig;
+	fcgi_reopen = 1;
+}
+
+/* In a new worker: default signal handling, then the accept loop. */
+static void __attribute__((noreturn))
+fcgi_worker_main(const struct fi_config *cfg, int fd)
+{
+	struct sigaction sa;
+	sigset_t none;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = fcgi_on_stop; /* no SA_RESTART: accept() must return */
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sa.sa_handler = fcgi_on_hup;
+	sigaction(SIGHUP, &sa, NULL);
+	sa.sa_handler = SIG_DFL;
+	sigaction(SIGCHLD, &sa, NULL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	/* exit, not _exit: a sanitizer build checks the worker for leaks too */
+	exit(fcgi_worker_run(cfg, fd, &fcgi_stop, &fcgi_reopen));
+}
+
+/* Starts the worker of slot s. */
+static void
+fcgi_spawn(struct fcgi_slot *s, const struct fi_config *cfg, int fd)
+{
+	pid_t pid = fork();
+
+	if (pid < 0) {
+		fi_warn("fork");
+		s->respawn = time(NULL) + FCGI_RESPAWN_DELAY;
+		return;
+	}
+	if (pid == 0)
+		fcgi_worker_main(cfg, fd);
+	s->pid = pid;
+	s->started = time(NULL);
+	s->respawn = 0;
+	fi_debug("worker %d started", (int)pid);
+}
+
+/* Reaps exited workers; returns how many were reaped. */
+static unsigned
+fcgi_reap(struct fcgi_slot *slots, unsigned n, int stopping)
+{
+	unsigned reaped = 0;
+	pid_t pid;
+	int st;
+
+	while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
+		for (unsigned i = 0; i < n; i++) {
+			time_t now = time(NULL);
+
+			if (slots[i].pid != pid)
+				continue;
+			slots[i].pid = 0;
+			reaped++;
+			if (stopping)
+				break;
+			if (WIFSIGNALED(st))
+				fi_warnx("worker %d killed by signal %d; restarting",
+					 (int)pid, WTERMSIG(st));
+			else
+				fi_warnx("worker %d exited with status %d; restarting",
+					 (int)pid, WEXITSTATUS(st));
+			/* a worker that dies at once is not restarted in a tight loop */
+			slots[i].respawn = now - slots[i].started < FCGI_RESPAWN_FAST
+					       ? now + FCGI_RESPAWN_DELAY
+					       : now;
+			break;
+		}
+	}
+	return reaped;
+}
+
+static unsigned
+fcgi_running(const struct fcgi_slot *slots, unsigned n)
+{
+	unsigned k = 0;
+
+	for (unsigned i = 0; i < n; i++)
+		k += slots[i].pid != 0;
+	return k;
+}
+
+/* Sends sig to every running worker. */
+static void
+fcgi_signal_all(const struct fcgi_slot *slots, unsigned n, int sig)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (slots[i].pid != 0)
+			kill(slots[i].pid, sig);
+}
+
+/*
+ * The master: keeps cfg->fcgi_workers workers running until SIGTERM or
+ * SIGINT, then lets them finish their requests (up to FCGI_STOP_TIMEOUT s).
+ * Signals are taken synchronously with sigtimedwait, so no handler races.
+ */
+static int
+fcgi_master(const struct fi_config *cfg, int fd)
+{
+	static struct fcgi_slot slots[FCGI_WORKERS_MAX];
+	unsigned n = cfg->fcgi_workers;
+	sigset_t set;
+	time_t deadline;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	for (unsigned i = 0; i < n; i++)
+		fcgi_spawn(&slots[i], cfg, fd);
+	fi_info("%s %s: %u workers ready", FCGI_NAME, FI_VERSION, n);
+	for (;;) {
+		struct timespec one = {1, 0};
+		int sig = sigtimedwait(&set, NULL, &one);
+		time_t now = time(NULL);
+
+		if (sig == SIGTERM || sig == SIGINT)
+			break;
+		if (sig == SIGHUP) {
+			fi_log_reopen();
+			fcgi_signal_all(slots, n, SIGHUP);
+		}
+		fcgi_reap(slots, n, 0);
+		for (unsigned i = 0; i < n; i++)
+			if (slots[i].pid == 0 && now >= slots[i].respawn)
+				fcgi_spawn(&slots[i], cfg, fd);
+	}
+	fi_info("stopping: waiting for %u workers", fcgi_running(slots, n));
+	fcgi_signal_all(slots, n, SIGTERM);
+	deadline = time(NULL) + FCGI_STOP_TIMEOUT;
+	while (fcgi_running(slots, n) > 0 && time(NULL) < deadline) {
+		struct timespec tick = {0, 100000000};
+
+		sigtimedwait(&set, NULL, &tick);
+		fcgi_reap(slots, n, 1);
+	}
+	if (fcgi_running(slots, n) > 0) {
+		fi_warnx("workers still busy after %d s; killing them",
+			 FCGI_STOP_TIMEOUT);
+		fcgi_signal_all(slots, n, SIGKILL);
+		while (fcgi_running(slots, n) > 0 && fcgi_reap(slots, n, 1) == 0)
+			usleep(10000);
+	}
+	fi_info("stopped");
+	return 0;
+}
 
 int
 main(int argc, char **argv)
 {
+	static const struct option longopts[] = {
+	    {"config", required_argument, NULL, 'c'},
+	    {"check", no_argument, NULL, 'n'},
+	    {"verbose", no_argument, NULL, 'v'},
+	    {"query", required_argument, NULL, 'q'},
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},
+	    {NULL, 0, NULL, 0},
+	};
 	struct fi_config cfg;
-	int rc = fi_program_basic(
-	    "flowinspector-fcgi",
-	    "Answers the JSON API under /api/ as a FastCGI responder.", argc, argv, &cfg);
+	struct fi_err err;
+	const char *config_path = NULL, *uri = NULL;
+	int check = 0, verbose = 0, ch, fd, own_socket = 0, rc;
 
-	if (rc >= 0)
-		return rc;
-	fprintf(stderr, "flowinspector-fcgi: the API is not built in this version\n");
-	return 1;
+	while ((ch = getopt_long(argc, argv, "c:nvq:hV", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			config_path = optarg;
+			break;
+		case 'n':
+			check = 1;
+			break;
+		case 'v':
+			verbose = 1;
+			break;
+		case 'q':
+			uri = optarg;
+			break;
+		case 'h':
+			fcgi_usage(stdout);
+			return 0;
+		case 'V':
+			fi_program_version(FCGI_NAME);
+			return 0;
+		default:
+			fcgi_usage(stderr);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "%s: unexpected argument \"%s\"\n", FCGI_NAME,
+			argv[optind]);
+		return 2;
+	}
+	if (fi_program_config(FCGI_NAME, config_path, &cfg) != 0)
+		return 1;
+	if (check)
+		return fi_program_check(FCGI_NAME, config_path, &cfg, verbose);
+	if (uri != NULL)
+		return fcgi_query_once(&cfg, uri);
+
+	fd = fcgi_listen_inherited();
+	if (fd < 0) {
+		fi_err_clear(&err);
+		fd = fcgi_listen_open(cfg.fcgi_socket, &err);
+		if (fd < 0) {
+			fprintf(stderr, "%s: %s\n", FCGI_NAME, err.msg);
+			return 1;
+		}
+		own_socket = 1;
+		fi_info("listening on %s", cfg.fcgi_socket);
+	} else {
+		fi_info("using the inherited socket on fd %d", fd);
+	}
+	rc = fcgi_master(&cfg, fd);
+	close(fd);
+	if (own_socket && fcgi_listen_is_unix(cfg.fcgi_socket))
+		unlink(cfg.fcgi_socket);
+	return rc;
 }

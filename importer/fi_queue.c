@@ -21,6 +21,7 @@
 #define FI_QUEUE_TIMEOUT_S    30    /* socket timeout for ordinary commands */
 #define FI_QUEUE_LOCK_MS      15000 /* lock lifetime; refreshed by keepalive */
 #define FI_QUEUE_PUSH_WAIT_US 50000 /* back-pressure poll interval */
+#define FI_QUEUE_PUSH_CHUNK   1000  /* elements per RPUSH command */
 
 /*
  * take: KEYS queue, batch list, batch set; ARGV max, batch id.
@@ -567,6 +568,8 @@ int
 fi_queue_push(struct fi_queue *q, const char *const *p, const size_t *len, size_t n,
 	      long long max_len, struct fi_err *err)
 {
+	const char **a;
+	size_t *l, chunks = 0;
 	int rc = 0;
 
 	if (q->c == NULL)
@@ -581,14 +584,40 @@ fi_queue_push(struct fi_queue *q, const char *const *p, const size_t *len, size_
 			break;
 		usleep(FI_QUEUE_PUSH_WAIT_US);
 	}
-	for (size_t i = 0; i < n; i++) {
-		const char *a[3] = {"RPUSH", q->cfg->redis_queue, p[i]};
-		size_t l[3] = {5, strlen(q->cfg->redis_queue), len[i]};
-
-		if (redisAppendCommandArgv(q->c, 3, a, l) != REDIS_OK)
-			return fi_err_set(err, FI_EUNAVAIL, "redis: %s", q->c->errstr);
+	/*
+	 * One RPUSH per chunk of elements, all chunks pipelined: redis parses
+	 * and answers one command per chunk instead of one per element.
+	 */
+	a = malloc((FI_QUEUE_PUSH_CHUNK + 2) * sizeof(*a));
+	l = malloc((FI_QUEUE_PUSH_CHUNK + 2) * sizeof(*l));
+	if (a == NULL || l == NULL) {
+		free(a);
+		free(l);
+		return fi_err_set(err, FI_ENOMEM, "out of memory");
 	}
-	for (size_t i = 0; i < n; i++) {
+	a[0] = "RPUSH";
+	l[0] = 5;
+	a[1] = q->cfg->redis_queue;
+	l[1] = strlen(q->cfg->redis_queue);
+	for (size_t i = 0; i < n; i += FI_QUEUE_PUSH_CHUNK) {
+		size_t k = n - i < FI_QUEUE_PUSH_CHUNK ? n - i : FI_QUEUE_PUSH_CHUNK;
+
+		for (size_t j = 0; j < k; j++) {
+			a[2 + j] = p[i + j];
+			l[2 + j] = len[i + j];
+		}
+		if (redisAppendCommandArgv(q->c, (int)k + 2, a, l) != REDIS_OK) {
+			fi_err_set(err, FI_EUNAVAIL, "redis: %s", q->c->errstr);
+			fi_queue_disconnect(q); /* drop what was appended so far */
+			free(a);
+			free(l);
+			return FI_EUNAVAIL;
+		}
+		chunks++;
+	}
+	free(a);
+	free(l);
+	for (size_t i = 0; i < chunks; i++) {
 		void *reply = NULL;
 
 		if (redisGetReply(q->c, &reply) != REDIS_OK) {

@@ -102,11 +102,19 @@ int
 fi_buf_printf(struct fi_buf *b, const char *fmt, ...)
 {
 	va_list ap;
+	size_t room = b->data != NULL ? b->cap - b->len : 0; /* with the NUL */
 	int n, rc;
 
+	/* one pass when it fits (cap <= max + 1, so the cap holds too) */
 	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
+	n = vsnprintf(room ? b->data + b->len : NULL, room, fmt, ap);
 	va_end(ap);
+	if (n >= 0 && (size_t)n < room) {
+		b->len += (size_t)n;
+		return 0;
+	}
+	if (room)
+		b->data[b->len] = '\0'; /* undo the cut-off attempt */
 	if (n < 0)
 		return FI_EINVAL;
 	rc = fi_buf_reserve(b, (size_t)n);

@@ -62,6 +62,13 @@ struct fi_config {
 	char src_name[FI_CFG_STR];     /* name of the source in fi_source_marks */
 	unsigned src_chunk_rows;       /* source rows per transaction */
 	unsigned src_settle; /* seconds before a finished day counts as complete */
+	/* probe */
+	unsigned probe_max_queue; /* wait while the queue is this long, 0 = never */
+	unsigned probe_inactive_timeout; /* seconds without a packet that end a flow */
+	unsigned probe_active_timeout;	 /* seconds after which a long flow is cut */
+	unsigned probe_tcp_end_timeout;	 /* seconds a flow lasts after FIN/RST */
+	unsigned probe_max_flows;	 /* flow table capacity */
+	int probe_icmp_typecode;	 /* ICMP type*256+code as destination port */
 	/* responder */
 	char fcgi_socket[FI_CFG_STR]; /* host:port or unix socket path */
 	unsigned fcgi_workers;	      /* worker processes */

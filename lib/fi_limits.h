@@ -6,6 +6,14 @@
 #ifndef FI_LIMITS_H
 #define FI_LIMITS_H
 
+/* the probe: headers followed in one packet, its flow table, its filter */
+#define FI_PKT_VLAN_MAX	     8		/* stacked VLAN tags */
+#define FI_PKT_MPLS_MAX	     16		/* MPLS labels */
+#define FI_PKT_IP6EH_MAX     16		/* IPv6 extension headers */
+#define FI_METER_FLOWS_LIMIT 100000000u /* most probe_max_flows allows */
+#define FI_METER_FRAG_SLOTS  16384	/* fragmented datagrams remembered */
+#define FI_PROBE_FILTER_MAX  4096	/* bytes of a BPF filter expression */
+
 #define FI_CONFIG_LINE_MAX  4096	/* bytes in one config line */
 #define FI_CONFIG_VALUE_MAX 1024	/* bytes in one config value */
 #define FI_BUCKET_SIZES_MAX 8		/* entries in flow_bucket_sizes */
@@ -23,6 +31,14 @@
 #define FI_SQL_SCRIPT_MAX   (1 << 20)	/* bytes of one schema script */
 #define FI_BUF_DEFAULT_CAP  (64u << 20) /* default hard cap of an fi_buf */
 #define FI_IDENT_MAX	    64		/* bytes of a database identifier */
+
+/* the JSON API: query strings, generated statements, answers */
+#define FI_QUERY_SORT_MAX  8	       /* keys in the sort parameter */
+#define FI_QUERY_NAMES_MAX 64	       /* distinct names in fields / aggregate */
+#define FI_QUERY_ECHO_MAX  40	       /* bytes of client input quoted in a message */
+#define FI_API_SQL_MAX	   (1 << 18)   /* bytes of one statement (long filter lists) */
+#define FI_API_PARAMS_MAX  16384       /* bound parameters of one statement */
+#define FI_API_BODY_MAX	   (64u << 20) /* bytes of one answer */
 
 /* flows are counted in units of 1e-9 so that slices add up exactly */
 #define FI_FLOW_UNIT 1000000000LL

@@ -13,7 +13,7 @@ PACKAGES=(
 	redis-server redis-tools
 	nginx-light spawn-fcgi
 	python3 curl procps iproute2 bc
-	argus-server argus-client
+	tcpdump argus-server argus-client wrk
 )
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)

@@ -1,0 +1,215 @@
+#!/usr/bin/env bash
+# api_bench.sh: the API benchmark of issue 5. Loads 1,000,000 flows (sliced
+# per SPEC 4 by gen_bench.py, loaded with LOAD DATA, the other tables derived
+# with SQL), then runs wrk through nginx with 64 connections on the three
+# calls the pages make most: the timeline, the top-15 hosts of one hour and
+# the source x destination aggregate of the whole range. Each call runs
+# three ways in the same run: as deployed (nginx's one-second micro-cache in
+# front), the responder alone (cache bypassed), and nginx serving the
+# identical body as a static file. Prints req/s, p50/p99 latency, errors and
+# the memory of every process before and after; exits 1 on any error or a
+# missed target (10x the original flow-inspector: 970, 52 and 2 req/s).
+# Run by tests/run.sh when FI_BENCH=1. Knobs: FI_BENCH_BUILD (build/rel),
+# FI_BENCH_FLOWS (1000000), FI_BENCH_DURATION (60 s), FI_BENCH_CONNECTIONS (64).
+set -uo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+BUILD=${FI_BENCH_BUILD:-$root/build/rel}
+FLOWS=${FI_BENCH_FLOWS:-1000000}
+DUR=${FI_BENCH_DURATION:-60}
+CONN=${FI_BENCH_CONNECTIONS:-64}
+DAY0=1700006400 # gen_bench.py's day
+
+for bin in "$BUILD/fcgi/flowinspector-fcgi" "$BUILD/importer/flowinspector-importer"; do
+	[[ -x $bin ]] || {
+		echo "api_bench: $bin is missing; build first" >&2
+		exit 1
+	}
+done
+command -v wrk >/dev/null || {
+	echo "api_bench: wrk is not installed (tests/deps.sh installs it)" >&2
+	exit 1
+}
+
+work=$(mktemp -d /tmp/fi-bench.XXXXXX) # short: unix socket paths are limited
+H=$work/h
+FCGI_PID=""
+cleanup()
+{
+	if [[ -n $FCGI_PID ]]; then
+		kill -TERM "$FCGI_PID" 2>/dev/null
+		wait "$FCGI_PID" 2>/dev/null
+	fi
+	bash "$root/tests/harness/stop.sh" "$H" >/dev/null 2>&1
+	rm -rf "$work"
+}
+trap cleanup EXIT
+# mariadbd takes its temporary tables from TMPDIR: keep them out of a shared /tmp
+mkdir -p "$work/tmp" "$work/static/bench"
+export TMPDIR=$work/tmp
+
+# shellcheck source=../harness/lib.sh
+. "$root/tests/harness/lib.sh"
+{
+	echo 'include @STATE_DIR@/nginx/harness-main.conf;'
+	echo 'events { worker_connections 4096; }'
+	echo 'http {'
+	echo 'include @STATE_DIR@/nginx/harness-http.conf;'
+	cat "$root/deploy/nginx/flowinspector.conf"
+	echo '}'
+} >"$work/nginx.conf.in"
+NGINX_ADDR=127.0.0.1 STATIC_DIR=$work/static FCGI_PASS=unix:$work/fcgi.sock \
+	CACHE_DIR=$work/cache bash "$root/tests/harness/start.sh" "$H" --no-redis \
+	--nginx-conf "$work/nginx.conf.in" || exit 1
+harness_load_env "$H"
+cat >"$work/flowinspector.conf" <<CONF
+db_host = 127.0.0.1
+db_port = $FI_TEST_MYSQL_PORT
+db_name = fi_bench
+db_user = imp
+db_password = imp-pw
+db_ro_user = ro
+db_ro_password = ro-pw
+db_admin_user = root
+db_grant_hosts = 127.0.0.1
+fcgi_socket = $work/fcgi.sock
+fcgi_workers = 4
+log_level = warn
+CONF
+"$BUILD/importer/flowinspector-importer" -c "$work/flowinspector.conf" --init-db || exit 1
+
+echo "== data: $FLOWS flows"
+begin=$SECONDS
+python3 "$root/tests/bench/gen_bench.py" "$work/data" "$FLOWS" || exit 1
+echo "generated in $((SECONDS - begin)) s"
+begin=$SECONDS
+while IFS= read -r stmt; do
+	for attempt in 1 2 3; do
+		if harness_mysql --local-infile=1 fi_bench -e "$stmt"; then
+			break
+		fi
+		[[ $attempt == 3 ]] && exit 1
+		echo "retrying: ${stmt:0:60}..." >&2
+	done
+done <"$work/data/load.sql"
+rm -f "$work"/data/*.tsv
+echo "loaded in $((SECONDS - begin)) s:"
+harness_mysql -N -B fi_bench -e "SELECT table_name, table_rows FROM information_schema.TABLES
+	WHERE table_schema = 'fi_bench' AND table_name REGEXP '^(flows|totals|nodes|ports)_'
+	ORDER BY table_name" | awk '{ printf "  %-12s ~%d rows\n", $1, $2 }'
+
+"$BUILD/fcgi/flowinspector-fcgi" -c "$work/flowinspector.conf" >>"$work/fcgi.log" 2>&1 &
+FCGI_PID=$!
+for _ in $(seq 1 100); do [[ -S $work/fcgi.sock ]] && break; sleep 0.05; done
+url=$FI_TEST_NGINX_URL
+
+names=(timeline top15_hosts_1h src_x_dst_all)
+uris=(
+	"/api/bucket/query?resolution=1000"
+	"/api/dynamic/index/nodes?start_bucket=$((DAY0 + 12 * 3600))&end_bucket=$((DAY0 + 13 * 3600 - 1))&limit=15&sort=flows%20desc"
+	"/api/bucket/query?aggregate=sourceIPv4Address,destinationIPv4Address&start_bucket=$DAY0&end_bucket=$((DAY0 + 86399))&bucket_size=600"
+)
+# the edge bundle page asks with the timeline's bucket size (600 s for a day)
+original=(970 52 2) # req/s of the original flow-inspector on 200,000 flows (issue 5)
+
+echo "== calls"
+for i in "${!names[@]}"; do
+	code=$(curl -s -o "$work/static/bench/${names[$i]}.json" -w '%{http_code} %{time_total}' \
+		-H 'X-Flowinspector-NoCache: 1' "$url${uris[$i]}")
+	rows=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(len(d["results"]), "rows, bucket size", d.get("bucket_size", "-"), "(cut at max_rows)" if d.get("truncated") else "")' \
+		"$work/static/bench/${names[$i]}.json" 2>/dev/null)
+	printf '  %-16s %s\n    HTTP %s s, %s bytes, %s\n' "${names[$i]}" "${uris[$i]}" \
+		"$code" "$(stat -c %s "$work/static/bench/${names[$i]}.json")" "${rows:-?}"
+done
+
+# RSS in kB of mariadbd, of nginx (master and workers), of the responder (all)
+rss()
+{
+	local m n f
+	m=$(ps -o rss= -p "$FI_TEST_MYSQL_PID" | tr -d ' ')
+	n=$(ps -o rss= -p "$FI_TEST_NGINX_PID" $(pgrep -P "$FI_TEST_NGINX_PID" | sed 's/^/-p /') | awk '{ s += $1 } END { print s }')
+	f=$(ps -o rss= -p "$FCGI_PID" $(pgrep -P "$FCGI_PID" | sed 's/^/-p /') | awk '{ s += $1 } END { print s }')
+	echo "$m $n $f"
+}
+
+# run NAME MODE CONNECTIONS URI [wrk args]: one wrk run; appends a result line
+run()
+{
+	local name=$1 mode=$2 conn=$3 uri=$4 out
+	shift 4
+	out=$(wrk -t2 -c"$conn" -d"${DUR}s" --latency --timeout 30s "$@" "$url$uri" 2>&1)
+	printf '%s\n' "$out" >"$work/wrk-$name-$mode.txt"
+	python3 - "$name" "$mode" >>"$work/results" <<EOF
+import re, sys
+out = open("$work/wrk-$name-$mode.txt").read()
+def ms(v):
+    m = re.match(r"([0-9.]+)(us|ms|s)", v)
+    return float(m.group(1)) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[m.group(2)]
+lat = dict(re.findall(r"^\s+(50|99)%\s+(\S+)", out, re.M))
+rps = re.search(r"Requests/sec:\s+([0-9.]+)", out)
+non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+sock = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+reqs = re.search(r"(\d+) requests in", out)
+errors = (int(non2xx.group(1)) if non2xx else 0) + (sum(map(int, sock.groups())) if sock else 0)
+print(sys.argv[1], sys.argv[2], rps.group(1) if rps else 0, ms(lat["50"]) if "50" in lat else -1,
+      ms(lat["99"]) if "99" in lat else -1, errors, reqs.group(1) if reqs else 0)
+EOF
+}
+
+echo "== warm-up (5 s a call)"
+for i in "${!names[@]}"; do
+	wrk -t2 -c"$CONN" -d5s --timeout 30s "$url${uris[$i]}" >/dev/null 2>&1
+done
+read -r m0 n0 f0 <<<"$(rss)"
+
+# The responder alone gets two connections per worker: with 64, requests
+# would only queue in front of its 4 workers (and outlive the run).
+echo "== wrk: $DUR s per run; $CONN connections (responder alone: 8)"
+: >"$work/results"
+for i in "${!names[@]}"; do
+	echo "  ${names[$i]}: deployed, responder alone, static file"
+	run "${names[$i]}" deployed "$CONN" "${uris[$i]}"
+	run "${names[$i]}" responder 8 "${uris[$i]}" -H 'X-Flowinspector-NoCache: 1'
+	run "${names[$i]}" static "$CONN" "/bench/${names[$i]}.json"
+done
+read -r m1 n1 f1 <<<"$(rss)"
+
+status=0
+echo
+printf '%-16s %-10s %10s %10s %10s %8s %10s %s\n' call mode req/s p50_ms p99_ms errors requests target
+for i in "${!names[@]}"; do
+	target=$((original[i] * 10))
+	while read -r name mode rps p50 p99 errors reqs; do
+		verdict=""
+		if [[ $mode == deployed ]]; then
+			if python3 -c "import sys; sys.exit(0 if $rps >= $target else 1)"; then
+				verdict=">= $target ok"
+			else
+				verdict="< $target MISSED"
+				status=1
+			fi
+		fi
+		if [[ $mode != responder && $errors != 0 ]]; then
+			verdict+=" ERRORS"
+			status=1
+		fi
+		printf '%-16s %-10s %10.1f %10.2f %10.2f %8s %10s %s\n' "$name" "$mode" "$rps" "$p50" "$p99" \
+			"$errors" "$reqs" "$verdict"
+	done < <(grep "^${names[$i]} " "$work/results")
+done
+echo
+echo "memory (RSS, MB) before and after the runs:"
+printf '  %-28s %8.1f -> %8.1f\n' "mariadbd" "$((m0))e-3" "$((m1))e-3"
+printf '  %-28s %8.1f -> %8.1f\n' "nginx (master + workers)" "$((n0))e-3" "$((n1))e-3"
+printf '  %-28s %8.1f -> %8.1f\n' "flowinspector-fcgi (all 5)" "$((f0))e-3" "$((f1))e-3"
+# the responder must not grow: allow 20% or 20 MB of noise
+if ((f1 > f0 + f0 / 5 && f1 > f0 + 20000)); then
+	echo "the responder's memory grew"
+	status=1
+fi
+if grep -qE 'Sanitizer|runtime error|killed by signal' "$work/fcgi.log"; then
+	echo "the responder's log:"
+	cat "$work/fcgi.log"
+	status=1
+fi
+exit "$status"

@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# test_install.sh: deploy/install.sh without touching this machine: its
+# syntax, --dry-run, and --root staging (the files a real install writes):
+# the config it generates is valid for the programs it installs, the units
+# run those programs, the nginx site passes `nginx -t` on loopback (plain)
+# and on a public address (TLS with a generated certificate, basic auth),
+# and a second run keeps the config, its passwords and the certificate.
+set -uo pipefail
+BUILD=$(realpath "$1")
+T_NAME=install
+top=$(cd "$(dirname "$0")/../.." && pwd)
+. "$top/tests/lib/testlib.sh"
+PATH=$PATH:/usr/sbin
+inst=$top/deploy/install.sh
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/fi-install.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+
+check_cmd "bash -n install.sh" bash -n "$inst"
+check_cmd "bash -n quickstart.sh" bash -n "$top/deploy/quickstart.sh"
+out=$(bash "$inst" --dry-run --no-packages --build-dir "$BUILD" 2>&1)
+check_eq "dry run: exit status" "$?" "0"
+check_contains "dry run: init-db" "$out" "would run: /usr/local/bin/flowinspector-importer -c /etc/flowinspector/flowinspector.conf --init-db"
+check_contains "dry run: loopback" "$out" "done: http://127.0.0.1:8080/"
+check_eq "dry run: wrote nothing" "$(ls "$tmp")" ""
+
+# nginx -t on the staged site, inside a minimal main config of our own
+nginx_check()
+{
+	local r=$1 site=$tmp/site-$2.conf
+	# the staged paths instead of /etc/flowinspector, and a cache dir of ours
+	sed -e "s|/etc/flowinspector/|$r/etc/flowinspector/|g" \
+		-e "s|/var/cache/nginx/flowinspector|$tmp/cache|g" \
+		"$r/etc/nginx/sites-available/flowinspector" >"$site"
+	sed -i "s|include $r/etc/flowinspector/nginx-tls-auth.conf;|include $site.tls;|" "$site"
+	if [[ -e $r/etc/flowinspector/nginx-tls-auth.conf ]]; then
+		sed "s|/etc/flowinspector/|$r/etc/flowinspector/|g" \
+			"$r/etc/flowinspector/nginx-tls-auth.conf" >"$site.tls"
+	fi
+	mkdir -p "$tmp/nginx-$2/logs"
+	cat >"$tmp/nginx-$2.conf" <<CONF
+error_log $tmp/nginx-$2/logs/error.log;
+pid $tmp/nginx-$2/nginx.pid;
+events {}
+http {
+	include /etc/nginx/mime.types;
+	access_log off;
+	include $site;
+}
+CONF
+	nginx -t -q -p "$tmp/nginx-$2" -c "$tmp/nginx-$2.conf" -e "$tmp/nginx-$2/logs/error.log"
+}
+
+r=$tmp/root
+out=$(bash "$inst" --root "$r" --no-packages --build-dir "$BUILD" 2>&1)
+check_eq "staged: exit status" "$?" "0"
+for f in usr/local/bin/flowinspector-importer usr/local/bin/flowinspector-probe \
+	usr/local/bin/flowinspector-fcgi usr/local/share/flowinspector/static/index.html \
+	etc/flowinspector/flowinspector.conf etc/logrotate.d/flowinspector \
+	etc/systemd/system/flowinspector-importer.service \
+	etc/systemd/system/flowinspector-fcgi.socket etc/systemd/system/flowinspector-fcgi.service \
+	'etc/systemd/system/flowinspector-probe@.service' etc/nginx/sites-enabled/flowinspector; do
+	check_cmd "staged: $f" test -e "$r/$f"
+done
+check_eq "staged: config not world-readable" "$(stat -c %a "$r/etc/flowinspector/flowinspector.conf")" "640"
+out=$("$r/usr/local/bin/flowinspector-importer" -n -c "$r/etc/flowinspector/flowinspector.conf" 2>&1)
+check_contains "staged: the config is valid" "$out" "configuration OK"
+for unit in "$r"/etc/systemd/system/*.service; do
+	exe=$(sed -n 's/^ExecStart=\([^ ]*\).*/\1/p' "$unit")
+	check_cmd "${unit##*/} runs an installed program ($exe)" test -x "$r$exe"
+done
+check_contains "probe unit: one interface per instance" \
+	"$(cat "$r/etc/systemd/system/flowinspector-probe@.service")" "-i %i"
+check_cmd "staged: nginx -t (loopback, plain)" nginx_check "$r" plain
+check_contains "staged: the site listens on loopback" \
+	"$(cat "$r/etc/nginx/sites-available/flowinspector")" "listen 127.0.0.1:8080"
+
+# a second run keeps the config (and so the database passwords)
+before=$(md5sum <"$r/etc/flowinspector/flowinspector.conf")
+bash "$inst" --root "$r" --no-packages --build-dir "$BUILD" >/dev/null 2>&1
+check_eq "second run: config kept" "$(md5sum <"$r/etc/flowinspector/flowinspector.conf")" "$before"
+
+# public: TLS and basic auth, whatever is asked
+r=$tmp/public
+out=$(bash "$inst" --root "$r" --no-packages --build-dir "$BUILD" --listen 0.0.0.0:8443 \
+	--prefix /opt/fi 2>&1)
+check_eq "public: exit status" "$?" "0"
+check_contains "public: https" "$out" "done: https://0.0.0.0:8443/"
+check_contains "public: password shown once" "$out" "basic auth: user flowinspector, password"
+check_cmd "public: certificate" test -s "$r/etc/flowinspector/tls/cert.pem"
+check_eq "public: key private" "$(stat -c %a "$r/etc/flowinspector/tls/key.pem")" "600"
+check_contains "public: htpasswd" "$(cat "$r/etc/flowinspector/htpasswd")" "flowinspector:\$apr1\$"
+site=$(cat "$r/etc/nginx/sites-available/flowinspector")
+check_contains "public: TLS listen" "$site" "listen 0.0.0.0:8443 ssl"
+check_contains "public: TLS and auth included" "$site" "include /etc/flowinspector/nginx-tls-auth.conf;"
+check_contains "public: prefix in the units" \
+	"$(cat "$r/etc/systemd/system/flowinspector-importer.service")" "ExecStart=/opt/fi/bin/flowinspector-importer"
+check_cmd "public: nginx -t (TLS, auth)" nginx_check "$r" public
+cert=$(md5sum <"$r/etc/flowinspector/tls/cert.pem")
+out=$(bash "$inst" --root "$r" --no-packages --build-dir "$BUILD" --listen 0.0.0.0:8443 --prefix /opt/fi 2>&1)
+check_eq "public again: certificate kept" "$(md5sum <"$r/etc/flowinspector/tls/cert.pem")" "$cert"
+check_contains "public again: htpasswd kept" "$out" "keeping /etc/flowinspector/htpasswd"
+t_done

@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# test_quickstart.sh: deploy/quickstart.sh in a temporary state directory, on
+# free ports (so a developer's own quickstart keeps running): the sample
+# capture ends up in the database with the totals its generator recorded
+# (and in the API's answer, once the API is there); a second run imports
+# nothing; `stop` leaves nothing running; a start after the stop keeps data.
+set -uo pipefail
+BUILD=$(realpath "$1")
+T_NAME=quickstart
+top=$(cd "$(dirname "$0")/../.." && pwd)
+. "$top/tests/lib/testlib.sh"
+. "$top/tests/harness/lib.sh"
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/fi-qs.XXXXXX")
+state=$tmp/state
+qs=$top/deploy/quickstart.sh
+
+ports=()
+while [[ ${#ports[@]} -lt 4 ]]; do
+	p=$(harness_free_port) || exit 1
+	[[ " ${ports[*]} " == *" $p "* ]] || ports+=("$p")
+done
+export FI_STATE_DIR=$state FI_BUILD_DIR=$BUILD FI_HTTP_PORT=${ports[0]} \
+	FI_MYSQL_PORT=${ports[1]} FI_REDIS_PORT=${ports[2]} FI_FCGI_PORT=${ports[3]}
+# if this test is killed, the harness's reaper stops the servers
+export FI_HARNESS_OWNER=$$
+cleanup()
+{
+	bash "$qs" stop >/dev/null 2>&1
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+sql()
+{
+	mariadb --no-defaults --socket="$state/mysql/mysql.sock" -uroot -N -B flowinspector -e "$1"
+}
+
+totals()
+{
+	sql "SELECT SUM(tcp_packets + udp_packets + icmp_packets + other_packets),
+		SUM(tcp_bytes + udp_bytes + icmp_bytes + other_bytes),
+		ROUND(SUM(tcp_flows + udp_flows + icmp_flows + other_flows), 6),
+		MIN(bucket), MAX(bucket) FROM totals_86400"
+}
+
+out=$(bash "$qs" 2>&1)
+check_eq "first run: exit status" "$?" "0"
+echo "$out" | grep '^quickstart:'
+check_contains "first run: prints the URL" "$out" "site: http://127.0.0.1:$FI_HTTP_PORT/"
+check_contains "first run: imports the sample" "$out" "importing the sample capture"
+pushed=$(grep -o '[0-9]* pushed;' <<<"$out" | cut -d' ' -f1)
+read -r pk by first last < <(python3 -c "
+import json, sys
+s = json.load(open(sys.argv[1]))
+print(s['packets'], s['ip_bytes'], s['first'] // 86400 * 86400, s['last'] // 86400 * 86400)" \
+	"$top/deploy/sample/sample.json")
+want=$(printf '%s\t%s\t%s.000000\t%s\t%s' "$pk" "$by" "$pushed" "$first" "$last")
+check_eq "database totals = the sample's" "$(totals)" "$want"
+check_eq "every size has the sample" \
+	"$(sql "SELECT (SELECT SUM(packets) FROM flows_60), (SELECT SUM(packets) FROM flows_600),
+		(SELECT SUM(packets) FROM flows_3600)")" "$(printf '%s\t%s\t%s' "$pk" "$pk" "$pk")"
+check_eq "the pages are served" \
+	"$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$FI_HTTP_PORT/")" "200"
+if [[ -f $top/deploy/nginx/flowinspector.conf ]]; then
+	api=$(curl -s "http://127.0.0.1:$FI_HTTP_PORT/api/bucket/query?bucket_size=86400")
+	check_eq "the API answers with the sample's packets" "$(python3 -c "
+import json, sys
+print(sum(r['packetDeltaCount'] for r in json.loads(sys.argv[1])['results']))" "$api")" "$pk"
+fi
+
+before=$(totals)
+out=$(bash "$qs" 2>&1)
+check_eq "second run: exit status" "$?" "0"
+check_contains "second run: the sample is not pushed again" "$out" "was imported before"
+sleep 2
+check_eq "second run: totals unchanged" "$(totals)" "$before"
+
+out=$(bash "$qs" stop 2>&1)
+check_eq "stop: exit status" "$?" "0"
+check_eq "stop: no server left" "$(harness_strays "$state" --with-reaper)" ""
+check_eq "stop: no program of the state dir left" \
+	"$(ps -eo pid=,args= | grep -F "$state" | grep -v grep)" ""
+
+out=$(bash "$qs" 2>&1)
+check_eq "start after stop: exit status" "$?" "0"
+check_contains "start after stop: keeps the data" "$out" "restarting the servers"
+check_eq "start after stop: totals kept" "$(totals)" "$before"
+bash "$qs" stop >/dev/null 2>&1
+check_eq "stop again: nothing left" "$(ps -eo pid=,args= | grep -F "$state" | grep -v grep)" ""
+t_done

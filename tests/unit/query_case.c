@@ -1,0 +1,82 @@
+/*
+ * query_case.c: runs one data-driven query-string case, tests/cases/query/NAME/:
+ * `input` is a query string (one trailing newline is dropped); the case passes
+ * when parsing it with the default bucket sizes gives exactly `output` (the
+ * parsed query as fi_query_print writes it) or `error` (the client message).
+ * With --print it shows what it got.
+ */
+#include <stdlib.h>
+
+#include "fi_buf.h"
+#include "fi_query.h"
+#include "fi_test.h"
+
+static char *
+slurp(const char *path, size_t *len)
+{
+	struct fi_buf b;
+	char chunk[4096];
+	size_t n;
+	FILE *fp = fopen(path, "r");
+
+	if (fp == NULL)
+		return NULL;
+	fi_buf_init(&b, 1 << 20);
+	while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0)
+		if (fi_buf_append(&b, chunk, n) != 0)
+			break;
+	fclose(fp);
+	*len = b.len;
+	return fi_buf_steal(&b);
+}
+
+int
+main(int argc, char **argv)
+{
+	static const uint32_t sizes[] = {60, 600, 3600, 86400};
+	static struct fi_query q;
+	char path[4096], got[65536];
+	struct fi_err err;
+	const char *dir;
+	char *input, *want;
+	size_t n;
+	int print = argc == 3 && strcmp(argv[1], "--print") == 0;
+
+	if (argc != 2 && !print) {
+		fprintf(stderr, "usage: query_case [--print] CASEDIR\n");
+		return 2;
+	}
+	dir = argv[argc - 1];
+	snprintf(path, sizeof(path), "%s/input", dir);
+	input = slurp(path, &n);
+	if (input == NULL) {
+		fprintf(stderr, "%s: cannot read\n", path);
+		return 1;
+	}
+	if (n > 0 && input[n - 1] == '\n')
+		n--;
+	fi_err_clear(&err);
+	if (fi_query_parse((struct fi_str){input, n}, sizes, 4, &q, &err) == 0) {
+		FILE *mem = fmemopen(got, sizeof(got), "w");
+		fi_query_print(&q, mem);
+		fclose(mem);
+		snprintf(path, sizeof(path), "%s/output", dir);
+	} else {
+		CHECK(err.code != 0);
+		snprintf(got, sizeof(got), "%s\n", err.msg);
+		snprintf(path, sizeof(path), "%s/error", dir);
+	}
+	free(input);
+	if (print) {
+		fputs(got, stdout);
+		return 0;
+	}
+	want = slurp(path, &n);
+	if (want == NULL) {
+		fprintf(stderr, "%s: missing (got this instead):\n%s", path, got);
+		return 1;
+	}
+	CHECK_STR(got, want);
+	free(want);
+	return fi_test_result(dir);
+}
