@@ -62,6 +62,7 @@ static const char fi_dbs_sql_unique[] =
     " WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND NON_UNIQUE = 0"
     " ORDER BY INDEX_NAME <> 'PRIMARY', INDEX_NAME, SEQ_IN_INDEX";
 static const char fi_dbs_sql_lock[] = "SELECT GET_LOCK(?, 0)";
+static const char fi_dbs_sql_marks[] = "SELECT COUNT(*) FROM fi_source_marks WHERE 1 = 0";
 /* the source waits for us while we write a chunk: allow it time */
 static const char fi_dbs_sql_session[] =
     "SET SESSION net_write_timeout = 3600, net_read_timeout = 3600";
@@ -959,6 +960,12 @@ fi_dbs_round(struct fi_dbs *d)
 	if (fi_dbs_dst_open(d, &err) != 0) {
 		fi_warnx("%s", err.msg);
 		return FI_DBSOURCE_FAILED;
+	}
+	if (fi_dbs_query_int(d->dst, fi_dbs_sql_marks, NULL, 0, &got, &err) != 0) {
+		fi_warnx("database %s: %s (run flowinspector-importer --init-db first)",
+			 d->cfg->db_name, err.msg);
+		status = FI_DBSOURCE_FAILED;
+		goto out;
 	}
 	/* one import of a source at a time (cron runs may overlap) */
 	fi_digest_init(&lock_digest);

@@ -174,4 +174,11 @@ check_contains "unknown table message" "$DS_OUT" "has no table no_such_table"
 ds_import --argus-db --src-database "$A" --table-name notes
 check_eq "not an argus table exit" "$DS_RC" 1
 check_contains "not an argus table message" "$DS_OUT" "notes is not an argus table: no column saddr"
+# a destination without the schema says what to do
+ds_create none
+harness_mysql -e "GRANT ALL ON \`$(ds_db none)\`.* TO '$T_USER'@'127.0.0.1'"
+sed "s/^db_name = .*/db_name = ${T_DB}_none/" "$T_CONF" >"$T_TMP/none.conf"
+"$T_IMPORTER" -c "$T_TMP/none.conf" --argus-db --src-database "$A" >"$T_TMP/none.log" 2>&1
+check_eq "no schema exit" "$?" 1
+check_contains "no schema message" "$(cat "$T_TMP/none.log")" "run flowinspector-importer --init-db first"
 t_done
