@@ -6,11 +6,12 @@
 # the ceilings: redis handing over the same elements (take + finish scripts,
 # nothing else) and MariaDB taking the upserts of the same tables (one write
 # of everything, summed). Prints figures; it asserts nothing but that the
-# import completed. Usage: importer_bench.sh BUILD_DIR [FLOWS]
+# import completed. Usage: importer_bench.sh [BUILD_DIR [FLOWS]]
+# (tests/run.sh runs it with FI_BENCH=1 and no arguments: build/rel).
 set -uo pipefail
-BUILD=$(realpath "${1:?usage: importer_bench.sh BUILD_DIR [FLOWS]}")
-N=${2:-1000000}
 top=$(cd "$(dirname "$0")/../.." && pwd)
+BUILD=$(realpath "${1:-$top/build/rel}")
+N=${2:-1000000}
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/fi-bench.XXXXXX")
 h=$tmp/h
 trap 'bash "$top/tests/harness/stop.sh" "$h" >/dev/null 2>&1; rm -rf "$tmp"' EXIT
