@@ -17,10 +17,12 @@ PACKAGES=(
 )
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-# The front end pins d3 with a lockfile; npm is only needed once that exists.
-if [[ -f $root/package-lock.json ]]; then
-	PACKAGES+=(npm)
-fi
+# The pages' tests need node (and npm for the lockfile's packages). Machines
+# may carry a node of their own (nodesource's nodejs bundles npm); Debian's
+# packages are only asked for when the commands are missing, as Debian's npm
+# would fight a foreign nodejs.
+command -v node >/dev/null || PACKAGES+=(nodejs)
+command -v npm >/dev/null || PACKAGES+=(npm)
 
 missing=()
 for pkg in "${PACKAGES[@]}"; do
