@@ -169,6 +169,45 @@ test('brushing the timeline sets the range for the other widgets', async () => {
 	await page.mouse.click(box.x + box.width * 0.9, y);
 	await s.ready();
 	assert.equal(new URL(page.url()).searchParams.get('from'), null);
+	// so does the top bar's button, after going back to the range
+	await page.goBack();
+	await s.ready();
+	assert.equal(Number(new URL(page.url()).searchParams.get('from')), from);
+	await page.click('#fi-range button');
+	await s.ready();
+	assert.equal(new URL(page.url()).searchParams.get('from'), null);
+	assert.equal(await page.locator('#fi-range .fi-range-text').textContent(), 'all data');
+	s.assertClean();
+});
+
+test('tooltips: human-readable numbers and UTC times; a host opens its details', async () => {
+	await s.goto('/dashboard');
+	// the brush lies over the bars: the pointer over a bar's place
+	const bar = await page.locator('.fi-timeline rect.fi-bar').nth(5).boundingBox();
+	await page.mouse.move(bar.x + bar.width / 2, bar.y + bar.height / 2 - 2);
+	const tip = page.locator('.fi-tooltip');
+	await tip.waitFor({state: 'visible'});
+	assert.match(await tip.locator('.fi-tooltip-title').textContent(), /^2024-05-01 \d\d:\d\d UTC$/);
+	assert.match(await tip.textContent(), /flows\d/);
+	await page.locator('.fi-tophosts g.fi-host rect.fi-tcp').first().hover();
+	await tip.waitFor({state: 'visible'});
+	const nodes = await askAgain('/api/dynamic/index/nodes');
+	const top = nodes.results[0];
+	assert.ok(top.flows >= 1000, 'the busiest host has thousands of flows');
+	const grouped = String(top.flows).replace(/\B(?=(\d{3})+$)/g, '\u2009');
+	assert.ok((await tip.textContent()).includes(grouped), 'exact counts, grouped by thousands');
+	// hosts are IPv4 dotted or IPv6 text
+	const labels = await page.locator('.fi-tophosts .fi-bar-label').allTextContents();
+	assert.ok(labels.every(l => /^(\d+\.){3}\d+$|:/.test(l)), labels.join(' '));
+	assert.ok(labels.some(l => l.includes(':')), 'the sample has IPv6 hosts among the top');
+
+	await page.locator('.fi-tophosts g.fi-host').first().click();
+	await s.ready();
+	const url = new URL(page.url());
+	assert.equal(url.pathname, '/flow-details');
+	assert.equal(url.searchParams.get('include_ips'), labels[0]);
+	assert.equal(await page.inputValue('input[name="include_ips"]'), labels[0]);
+	assert.equal(lastParams('/api/dynamic/index/nodes').include_ips, labels[0]);
 	s.assertClean();
 });
 
