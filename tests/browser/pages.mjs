@@ -11,6 +11,7 @@ import {test, after} from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import * as B from './lib.mjs';
+import {formatCount} from '../../static/js/lib/format.js';
 
 const s = await B.session();
 after(() => s.close());
@@ -82,6 +83,12 @@ test('overview: charts match the API', async () => {
 	assert.equal(await count('.fi-node-donut path.fi-slice'), donutSlices(nodes, 'flows'));
 	assert.equal(await count('.fi-port-donut path.fi-slice'), donutSlices(ports, 'flows'));
 	assert.equal(await count('.fi-traffic g.fi-bucket'), buckets.results.length);
+	// the donuts' centre is the traffic total, not the sum over endpoints
+	assert.equal(await page.locator('.fi-node-donut .fi-donut-total').textContent(),
+		formatCount(nodes.totalCounter.flows));
+	assert.equal(await page.locator('.fi-port-donut .fi-donut-total').textContent(),
+		formatCount(ports.totalCounter.flows));
+	assert.equal(await count('.fi-node-donut .fi-donut-legend g'), donutSlices(nodes, 'flows'));
 	// the first bar is the busiest host, labelled with its address
 	const first = await page.locator('.fi-tophosts g.fi-host').first().getAttribute('data-key');
 	assert.equal(first, String(nodes.results[0].id));
