@@ -156,7 +156,7 @@ export function mountDashboard(root, ctx, {withSidebar = false} = {})
 	{
 		const params = ctx.apiParams();
 		if (!params.bucket_size)
-			params.resolution = Math.floor(Math.max(300, protoBody.clientWidth) / 6);
+			params.resolution = Math.floor(Math.max(300, protoBody.clientWidth) / 4);
 		if (hasFilters(state))
 			params.aggregate = 'bucket';
 		const res = await st.proto.run(ctx.fetchLatest('buckets', '/api/bucket/query', params));
