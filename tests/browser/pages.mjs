@@ -338,6 +338,20 @@ test('loading state while an answer is on its way; only the last answer draws', 
 	s.assertClean();
 });
 
+test('a range without data says so, without errors', async () => {
+	await s.goto('/dashboard?from=1000000800&to=1000004400');
+	assert.equal(await count('.fi-tophosts g.fi-host'), 0);
+	assert.equal(await count('.fi-protocols g.fi-bucket'), 0);
+	for (const w of ['.fi-tophosts', '.fi-protocols', '.fi-node-donut', '.fi-port-donut'])
+		assert.equal((await page.locator(`${w} .fi-empty`).textContent()).trim(), 'No data in this range.', w);
+	assert.ok(await count('.fi-timeline rect.fi-bar') > 10, 'the timeline still shows all data');
+	await s.goto('/flows?from=1000000800&to=1000004400');
+	assert.equal(await count('.fi-table tbody tr'), 0);
+	assert.equal((await page.locator('.fi-flowtable .fi-empty').textContent()).trim(), 'No flows match.');
+	assert.equal(await page.locator('.fi-table-info').textContent(), '0 rows');
+	s.assertClean();
+});
+
 test('the flow table: rows, sorting, paging', async () => {
 	await s.goto('/flows');
 	const rows = await askAgain('/api/bucket/query', rowsReq);
