@@ -73,6 +73,23 @@ test('every page opens without errors', async () => {
 	s.assertClean();
 });
 
+test('nginx: every page URL is the app, the modules are revalidated', async () => {
+	for (const p of ['/', '/dashboard', '/flow-details?include_ports=53', '/flows', '/graph',
+		'/hierarchical-edge-bundle/', '/hive-plot', '/hilbert']) {
+		const res = await fetch(B.BASE + p);
+		assert.equal(res.status, 200, p);
+		assert.match(res.headers.get('content-type'), /^text\/html/, p);
+		assert.match(await res.text(), /<script type="module" src="\/js\/app.js">/, p);
+	}
+	for (const p of ['/js/app.js', '/js/pages/dashboard.js', '/css/app.css', '/vendor/d3.min.js', '/index.html']) {
+		const res = await fetch(B.BASE + p);
+		assert.equal(res.status, 200, p);
+		assert.equal(res.headers.get('cache-control'), 'no-cache', p);
+	}
+	assert.match((await fetch(`${B.BASE}/js/app.js`)).headers.get('content-type'), /javascript/);
+	assert.equal((await fetch(`${B.BASE}/js/no-such-module.js`)).status, 404);
+});
+
 test('overview: charts match the API', async () => {
 	await s.goto('/');
 	const nodes = await askAgain('/api/index/nodes');
