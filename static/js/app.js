@@ -70,6 +70,23 @@ function loadMeta()
 	return shell.metaPromise;
 }
 
+// One signal that aborts when any of signals does (AbortSignal.any where
+// the browser has it, since 2024 in all of them).
+function anySignal(signals)
+{
+	if (AbortSignal.any)
+		return AbortSignal.any(signals);
+	const ac = new AbortController();
+	for (const s of signals) {
+		if (s.aborted) {
+			ac.abort(s.reason);
+			break;
+		}
+		s.addEventListener('abort', () => ac.abort(s.reason), {once: true});
+	}
+	return ac.signal;
+}
+
 // The context a page gets (see pages/README.md).
 function makeContext(route, signal)
 {
@@ -95,7 +112,7 @@ function makeContext(route, signal)
 			const signals = [signal];
 			if (opts.signal)
 				signals.push(opts.signal);
-			return api(path, params, {signal: AbortSignal.any(signals)});
+			return api(path, params, {signal: anySignal(signals)});
 		},
 		fetchLatest(key, path, params = {}) {
 			const prev = latest.get(key);
