@@ -227,7 +227,10 @@ async function render()
 		}
 		shell.page = null;
 		shell.route = route;
+		// a fresh root: no children, classes or status of the last page
 		root.textContent = '';
+		root.className = '';
+		root.removeAttribute('data-status');
 		renderTopbar();
 		if (!route) {
 			document.title = 'Not found – flowinspector';

@@ -64,6 +64,14 @@ test('every page opens without errors', async () => {
 		await s.screenshot(name);
 		s.assertClean();
 	}
+	// moving by the top bar mounts each page on a clean root
+	await s.goto('/flow-details');
+	assert.equal(await page.getAttribute('#fi-page', 'class'), 'fi-layout');
+	await page.click('#fi-nav a[data-path="/"]');
+	await s.ready();
+	assert.equal(await page.getAttribute('#fi-page', 'class'), '');
+	assert.equal(await count('.fi-filters'), 0);
+	assert.ok(await count('.fi-overview'));
 	// a deep link with a trailing slash and an unknown page
 	await s.goto('/dashboard/');
 	assert.ok(await count('.fi-timeline'), 'the dashboard under /dashboard/');
