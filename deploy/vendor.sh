@@ -24,7 +24,9 @@ fi
 }
 
 mkdir -p "$static/vendor"
+# a temporary name of this process's own, then a rename: tests running at
+# the same time never see (or remove) a half-written file
 if ! cmp -s "$src" "$static/vendor/d3.min.js"; then
-	cp "$src" "$static/vendor/d3.min.js.tmp"
-	mv "$static/vendor/d3.min.js.tmp" "$static/vendor/d3.min.js"
+	cp "$src" "$static/vendor/d3.min.js.$$"
+	mv -f "$static/vendor/d3.min.js.$$" "$static/vendor/d3.min.js"
 fi

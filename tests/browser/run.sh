@@ -19,13 +19,16 @@ NAME=$(basename "$SCRIPT" .mjs)
 . "$FI_SOURCE_DIR/tests/api/apilib.sh"
 
 # npm ci (tests/run.sh) installs playwright-core and d3; a bare ctest may
-# come before it
-if [[ ! -d $FI_SOURCE_DIR/node_modules/playwright-core ]]; then
-	(cd "$FI_SOURCE_DIR" && npm ci --no-audit --no-fund --silent) || {
-		echo "FAIL: npm ci failed: playwright-core is missing" >&2
-		exit 1
-	}
-fi
+# come before it, with browser tests in parallel: one installs, under a lock
+(
+	flock 9
+	if [[ ! -d $FI_SOURCE_DIR/node_modules/playwright-core ]]; then
+		cd "$FI_SOURCE_DIR" && npm ci --no-audit --no-fund --silent
+	fi
+) 9>"${TMPDIR:-/tmp}/flowinspector-npm-ci.lock" || {
+	echo "FAIL: npm ci failed: playwright-core is missing" >&2
+	exit 1
+}
 [[ -x ${FI_CHROMIUM:-/usr/bin/chromium} ]] || {
 	echo "FAIL: no ${FI_CHROMIUM:-/usr/bin/chromium} (tests/deps.sh installs chromium)" >&2
 	exit 1
