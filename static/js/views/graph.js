@@ -1,0 +1,185 @@
+// graph.js: the node-link graph of the top hosts (SPEC 7, /graph): shaping
+// the API's answers into nodes and links with an optional "others"
+// super-node, the Hilbert layout (hosts in address order along the curve),
+// and the SVG rendering with a d3-force or Hilbert layout. Shaping and the
+// Hilbert layout are pure; renderGraph needs a DOM and the global `d3`.
+
+import {d2xy, gridSide} from '../lib/hilbert.js';
+import {compareAddr, OTHERS} from '../lib/prefix.js';
+import {shapeHosts, shapeLinks, timeColor, PROTO_COLORS, OTHERS_COLOR,
+	shortNumber} from './common.js';
+
+// Shapes a node index answer and a host-pair aggregate answer.
+// opts: {value: flows|packets|bytes, limit: most hosts shown, others:
+// whether the hosts not shown become one super-node}.
+// Returns {nodes: [{key, addr, value, proto} | {key: OTHERS, others: true,
+// value, count}], links: [{key, source, target, value, last, proto}],
+// time: [first, last] bucket of the links or null}. Links reference nodes
+// by key. The super-node is there when asked for and some traffic or a
+// link is not shown otherwise.
+export function shapeGraph(index, pairs, opts = {})
+{
+	const h = shapeHosts(index, opts);
+	const shown = new Set(h.hosts.map((x) => x.key));
+	const l = shapeLinks(pairs, shown, opts);
+	const nodes = h.hosts.map((x) => ({key: x.key, addr: x.addr, value: x.value,
+		proto: x.proto}));
+	const othersLinked = l.links.some((x) => x.source === OTHERS || x.target === OTHERS);
+	if (opts.others && (h.others > 0 || othersLinked))
+		nodes.push({key: OTHERS, others: true, value: h.others, count: l.otherHosts});
+	return {nodes, links: l.links, time: l.time};
+}
+
+// The Hilbert layout of SPEC 7: nodes sorted by address (the super-node
+// last), rank i at index d = i of the smallest n x n grid (n a power of two,
+// at least 2) that holds them all, each cell's centre scaled to width x
+// height. Sets x and y on each node and returns n.
+export function hilbertLayout(nodes, width, height)
+{
+	const order = nodes.slice().sort((a, b) => {
+		if (a.others || b.others)
+			return a.others ? (b.others ? 0 : 1) : -1;
+		return compareAddr(a.addr, b.addr);
+	});
+	const n = gridSide(order.length);
+	order.forEach((node, i) => {
+		const [cx, cy] = d2xy(n, i);
+		node.x = ((cx + 0.5) * width) / n;
+		node.y = ((cy + 0.5) * height) / n;
+	});
+	return n;
+}
+
+// Ticks of the force layout computed before the first drawing: enough for
+// d3's default cooling to settle (about 300 ticks from alpha 1 to 0.001)
+// would cost too much for large graphs, so large ones start from the
+// Hilbert layout (neighbouring addresses close) and take fewer ticks.
+function forceTicks(count)
+{
+	return count <= 200 ? 300 : count <= 500 ? 150 : 80;
+}
+
+// Draws the graph into svg (an <svg> element) and returns {simulation,
+// stop()}: the simulation of the force layout (null for Hilbert), which
+// keeps running for dragging; stop() ends it.
+// data: from shapeGraph. opts: {layout: 'force' | 'hilbert', width,
+// height, onHover(event, d, kind) where kind is 'node' or 'link' and d is
+// null when the pointer leaves, formatValue(n)}.
+export function renderGraph(svg, data, opts = {})
+{
+	const d3 = globalThis.d3;
+	const width = opts.width || 900;
+	const height = opts.height || 700;
+	const fmt = opts.formatValue || shortNumber;
+	const root = d3.select(svg).attr('viewBox', `0 0 ${width} ${height}`)
+		.attr('width', width).attr('height', height).attr('class', 'fi-graph');
+	root.selectAll('*').remove();
+	const nodes = data.nodes.map((x) => Object.assign({}, x));
+	const byKey = new Map(nodes.map((x) => [x.key, x]));
+	const links = data.links.map((x) => Object.assign({}, x, {
+		source: byKey.get(x.source), target: byKey.get(x.target)}));
+
+	const maxNode = d3.max(nodes, (x) => x.value) || 1;
+	const radius = d3.scaleSqrt().domain([0, maxNode]).range([3, 18]);
+	const maxLink = d3.max(links, (x) => x.value) || 1;
+	const stroke = d3.scaleSqrt().domain([0, maxLink]).range([0.6, 6]);
+	const [t0, t1] = data.time || [0, 0];
+
+	const pad = 24;
+	// Large force layouts start from the Hilbert layout too (see forceTicks);
+	// small ones from d3's own spiral around the centre.
+	if (opts.layout === 'hilbert' || nodes.length > 200) {
+		hilbertLayout(nodes, width - 2 * pad, height - 2 * pad);
+		for (const x of nodes) {
+			x.x += pad;
+			x.y += pad;
+		}
+	} else {
+		for (const x of nodes) {
+			delete x.x;
+			delete x.y;
+		}
+	}
+
+	let simulation = null;
+	if (opts.layout !== 'hilbert') {
+		simulation = d3.forceSimulation(nodes)
+			.force('link', d3.forceLink(links).id((x) => x.key).distance(40))
+			.force('charge', d3.forceManyBody().strength(-60).distanceMax(300))
+			.force('x', d3.forceX(width / 2).strength(0.05))
+			.force('y', d3.forceY(height / 2).strength(0.05))
+			.force('collide', d3.forceCollide((x) => radius(x.value) + 1))
+			.stop();
+		if (nodes.length <= 200) {
+			for (const x of nodes) {
+				x.x += width / 2;
+				x.y += height / 2;
+			}
+		}
+		simulation.tick(forceTicks(nodes.length));
+		for (const x of nodes) {
+			x.x = Math.max(pad, Math.min(width - pad, x.x));
+			x.y = Math.max(pad, Math.min(height - pad, x.y));
+		}
+	}
+
+	const hover = opts.onHover || (() => {});
+	const linkSel = root.append('g').attr('class', 'links').attr('fill', 'none')
+		.selectAll('line').data(links).join('line')
+		.attr('class', 'link')
+		.attr('stroke', (x) => (x.last === null ? TIME_NONE : timeColor(x.last, t0, t1)))
+		.attr('stroke-width', (x) => stroke(x.value))
+		.attr('stroke-opacity', 0.7)
+		.on('mouseenter', (e, x) => hover(e, x, 'link'))
+		.on('mouseleave', (e) => hover(e, null, 'link'));
+	const nodeSel = root.append('g').attr('class', 'nodes')
+		.selectAll('circle').data(nodes).join('circle')
+		.attr('class', (x) => (x.others ? 'node others' : 'node'))
+		.attr('r', (x) => radius(x.value))
+		.attr('fill', (x) => (x.others ? OTHERS_COLOR : PROTO_COLORS[x.proto] || OTHERS_COLOR))
+		.attr('stroke', '#fff').attr('stroke-width', 1)
+		.on('mouseenter', (e, x) => hover(e, x, 'node'))
+		.on('mouseleave', (e) => hover(e, null, 'node'));
+	nodeSel.append('title').text((x) => (x.others
+		? `others (${x.count} hosts): ${fmt(x.value)}` : `${x.key}: ${fmt(x.value)}`));
+	linkSel.append('title').text((x) => `${x.source.key} \u2192 ${x.target.key}: ${fmt(x.value)}`);
+
+	const place = () => {
+		linkSel.attr('x1', (x) => x.source.x).attr('y1', (x) => x.source.y)
+			.attr('x2', (x) => x.target.x).attr('y2', (x) => x.target.y);
+		nodeSel.attr('cx', (x) => x.x).attr('cy', (x) => x.y);
+	};
+	place();
+
+	if (simulation) {
+		simulation.on('tick', place);
+		nodeSel.call(d3.drag()
+			.on('start', (e, x) => {
+				if (!e.active)
+					simulation.alphaTarget(0.2).restart();
+				x.fx = x.x;
+				x.fy = x.y;
+			})
+			.on('drag', (e, x) => {
+				x.fx = e.x;
+				x.fy = e.y;
+			})
+			.on('end', (e, x) => {
+				if (!e.active)
+					simulation.alphaTarget(0);
+				x.fx = null;
+				x.fy = null;
+			}));
+	}
+	return {
+		simulation,
+		stop()
+		{
+			if (simulation)
+				simulation.stop();
+		},
+	};
+}
+
+// Links without a time (an answer without fields=bucket).
+const TIME_NONE = 'rgb(160,160,160)';
