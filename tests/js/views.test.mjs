@@ -78,10 +78,12 @@ test('value names and link colours', () => {
 	assert.equal(valueField('packets'), 'packetDeltaCount');
 	assert.equal(valueField('octetDeltaCount'), 'octetDeltaCount');
 	assert.equal(valueField('bogus'), 'flows');
-	assert.equal(timeColor(0, 0, 10), 'rgb(184,230,184)');
+	// Faint green (hsl(120, 45%, 80%)) to the tcp red through yellow.
+	assert.equal(timeColor(0, 0, 10), 'rgb(181,227,181)');
 	assert.equal(timeColor(10, 0, 10), 'rgb(204,0,0)');
-	assert.equal(timeColor(5, 0, 10), 'rgb(194,115,92)');
-	assert.equal(timeColor(-5, 0, 10), 'rgb(184,230,184)');
+	assert.equal(timeColor(5, 0, 10), 'rgb(227,227,79)'); // hsl(60, 72.5%, 60%)
+	assert.equal(timeColor(-5, 0, 10), 'rgb(181,227,181)');
+	assert.equal(timeColor(20, 0, 10), 'rgb(204,0,0)');
 	assert.equal(timeColor(7, 7, 7), 'rgb(204,0,0)');
 });
 

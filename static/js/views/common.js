@@ -16,9 +16,20 @@ export const PROTOS = ['tcp', 'udp', 'icmp', 'other'];
 // The "others" super-node and leaf, which has no protocol of its own.
 export const OTHERS_COLOR = 'rgb(150,150,150)';
 
-// Link colour over time: early links faint green, late ones red (SPEC 7).
-export const TIME_EARLY = [184, 230, 184];
-export const TIME_LATE = [204, 0, 0];
+// Link colour over time: early links faint green, late ones red (SPEC 7),
+// as [hue, saturation, lightness]; the late end is the tcp red
+// rgb(204,0,0). Between them the hue goes through yellow and orange (a
+// straight line in RGB would pass through brown).
+export const TIME_EARLY = [120, 0.45, 0.8];
+export const TIME_LATE = [0, 1, 0.4];
+
+function hslToRgb(h, s, l)
+{
+	const k = (n) => (n + h / 30) % 12;
+	const a = s * Math.min(l, 1 - l);
+	const f = (n) => l - a * Math.max(-1, Math.min(k(n) - 3, 9 - k(n), 1));
+	return [f(0), f(8), f(4)].map((x) => Math.round(x * 255));
+}
 
 // The value switch's names to the API's counter names; the counter names
 // themselves are accepted too.
@@ -37,13 +48,15 @@ export function valueField(value)
 }
 
 // The colour of a link last seen at time t, for links seen in [t0, t1]:
-// a straight line in RGB from TIME_EARLY to TIME_LATE. A single instant
-// (t0 == t1) is late: what is shown is the latest there is.
+// hue, saturation and lightness each on a straight line from TIME_EARLY to
+// TIME_LATE. A single instant (t0 == t1) is late: what is shown is the
+// latest there is.
 export function timeColor(t, t0, t1)
 {
 	let f = t1 > t0 ? (t - t0) / (t1 - t0) : 1;
 	f = Math.max(0, Math.min(1, f));
-	const c = TIME_EARLY.map((e, i) => Math.round(e + (TIME_LATE[i] - e) * f));
+	const [h, sat, l] = TIME_EARLY.map((e, i) => e + (TIME_LATE[i] - e) * f);
+	const c = hslToRgb(h, sat, l);
 	return `rgb(${c[0]},${c[1]},${c[2]})`;
 }
 
@@ -65,14 +78,29 @@ export function dominantProto(row, field)
 
 // The source and destination addresses of a query row: IPv4 as integers
 // under the IPv4 keys, IPv6 as text under the IPv6 keys (fcgi/API.md).
-export function rowSource(row)
+export function rowSource(row, parse = parseAddr)
 {
-	return parseAddr(row.sourceIPv4Address ?? row.sourceIPv6Address);
+	return parse(row.sourceIPv4Address ?? row.sourceIPv6Address);
 }
 
-export function rowDest(row)
+export function rowDest(row, parse = parseAddr)
 {
-	return parseAddr(row.destinationIPv4Address ?? row.destinationIPv6Address);
+	return parse(row.destinationIPv4Address ?? row.destinationIPv6Address);
+}
+
+// parseAddr remembering its answers: an aggregate names each host many
+// times, and parsing IPv6 text is the costly part of shaping one.
+function memoParse()
+{
+	const memo = new Map();
+	return (v) => {
+		let a = memo.get(v);
+		if (a === undefined) {
+			a = parseAddr(v);
+			memo.set(v, a);
+		}
+		return a;
+	};
 }
 
 // Hosts from a node index answer ({totalCounter, results}): the `limit`
@@ -123,9 +151,10 @@ export function shapeLinks(answer, shown, opts = {})
 	const byPair = new Map();
 	const hidden = new Set();
 	let dropped = 0;
+	const parse = memoParse();
 	for (const row of (answer && answer.results) || []) {
-		const s = rowSource(row);
-		const d = rowDest(row);
+		const s = rowSource(row, parse);
+		const d = rowDest(row, parse);
 		if (s === null || d === null) {
 			dropped++;
 			continue;

@@ -50,21 +50,26 @@ export function hilbertLayout(nodes, width, height)
 	return n;
 }
 
-// Ticks of the force layout computed before the first drawing: enough for
-// d3's default cooling to settle (about 300 ticks from alpha 1 to 0.001)
-// would cost too much for large graphs, so large ones start from the
-// Hilbert layout (neighbouring addresses close) and take fewer ticks.
-function forceTicks(count)
-{
-	return count <= 200 ? 300 : count <= 500 ? 150 : 80;
-}
+// The force layout: d3's default cooling (alpha 1 to 0.001, about 300
+// ticks) is computed before the first drawing as far as LAYOUT_BUDGET_MS
+// allows; what is left runs animated afterwards, so a large graph is drawn
+// at once (from the Hilbert layout, which puts neighbouring addresses
+// close) and settles on screen.
+const LAYOUT_BUDGET_MS = 250;
+// Milliseconds of layout per animation frame while a large graph settles.
+const FRAME_BUDGET_MS = 40;
+// Above this many nodes the force layout starts from the Hilbert layout and
+// leaves out the collision force (its cost grows with the node count).
+const LARGE = 200;
 
 // Draws the graph into svg (an <svg> element) and returns {simulation,
-// stop()}: the simulation of the force layout (null for Hilbert), which
-// keeps running for dragging; stop() ends it.
+// settled, stop()}: the simulation of the force layout (null for Hilbert),
+// which keeps running for dragging; settled, a promise resolved when the
+// layout has cooled (at once for Hilbert); stop() ends the simulation.
 // data: from shapeGraph. opts: {layout: 'force' | 'hilbert', width,
 // height, onHover(event, d, kind) where kind is 'node' or 'link' and d is
-// null when the pointer leaves, formatValue(n)}.
+// null when the pointer leaves (without it, nodes get <title> tooltips),
+// formatValue(n), layoutBudgetMs}.
 export function renderGraph(svg, data, opts = {})
 {
 	const d3 = globalThis.d3;
@@ -78,71 +83,93 @@ export function renderGraph(svg, data, opts = {})
 	const byKey = new Map(nodes.map((x) => [x.key, x]));
 	const links = data.links.map((x) => Object.assign({}, x, {
 		source: byKey.get(x.source), target: byKey.get(x.target)}));
+	const large = nodes.length > LARGE;
 
+	// The spacing that would fill the canvas, with the nodes on a grid; the
+	// largest node is no wider than that.
+	const spacing = Math.max(15, Math.min(120, Math.sqrt((width * height) / Math.max(1, nodes.length)) / 2));
 	const maxNode = d3.max(nodes, (x) => x.value) || 1;
-	const radius = d3.scaleSqrt().domain([0, maxNode]).range([3, 18]);
+	const radius = d3.scaleSqrt().domain([0, maxNode]).range([Math.min(3, spacing / 5), Math.min(18, spacing / 2)]);
 	const maxLink = d3.max(links, (x) => x.value) || 1;
 	const stroke = d3.scaleSqrt().domain([0, maxLink]).range([0.6, 6]);
 	const [t0, t1] = data.time || [0, 0];
 
 	const pad = 24;
-	// Large force layouts start from the Hilbert layout too (see forceTicks);
-	// small ones from d3's own spiral around the centre.
-	if (opts.layout === 'hilbert' || nodes.length > 200) {
+	if (opts.layout === 'hilbert' || large) {
 		hilbertLayout(nodes, width - 2 * pad, height - 2 * pad);
 		for (const x of nodes) {
 			x.x += pad;
 			x.y += pad;
 		}
-	} else {
-		for (const x of nodes) {
-			delete x.x;
-			delete x.y;
-		}
 	}
+	// Keeps the nodes on the canvas.
+	const clamp = () => {
+		for (const x of nodes) {
+			x.x = Math.max(pad, Math.min(width - pad, x.x));
+			x.y = Math.max(pad, Math.min(height - pad, x.y));
+		}
+	};
 
 	let simulation = null;
+	let cooling = false;
 	if (opts.layout !== 'hilbert') {
-		simulation = d3.forceSimulation(nodes)
-			.force('link', d3.forceLink(links).id((x) => x.key).distance(40))
-			.force('charge', d3.forceManyBody().strength(-60).distanceMax(300))
-			.force('x', d3.forceX(width / 2).strength(0.05))
-			.force('y', d3.forceY(height / 2).strength(0.05))
-			.force('collide', d3.forceCollide((x) => radius(x.value) + 1))
+		simulation = d3.forceSimulation()
+			.force('link', d3.forceLink(links).distance(spacing))
+			.force('charge', d3.forceManyBody().strength(-4 * spacing).distanceMax(8 * spacing)
+				.theta(large ? 1.2 : 0.9))
+			.force('x', d3.forceX(width / 2).strength(0.03))
+			.force('y', d3.forceY(height / 2).strength(0.03 * width / height))
 			.stop();
-		if (nodes.length <= 200) {
+		// A large graph starts from the Hilbert layout, not at random: it
+		// cools in 120 ticks instead of d3's 300.
+		if (large)
+			simulation.alphaDecay(1 - simulation.alphaMin() ** (1 / 120));
+		if (!large)
+			simulation.force('collide', d3.forceCollide((x) => radius(x.value) + 1));
+		// Small graphs: d3's spiral around the origin, moved to the centre.
+		if (!large) {
+			for (const x of nodes) {
+				delete x.x;
+				delete x.y;
+			}
+		}
+		simulation.nodes(nodes);
+		if (!large) {
 			for (const x of nodes) {
 				x.x += width / 2;
 				x.y += height / 2;
 			}
 		}
-		simulation.tick(forceTicks(nodes.length));
-		for (const x of nodes) {
-			x.x = Math.max(pad, Math.min(width - pad, x.x));
-			x.y = Math.max(pad, Math.min(height - pad, x.y));
-		}
+		const budget = opts.layoutBudgetMs ?? LAYOUT_BUDGET_MS;
+		const start = performance.now();
+		while (simulation.alpha() >= simulation.alphaMin() && performance.now() - start < budget)
+			simulation.tick();
+		clamp();
+		cooling = simulation.alpha() >= simulation.alphaMin();
 	}
 
-	const hover = opts.onHover || (() => {});
+	const hover = opts.onHover;
 	const linkSel = root.append('g').attr('class', 'links').attr('fill', 'none')
 		.selectAll('line').data(links).join('line')
 		.attr('class', 'link')
 		.attr('stroke', (x) => (x.last === null ? TIME_NONE : timeColor(x.last, t0, t1)))
 		.attr('stroke-width', (x) => stroke(x.value))
-		.attr('stroke-opacity', 0.7)
-		.on('mouseenter', (e, x) => hover(e, x, 'link'))
-		.on('mouseleave', (e) => hover(e, null, 'link'));
+		.attr('stroke-opacity', 0.7);
 	const nodeSel = root.append('g').attr('class', 'nodes')
 		.selectAll('circle').data(nodes).join('circle')
 		.attr('class', (x) => (x.others ? 'node others' : 'node'))
 		.attr('r', (x) => radius(x.value))
 		.attr('fill', (x) => (x.others ? OTHERS_COLOR : PROTO_COLORS[x.proto] || OTHERS_COLOR))
-		.attr('stroke', '#fff').attr('stroke-width', 1)
-		.on('mouseenter', (e, x) => hover(e, x, 'node'))
-		.on('mouseleave', (e) => hover(e, null, 'node'));
-	nodeSel.append('title').text((x) => (x.others
-		? `others (${x.count} hosts): ${fmt(x.value)}` : `${x.key}: ${fmt(x.value)}`));
-	linkSel.append('title').text((x) => `${x.source.key} \u2192 ${x.target.key}: ${fmt(x.value)}`);
+		.attr('stroke', '#fff').attr('stroke-width', 1);
+	if (hover) {
+		linkSel.on('mouseenter', (e, x) => hover(e, x, 'link'))
+			.on('mouseleave', (e) => hover(e, null, 'link'));
+		nodeSel.on('mouseenter', (e, x) => hover(e, x, 'node'))
+			.on('mouseleave', (e) => hover(e, null, 'node'));
+	} else {
+		nodeSel.append('title').text((x) => (x.others
+			? `others (${x.count} hosts): ${fmt(x.value)}` : `${x.key}: ${fmt(x.value)}`));
+	}
 
 	const place = () => {
 		linkSel.attr('x1', (x) => x.source.x).attr('y1', (x) => x.source.y)
@@ -151,8 +178,35 @@ export function renderGraph(svg, data, opts = {})
 	};
 	place();
 
+	let settled = Promise.resolve();
+	let stopped = false;
 	if (simulation) {
-		simulation.on('tick', place);
+		simulation.on('tick', () => {
+			clamp();
+			place();
+		});
+		if (cooling) {
+			// Not d3's timer, which takes one tick per frame and redraws
+			// after each: as many ticks as fit in a frame's budget, then
+			// one redraw.
+			settled = new Promise((resolve) => {
+				const frame = () => {
+					if (stopped)
+						return resolve();
+					const begin = performance.now();
+					while (simulation.alpha() >= simulation.alphaMin() &&
+						performance.now() - begin < FRAME_BUDGET_MS)
+						simulation.tick();
+					clamp();
+					place();
+					if (simulation.alpha() >= simulation.alphaMin())
+						requestAnimationFrame(frame);
+					else
+						resolve();
+				};
+				requestAnimationFrame(frame);
+			});
+		}
 		nodeSel.call(d3.drag()
 			.on('start', (e, x) => {
 				if (!e.active)
@@ -173,8 +227,10 @@ export function renderGraph(svg, data, opts = {})
 	}
 	return {
 		simulation,
+		settled,
 		stop()
 		{
+			stopped = true;
 			if (simulation)
 				simulation.stop();
 		},
