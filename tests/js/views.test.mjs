@@ -5,12 +5,14 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import {valueField, timeColor, dominantProto, shapeHosts, shapeLinks, rowSource,
+	intOpt, numOpt, enumOpt, boolOpt,
 	shortNumber} from '../../static/js/views/common.js';
 import {shapeGraph, hilbertLayout} from '../../static/js/views/graph.js';
 import {shapeBundle, linkMatches} from '../../static/js/views/edgebundle.js';
 import {parseAxes, axisOf, directionAllows, scalePosition, shapeHive,
 	DEFAULT_AXES} from '../../static/js/views/hiveplot.js';
 import {parseAddr, OTHERS} from '../../static/js/lib/prefix.js';
+import * as colors from '../../static/js/lib/colors.js';
 
 const ip = (t) => parseAddr(t);
 const int = (t) => Number(ip(t).n & 0xffffffffn);
@@ -78,13 +80,14 @@ test('value names and link colours', () => {
 	assert.equal(valueField('packets'), 'packetDeltaCount');
 	assert.equal(valueField('octetDeltaCount'), 'octetDeltaCount');
 	assert.equal(valueField('bogus'), 'flows');
-	// Faint green (hsl(120, 45%, 80%)) to the tcp red through yellow.
-	assert.equal(timeColor(0, 0, 10), 'rgb(181,227,181)');
-	assert.equal(timeColor(10, 0, 10), 'rgb(204,0,0)');
-	assert.equal(timeColor(5, 0, 10), 'rgb(227,227,79)'); // hsl(60, 72.5%, 60%)
-	assert.equal(timeColor(-5, 0, 10), 'rgb(181,227,181)');
-	assert.equal(timeColor(20, 0, 10), 'rgb(204,0,0)');
-	assert.equal(timeColor(7, 7, 7), 'rgb(204,0,0)');
+	// lib/colors.js's scale, over the links' own time range.
+	assert.equal(timeColor(0, 0, 10), colors.timeColor(0));
+	assert.equal(timeColor(10, 0, 10), colors.timeColor(1));
+	assert.equal(timeColor(1714550700, 1714550400, 1714551600), colors.timeColor(0.25));
+	assert.notEqual(timeColor(0, 0, 10), timeColor(10, 0, 10));
+	assert.equal(timeColor(-5, 0, 10), timeColor(0, 0, 10));
+	assert.equal(timeColor(20, 0, 10), timeColor(10, 0, 10));
+	assert.equal(timeColor(7, 7, 7), colors.timeColor(1));
 });
 
 test('dominant protocol and row addresses', () => {
@@ -213,7 +216,7 @@ test('edge bundle: leaves, groups, links and hover matching', () => {
 });
 
 test('hive plot: axes by CIDR list, the catch-all axis', () => {
-	const {axes, errors} = parseAxes(['10.0.0.0/8', '', '2001:db8::/32, bogus']);
+	const {axes, errors} = parseAxes(['10.0.0.0/8', 'rest', '2001:db8::/32, bogus']);
 	assert.equal(errors.length, 1);
 	assert.match(errors[0], /^axis 3: .*bogus/);
 	assert.equal(axisOf(ip('10.1.1.1'), axes), 0);
@@ -221,9 +224,19 @@ test('hive plot: axes by CIDR list, the catch-all axis', () => {
 	assert.equal(axisOf(ip('8.8.8.8'), axes), 1);
 	const none = parseAxes(['10.0.0.0/8', '192.168.0.0/16', '::/0']).axes;
 	assert.equal(axisOf(ip('8.8.8.8'), none), -1);
-	// The first axis that holds it wins.
+	// The first axis that holds it wins; an empty list is the catch-all too.
 	assert.equal(axisOf(ip('10.0.0.1'), parseAxes(['', '10.0.0.0/8', '10.0.0.0/24']).axes), 1);
+	assert.equal(axisOf(ip('8.8.8.8'), parseAxes(['', '10.0.0.0/8', '10.0.0.0/24']).axes), 0);
+	// "rest" besides prefixes; in any case.
+	const mixed = parseAxes(['10.0.0.0/8', '192.168.0.0/16, REST', '']).axes;
+	assert.equal(axisOf(ip('192.168.0.1'), mixed), 1);
+	assert.equal(axisOf(ip('1.1.1.1'), mixed), 1);
+	// A list of only bad entries is not a catch-all.
+	const typo = parseAxes(['10.0.0.0/8', '10.0.0.0/88', '192.168.0.0/16']);
+	assert.equal(typo.errors.length, 1);
+	assert.equal(axisOf(ip('1.1.1.1'), typo.axes), -1);
 	assert.deepEqual(parseAxes(DEFAULT_AXES).errors, []);
+	assert.deepEqual(parseAxes(DEFAULT_AXES).axes.map((a) => a.rest), [false, true, false]);
 });
 
 test('hive plot: direction filters per axis pair', () => {
@@ -254,7 +267,7 @@ test('hive plot: linear and log positions', () => {
 });
 
 test('hive plot: shaping with axes, scale and directions', () => {
-	const axes = ['10.0.0.0/8', '192.168.0.0/16, 2001:db8::/32', ''];
+	const axes = ['10.0.0.0/8', '192.168.0.0/16, 2001:db8::/32', 'rest'];
 	const h = shapeHive(INDEX, PAIRS, {value: 'flows', axes, scale: 'linear', limit: 10});
 	const where = Object.fromEntries(h.nodes.map((x) => [x.key, [x.axis, x.pos]]));
 	assert.deepEqual(where, {
@@ -278,4 +291,24 @@ test('hive plot: shaping with axes, scale and directions', () => {
 test('short numbers', () => {
 	assert.deepEqual([0, 999, 1000, 1234567, 98765432, 5e12].map(shortNumber),
 		['0', '999', '1.00 k', '1.23 M', '98.8 M', '5.00 T']);
+});
+
+test('page options from hand-made URLs', () => {
+	assert.equal(intOpt('50', 1, 1000, 100), 50);
+	assert.equal(intOpt('5000', 1, 1000, 100), 1000);
+	assert.equal(intOpt('-3', 1, 1000, 100), 1);
+	for (const bad of [undefined, null, '', 'ten', '1.5', '1e3', '12abc'])
+		assert.equal(intOpt(bad, 1, 1000, 100), 100, String(bad));
+	assert.equal(numOpt('0.5', 0, 1, 0.85), 0.5);
+	assert.equal(numOpt('7', 0, 1, 0.85), 1);
+	assert.equal(numOpt('x', 0, 1, 0.85), 0.85);
+	assert.equal(numOpt('', 0, 1, 0.85), 0.85);
+	assert.equal(numOpt('Infinity', 0, 1, 0.85), 0.85);
+	assert.equal(enumOpt('log', ['linear', 'log'], 'linear'), 'log');
+	assert.equal(enumOpt('LOG', ['linear', 'log'], 'linear'), 'linear');
+	assert.equal(enumOpt(undefined, ['linear', 'log'], 'linear'), 'linear');
+	assert.equal(boolOpt('0', true), false);
+	assert.equal(boolOpt('Yes', false), true);
+	assert.equal(boolOpt('maybe', true), true);
+	assert.equal(boolOpt(undefined, false), false);
 });

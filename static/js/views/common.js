@@ -1,35 +1,15 @@
 // common.js: what the graph, edge bundle and hive plot views share: the
-// colours of SPEC 7, the value switch's counter names, and the shaping of
-// the API's node index and host-pair aggregate into hosts and links. Pure
-// functions (no DOM, no d3), tested under node.
+// colours of SPEC 7 (lib/colors.js), the value switch's counter names, and
+// the shaping of the API's node index and host-pair aggregate into hosts
+// and links. Pure functions (no DOM, no d3), tested under node.
 
 import {parseAddr, compareAddr, OTHERS} from '../lib/prefix.js';
+import {PROTO_CLASSES, PROTO_COLORS, timeColor as relativeTimeColor} from '../lib/colors.js';
 
-// Protocol class colours of the original (SPEC 7).
-export const PROTO_COLORS = {
-	tcp: 'rgb(204,0,0)',
-	udp: 'rgb(0,204,0)',
-	icmp: 'rgb(0,102,204)',
-	other: 'rgb(255,163,71)',
-};
-export const PROTOS = ['tcp', 'udp', 'icmp', 'other'];
+export {PROTO_COLORS};
+export const PROTOS = PROTO_CLASSES;
 // The "others" super-node and leaf, which has no protocol of its own.
 export const OTHERS_COLOR = 'rgb(150,150,150)';
-
-// Link colour over time: early links faint green, late ones red (SPEC 7),
-// as [hue, saturation, lightness]; the late end is the tcp red
-// rgb(204,0,0). Between them the hue goes through yellow and orange (a
-// straight line in RGB would pass through brown).
-export const TIME_EARLY = [120, 0.45, 0.8];
-export const TIME_LATE = [0, 1, 0.4];
-
-function hslToRgb(h, s, l)
-{
-	const k = (n) => (n + h / 30) % 12;
-	const a = s * Math.min(l, 1 - l);
-	const f = (n) => l - a * Math.max(-1, Math.min(k(n) - 3, 9 - k(n), 1));
-	return [f(0), f(8), f(4)].map((x) => Math.round(x * 255));
-}
 
 // The value switch's names to the API's counter names; the counter names
 // themselves are accepted too.
@@ -48,16 +28,11 @@ export function valueField(value)
 }
 
 // The colour of a link last seen at time t, for links seen in [t0, t1]:
-// hue, saturation and lightness each on a straight line from TIME_EARLY to
-// TIME_LATE. A single instant (t0 == t1) is late: what is shown is the
-// latest there is.
+// lib/colors.js's scale from early (faint green) to late (red). A single
+// instant (t0 == t1) is late: what is shown is the latest there is.
 export function timeColor(t, t0, t1)
 {
-	let f = t1 > t0 ? (t - t0) / (t1 - t0) : 1;
-	f = Math.max(0, Math.min(1, f));
-	const [h, sat, l] = TIME_EARLY.map((e, i) => e + (TIME_LATE[i] - e) * f);
-	const c = hslToRgb(h, sat, l);
-	return `rgb(${c[0]},${c[1]},${c[2]})`;
+	return relativeTimeColor(t1 > t0 ? (t - t0) / (t1 - t0) : 1);
 }
 
 // The protocol class carrying most of a row's value (ties in PROTOS order),
@@ -226,4 +201,42 @@ export function shortNumber(n)
 	}
 	const digits = i === 0 || Math.abs(v) >= 100 ? 0 : Math.abs(v) >= 10 ? 1 : 2;
 	return v.toFixed(digits) + units[i];
+}
+
+// Page options come from the URL as text and may hold anything (a link can
+// be edited by hand): each parser returns a valid value, the default when
+// the text is absent or unreadable.
+
+// An integer option, clamped to [min, max].
+export function intOpt(text, min, max, def)
+{
+	if (text === undefined || text === null || !/^\s*-?[0-9]+\s*$/.test(String(text)))
+		return def;
+	return Math.max(min, Math.min(max, Number(text)));
+}
+
+// A decimal option, clamped to [min, max].
+export function numOpt(text, min, max, def)
+{
+	if (text === undefined || text === null || String(text).trim() === '')
+		return def;
+	const n = Number(text);
+	return Number.isFinite(n) ? Math.max(min, Math.min(max, n)) : def;
+}
+
+// One of the words of list.
+export function enumOpt(text, list, def)
+{
+	return list.includes(text) ? text : def;
+}
+
+// A flag: 1/true/yes/on or 0/false/no/off.
+export function boolOpt(text, def)
+{
+	const t = String(text ?? '').toLowerCase();
+	if (['1', 'true', 'yes', 'on'].includes(t))
+		return true;
+	if (['0', 'false', 'no', 'off'].includes(t))
+		return false;
+	return def;
 }

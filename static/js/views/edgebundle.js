@@ -11,7 +11,8 @@ import {shapeHosts, shapeLinks, timeColor, PROTO_COLORS, OTHERS_COLOR,
 // Shapes a node index answer and a host-pair aggregate answer.
 // opts: {value, limit, others (an "others" leaf for the hosts not shown),
 // levels (grouping levels, 0-3)}.
-// Returns {tree (lib/prefix.js buildHierarchy), leaves: number of leaves,
+// Returns {tree (lib/prefix.js buildHierarchy), hosts: the hosts shown,
+// leaves: the hosts and the others leaf,
 // groups: the tree's groups, links: [{key, source, target, value, last,
 // proto}] by leaf key, time: [first, last] bucket or null}.
 export function shapeBundle(index, pairs, opts = {})
@@ -25,6 +26,7 @@ export function shapeBundle(index, pairs, opts = {})
 	const tree = buildHierarchy(h.hosts, {levels: opts.levels ?? 3, others});
 	return {
 		tree,
+		hosts: h.hosts.length,
 		leaves: h.hosts.length + (others ? 1 : 0),
 		groups: groupsOf(tree),
 		links: l.links,
@@ -51,8 +53,9 @@ const RING = 10;
 // Draws the bundle into svg and returns {setTension(beta),
 // setHover(mode)}: both update the drawing in place.
 // data: from shapeBundle. opts: {tension (0-1, default 0.85), hover
-// ('in' | 'out' | 'both'), width, height, onHover(event, d, kind),
-// formatValue(n)}.
+// ('in' | 'out' | 'both'), width, height, onHover(event, d, kind) (kind
+// 'leaf' with the tree's leaf, or 'group'; d null when the pointer leaves),
+// onClick(leaf), formatValue(n)}.
 export function renderBundle(svg, data, opts = {})
 {
 	const d3 = globalThis.d3;
@@ -64,7 +67,7 @@ export function renderBundle(svg, data, opts = {})
 	const hover = opts.onHover || (() => {});
 
 	const root = d3.select(svg).attr('viewBox', `${-width / 2} ${-height / 2} ${width} ${height}`)
-		.attr('width', width).attr('height', height).attr('class', 'fi-bundle');
+		.attr('width', width).attr('height', height).classed('fi-bundle', true);
 	root.selectAll('*').remove();
 
 	const hier = d3.hierarchy(data.tree);
@@ -99,7 +102,8 @@ export function renderBundle(svg, data, opts = {})
 		})
 		.on('mouseenter', (e, g) => hover(e, g.data, 'group'))
 		.on('mouseleave', (e) => hover(e, null, 'group'));
-	arcSel.append('title').text((g) => `${g.data.name}: ${fmt(g.data.value)}`);
+	if (!opts.onHover)
+		arcSel.append('title').text((g) => `${g.data.name}: ${fmt(g.data.value)}`);
 
 	const [t0, t1] = data.time || [0, 0];
 	const line = d3.lineRadial().radius((x) => x.y).angle((x) => x.x);
@@ -133,9 +137,11 @@ export function renderBundle(svg, data, opts = {})
 			.attr('font-size', 10)
 			.text((x) => (x.data.others ? `others (${x.data.count})` : x.data.name));
 	}
-	leafSel.append('title').text((x) => (x.data.others
-		? `others (${x.data.count} hosts): ${fmt(x.data.value)}`
-		: `${x.data.name}: ${fmt(x.data.value)}`));
+	if (!opts.onHover) {
+		leafSel.append('title').text((x) => (x.data.others
+			? `others (${x.data.count} hosts): ${fmt(x.data.value)}`
+			: `${x.data.name}: ${fmt(x.data.value)}`));
+	}
 
 	const highlight = (key) => {
 		if (key === null) {
@@ -153,6 +159,10 @@ export function renderBundle(svg, data, opts = {})
 		linkSel.filter((l) => linkMatches(l, key, mode)).raise();
 		leafSel.attr('font-weight', (x) => (ends.has(x.data.key) ? 'bold' : null));
 	};
+	if (opts.onClick) {
+		leafSel.style('cursor', 'pointer')
+			.on('click', (e, x) => opts.onClick(x.data));
+	}
 	leafSel.on('mouseenter', (e, x) => {
 		highlight(x.data.key);
 		hover(e, x.data, 'leaf');

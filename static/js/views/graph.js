@@ -69,7 +69,7 @@ const LARGE = 200;
 // data: from shapeGraph. opts: {layout: 'force' | 'hilbert', width,
 // height, onHover(event, d, kind) where kind is 'node' or 'link' and d is
 // null when the pointer leaves (without it, nodes get <title> tooltips),
-// formatValue(n), layoutBudgetMs}.
+// onClick(node) (not after a drag), formatValue(n), layoutBudgetMs}.
 export function renderGraph(svg, data, opts = {})
 {
 	const d3 = globalThis.d3;
@@ -77,7 +77,7 @@ export function renderGraph(svg, data, opts = {})
 	const height = opts.height || 700;
 	const fmt = opts.formatValue || shortNumber;
 	const root = d3.select(svg).attr('viewBox', `0 0 ${width} ${height}`)
-		.attr('width', width).attr('height', height).attr('class', 'fi-graph');
+		.attr('width', width).attr('height', height).classed('fi-graph', true);
 	root.selectAll('*').remove();
 	const nodes = data.nodes.map((x) => Object.assign({}, x));
 	const byKey = new Map(nodes.map((x) => [x.key, x]));
@@ -169,6 +169,11 @@ export function renderGraph(svg, data, opts = {})
 	} else {
 		nodeSel.append('title').text((x) => (x.others
 			? `others (${x.count} hosts): ${fmt(x.value)}` : `${x.key}: ${fmt(x.value)}`));
+	}
+
+	if (opts.onClick) {
+		nodeSel.style('cursor', 'pointer')
+			.on('click', (e, x) => opts.onClick(x));
 	}
 
 	const place = () => {

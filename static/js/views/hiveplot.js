@@ -1,6 +1,6 @@
 // hiveplot.js: the hive plot (SPEC 7, /hive-plot): three axes, each host on
-// the first axis whose CIDR list holds it (an empty list takes every host no
-// other axis took), placed along it by its flows, packets or bytes on a
+// the first axis whose CIDR list holds it (a list saying "rest" takes every
+// host no other axis took), placed along it by its flows, packets or bytes on a
 // linear or log scale, links between axes drawn as curves and filtered by
 // direction per axis pair. shapeHive and the scale are pure; renderHive
 // needs a DOM and the global `d3`.
@@ -16,38 +16,47 @@ export const PAIRS = [[0, 1], [1, 2], [2, 0]];
 // to its second ('fwd'), only back ('rev'), or no links.
 export const DIRECTIONS = ['both', 'fwd', 'rev', 'none'];
 
+// The word in an axis list that makes it take every host no other axis
+// took (alone, or besides prefixes). An empty list means the same.
+export const REST = 'rest';
+
 // The default axes: private and local addresses, the rest, and multicast
 // and broadcast.
 export const DEFAULT_AXES = [
 	'10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, fc00::/7, fe80::/10',
-	'',
+	REST,
 	'224.0.0.0/4, 255.255.255.255/32, ff00::/8',
 ];
 
-// Parses the axes' CIDR lists. Returns {axes: [[prefix, ...] x 3],
-// errors: ['axis 1: ...']}.
+// Parses the axes' lists. Returns {axes: [{prefixes, rest}] x 3, errors:
+// ['axis 1: ...'], axisErrors: each axis's messages}. A list of nothing but bad entries takes no hosts (it
+// is not the catch-all: a typo must not move every host onto an axis).
 export function parseAxes(texts)
 {
 	const axes = [];
 	const errors = [];
+	const axisErrors = [];
 	for (let i = 0; i < AXES; i++) {
-		const r = parseCidrList(texts[i] || '');
-		axes.push(r.prefixes);
+		const words = String(texts[i] ?? '').split(/[\s,]+/).filter((w) => w !== '');
+		const rest = words.length === 0 || words.some((w) => w.toLowerCase() === REST);
+		const r = parseCidrList(words.filter((w) => w.toLowerCase() !== REST).join(','));
+		axes.push({prefixes: r.prefixes, rest});
+		axisErrors.push(r.errors);
 		for (const e of r.errors)
 			errors.push(`axis ${i + 1}: ${e}`);
 	}
-	return {axes, errors};
+	return {axes, errors, axisErrors};
 }
 
 // The axis of addr: the first axis with a prefix holding it, else the
-// first axis with an empty list, else -1 (not drawn).
+// first catch-all axis, else -1 (not drawn).
 export function axisOf(addr, axes)
 {
 	for (let i = 0; i < axes.length; i++) {
-		if (axes[i].some((p) => cidrContains(p, addr)))
+		if (axes[i].prefixes.some((p) => cidrContains(p, addr)))
 			return i;
 	}
-	return axes.findIndex((list) => list.length === 0);
+	return axes.findIndex((a) => a.rest);
 }
 
 // Whether a link from axis a to axis b passes the direction filters
@@ -87,10 +96,11 @@ export function scalePosition(v, min, max, scale)
 // Returns {nodes: [{key, addr, value, proto, axis, pos}] (the hosts on an
 // axis), links: [{key, source, target, value, last, proto}] (between hosts
 // on different axes that the direction filters pass), hidden: hosts on no
-// axis, time: [first, last] or null, errors: the CIDR lists' errors}.
+// axis, time: [first, last] or null, errors: the CIDR lists' errors, and
+// axisErrors: the same per axis}.
 export function shapeHive(index, pairs, opts = {})
 {
-	const {axes, errors} = parseAxes(opts.axes || DEFAULT_AXES);
+	const {axes, errors, axisErrors} = parseAxes(opts.axes || DEFAULT_AXES);
 	const h = shapeHosts(index, opts);
 	const nodes = [];
 	let hidden = 0;
@@ -114,11 +124,12 @@ export function shapeHive(index, pairs, opts = {})
 	const dirs = opts.dirs || [];
 	const links = l.links.filter((x) =>
 		directionAllows(byKey.get(x.source).axis, byKey.get(x.target).axis, dirs));
-	return {nodes, links, hidden, time: l.time, errors};
+	return {nodes, links, hidden, time: l.time, errors, axisErrors};
 }
 
 // Draws the hive plot into svg. data: from shapeHive. opts: {width, height,
-// axisNames: three labels, onHover(event, d, kind), formatValue(n)}.
+// axisNames: three labels, onHover(event, d, kind) (kind 'node' or 'link';
+// without it, <title> tooltips), onClick(node), formatValue(n)}.
 export function renderHive(svg, data, opts = {})
 {
 	const d3 = globalThis.d3;
@@ -127,7 +138,7 @@ export function renderHive(svg, data, opts = {})
 	const fmt = opts.formatValue || shortNumber;
 	const hover = opts.onHover || (() => {});
 	const root = d3.select(svg).attr('viewBox', `${-width / 2} ${-height / 2 - 20} ${width} ${height}`)
-		.attr('width', width).attr('height', height).attr('class', 'fi-hive');
+		.attr('width', width).attr('height', height).classed('fi-hive', true);
 	root.selectAll('*').remove();
 
 	const inner = 30;
@@ -183,7 +194,6 @@ export function renderHive(svg, data, opts = {})
 		.attr('stroke-opacity', 0.6)
 		.on('mouseenter', (e, l) => hover(e, l, 'link'))
 		.on('mouseleave', (e) => hover(e, null, 'link'));
-	linkSel.append('title').text((l) => `${l.source} \u2192 ${l.target}: ${fmt(l.value)}`);
 
 	const nodeSel = root.append('g').attr('class', 'nodes')
 		.selectAll('circle').data(data.nodes).join('circle')
@@ -201,6 +211,13 @@ export function renderHive(svg, data, opts = {})
 			linkSel.attr('stroke-opacity', 0.6);
 			hover(e, null, 'node');
 		});
-	nodeSel.append('title').text((x) => `${x.key}: ${fmt(x.value)}`);
+	if (opts.onClick) {
+		nodeSel.style('cursor', 'pointer')
+			.on('click', (e, x) => opts.onClick(x));
+	}
+	if (!opts.onHover) {
+		nodeSel.append('title').text((x) => `${x.key}: ${fmt(x.value)}`);
+		linkSel.append('title').text((l) => `${l.source} \u2192 ${l.target}: ${fmt(l.value)}`);
+	}
 	return {};
 }
