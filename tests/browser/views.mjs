@@ -371,3 +371,14 @@ test('hive plot: a bad CIDR list is named, the rest still drawn', async () => {
 	assert.equal(await page.textContent('.fi-view-controls .fi-view-axis1 + .fi-field-error'), err);
 	s.assertClean();
 });
+
+test('an API error is shown in the view, not a blank drawing', async () => {
+	await s.goto('/hive-plot?include_ports=99999');
+	const body = page.locator('.fi-view .fi-widget-body');
+	assert.equal(await body.getAttribute('data-status'), 'error');
+	const text = await page.textContent('.fi-view .fi-status');
+	const api = await fetch(`${B.BASE}/api/dynamic/index/nodes?include_ports=99999`).then((r) => r.json());
+	assert.ok(api.error);
+	assert.ok(text.includes(api.error), `"${text}" shows "${api.error}"`);
+	s.assertClean([/HTTP 400/, /status of 400/]);
+});
