@@ -278,6 +278,8 @@ test('hive plot: shaping with axes, scale and directions', () => {
 	assert.deepEqual(h.links.map((l) => l.key).sort(), [
 		'10.0.0.1>2001:db8::10', '10.0.0.2>192.168.1.1', '10.0.0.2>8.8.8.8',
 		'192.168.1.1>8.8.8.8', '2001:db8::10>10.0.0.1']);
+	assert.deepEqual(h.range, [20, 60]);
+	assert.deepEqual(h.axisErrors, [[], [], []]);
 	const f = shapeHive(INDEX, PAIRS, {value: 'flows', axes, limit: 10, dirs: ['fwd', 'none', 'both']});
 	assert.deepEqual(f.links.map((l) => l.key).sort(), [
 		'10.0.0.1>2001:db8::10', '10.0.0.2>192.168.1.1', '10.0.0.2>8.8.8.8']);
@@ -285,7 +287,10 @@ test('hive plot: shaping with axes, scale and directions', () => {
 	const some = shapeHive(INDEX, PAIRS, {axes: ['10.0.0.0/8', '192.168.0.0/16', '2001:db8::/32']});
 	assert.equal(some.hidden, 1);
 	assert.equal(some.nodes.length, 4);
-	assert.deepEqual(shapeHive(INDEX, PAIRS, {axes: ['x', '', '']}).errors.length, 1);
+	const bad = shapeHive(INDEX, PAIRS, {axes: ['x', '', '']});
+	assert.equal(bad.errors.length, 1);
+	assert.equal(bad.axisErrors[0].length, 1);
+	assert.equal(shapeHive({results: []}, {results: []}, {}).range, null);
 });
 
 test('short numbers', () => {

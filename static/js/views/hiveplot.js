@@ -96,8 +96,9 @@ export function scalePosition(v, min, max, scale)
 // Returns {nodes: [{key, addr, value, proto, axis, pos}] (the hosts on an
 // axis), links: [{key, source, target, value, last, proto}] (between hosts
 // on different axes that the direction filters pass), hidden: hosts on no
-// axis, time: [first, last] or null, errors: the CIDR lists' errors, and
-// axisErrors: the same per axis}.
+// axis, time: [first, last] or null, errors: the CIDR lists' errors,
+// axisErrors: the same per axis, range: [min, max] of the values placed or
+// null}.
 export function shapeHive(index, pairs, opts = {})
 {
 	const {axes, errors, axisErrors} = parseAxes(opts.axes || DEFAULT_AXES);
@@ -124,7 +125,8 @@ export function shapeHive(index, pairs, opts = {})
 	const dirs = opts.dirs || [];
 	const links = l.links.filter((x) =>
 		directionAllows(byKey.get(x.source).axis, byKey.get(x.target).axis, dirs));
-	return {nodes, links, hidden, time: l.time, errors, axisErrors};
+	return {nodes, links, hidden, time: l.time, errors, axisErrors,
+		range: nodes.length ? [min, max] : null};
 }
 
 // Draws the hive plot into svg. data: from shapeHive. opts: {width, height,
@@ -137,12 +139,15 @@ export function renderHive(svg, data, opts = {})
 	const height = opts.height || 800;
 	const fmt = opts.formatValue || shortNumber;
 	const hover = opts.onHover || (() => {});
-	const root = d3.select(svg).attr('viewBox', `${-width / 2} ${-height / 2 - 20} ${width} ${height}`)
-		.attr('width', width).attr('height', height).classed('fi-hive', true);
+	// The axes span 1.5 times their length vertically (one up, two at 120
+	// degrees): the drawing is that high, with room for the labels.
+	const outer = Math.max(60, Math.min(width / 2 - 70, (height - 90) / 1.5));
+	const drawnHeight = Math.round(1.5 * outer + 90);
+	const root = d3.select(svg).attr('viewBox', `${-width / 2} ${-outer - 45} ${width} ${drawnHeight}`)
+		.attr('width', width).attr('height', drawnHeight).classed('fi-hive', true);
 	root.selectAll('*').remove();
 
 	const inner = 30;
-	const outer = Math.min(width, height) / 2 - 50;
 	// Axis i points at angle i * 120 degrees, the first straight up.
 	const angle = (i) => (i * 2 * Math.PI) / AXES;
 	const radius = (x) => inner + x.pos * (outer - inner);
@@ -162,6 +167,16 @@ export function renderHive(svg, data, opts = {})
 		.attr('y', (i) => point(angle(i), outer + 18)[1])
 		.attr('text-anchor', 'middle').attr('dy', '0.35em').attr('font-size', 12)
 		.text((i) => names[i]);
+
+	// The value at both ends of the first axis (all axes share the scale).
+	if (data.range) {
+		const ends = [[inner, data.range[0]], [outer, data.range[1]]];
+		root.append('g').attr('class', 'scale')
+			.selectAll('text').data(ends).join('text')
+			.attr('x', 8).attr('y', (e) => -e[0]).attr('dy', '0.35em')
+			.attr('font-size', 10).attr('fill', '#667')
+			.text((e) => fmt(e[1]));
+	}
 
 	// A link is a cubic curve whose control points sit on the bisector
 	// between its two axes, at the radii of its ends.
