@@ -235,7 +235,7 @@ test('graph: a brushed range and a filter go into the requests', async () => {
 	s.assertClean();
 });
 
-test('graph: export as SVG and CSV', async () => {
+test('graph: export as SVG, PNG and CSV', async () => {
 	await s.goto('/graph?nodes=15&layout=hilbert');
 	const n = await page.locator('.fi-view-svg circle.node').count();
 	const m = await page.locator('.fi-view-svg line.link').count();
@@ -248,6 +248,9 @@ test('graph: export as SVG and CSV', async () => {
 	const lines = csv.trim().split(/\r?\n/);
 	assert.equal(lines[0], 'source,destination,flows,last_bucket');
 	assert.equal(lines.length, m + 1);
+	const png = fs.readFileSync(await s.download(() => page.click('#fi-export-png'), 'views-graph.png'));
+	assert.deepEqual([...png.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+	assert.ok(png.length > 1000);
 	s.assertClean();
 });
 
