@@ -201,7 +201,8 @@ test('graph: layout, node limit and others follow the controls and the URL', asy
 	await setControl('others', false);
 	assert.equal(url().searchParams.get('others'), '0');
 	assert.equal(s.since(again).filter((r) => r.path === '/api/dynamic/index/nodes' ||
-		(r.path === '/api/bucket/query' && r.params.get('aggregate'))).length, 0,
+		(r.path === '/api/bucket/query' &&
+		r.params.get('aggregate') === 'sourceIPv4Address,destinationIPv4Address')).length, 0,
 	'showing others needs no new data');
 	const d = await pageData();
 	const shown = new Set(d.index.results.map((r) => hostKey(r.id)));
