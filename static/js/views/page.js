@@ -181,7 +181,8 @@ export function mountView(root, ctx, spec)
 	const phead = el('div', 'fi-widget-head');
 	phead.appendChild(el('span', 'fi-widget-title', spec.heading));
 	const info = el('span', 'fi-hint fi-view-info');
-	phead.appendChild(info);
+	const legend = el('span', 'fi-view-legend');
+	phead.append(info, legend);
 	const body = el('div', 'fi-widget-body');
 	panel.append(phead, body);
 	main.appendChild(panel);
@@ -208,6 +209,7 @@ export function mountView(root, ctx, spec)
 		const out = spec.draw(svg, shaped, state, current, width, ctx);
 		handle = out.handle;
 		info.textContent = out.info || '';
+		drawLegend(legend, shaped.time, ctx);
 		for (const c of spec.controls)
 			controls[c.key].error(out.errors ? out.errors[c.key] : '');
 		if (spec.isEmpty(shaped))
@@ -274,6 +276,29 @@ export function mountView(root, ctx, spec)
 			return shaped ? spec.exportData(shaped, state, ctx) : null;
 		},
 	};
+}
+
+// The colours' key: hosts by their main protocol class, links by the time
+// they were last seen (time: [first, last] bucket, or null).
+function drawLegend(box, time, ctx)
+{
+	box.replaceChildren();
+	for (const p of ctx.colors.PROTO_CLASSES) {
+		const item = el('span', 'fi-view-legend-item');
+		const dot = el('span', 'fi-view-swatch');
+		dot.style.background = ctx.colors.PROTO_COLORS[p];
+		item.append(dot, document.createTextNode(p));
+		box.appendChild(item);
+	}
+	if (!time)
+		return;
+	const item = el('span', 'fi-view-legend-item');
+	const bar = el('span', 'fi-view-timebar');
+	bar.style.background = `linear-gradient(to right, ${ctx.colors.timeColor(0)}, ${ctx.colors.timeColor(1)})`;
+	item.append(document.createTextNode(`links last seen ${ctx.format.formatTime(time[0])}`), bar,
+		document.createTextNode(ctx.format.formatTime(time[1])));
+	item.title = 'link colour: the last bucket the two hosts talked in (UTC)';
+	box.appendChild(item);
 }
 
 // An onHover for the renderers: the shared tooltip with title and rows
