@@ -17,7 +17,10 @@ const RESOLUTION = 200;
 
 // Loads the node index (the top `nodes` hosts by the value) and the host
 // pairs over the state's range, filters and bucket size, in parallel.
-// Resolves to {index, pairs, pairLimit}.
+// The IPv4 field names of the aggregate group IPv6 addresses too
+// (fcgi/API.md): IPv6 pairs come back as text under the IPv6 keys. With
+// fields=bucket each pair carries its last bucket. Resolves to {index,
+// pairs, pairLimit}.
 export async function loadHostsAndPairs(ctx, state, nodes)
 {
 	const field = VALUE_FIELD[state.value] || 'flows';
