@@ -115,7 +115,7 @@ export function renderGraph(svg, data, opts = {})
 	if (opts.layout !== 'hilbert') {
 		simulation = d3.forceSimulation()
 			.force('link', d3.forceLink(links).distance(spacing))
-			.force('charge', d3.forceManyBody().strength(-4 * spacing).distanceMax(8 * spacing)
+			.force('charge', d3.forceManyBody().strength((large ? -4 : -10) * spacing).distanceMax(8 * spacing)
 				.theta(large ? 1.2 : 0.9))
 			.force('x', d3.forceX(width / 2).strength(0.03))
 			.force('y', d3.forceY(height / 2).strength(0.03 * width / height))
