@@ -60,6 +60,7 @@ static const char fi_sql_bucket_range[] = "bucket >= ? AND bucket <= ?";
 static const char fi_sql_count_open[] = "SELECT COUNT(*) FROM (";
 static const char fi_sql_count_close[] = ") fi_t";
 static const char fi_sql_limit[] = " LIMIT ";
+static const char fi_sql_offset[] = " OFFSET ";
 
 /* the row-level protocol classes of the flow table (derived from proto) */
 static const char *const fi_sql_cls_cond[FI_PC_COUNT] = {
@@ -1029,12 +1030,18 @@ fi_api_dir(int desc)
 	return desc ? " DESC" : " ASC";
 }
 
-/* Appends " LIMIT ?" for the rows to fetch. */
+/* Appends " LIMIT ?" for the rows to fetch, and " OFFSET ?" for the rows
+ * to skip first (paging; every ORDER BY ends in a unique key, so pages
+ * neither overlap nor leave gaps). */
 static void
 fi_api_limit(struct fi_req *r)
 {
 	fi_sqlb_add(&r->api->sb, fi_sql_limit);
 	fi_sqlb_u64(&r->api->sb, r->fetch);
+	if (r->api->q->offset != 0) {
+		fi_sqlb_add(&r->api->sb, fi_sql_offset);
+		fi_sqlb_u64(&r->api->sb, r->api->q->offset);
+	}
 }
 
 /* Counts a row; 1 when it is past max_rows and must not be written. */

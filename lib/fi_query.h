@@ -75,6 +75,7 @@ enum {
 	FI_QP_BLACK_OTHERS = 1u << 14,
 	FI_QP_BIFLOW = 1u << 15,
 	FI_QP_COUNT = 1u << 16,
+	FI_QP_OFFSET = 1u << 17,
 };
 
 /* The filters: parameters that select flows. */
@@ -98,6 +99,7 @@ struct fi_query {
 	uint32_t bucket_size; /* a configured size, 0 = let the server choose */
 	uint64_t resolution;  /* >= 1; 1 when not given (as the original) */
 	uint64_t limit;	      /* 0 = no limit */
+	uint64_t offset;      /* rows skipped before the first answered; 0 */
 	struct fi_sort_key sort[FI_QUERY_SORT_MAX];
 	unsigned nsort;
 	struct fi_field fields[FI_QUERY_NAMES_MAX]; /* without duplicates */
