@@ -39,7 +39,7 @@ export function mount(root, ctx)
 	const F = ctx.format;
 	return mountView(root, ctx, {
 		name: 'bundle',
-		heading: 'Hosts grouped by prefix, links bundled',
+		heading: 'Hosts by prefix',
 		controls: [
 			{key: 'nodes', label: 'Hosts', type: 'number', min: 1, max: MAX_NODES, step: 1,
 				title: 'how many of the top hosts are shown'},

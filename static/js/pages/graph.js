@@ -26,7 +26,7 @@ export function mount(root, ctx)
 	const F = ctx.format;
 	return mountView(root, ctx, {
 		name: 'graph',
-		heading: 'Hosts and their traffic',
+		heading: 'Hosts and links',
 		controls: [
 			{key: 'layout', label: 'Layout', type: 'select',
 				options: [['force', 'force'], ['hilbert', 'Hilbert (by address)']]},
