@@ -119,6 +119,25 @@ test('dashboard: counts match, the value switch re-sorts', async () => {
 	await s.ready();
 	assert.doesNotMatch(page.url(), /value=/);
 	assert.equal(await page.locator('#fi-value button.active').textContent(), 'flows');
+
+	// the host count and the bucket size are page state in the URL
+	await page.selectOption('.fi-tophosts select.fi-hosts-count', '20');
+	await s.ready();
+	assert.equal(new URL(page.url()).searchParams.get('hosts'), '20');
+	assert.equal(lastParams('/api/dynamic/index/nodes').limit, '20');
+	const twenty = await askAgain('/api/dynamic/index/nodes');
+	assert.ok(twenty.results.length > 10);
+	assert.equal(await count('.fi-tophosts g.fi-host'), Math.min(20, twenty.results.length));
+	await page.selectOption('.fi-timeline select.fi-bucket-size', '60');
+	await s.ready();
+	assert.equal(new URL(page.url()).searchParams.get('bucket_size'), '60');
+	const fine = await B.api('/api/bucket/query', {bucket_size: 60});
+	assert.equal(await count('.fi-timeline rect.fi-bar'), fine.results.length, 'a bar per minute');
+	assert.equal(lastParams('/api/dynamic/index/nodes').bucket_size, '60');
+	await page.reload();
+	await s.ready();
+	assert.equal(await page.inputValue('.fi-timeline select.fi-bucket-size'), '60');
+	assert.equal(await count('.fi-tophosts g.fi-host'), Math.min(20, twenty.results.length));
 	s.assertClean();
 });
 
@@ -332,7 +351,7 @@ test('the flow table: rows, sorting, paging', async () => {
 
 test('exports: SVG parses, PNG and CSV are written', async () => {
 	await s.goto('/dashboard');
-	const svgFile = await s.download(() => page.click('#fi-export-svg'), 'dashboard.svg');
+	const svgFile = await s.download(() => page.click('#fi-export-svg'), 'export-dashboard.svg');
 	const svg = fs.readFileSync(svgFile, 'utf8');
 	const parsed = await B.parseSvg(page, svg);
 	const bars = await count('.fi-timeline rect.fi-bar');
@@ -340,19 +359,19 @@ test('exports: SVG parses, PNG and CSV are written', async () => {
 	assert.ok(svg.includes('fi-bar') && svg.includes('fi-slice') && svg.includes('fi-host'));
 	assert.match(svg, /fill:\s*rgb\(204, ?0, ?0\)|fill="rgb\(204,0,0\)"/, 'the protocol colours are kept');
 
-	const pngFile = await s.download(() => page.click('#fi-export-png'), 'dashboard.png');
+	const pngFile = await s.download(() => page.click('#fi-export-png'), 'export-dashboard.png');
 	const png = fs.readFileSync(pngFile);
 	assert.deepEqual([...png.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 	assert.ok(png.length > 5000);
 
-	const csvFile = await s.download(() => page.click('#fi-export-csv'), 'dashboard.csv');
+	const csvFile = await s.download(() => page.click('#fi-export-csv'), 'export-dashboard.csv');
 	const lines = fs.readFileSync(csvFile, 'utf8').trim().split('\r\n');
 	assert.match(lines[0], /^address,flows,packetDeltaCount,octetDeltaCount,tcp_flows/);
 	const nodes = await askAgain('/api/dynamic/index/nodes');
 	assert.equal(lines.length - 1, nodes.results.length);
 
 	await s.goto('/flows');
-	const tableCsv = await s.download(() => page.click('#fi-export-csv'), 'flows.csv');
+	const tableCsv = await s.download(() => page.click('#fi-export-csv'), 'export-flows.csv');
 	const t = fs.readFileSync(tableCsv, 'utf8').trim().split('\r\n');
 	assert.equal(t.length - 1, await count('.fi-table tbody tr'));
 	s.assertClean();

@@ -78,6 +78,20 @@ export function mountDashboard(root, ctx, {withSidebar = false} = {})
 	grid.className = 'fi-grid';
 	main.appendChild(grid);
 	const hostsBody = panel(grid, 'Top hosts', 'fi-tophosts');
+	const hostsSel = document.createElement('select');
+	hostsSel.className = 'fi-hosts-count';
+	hostsSel.title = 'how many hosts';
+	for (const n of [10, 20, 50, 100]) {
+		const o = document.createElement('option');
+		o.value = String(n);
+		o.textContent = `top ${n}`;
+		hostsSel.appendChild(o);
+	}
+	hostsSel.addEventListener('change', () => {
+		const n = Number(hostsSel.value);
+		ctx.setState({opts: {hosts: n === DEFAULT_HOSTS ? null : n}});
+	});
+	hostsBody.previousElementSibling.appendChild(hostsSel);
 	const protoBody = panel(grid, 'Traffic by protocol', 'fi-protocols');
 	const donuts = document.createElement('div');
 	donuts.className = 'fi-donuts fi-wide';
@@ -161,6 +175,7 @@ export function mountDashboard(root, ctx, {withSidebar = false} = {})
 	return {
 		update(s) {
 			state = s;
+			hostsSel.value = String(hostsOpt(s));
 			if (sidebar)
 				sidebar.update(s);
 			timeline.update(s);

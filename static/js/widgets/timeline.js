@@ -32,7 +32,7 @@ export function snapRange(t0, t1, size, min, max)
 export function createTimeline(container, ctx, opts = {})
 {
 	const height = opts.height || 110;
-	const margin = {top: 8, right: 12, bottom: 22, left: 56};
+	const margin = {top: 8, right: 22, bottom: 22, left: 56};
 	const el = document.createElement('div');
 	el.className = 'fi-widget fi-timeline';
 	const head = document.createElement('div');
@@ -90,8 +90,16 @@ export function createTimeline(container, ctx, opts = {})
 		]);
 	}).on('pointerleave.fitip', () => hideTooltip());
 
+	// a new size widens the range to whole buckets of it, so the range
+	// still covers what was selected
 	sizeSel.addEventListener('change', () => {
-		ctx.setState({bucket_size: sizeSel.value ? Number(sizeSel.value) : null});
+		const size = sizeSel.value ? Number(sizeSel.value) : null;
+		const patch = {bucket_size: size};
+		if (size && state && state.from !== null) {
+			patch.from = Math.floor(state.from / size) * size;
+			patch.to = Math.ceil(state.to / size) * size;
+		}
+		ctx.setState(patch);
 	});
 
 	ctx.meta().then((meta) => {
@@ -135,8 +143,12 @@ export function createTimeline(container, ctx, opts = {})
 		ctx.setState({from: r[0], to: r[1]});
 	}
 
+	// The time axis: the whole data range of the bucket size (the same with
+	// and without filters), else the rows' span.
 	function domainOf(a)
 	{
+		if (a.min !== null && a.max !== null)
+			return [a.min, a.max + a.bucket_size];
 		if (!a.rows.length)
 			return [0, 1];
 		return [a.rows[0].bucket, a.rows[a.rows.length - 1].bucket + a.bucket_size];
@@ -200,7 +212,8 @@ export function createTimeline(container, ctx, opts = {})
 			return;
 		}
 		const rows = [...res.results].sort((a, b) => a.bucket - b.bucket);
-		answer = {bucket_size: res.bucket_size, rows};
+		answer = {bucket_size: res.bucket_size, rows, min: res.global_min_bucket ?? null,
+			max: res.global_max_bucket ?? null};
 		if (!rows.length)
 			status.empty('No data' + (hasFilters(state) ? ' matches the filters.' : ' yet.'));
 		draw();
