@@ -308,6 +308,11 @@ test('edge bundle: hover shows in, out or all links; tension bends them', async 
 	await setControl('hover', 'in');
 	await hoverHost();
 	assert.deepEqual(await lit(), links.filter((l) => l.endsWith(`>${host}`)).sort());
+	await page.$eval('.fi-view-svg', (svg, k) => {
+		const g = [...svg.querySelectorAll('g.leaf')].find((e) => e.__data__.data.key === k);
+		g.dispatchEvent(new MouseEvent('mouseleave', {bubbles: false}));
+	}, host);
+	assert.deepEqual(await lit(), [], 'leaving the host ends the highlight');
 
 	const shape = () => page.$eval('.fi-view-svg path.link', (e) => e.getAttribute('d'));
 	const bent = await shape();

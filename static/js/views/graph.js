@@ -55,7 +55,7 @@ export function hilbertLayout(nodes, width, height)
 // allows; what is left runs animated afterwards, so a large graph is drawn
 // at once (from the Hilbert layout, which puts neighbouring addresses
 // close) and settles on screen.
-const LAYOUT_BUDGET_MS = 250;
+const LAYOUT_BUDGET_MS = 150;
 // Milliseconds of layout per animation frame while a large graph settles.
 const FRAME_BUDGET_MS = 40;
 // Above this many nodes the force layout starts from the Hilbert layout and
@@ -150,11 +150,11 @@ export function renderGraph(svg, data, opts = {})
 
 	const hover = opts.onHover;
 	const linkSel = root.append('g').attr('class', 'links').attr('fill', 'none')
+		.attr('stroke-opacity', 0.7)
 		.selectAll('line').data(links).join('line')
 		.attr('class', 'link')
 		.attr('stroke', (x) => (x.last === null ? TIME_NONE : timeColor(x.last, t0, t1)))
-		.attr('stroke-width', (x) => stroke(x.value))
-		.attr('stroke-opacity', 0.7);
+		.attr('stroke-width', (x) => stroke(x.value));
 	const nodeSel = root.append('g').attr('class', 'nodes')
 		.selectAll('circle').data(nodes).join('circle')
 		.attr('class', (x) => (x.others ? 'node others' : 'node'))

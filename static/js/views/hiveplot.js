@@ -201,12 +201,12 @@ export function renderHive(svg, data, opts = {})
 	const maxLink = d3.max(data.links, (l) => l.value) || 1;
 	const stroke = d3.scaleSqrt().domain([0, maxLink]).range([0.6, 5]);
 	const linkSel = root.append('g').attr('class', 'links').attr('fill', 'none')
+		.attr('stroke-opacity', 0.6)
 		.selectAll('path').data(data.links).join('path')
 		.attr('class', 'link')
 		.attr('d', linkPath)
 		.attr('stroke', (l) => (l.last === null ? 'rgb(160,160,160)' : timeColor(l.last, t0, t1)))
 		.attr('stroke-width', (l) => stroke(l.value))
-		.attr('stroke-opacity', 0.6)
 		.on('mouseenter', (e, l) => hover(e, l, 'link'))
 		.on('mouseleave', (e) => hover(e, null, 'link'));
 
@@ -223,7 +223,7 @@ export function renderHive(svg, data, opts = {})
 			hover(e, x, 'node');
 		})
 		.on('mouseleave', (e) => {
-			linkSel.attr('stroke-opacity', 0.6);
+			linkSel.attr('stroke-opacity', null);
 			hover(e, null, 'node');
 		});
 	if (opts.onClick) {
