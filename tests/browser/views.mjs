@@ -299,6 +299,15 @@ test('edge bundle: hover shows in, out or all links; tension bends them', async 
 	};
 	await hoverHost();
 	assert.deepEqual(await lit(), links.filter((l) => l.startsWith(`${host}>`) || l.endsWith(`>${host}`)).sort());
+	// A group's arc: the links of all its hosts (here the /8 of the host).
+	const net = `${host.split('.')[0]}.`;
+	assert.ok(!host.includes(':'));
+	await page.$eval('.fi-view-svg', (svg, name) => {
+		const a = [...svg.querySelectorAll('path.arc')].find((e) => e.__data__.data.name === name);
+		a.dispatchEvent(new MouseEvent('mouseenter', {bubbles: false, clientX: 10, clientY: 10}));
+	}, `${net}0.0.0/8`);
+	const inNet = (k) => k.startsWith(net);
+	assert.deepEqual(await lit(), links.filter((l) => l.split('>').some(inNet)).sort());
 	await setControl('hover', 'out');
 	assert.equal(url().searchParams.get('hover'), 'out');
 	await hoverHost();

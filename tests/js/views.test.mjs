@@ -210,6 +210,10 @@ test('edge bundle: leaves, groups, links and hover matching', () => {
 	assert.deepEqual(['in', 'out', 'both'].map((m) => linkMatches(l, 'a', m)), [false, true, true]);
 	assert.deepEqual(['in', 'out', 'both'].map((m) => linkMatches(l, 'b', m)), [true, false, true]);
 	assert.deepEqual(['in', 'out', 'both'].map((m) => linkMatches(l, 'c', m)), [false, false, false]);
+	// A group: its hosts' links.
+	assert.deepEqual(['in', 'out', 'both'].map((m) => linkMatches(l, new Set(['a', 'c']), m)), [false, true, true]);
+	assert.deepEqual(['in', 'out', 'both'].map((m) => linkMatches(l, new Set(['a', 'b']), m)), [true, true, true]);
+	assert.deepEqual(['in', 'out', 'both'].map((m) => linkMatches(l, new Set(['c']), m)), [false, false, false]);
 	const flat = shapeBundle(INDEX, PAIRS, {limit: 10, others: true, levels: 0});
 	assert.equal(flat.leaves, 5);
 	assert.equal(flat.groups.length, 0);

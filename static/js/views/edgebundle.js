@@ -34,15 +34,17 @@ export function shapeBundle(index, pairs, opts = {})
 	};
 }
 
-// Whether link l is highlighted when the pointer is on leaf key in mode
-// 'in' (links into the host), 'out' (links from it) or 'both'.
-export function linkMatches(l, key, mode)
+// Whether link l is highlighted when the pointer is on a leaf (keys: its
+// key) or a group (keys: a Set of its leaves' keys) in mode 'in' (links
+// into them), 'out' (links from them) or 'both'.
+export function linkMatches(l, keys, mode)
 {
+	const has = typeof keys === 'string' ? (k) => k === keys : (k) => keys.has(k);
 	if (mode === 'in')
-		return l.target === key;
+		return has(l.target);
 	if (mode === 'out')
-		return l.source === key;
-	return l.source === key || l.target === key;
+		return has(l.source);
+	return has(l.source) || has(l.target);
 }
 
 // Leaves drawn with a text label at most; beyond, only dots (and tooltips).
@@ -100,8 +102,14 @@ export function renderBundle(svg, data, opts = {})
 			return arc({innerRadius: r0, outerRadius: r0 + Math.max(1.5, share * (RING - 2)),
 				startAngle: ls[0].x - half, endAngle: ls[ls.length - 1].x + half});
 		})
-		.on('mouseenter', (e, g) => hover(e, g.data, 'group'))
-		.on('mouseleave', (e) => hover(e, null, 'group'));
+		.on('mouseenter', (e, g) => {
+			highlight(new Set(g.leaves().map((x) => x.data.key)));
+			hover(e, g.data, 'group');
+		})
+		.on('mouseleave', (e) => {
+			highlight(null);
+			hover(e, null, 'group');
+		});
 	if (!opts.onHover)
 		arcSel.append('title').text((g) => `${g.data.name}: ${fmt(g.data.value)}`);
 
@@ -144,20 +152,22 @@ export function renderBundle(svg, data, opts = {})
 			: `${x.data.name}: ${fmt(x.data.value)}`));
 	}
 
-	const highlight = (key) => {
-		if (key === null) {
+	// Highlights the links of a leaf (a key) or a group (a Set of keys),
+	// and the names of the hosts at their ends; null ends it.
+	const highlight = (keys) => {
+		if (keys === null) {
 			linkSel.attr('stroke-opacity', null).attr('stroke-width', null);
 			leafSel.attr('font-weight', null);
 			return;
 		}
-		const ends = new Set([key]);
-		linkSel.each((l) => {
-			if (linkMatches(l, key, mode))
-				ends.add(l.source === key ? l.target : l.source);
+		const ends = new Set(typeof keys === 'string' ? [keys] : keys);
+		const lit = linkSel.filter((l) => linkMatches(l, keys, mode));
+		lit.each((l) => {
+			ends.add(l.source);
+			ends.add(l.target);
 		});
-		linkSel.attr('stroke-opacity', (l) => (linkMatches(l, key, mode) ? 1 : 0.04))
-			.attr('stroke-width', (l) => (linkMatches(l, key, mode) ? 2 : 1));
-		linkSel.filter((l) => linkMatches(l, key, mode)).raise();
+		linkSel.attr('stroke-opacity', 0.04).attr('stroke-width', null);
+		lit.attr('stroke-opacity', 1).attr('stroke-width', 2).raise();
 		leafSel.attr('font-weight', (x) => (ends.has(x.data.key) ? 'bold' : null));
 	};
 	if (opts.onClick) {
