@@ -401,3 +401,17 @@ test('an API error is shown in the view, not a blank drawing', async () => {
 	assert.ok(text.includes(api.error), `"${text}" shows "${api.error}"`);
 	s.assertClean([/HTTP 400/, /status of 400/]);
 });
+
+test('a narrower window redraws the view to fit', async () => {
+	await s.goto('/hive-plot?nodes=30');
+	const wide = Number(await page.$eval('.fi-view-svg', (e) => e.getAttribute('width')));
+	await page.setViewportSize({width: 900, height: 900});
+	await page.waitForFunction((w) => Number(document.querySelector('.fi-view-svg').getAttribute('width')) < w,
+		wide, {timeout: 5000});
+	const narrow = Number(await page.$eval('.fi-view-svg', (e) => e.getAttribute('width')));
+	const room = await page.$eval('.fi-view .fi-widget-body', (e) => e.clientWidth);
+	assert.ok(narrow <= room, `${narrow} fits in ${room}`);
+	assert.equal(await page.locator('.fi-view-svg circle.node').count(), 30);
+	await page.setViewportSize({width: 1400, height: 900});
+	s.assertClean();
+});

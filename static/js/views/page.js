@@ -208,7 +208,8 @@ export function mountView(root, ctx, spec)
 		handle = null;
 		shaped = spec.shape(raw, state, current);
 		svg.replaceChildren();
-		const width = Math.max(400, body.clientWidth - 8);
+		drawnWidth = body.clientWidth;
+		const width = Math.max(400, drawnWidth - 8);
 		const out = spec.draw(svg, shaped, state, current, width, ctx);
 		handle = out.handle;
 		info.textContent = out.info || '';
@@ -259,6 +260,19 @@ export function mountView(root, ctx, spec)
 		}
 	}
 
+	// Redraw when the panel's width changes markedly (window resized),
+	// once the resizing has paused.
+	let drawnWidth = null;
+	let resizeTimer = null;
+	const resize = new ResizeObserver(() => {
+		clearTimeout(resizeTimer);
+		resizeTimer = setTimeout(() => {
+			if (raw && current && drawnWidth !== null && Math.abs(body.clientWidth - drawnWidth) > 40)
+				redraw();
+		}, 250);
+	});
+	resize.observe(body);
+
 	return {
 		update(s) {
 			sidebar.update(s);
@@ -266,6 +280,8 @@ export function mountView(root, ctx, spec)
 			refresh(s);
 		},
 		destroy() {
+			resize.disconnect();
+			clearTimeout(resizeTimer);
 			if (handle && handle.stop)
 				handle.stop();
 			W.hideTooltip();
