@@ -61,6 +61,8 @@ const FRAME_BUDGET_MS = 40;
 // Above this many nodes the force layout starts from the Hilbert layout and
 // leaves out the collision force (its cost grows with the node count).
 const LARGE = 200;
+// How many of the largest nodes are named on the drawing.
+const LABELS = 12;
 
 // Draws the graph into svg (an <svg> element) and returns {simulation,
 // settled, stop()}: the simulation of the force layout (null for Hilbert),
@@ -176,10 +178,21 @@ export function renderGraph(svg, data, opts = {})
 			.on('click', (e, x) => opts.onClick(x));
 	}
 
+	// Names next to the largest nodes; the others only on hover.
+	const named = nodes.slice().sort((a, b) => b.value - a.value).slice(0, LABELS);
+	const labelSel = root.append('g').attr('class', 'labels')
+		.attr('font-size', 10).attr('pointer-events', 'none')
+		.attr('stroke', '#fff').attr('stroke-width', 3).attr('paint-order', 'stroke')
+		.selectAll('text').data(named).join('text')
+		.attr('class', 'label')
+		.attr('dx', (x) => radius(x.value) + 3).attr('dy', '0.35em')
+		.text((x) => (x.others ? `others (${x.count})` : x.key));
+
 	const place = () => {
 		linkSel.attr('x1', (x) => x.source.x).attr('y1', (x) => x.source.y)
 			.attr('x2', (x) => x.target.x).attr('y2', (x) => x.target.y);
 		nodeSel.attr('cx', (x) => x.x).attr('cy', (x) => x.y);
+		labelSel.attr('x', (x) => x.x).attr('y', (x) => x.y);
 	};
 	place();
 
