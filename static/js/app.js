@@ -161,10 +161,17 @@ function renderTopbar()
 	}
 	for (const a of nav.querySelectorAll('a')) {
 		a.href = a.dataset.path + common;
-		a.classList.toggle('active', shell.route && a.dataset.path === shell.route.path);
+		const here = Boolean(shell.route && a.dataset.path === shell.route.path);
+		a.classList.toggle('active', here);
+		if (here)
+			a.setAttribute('aria-current', 'page');
+		else
+			a.removeAttribute('aria-current');
 	}
-	for (const b of document.querySelectorAll('#fi-value button'))
+	for (const b of document.querySelectorAll('#fi-value button')) {
 		b.classList.toggle('active', b.dataset.value === shell.state.value);
+		b.setAttribute('aria-pressed', b.dataset.value === shell.state.value ? 'true' : 'false');
+	}
 	const range = document.getElementById('fi-range');
 	const st = shell.state;
 	setText(range.querySelector('.fi-range-text'),

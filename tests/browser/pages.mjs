@@ -11,6 +11,7 @@ import {test, after} from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import * as B from './lib.mjs';
+import {formatCount} from '../../static/js/lib/format.js';
 
 const s = await B.session();
 after(() => s.close());
@@ -82,6 +83,12 @@ test('overview: charts match the API', async () => {
 	assert.equal(await count('.fi-node-donut path.fi-slice'), donutSlices(nodes, 'flows'));
 	assert.equal(await count('.fi-port-donut path.fi-slice'), donutSlices(ports, 'flows'));
 	assert.equal(await count('.fi-traffic g.fi-bucket'), buckets.results.length);
+	// the donuts' centre is the traffic total, not the sum over endpoints
+	assert.equal(await page.locator('.fi-node-donut .fi-donut-total').textContent(),
+		formatCount(nodes.totalCounter.flows));
+	assert.equal(await page.locator('.fi-port-donut .fi-donut-total').textContent(),
+		formatCount(ports.totalCounter.flows));
+	assert.equal(await count('.fi-node-donut .fi-donut-legend g'), donutSlices(nodes, 'flows'));
 	// the first bar is the busiest host, labelled with its address
 	const first = await page.locator('.fi-tophosts g.fi-host').first().getAttribute('data-key');
 	assert.equal(first, String(nodes.results[0].id));
@@ -301,6 +308,34 @@ test('a bad filter in a hand-made URL shows the API message', async () => {
 	await s.screenshot('flow-details-api-error');
 	// the 400s are expected here (and Chromium logs each as a console error)
 	s.assertClean([/HTTP 400/, /status of 400/]);
+});
+
+test('loading state while an answer is on its way; only the last answer draws', async () => {
+	await s.goto('/dashboard');
+	// hold the next answers of the top hosts until released
+	const held = [];
+	await page.route('**/api/dynamic/index/nodes?*', route => held.push(route));
+	await page.click('#fi-value button[data-value="packets"]');
+	await page.waitForFunction(() => document.querySelector('.fi-tophosts .fi-widget-body').dataset.status === 'loading');
+	assert.equal((await page.locator('.fi-tophosts .fi-loading').textContent()).trim(), 'Loading…');
+	assert.equal(await page.locator('.fi-node-donut .fi-widget-body').getAttribute('data-status'), 'loading');
+	// a second change while the first is held: the first is aborted
+	await page.click('#fi-value button[data-value="bytes"]');
+	while (held.length < 2)
+		await new Promise(r => setTimeout(r, 50));
+	assert.match(held[0].request().url(), /sort=packetDeltaCount/);
+	assert.match(held[1].request().url(), /sort=octetDeltaCount/);
+	// answer the newer first, then the older one (already aborted by the page)
+	await held[1].continue();
+	await held[0].continue().catch(() => {});
+	await page.unroute('**/api/dynamic/index/nodes?*');
+	await s.ready();
+	const nodes = await askAgain('/api/dynamic/index/nodes');
+	assert.equal(lastParams('/api/dynamic/index/nodes').sort, 'octetDeltaCount desc');
+	const keys = await page.locator('.fi-tophosts g.fi-host').evaluateAll(gs => gs.map(g => g.dataset.key));
+	assert.deepEqual(keys, nodes.results.slice(0, 10).map(r => String(r.id)), 'the bytes ranking is drawn');
+	assert.equal(await page.locator('.fi-tophosts .fi-widget-body').getAttribute('data-status'), 'ready');
+	s.assertClean();
 });
 
 test('the flow table: rows, sorting, paging', async () => {

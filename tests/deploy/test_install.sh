@@ -55,6 +55,7 @@ out=$(bash "$inst" --root "$r" --no-packages --build-dir "$BUILD" 2>&1)
 check_eq "staged: exit status" "$?" "0"
 for f in usr/local/bin/flowinspector-importer usr/local/bin/flowinspector-probe \
 	usr/local/bin/flowinspector-fcgi usr/local/share/flowinspector/static/index.html \
+	usr/local/share/flowinspector/static/vendor/d3.min.js usr/local/share/flowinspector/static/js/app.js \
 	etc/flowinspector/flowinspector.conf etc/logrotate.d/flowinspector \
 	etc/systemd/system/flowinspector-importer.service \
 	etc/systemd/system/flowinspector-fcgi.socket etc/systemd/system/flowinspector-fcgi.service \

@@ -76,6 +76,11 @@ check_eq "every size has the sample" \
 		(SELECT SUM(packets) FROM flows_3600)")" "$(printf '%s\t%s\t%s' "$pk" "$pk" "$pk")"
 check_eq "the pages are served" \
 	"$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$FI_HTTP_PORT/")" "200"
+# d3 from static/vendor/ (deploy/vendor.sh), and a deep link to a page
+check_eq "d3 is served" \
+	"$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$FI_HTTP_PORT/vendor/d3.min.js")" "200"
+check_contains "a page's URL is the app" \
+	"$(curl -s "http://127.0.0.1:$FI_HTTP_PORT/flow-details?include_ports=53")" '/js/app.js'
 if [[ -f $top/deploy/nginx/flowinspector.conf ]]; then
 	api=$(curl -s "http://127.0.0.1:$FI_HTTP_PORT/api/bucket/query?bucket_size=86400")
 	check_eq "the API answers with the sample's packets" "$(python3 -c "

@@ -83,3 +83,14 @@ test('API parameters: inclusive bucket starts, a tiling bucket size, filters', (
 	assert.equal(U.hasFilters(st), true);
 	assert.equal(U.hasFilters(U.parseState('')), false);
 });
+
+test('a brushed selection snaps outwards to whole buckets inside the data', () => {
+	const min = 1714550400;
+	const max = 1714557600;
+	assert.deepEqual(U.snapRange(min + 650, min + 1790, 600, min, max), [min + 600, min + 1800]);
+	assert.deepEqual(U.snapRange(min + 600, min + 1200, 600, min, max), [min + 600, min + 1200], 'already whole');
+	assert.deepEqual(U.snapRange(min + 601, min + 601, 600, min, max), [min + 600, min + 1200], 'a point is its bucket');
+	assert.deepEqual(U.snapRange(min - 5000, max + 5000, 3600, min, max), [min, max], 'clamped to the data');
+	assert.equal(U.snapRange(max + 10, max + 20, 60, min, max), null, 'past the data');
+	assert.deepEqual(U.snapRange(min + 30, min + 90, 60, min, max), [min, min + 120]);
+});

@@ -202,6 +202,20 @@ export function apiParams(st, {range = true, filters = true, bucketSize = true, 
 	return p;
 }
 
+// Snaps a selection [t0, t1] (seconds) outwards to the buckets of size it
+// touches, within [min, max): [from, to] with from the start of the first
+// bucket and to the end of the last, or null when nothing is left.
+export function snapRange(t0, t1, size, min, max)
+{
+	let from = Math.floor(t0 / size) * size;
+	let to = Math.ceil(t1 / size) * size;
+	if (to <= from)
+		to = from + size;
+	from = Math.max(from, min);
+	to = Math.min(to, max);
+	return to > from ? [from, to] : null;
+}
+
 // True when a state has any filter.
 export function hasFilters(st)
 {

@@ -127,7 +127,8 @@ export function mountDashboard(root, ctx, {withSidebar = false} = {})
 			value: state.value, width: w, label: r => formatAddress(r.id), onClick: r => showHost(r.id),
 		}));
 		putChart(nodeBody, W.donutChart(donutItems(res, field, formatAddress), {
-			value: state.value, title: 'hosts', onClick: item => showHost(res.results.find(r => String(r.id) === item.key).id),
+			value: state.value, title: 'hosts', center: res.totalCounter ? res.totalCounter[field] : undefined,
+			onClick: item => showHost(res.results.find(r => String(r.id) === item.key).id),
 		}));
 		if (!res.results.length) {
 			st.hosts.empty();
@@ -144,7 +145,7 @@ export function mountDashboard(root, ctx, {withSidebar = false} = {})
 			return;
 		data.ports = res;
 		putChart(portBody, W.donutChart(donutItems(res, field, id => `port ${id}`), {
-			value: state.value, title: 'ports',
+			value: state.value, title: 'ports', center: res.totalCounter ? res.totalCounter[field] : undefined,
 			onClick: item => ctx.navigate('/flow-details', {filters: {include_ports: [item.key]}}),
 		}));
 		if (!res.results.length)
@@ -155,7 +156,7 @@ export function mountDashboard(root, ctx, {withSidebar = false} = {})
 	{
 		const params = ctx.apiParams();
 		if (!params.bucket_size)
-			params.resolution = Math.floor(Math.max(300, protoBody.clientWidth) / 6);
+			params.resolution = Math.floor(Math.max(300, protoBody.clientWidth) / 4);
 		if (hasFilters(state))
 			params.aggregate = 'bucket';
 		const res = await st.proto.run(ctx.fetchLatest('buckets', '/api/bucket/query', params));

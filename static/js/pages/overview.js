@@ -19,9 +19,9 @@ export function mount(root, ctx)
 	grid.className = 'fi-grid';
 	main.appendChild(grid);
 	const trafficBody = panel(grid, 'Traffic over time', 'fi-traffic fi-wide');
-	const hostsBody = panel(grid, 'Top hosts (all time)', 'fi-tophosts');
+	const hostsBody = panel(grid, 'Top hosts (all time)', 'fi-tophosts fi-wide');
 	const donuts = document.createElement('div');
-	donuts.className = 'fi-donuts';
+	donuts.className = 'fi-donuts fi-wide';
 	grid.appendChild(donuts);
 	const nodeBody = panel(donuts, 'Hosts', 'fi-node-donut');
 	const portBody = panel(donuts, 'Ports', 'fi-port-donut');
@@ -59,7 +59,7 @@ export function mount(root, ctx)
 			label: r => formatAddress(r.id), onClick: r => showHost(r.id),
 		}));
 		putChart(nodeBody, W.donutChart(donutItems(res, field, formatAddress), {
-			value: state.value, title: 'hosts',
+			value: state.value, title: 'hosts', center: res.totalCounter ? res.totalCounter[field] : undefined,
 		}));
 		if (!res.results.length) {
 			st.hosts.empty('No data yet.');
@@ -75,7 +75,7 @@ export function mount(root, ctx)
 			return;
 		data.ports = res;
 		putChart(portBody, W.donutChart(donutItems(res, field, id => `port ${id}`), {
-			value: state.value, title: 'ports',
+			value: state.value, title: 'ports', center: res.totalCounter ? res.totalCounter[field] : undefined,
 		}));
 		if (!res.results.length)
 			st.ports.empty('No data yet.');

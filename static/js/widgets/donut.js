@@ -13,6 +13,8 @@ const LEGEND_WIDTH = 200;
 // is drawn grey). opts: value ('flows'|'packets'|'bytes', for the labels),
 // size (pixels, default 220), title, total (for shares; default the sum),
 // legend (default true: the items' labels and shares to the right),
+// center (the number in the middle; default total: an index's rows count
+// each flow twice, once per endpoint, so pages pass the real total),
 // onClick(item). Returns a detached <svg>.
 export function donutChart(items, opts = {})
 {
@@ -49,7 +51,7 @@ export function donutChart(items, opts = {})
 			.attr('dy', '-0.2em').text(opts.title);
 	}
 	svg.append('text').attr('class', 'fi-donut-total').attr('text-anchor', 'middle')
-		.attr('dy', '1.1em').text(formatValue(total, opts.value));
+		.attr('dy', '1.1em').text(formatValue(opts.center ?? total, opts.value));
 	if (legend) {
 		const lg = svg.append('g').attr('class', 'fi-donut-legend')
 			.attr('transform', `translate(${size / 2 + 8},${-Math.min(items.length, 11) * 9})`);

@@ -17,7 +17,10 @@ export function hostBars(rows, opts = {})
 	const width = opts.width || 500;
 	const bh = opts.barHeight || 16;
 	const label = opts.label || (r => String(r.id));
-	const margin = {top: 4, right: 60, bottom: 22, left: 140};
+	// room for the longest label (a full IPv6 address is 39 characters),
+	// at about 6.6 pixels a character of the 11-pixel chart font
+	const longest = d3.max(rows, r => label(r).length) || 8;
+	const margin = {top: 4, right: 60, bottom: 22, left: Math.min(280, Math.max(60, longest * 6.6 + 12))};
 	const height = margin.top + margin.bottom + rows.length * (bh + 4);
 	const x = d3.scaleLinear().domain([0, d3.max(rows, r => r[field]) || 1]).nice()
 		.range([margin.left, width - margin.right]);

@@ -3,7 +3,7 @@
 
 export {createStatus} from './status.js';
 export {showTooltip, moveTooltip, hideTooltip, attachTooltip} from './tooltip.js';
-export {createTimeline, snapRange} from './timeline.js';
+export {createTimeline} from './timeline.js';
 export {createFilterSidebar} from './filters.js';
 export {donutChart} from './donut.js';
 export {hostBars} from './hostbars.js';

@@ -5,26 +5,13 @@
 // range. Each bar is a <rect class="fi-bar"> with data-bucket.
 
 import {formatBucket, formatValue, formatExact, formatDuration, formatTick, VALUE_FIELD, valueLabel} from '../lib/format.js';
-import {hasFilters} from '../lib/urlstate.js';
+import {hasFilters, snapRange} from '../lib/urlstate.js';
 import {createStatus} from './status.js';
 import {showTooltip, hideTooltip} from './tooltip.js';
 
 // The bucket size to ask for: the state's, or (resolution) about one bar per
 // this many pixels.
 const PX_PER_BAR = 4;
-
-// Snaps a selection [t0, t1] (seconds) to the buckets it touches, within
-// [min, max) of the data: from = start of the first, to = end of the last.
-export function snapRange(t0, t1, size, min, max)
-{
-	let from = Math.floor(t0 / size) * size;
-	let to = Math.ceil(t1 / size) * size;
-	if (to <= from)
-		to = from + size;
-	from = Math.max(from, min);
-	to = Math.min(to, max);
-	return to > from ? [from, to] : null;
-}
 
 // Creates the timeline in container. opts.height (default 110) is the
 // chart's height. Returns {update(state), destroy(), exportData(), data()};
