@@ -122,21 +122,19 @@ export function renderGraph(svg, data, opts = {})
 			.force('x', d3.forceX(width / 2).strength(0.03))
 			.force('y', d3.forceY(height / 2).strength(0.03 * width / height))
 			.stop();
-		// A large graph starts from the Hilbert layout, not at random: it
-		// cools in 120 ticks instead of d3's 300.
-		if (large)
+		if (large) {
+			// From the Hilbert layout, not at random: it cools in 120
+			// ticks instead of d3's 300.
 			simulation.alphaDecay(1 - simulation.alphaMin() ** (1 / 120));
-		if (!large)
+			simulation.nodes(nodes);
+		} else {
 			simulation.force('collide', d3.forceCollide((x) => radius(x.value) + 1));
-		// Small graphs: d3's spiral around the origin, moved to the centre.
-		if (!large) {
+			// d3's spiral around the origin, moved to the centre.
 			for (const x of nodes) {
 				delete x.x;
 				delete x.y;
 			}
-		}
-		simulation.nodes(nodes);
-		if (!large) {
+			simulation.nodes(nodes);
 			for (const x of nodes) {
 				x.x += width / 2;
 				x.y += height / 2;
