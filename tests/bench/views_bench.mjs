@@ -12,6 +12,7 @@
 // /usr/bin/chromium; D3=path overrides node_modules/d3/dist/d3.min.js;
 // SHOTS=dir saves a screenshot of each case's last drawing there)
 import {chromium} from 'playwright-core';
+import os from 'node:os';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 
@@ -47,6 +48,8 @@ try {
 			return route.fulfill({status: 404, body: ''});
 		return route.fulfill({path: file, contentType: type});
 	});
+	// The machine is shared: the load says how much of it the runs had.
+	console.log(`${os.cpus().length} CPUs, load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
 	await page.goto('http://bench.invalid/bench/bench.html');
 	await page.waitForFunction(() => window.ready === true);
 	const cases = [
