@@ -1,0 +1,335 @@
+// page.js: the frame the graph, edge bundle and hive plot pages share
+// (pages/README.md's contract): filter sidebar and a "View" panel of
+// controls bound to URL options, the timeline to brush, and one SVG view
+// with loading and error states. A page describes its controls, how it
+// loads, shapes and draws; this module decides what an URL change needs:
+// new data, a new drawing, or an in-place change of the drawing.
+
+import {VALUE_FIELD} from '../lib/format.js';
+
+// Most host pairs one view asks for (the largest by the value); the view
+// says so when the answer was cut.
+export const PAIR_LIMIT = 20000;
+// Without a range or bucket size, the API picks the finest bucket size with
+// at most this many buckets: the links' last-seen times (their colours)
+// need a fine size, the counts are the same at any size.
+const RESOLUTION = 200;
+
+// Loads the node index (the top `nodes` hosts by the value) and the host
+// pairs over the state's range, filters and bucket size, in parallel.
+// The IPv4 field names of the aggregate group IPv6 addresses too
+// (fcgi/API.md): IPv6 pairs come back as text under the IPv6 keys. With
+// fields=bucket each pair carries its last bucket. Resolves to {index,
+// pairs, pairLimit}.
+export async function loadHostsAndPairs(ctx, state, nodes)
+{
+	const field = VALUE_FIELD[state.value] || 'flows';
+	const base = ctx.apiParams();
+	if (!base.bucket_size)
+		base.resolution = RESOLUTION;
+	const meta = ctx.metaNow;
+	const pairLimit = Math.min(PAIR_LIMIT, meta && meta.max_rows ? meta.max_rows : PAIR_LIMIT);
+	const [index, pairs] = await Promise.all([
+		ctx.fetchLatest('nodes', '/api/dynamic/index/nodes',
+			{...base, limit: nodes, sort: `${field} desc`}),
+		ctx.fetchLatest('pairs', '/api/bucket/query', {
+			...base,
+			aggregate: 'sourceIPv4Address,destinationIPv4Address',
+			fields: 'bucket',
+			sort: `${field} desc`,
+			limit: pairLimit,
+		}),
+	]);
+	return {index, pairs, pairLimit};
+}
+
+function el(tag, cls, text)
+{
+	const e = document.createElement(tag);
+	if (cls)
+		e.className = cls;
+	if (text !== undefined)
+		e.textContent = text;
+	return e;
+}
+
+// Builds one control. c: {key, label, type: 'select' | 'number' |
+// 'checkbox' | 'range' | 'text', options: [[value, label]], min, max,
+// step, title, placeholder, commit(text) -> the text the URL gets}. Returns {row, input, set(value), error(text)}; onChange
+// gets the control's text when the user commits a change, onInput (range
+// only) while the slider moves.
+function makeControl(c, onChange, onInput)
+{
+	const row = el('label', `fi-view-control fi-view-${c.key}`);
+	row.appendChild(el('span', 'fi-view-label', c.label));
+	let input;
+	if (c.type === 'select') {
+		input = el('select');
+		for (const [v, l] of c.options) {
+			const o = el('option', null, l);
+			o.value = v;
+			input.appendChild(o);
+		}
+	} else {
+		input = el('input');
+		input.type = c.type === 'checkbox' ? 'checkbox' : c.type === 'range' ? 'range'
+			: c.type === 'number' ? 'number' : 'text';
+		for (const a of ['min', 'max', 'step']) {
+			if (c[a] !== undefined)
+				input[a] = String(c[a]);
+		}
+		if (c.placeholder)
+			input.placeholder = c.placeholder;
+		input.autocomplete = 'off';
+		input.spellcheck = false;
+	}
+	input.name = c.key;
+	if (c.title)
+		row.title = c.title;
+	row.appendChild(input);
+	let shown = null;
+	if (c.type === 'range') {
+		shown = el('span', 'fi-view-range-value');
+		row.appendChild(shown);
+	}
+	const err = el('div', 'fi-field-error');
+	const value = () => (c.type === 'checkbox' ? (input.checked ? '1' : '0') : input.value);
+	input.addEventListener('change', () => onChange(value()));
+	if (c.type === 'range') {
+		input.addEventListener('input', () => {
+			shown.textContent = input.value;
+			if (onInput)
+				onInput(Number(input.value));
+		});
+	}
+	if (c.type === 'text' || c.type === 'number') {
+		input.addEventListener('keydown', (e) => {
+			if (e.key === 'Enter')
+				onChange(value());
+		});
+	}
+	return {
+		row,
+		err,
+		input,
+		set(v) {
+			if (c.type === 'checkbox')
+				input.checked = Boolean(v);
+			else if (document.activeElement !== input || c.type === 'range')
+				input.value = String(v);
+			if (shown)
+				shown.textContent = String(v);
+		},
+		error(text) {
+			err.textContent = text || '';
+			input.classList.toggle('fi-invalid', Boolean(text));
+		},
+	};
+}
+
+// Mounts a view page in root. spec:
+//   name                  CSS suffix (fi-view-<name>)
+//   heading               the view panel's title
+//   controls              control descriptions (makeControl), in order
+//   parse(opts)           URL options -> the page's options object, each
+//                         control's key among them (valid values only)
+//   dataKeys              option keys that need new data when they change
+//   liveKeys              option keys applied by live(handle, o) in place
+//                         (the others redraw from the loaded data)
+//   load(ctx, state, o)   resolves to the raw data
+//   shape(raw, state, o)  raw -> shaped data (pure)
+//   draw(svg, shaped, state, o, width, ctx) -> {handle, info, errors}:
+//                         info is the panel's one-line summary, errors
+//                         {key: message} shown under the controls
+//   live(handle, o)       applies the live options
+//   isEmpty(shaped)       whether there is nothing to draw
+//   exportData(shaped, state, ctx) -> {name, columns, rows}
+// Returns the page object of the contract.
+export function mountView(root, ctx, spec)
+{
+	const W = ctx.widgets;
+	if (!document.querySelector('link[href="/css/views.css"]')) {
+		const css = el('link');
+		css.rel = 'stylesheet';
+		css.href = '/css/views.css';
+		document.head.appendChild(css);
+	}
+	root.classList.add('fi-layout');
+	const side = el('aside', 'fi-sidebar');
+	const main = el('div', `fi-main fi-view-page fi-view-${spec.name}`);
+	root.append(side, main);
+
+	const form = el('section', 'fi-widget fi-view-controls');
+	const head = el('div', 'fi-widget-head');
+	head.appendChild(el('span', 'fi-widget-title', 'View'));
+	form.appendChild(head);
+	side.appendChild(form);
+	const controls = {};
+	let handle = null;
+	let current = null; // the options last applied
+	for (const c of spec.controls) {
+		const ctl = makeControl(c,
+			(text) => ctx.setState({opts: {[c.key]: c.commit ? c.commit(text) : text}}),
+			spec.liveKeys.includes(c.key) ? (v) => {
+				if (handle && current)
+					spec.live(handle, {...current, [c.key]: v});
+			} : null);
+		controls[c.key] = ctl;
+		form.append(ctl.row, ctl.err);
+	}
+	const sidebar = W.createFilterSidebar(side, ctx);
+	const timeline = W.createTimeline(main, ctx);
+
+	const panel = el('section', 'fi-widget fi-view');
+	const phead = el('div', 'fi-widget-head');
+	phead.appendChild(el('span', 'fi-widget-title', spec.heading));
+	const info = el('span', 'fi-hint fi-view-info');
+	const legend = el('span', 'fi-view-legend');
+	phead.append(info, legend);
+	const body = el('div', 'fi-widget-body');
+	panel.append(phead, body);
+	main.appendChild(panel);
+	const status = W.createStatus(body);
+	const svg = document.createElementNS('http://www.w3.org/2000/svg', 'svg');
+	svg.classList.add('fi-chart', 'fi-view-svg');
+	body.appendChild(svg);
+
+	let raw = null;
+	let shaped = null;
+	let dataKey = null;
+	let drawKey = null;
+	let state = null;
+	let seq = 0;
+
+	const pick = (o, keys) => JSON.stringify(keys.map((k) => o[k]));
+	const redraw = () => {
+		if (handle && handle.stop)
+			handle.stop();
+		handle = null;
+		shaped = spec.shape(raw, state, current);
+		svg.replaceChildren();
+		drawnWidth = body.clientWidth;
+		const width = Math.max(400, drawnWidth - 8);
+		const out = spec.draw(svg, shaped, state, current, width, ctx);
+		handle = out.handle;
+		info.textContent = out.info || '';
+		drawLegend(legend, shaped.time, ctx);
+		for (const c of spec.controls)
+			controls[c.key].error(out.errors ? out.errors[c.key] : '');
+		if (spec.isEmpty(shaped))
+			status.empty('No traffic matches this range and these filters.');
+		else
+			status.ready();
+	};
+
+	async function refresh(s)
+	{
+		state = s;
+		const o = spec.parse(s.opts);
+		for (const c of spec.controls)
+			controls[c.key].set(o[c.key]);
+		const dk = JSON.stringify([s.from, s.to, s.bucket_size, s.value, s.filters,
+			pick(o, spec.dataKeys)]);
+		const nonLive = spec.controls.map((c) => c.key).filter((k) => !spec.liveKeys.includes(k));
+		const rk = pick(o, nonLive);
+		if (dk !== dataKey) {
+			dataKey = dk;
+			drawKey = rk;
+			const mine = ++seq;
+			const data = await status.run(spec.load(ctx, s, o));
+			if (mine !== seq)
+				return;
+			if (data === undefined) {
+				dataKey = null; // failed: the next update asks again
+				return;
+			}
+			raw = data;
+			// options changed while loading apply now
+			current = spec.parse(state.opts);
+			drawKey = pick(current, nonLive);
+			redraw();
+		} else if (raw && rk !== drawKey) {
+			drawKey = rk;
+			current = o;
+			redraw();
+		} else if (raw && handle) {
+			current = o;
+			spec.live(handle, o);
+		} else {
+			current = o;
+		}
+	}
+
+	// Redraw when the panel's width changes markedly (window resized),
+	// once the resizing has paused.
+	let drawnWidth = null;
+	let resizeTimer = null;
+	const resize = new ResizeObserver(() => {
+		clearTimeout(resizeTimer);
+		resizeTimer = setTimeout(() => {
+			if (raw && current && drawnWidth !== null && Math.abs(body.clientWidth - drawnWidth) > 40)
+				redraw();
+		}, 250);
+	});
+	resize.observe(body);
+
+	return {
+		update(s) {
+			sidebar.update(s);
+			timeline.update(s);
+			refresh(s);
+		},
+		destroy() {
+			resize.disconnect();
+			clearTimeout(resizeTimer);
+			if (handle && handle.stop)
+				handle.stop();
+			W.hideTooltip();
+			timeline.destroy();
+			sidebar.destroy();
+		},
+		exportView() {
+			return svg;
+		},
+		exportData() {
+			return shaped ? spec.exportData(shaped, state, ctx) : null;
+		},
+	};
+}
+
+// The colours' key: hosts by their main protocol class, links by the time
+// they were last seen (time: [first, last] bucket, or null).
+function drawLegend(box, time, ctx)
+{
+	box.replaceChildren();
+	for (const p of ctx.colors.PROTO_CLASSES) {
+		const item = el('span', 'fi-view-legend-item');
+		const dot = el('span', 'fi-view-swatch');
+		dot.style.background = ctx.colors.PROTO_COLORS[p];
+		item.append(dot, document.createTextNode(p));
+		box.appendChild(item);
+	}
+	if (!time)
+		return;
+	const item = el('span', 'fi-view-legend-item');
+	const bar = el('span', 'fi-view-timebar');
+	bar.style.background = `linear-gradient(to right, ${ctx.colors.timeColor(0)}, ${ctx.colors.timeColor(1)})`;
+	item.append(document.createTextNode(`links last seen ${ctx.format.formatTime(time[0])}`), bar,
+		document.createTextNode(ctx.format.formatTime(time[1])));
+	item.title = 'link colour: the last bucket the two hosts talked in (UTC)';
+	box.appendChild(item);
+}
+
+// An onHover for the renderers: the shared tooltip with title and rows
+// from content(d, kind), hidden when d is null.
+export function tooltipHover(ctx, content)
+{
+	return (event, d, kind) => {
+		if (!d) {
+			ctx.widgets.hideTooltip();
+			return;
+		}
+		const c = content(d, kind);
+		ctx.widgets.showTooltip(event, c.title, c.rows);
+	};
+}
