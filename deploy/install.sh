@@ -141,6 +141,10 @@ RUNTIME=(mariadb-server redis-server nginx-light libmariadb3 libhiredis0.14
 	libjansson4 libpcap0.8 libfcgi0ldbl openssl logrotate)
 BUILDDEPS=(build-essential cmake pkg-config libmariadb-dev libhiredis-dev
 	libjansson-dev libpcap-dev libfcgi-dev)
+# d3 for the pages comes from npm (deploy/vendor.sh); Debian's node only when
+# the machine has none (nodesource's nodejs bundles npm)
+command -v node >/dev/null || BUILDDEPS+=(nodejs)
+command -v npm >/dev/null || BUILDDEPS+=(npm)
 if [[ $packages == 1 ]]; then
 	system env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
 		"${RUNTIME[@]}" "${BUILDDEPS[@]}"
@@ -164,6 +168,7 @@ done
 if [[ $dry == 1 ]]; then
 	say "would copy $top/static to $prefix/share/flowinspector/static"
 else
+	bash "$top/deploy/vendor.sh"
 	mkdir -p "$root$prefix/share/flowinspector" "$root$prefix/share/doc/flowinspector"
 	rm -rf "$root$prefix/share/flowinspector/static"
 	cp -R "$top/static" "$root$prefix/share/flowinspector/static"

@@ -223,6 +223,8 @@ start()
 		cmake -S "$top" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 		cmake --build "$build" -j"$(nproc)" >/dev/null
 	fi
+	say "copying d3 into static/vendor"
+	bash "$top/deploy/vendor.sh"
 	if running; then
 		say "servers already run in $state"
 		http_port=$FI_TEST_NGINX_PORT

@@ -14,6 +14,7 @@ PACKAGES=(
 	nginx-light spawn-fcgi
 	python3 curl procps iproute2 bc
 	tcpdump argus-server argus-client wrk
+	chromium
 )
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)

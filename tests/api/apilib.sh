@@ -24,7 +24,7 @@ api_setup()
 flow_bucket_sizes = 60,600,3600
 fcgi_socket = $T_SOCK
 fcgi_workers = ${API_WORKERS:-3}
-max_rows = 300
+max_rows = ${API_MAX_ROWS:-300}
 query_timeout = ${API_QUERY_TIMEOUT:-10}
 # the test data is from 2023: no retention event may delete it mid-test
 retention_days = 0
@@ -86,12 +86,16 @@ api_workers()
 }
 
 # Starts the test's nginx on a free port; sets T_URL (http://127.0.0.1:PORT).
+# It serves API_STATIC_DIR as the site (the browser tests: static/), else a
+# stand-in index.html.
 api_start_nginx()
 {
-	local tmpl=$T_TMP/nginx.conf.in
+	local tmpl=$T_TMP/nginx.conf.in static=${API_STATIC_DIR:-$T_TMP/static}
 	T_NGINX_DIR=$T_TMP/nginx
-	mkdir -p "$T_TMP/static"
-	echo '<!doctype html><title>flowinspector</title>' >"$T_TMP/static/index.html"
+	if [[ -z ${API_STATIC_DIR:-} ]]; then
+		mkdir -p "$T_TMP/static"
+		echo '<!doctype html><title>flowinspector</title>' >"$T_TMP/static/index.html"
+	fi
 	{
 		echo 'include @STATE_DIR@/nginx/harness-main.conf;'
 		echo 'events { worker_connections 1024; }'
@@ -100,7 +104,7 @@ api_start_nginx()
 		cat "$FI_SOURCE_DIR/deploy/nginx/flowinspector.conf"
 		echo '}'
 	} >"$tmpl"
-	NGINX_ADDR=127.0.0.1 STATIC_DIR=$T_TMP/static FCGI_PASS=unix:$T_SOCK \
+	NGINX_ADDR=127.0.0.1 STATIC_DIR=$static FCGI_PASS=unix:$T_SOCK \
 		CACHE_DIR=$T_TMP/nginx-cache \
 		bash "$FI_SOURCE_DIR/tests/harness/start.sh" "$T_NGINX_DIR" --no-mariadb \
 		--no-redis --nginx-conf "$tmpl" 2>>"$T_TMP/harness.log" || {

@@ -1,0 +1,299 @@
+// app.js: the single-page app's shell: the top bar (page links, the value
+// switch, the time range, the export buttons), the router that maps the
+// original's URLs to page modules, and the context handed to each page.
+// The page-module contract is in static/js/pages/README.md; in short:
+//
+//   static/js/pages/<name>.js exports
+//     title                   the page's name (document title, top bar)
+//     mount(root, ctx)        builds the page inside root (an empty <div>)
+//                             and returns {update(state), destroy()}, plus
+//                             optionally exportView() -> the <svg> to export
+//                             and exportData() -> {name, columns, rows}
+//   The shell calls update(state) once right after mount and again after
+//   every change of the URL state on the same page (setState, back/forward);
+//   it calls destroy() before another page is mounted. A page keeps no view
+//   state of its own that the URL does not hold.
+//
+// The router uses the history API: links inside the app are followed
+// without a reload, back and forward restore the view, and nginx answers
+// every unknown path with index.html (deploy/nginx/flowinspector.conf), so
+// deep links work. All asset paths are absolute (/js/..., /css/...).
+
+import {readLocation, writeLocation, mergeState, serializeCommon, apiParams, normalPath} from './state.js';
+import {api, ApiError, isAbort} from './api.js';
+import * as format from './lib/format.js';
+import * as colors from './lib/colors.js';
+import * as exporter from './lib/export.js';
+import * as widgets from './widgets/index.js';
+
+// The pages: path, module (relative to this file), link text. The order is
+// the top bar's.
+export const ROUTES = [
+	{path: '/', module: './pages/overview.js', nav: 'Overview'},
+	{path: '/dashboard', module: './pages/dashboard.js', nav: 'Dashboard'},
+	{path: '/flow-details', module: './pages/flowdetails.js', nav: 'Flow details'},
+	{path: '/flows', module: './pages/flows.js', nav: 'Flows'},
+	{path: '/graph', module: './pages/graph.js', nav: 'Graph'},
+	{path: '/hierarchical-edge-bundle', module: './pages/edgebundle.js', nav: 'Edge bundle'},
+	{path: '/hive-plot', module: './pages/hiveplot.js', nav: 'Hive plot'},
+	{path: '/hilbert', module: './pages/hilbert.js', nav: 'Address map'},
+];
+
+const shell = {
+	route: null, // the mounted route
+	page: null, // what its mount() returned
+	pageAbort: null, // aborts the mounted page's requests on destroy
+	state: null, // the current URL state
+	seq: 0, // counts navigations, so a late module load cannot mount
+	meta: null, // /api/meta, once loaded
+	metaPromise: null,
+};
+
+function findRoute(path)
+{
+	return ROUTES.find(r => r.path === path) || null;
+}
+
+// /api/meta (bucket sizes, data range, ...), asked once per page load.
+function loadMeta()
+{
+	if (!shell.metaPromise) {
+		shell.metaPromise = api('/api/meta').then(m => {
+			shell.meta = m;
+			return m;
+		});
+		// a failing meta is shown by whichever widget needs it
+		shell.metaPromise.catch(() => {
+			shell.metaPromise = null;
+		});
+	}
+	return shell.metaPromise;
+}
+
+// The context a page gets (see pages/README.md).
+function makeContext(route, signal)
+{
+	const latest = new Map();
+	const ctx = {
+		path: route.path,
+		get state() {
+			return shell.state;
+		},
+		setState(patch, opts = {}) {
+			if (signal.aborted)
+				return;
+			setState(patch, opts);
+		},
+		navigate(path, patch = {}) {
+			navigate(path, patch);
+		},
+		apiParams(opts = {}) {
+			const sizes = shell.meta ? shell.meta.bucket_sizes : null;
+			return apiParams(shell.state, {sizes, ...opts});
+		},
+		api(path, params = {}, opts = {}) {
+			const signals = [signal];
+			if (opts.signal)
+				signals.push(opts.signal);
+			return api(path, params, {signal: AbortSignal.any(signals)});
+		},
+		fetchLatest(key, path, params = {}) {
+			const prev = latest.get(key);
+			if (prev)
+				prev.abort();
+			const ac = new AbortController();
+			latest.set(key, ac);
+			return ctx.api(path, params, {signal: ac.signal}).finally(() => {
+				if (latest.get(key) === ac)
+					latest.delete(key);
+			});
+		},
+		meta: () => loadMeta(),
+		get metaNow() {
+			return shell.meta;
+		},
+		signal,
+		isAbort,
+		ApiError,
+		format,
+		colors,
+		exporter,
+		widgets,
+	};
+	return ctx;
+}
+
+// Applies patch to the URL state; push a history entry unless replace.
+function setState(patch, {replace = false} = {})
+{
+	const next = mergeState(shell.state, patch);
+	if (!writeLocation(shell.route ? shell.route.path : '/', next, {replace}))
+		return;
+	render();
+}
+
+// Goes to another page, keeping the shared state (range, filters, value)
+// and dropping the old page's options.
+function navigate(path, patch = {})
+{
+	const next = mergeState({...shell.state, opts: {}}, patch);
+	writeLocation(normalPath(path), next);
+	render();
+}
+
+function setText(el, text)
+{
+	el.textContent = text;
+}
+
+// Draws the top bar's links (carrying the shared state) and controls.
+function renderTopbar()
+{
+	const nav = document.getElementById('fi-nav');
+	const common = serializeCommon(shell.state);
+	if (!nav.childElementCount) {
+		for (const r of ROUTES) {
+			const a = document.createElement('a');
+			a.dataset.path = r.path;
+			a.textContent = r.nav;
+			nav.appendChild(a);
+		}
+	}
+	for (const a of nav.querySelectorAll('a')) {
+		a.href = a.dataset.path + common;
+		a.classList.toggle('active', shell.route && a.dataset.path === shell.route.path);
+	}
+	for (const b of document.querySelectorAll('#fi-value button'))
+		b.classList.toggle('active', b.dataset.value === shell.state.value);
+	const range = document.getElementById('fi-range');
+	const st = shell.state;
+	setText(range.querySelector('.fi-range-text'),
+		st.from === null ? 'all data' : format.formatRange(st.from, st.to));
+	range.querySelector('button').hidden = st.from === null;
+	const page = shell.page;
+	document.getElementById('fi-export-csv').disabled = !(page && page.exportData);
+}
+
+function showPageError(root, text)
+{
+	root.textContent = '';
+	const box = document.createElement('div');
+	box.className = 'fi-error fi-page-error';
+	box.textContent = text;
+	root.appendChild(box);
+}
+
+// Brings the page in line with the URL: mounts another page when the path
+// changed, then hands it the state.
+async function render()
+{
+	const {path, state} = readLocation();
+	shell.state = state;
+	const route = findRoute(path);
+	const root = document.getElementById('fi-page');
+	const seq = ++shell.seq;
+	if (route !== shell.route || !shell.page) {
+		if (shell.page) {
+			shell.pageAbort.abort();
+			try {
+				shell.page.destroy();
+			} catch (e) {
+				console.error(e);
+			}
+		}
+		shell.page = null;
+		shell.route = route;
+		root.textContent = '';
+		renderTopbar();
+		if (!route) {
+			document.title = 'Not found – flowinspector';
+			showPageError(root, `There is no page ${path}.`);
+			return;
+		}
+		let mod;
+		try {
+			// the pages need the bucket sizes (ctx.apiParams); a failing
+			// meta is shown by the widgets' own requests
+			await loadMeta().catch(() => null);
+			mod = await import(route.module);
+		} catch (e) {
+			if (seq === shell.seq)
+				showPageError(root, `The page module ${route.module} failed to load: ${e.message}`);
+			throw e;
+		}
+		if (seq !== shell.seq)
+			return;
+		document.title = `${mod.title || route.nav} – flowinspector`;
+		root.dataset.page = route.path;
+		shell.pageAbort = new AbortController();
+		shell.page = mod.mount(root, makeContext(route, shell.pageAbort.signal));
+	}
+	renderTopbar();
+	shell.page.update(shell.state);
+}
+
+// The file name for exports: page and time range.
+function exportName()
+{
+	const page = shell.route && shell.route.path !== '/' ? shell.route.path.slice(1) : 'overview';
+	const st = shell.state;
+	return st.from === null ? `flowinspector-${page}` : `flowinspector-${page}-${st.from}-${st.to}`;
+}
+
+function pageSvg()
+{
+	const page = shell.page;
+	if (page && page.exportView)
+		return page.exportView();
+	return exporter.pageSvg(document.getElementById('fi-page'));
+}
+
+function setupTopbar()
+{
+	document.getElementById('fi-nav').addEventListener('click', (ev) => {
+		const a = ev.target.closest('a');
+		if (!a || ev.button !== 0 || ev.metaKey || ev.ctrlKey || ev.shiftKey || ev.altKey)
+			return;
+		ev.preventDefault();
+		navigate(a.dataset.path);
+	});
+	document.querySelector('.fi-brand').addEventListener('click', (ev) => {
+		if (ev.button !== 0 || ev.metaKey || ev.ctrlKey || ev.shiftKey || ev.altKey)
+			return;
+		ev.preventDefault();
+		navigate('/');
+	});
+	const values = document.getElementById('fi-value');
+	for (const v of format.VALUES) {
+		const b = document.createElement('button');
+		b.type = 'button';
+		b.dataset.value = v;
+		b.textContent = v;
+		b.addEventListener('click', () => setState({value: v}));
+		values.appendChild(b);
+	}
+	document.querySelector('#fi-range button').addEventListener('click',
+		() => setState({from: null, to: null}));
+	document.getElementById('fi-export-svg').addEventListener('click', () => {
+		const svg = pageSvg();
+		if (svg)
+			exporter.downloadSvg(svg, `${exportName()}.svg`);
+	});
+	document.getElementById('fi-export-png').addEventListener('click', () => {
+		const svg = pageSvg();
+		if (svg)
+			exporter.downloadPng(svg, `${exportName()}.png`).catch(e => console.error(e));
+	});
+	document.getElementById('fi-export-csv').addEventListener('click', () => {
+		const page = shell.page;
+		if (!page || !page.exportData)
+			return;
+		const d = page.exportData();
+		if (d)
+			exporter.downloadCsv(`${exportName()}-${d.name || 'data'}.csv`, d.columns, d.rows);
+	});
+	window.addEventListener('popstate', () => render());
+}
+
+setupTopbar();
+render();

@@ -1,0 +1,198 @@
+// dashboard.js: the /dashboard page (SPEC 7): the timeline to brush a time
+// range, the top hosts as stacked protocol bars, traffic per bucket stacked
+// by protocol, and the host and port donuts, all over the brushed range.
+// mountDashboard is shared with /flow-details (the same plus the filter
+// sidebar). Page options in the URL: hosts (how many top hosts, default 10).
+
+import {VALUE_FIELD, formatAddress} from '../lib/format.js';
+import {hasFilters} from '../lib/urlstate.js';
+
+export const title = 'Dashboard';
+
+const DEFAULT_HOSTS = 10;
+const MAX_HOSTS = 100;
+
+// Makes a titled panel in parent; returns its body element.
+export function panel(parent, name, cls)
+{
+	const el = document.createElement('section');
+	el.className = `fi-widget ${cls}`;
+	const head = document.createElement('div');
+	head.className = 'fi-widget-head';
+	const t = document.createElement('span');
+	t.className = 'fi-widget-title';
+	t.textContent = name;
+	head.appendChild(t);
+	const body = document.createElement('div');
+	body.className = 'fi-widget-body';
+	el.append(head, body);
+	parent.appendChild(el);
+	return body;
+}
+
+// Replaces the chart in body (keeping the status veil).
+export function putChart(body, node)
+{
+	for (const old of body.querySelectorAll(':scope > svg'))
+		old.remove();
+	body.appendChild(node);
+}
+
+// The top rows of an index answer as donut items, the rest as "others".
+// Every flow counts for two endpoints (SPEC 6), so the rows add up to
+// twice totalCounter.
+export function donutItems(res, field, label, n = 8)
+{
+	const rows = res.results.slice(0, n);
+	const items = rows.map(r => ({key: String(r.id), label: label(r.id), value: r[field]}));
+	const all = 2 * (res.totalCounter ? res.totalCounter[field] || 0 : 0);
+	const rest = all - items.reduce((a, b) => a + b.value, 0);
+	if (rest > 0)
+		items.push({key: 'others', label: 'others', value: rest});
+	return items;
+}
+
+function hostsOpt(state)
+{
+	const n = Number(state.opts.hosts);
+	return Number.isInteger(n) && n > 0 ? Math.min(n, MAX_HOSTS) : DEFAULT_HOSTS;
+}
+
+// Builds the dashboard in root; withSidebar adds the filter sidebar.
+export function mountDashboard(root, ctx, {withSidebar = false} = {})
+{
+	const W = ctx.widgets;
+	root.classList.add('fi-layout');
+	let sidebar = null;
+	if (withSidebar) {
+		const side = document.createElement('aside');
+		side.className = 'fi-sidebar';
+		root.appendChild(side);
+		sidebar = W.createFilterSidebar(side, ctx);
+	}
+	const main = document.createElement('div');
+	main.className = 'fi-main fi-dashboard';
+	root.appendChild(main);
+	const timeline = W.createTimeline(main, ctx);
+	const grid = document.createElement('div');
+	grid.className = 'fi-grid';
+	main.appendChild(grid);
+	const hostsBody = panel(grid, 'Top hosts', 'fi-tophosts');
+	const protoBody = panel(grid, 'Traffic by protocol', 'fi-protocols');
+	const donuts = document.createElement('div');
+	donuts.className = 'fi-donuts fi-wide';
+	grid.appendChild(donuts);
+	const nodeBody = panel(donuts, 'Hosts', 'fi-node-donut');
+	const portBody = panel(donuts, 'Ports', 'fi-port-donut');
+	const st = {
+		hosts: W.createStatus(hostsBody),
+		proto: W.createStatus(protoBody),
+		nodes: W.createStatus(nodeBody),
+		ports: W.createStatus(portBody),
+	};
+	const data = {nodes: null, ports: null, buckets: null};
+	let state = null;
+
+	function showHost(id)
+	{
+		ctx.navigate('/flow-details', {filters: {include_ips: [formatAddress(id)]}});
+	}
+
+	async function loadNodes()
+	{
+		const field = VALUE_FIELD[state.value];
+		const n = hostsOpt(state);
+		const params = {...ctx.apiParams(), limit: Math.max(n, 8), sort: `${field} desc`};
+		const req = ctx.fetchLatest('nodes', '/api/dynamic/index/nodes', params);
+		const [res] = await Promise.all([st.hosts.run(req), st.nodes.run(req)]);
+		if (!res)
+			return;
+		data.nodes = res;
+		const w = Math.max(300, hostsBody.clientWidth - 8);
+		putChart(hostsBody, W.hostBars(res.results.slice(0, n), {
+			value: state.value, width: w, label: r => formatAddress(r.id), onClick: r => showHost(r.id),
+		}));
+		putChart(nodeBody, W.donutChart(donutItems(res, field, formatAddress), {
+			value: state.value, title: 'hosts', onClick: item => showHost(res.results.find(r => String(r.id) === item.key).id),
+		}));
+		if (!res.results.length) {
+			st.hosts.empty();
+			st.nodes.empty();
+		}
+	}
+
+	async function loadPorts()
+	{
+		const field = VALUE_FIELD[state.value];
+		const params = {...ctx.apiParams(), limit: 8, sort: `${field} desc`};
+		const res = await st.ports.run(ctx.fetchLatest('ports', '/api/dynamic/index/ports', params));
+		if (!res)
+			return;
+		data.ports = res;
+		putChart(portBody, W.donutChart(donutItems(res, field, id => `port ${id}`), {
+			value: state.value, title: 'ports',
+			onClick: item => ctx.navigate('/flow-details', {filters: {include_ports: [item.key]}}),
+		}));
+		if (!res.results.length)
+			st.ports.empty();
+	}
+
+	async function loadBuckets()
+	{
+		const params = ctx.apiParams();
+		if (!params.bucket_size)
+			params.resolution = Math.floor(Math.max(300, protoBody.clientWidth) / 6);
+		if (hasFilters(state))
+			params.aggregate = 'bucket';
+		const res = await st.proto.run(ctx.fetchLatest('buckets', '/api/bucket/query', params));
+		if (!res)
+			return;
+		const rows = [...res.results].sort((a, b) => a.bucket - b.bucket);
+		data.buckets = {bucket_size: res.bucket_size, rows};
+		putChart(protoBody, W.protocolChart(rows, {
+			value: state.value, bucketSize: res.bucket_size,
+			width: Math.max(300, protoBody.clientWidth - 8), height: 220,
+			from: state.from ?? undefined, to: state.to ?? undefined,
+		}));
+		if (!rows.length)
+			st.proto.empty();
+	}
+
+	return {
+		update(s) {
+			state = s;
+			if (sidebar)
+				sidebar.update(s);
+			timeline.update(s);
+			loadNodes();
+			loadPorts();
+			loadBuckets();
+		},
+		destroy() {
+			timeline.destroy();
+			if (sidebar)
+				sidebar.destroy();
+		},
+		exportData() {
+			if (!data.nodes)
+				return null;
+			const f = (r, c, k) => (r[c] ? r[c][k] : 0);
+			return {
+				name: 'hosts',
+				columns: [
+					{label: 'address', value: r => formatAddress(r.id)},
+					'flows', 'packetDeltaCount', 'octetDeltaCount',
+					...['tcp', 'udp', 'icmp', 'other'].flatMap(c => ['flows', 'packetDeltaCount', 'octetDeltaCount']
+						.map(k => ({label: `${c}_${k}`, value: r => f(r, c, k)}))),
+				],
+				rows: data.nodes.results,
+			};
+		},
+		data,
+	};
+}
+
+export function mount(root, ctx)
+{
+	return mountDashboard(root, ctx);
+}

@@ -1,0 +1,217 @@
+// timeline.js: the timeline widget: one bar per bucket over all the data
+// (matching the filters), and a d3 brush that selects a time range snapped
+// to whole buckets and writes it into the URL state (from, to), so every
+// other widget asks for that range. A click without dragging clears the
+// range. Each bar is a <rect class="fi-bar"> with data-bucket.
+
+import {formatBucket, formatValue, formatExact, formatDuration, formatTick, VALUE_FIELD, valueLabel} from '../lib/format.js';
+import {hasFilters} from '../lib/urlstate.js';
+import {createStatus} from './status.js';
+import {attachTooltip} from './tooltip.js';
+
+// The bucket size to ask for: the state's, or (resolution) about one bar per
+// this many pixels.
+const PX_PER_BAR = 4;
+
+// Snaps a selection [t0, t1] (seconds) to the buckets it touches, within
+// [min, max) of the data: from = start of the first, to = end of the last.
+export function snapRange(t0, t1, size, min, max)
+{
+	let from = Math.floor(t0 / size) * size;
+	let to = Math.ceil(t1 / size) * size;
+	if (to <= from)
+		to = from + size;
+	from = Math.max(from, min);
+	to = Math.min(to, max);
+	return to > from ? [from, to] : null;
+}
+
+// Creates the timeline in container. opts.height (default 110) is the
+// chart's height. Returns {update(state), destroy(), exportData(), data()};
+// data() is the last answer {bucket_size, rows} or null.
+export function createTimeline(container, ctx, opts = {})
+{
+	const height = opts.height || 110;
+	const margin = {top: 8, right: 12, bottom: 22, left: 56};
+	const el = document.createElement('div');
+	el.className = 'fi-widget fi-timeline';
+	const head = document.createElement('div');
+	head.className = 'fi-widget-head';
+	const title = document.createElement('span');
+	title.className = 'fi-widget-title';
+	title.textContent = 'Timeline';
+	const hint = document.createElement('span');
+	hint.className = 'fi-hint';
+	hint.textContent = 'drag to select a time range, click to clear';
+	const sizeSel = document.createElement('select');
+	sizeSel.className = 'fi-bucket-size';
+	sizeSel.title = 'bucket size';
+	head.append(title, hint, sizeSel);
+	const body = document.createElement('div');
+	body.className = 'fi-widget-body';
+	el.append(head, body);
+	container.appendChild(el);
+	const status = createStatus(body);
+	const svg = d3.select(body).append('svg').attr('class', 'fi-chart').attr('height', height);
+	const gBars = svg.append('g').attr('class', 'fi-bars');
+	const gx = svg.append('g').attr('class', 'fi-axis fi-axis-x');
+	const gy = svg.append('g').attr('class', 'fi-axis fi-axis-y');
+	const gBrush = svg.append('g').attr('class', 'fi-brush');
+
+	let state = null;
+	let answer = null; // {bucket_size, rows}
+	let x = null; // the time scale of the last draw
+	let lastKey = '';
+	const brush = d3.brushX().on('end', brushed);
+
+	sizeSel.addEventListener('change', () => {
+		ctx.setState({bucket_size: sizeSel.value ? Number(sizeSel.value) : null});
+	});
+
+	ctx.meta().then((meta) => {
+		const sizes = meta.bucket_sizes || (meta.sizes || []).map(s => s.bucket_size);
+		sizeSel.textContent = '';
+		const auto = document.createElement('option');
+		auto.value = '';
+		auto.textContent = 'auto';
+		sizeSel.appendChild(auto);
+		for (const s of sizes) {
+			const o = document.createElement('option');
+			o.value = String(s);
+			o.textContent = formatDuration(s);
+			sizeSel.appendChild(o);
+		}
+		sizeSel.value = state && state.bucket_size ? String(state.bucket_size) : '';
+	}).catch(() => {});
+
+	function width()
+	{
+		return Math.max(200, body.clientWidth || 600);
+	}
+
+	function brushed(event)
+	{
+		if (!event.sourceEvent || !answer || !x)
+			return; // moved by update(), not by the user
+		if (!event.selection) {
+			ctx.setState({from: null, to: null});
+			return;
+		}
+		const [a, b] = event.selection.map(px => x.invert(px).getTime() / 1000);
+		const size = answer.bucket_size;
+		const [min, max] = domainOf(answer);
+		const r = snapRange(a, b, size, min, max);
+		if (!r) {
+			ctx.setState({from: null, to: null});
+			return;
+		}
+		gBrush.call(brush.move, [x(new Date(r[0] * 1000)), x(new Date(r[1] * 1000))]);
+		ctx.setState({from: r[0], to: r[1]});
+	}
+
+	function domainOf(a)
+	{
+		if (!a.rows.length)
+			return [0, 1];
+		return [a.rows[0].bucket, a.rows[a.rows.length - 1].bucket + a.bucket_size];
+	}
+
+	function draw()
+	{
+		if (!answer)
+			return;
+		const w = width();
+		const field = VALUE_FIELD[state.value];
+		const rows = answer.rows;
+		const size = answer.bucket_size;
+		const [min, max] = domainOf(answer);
+		svg.attr('width', w).attr('viewBox', `0 0 ${w} ${height}`);
+		x = d3.scaleUtc().domain([new Date(min * 1000), new Date(max * 1000)])
+			.range([margin.left, w - margin.right]);
+		const y = d3.scaleLinear().domain([0, d3.max(rows, r => r[field]) || 1]).nice()
+			.range([height - margin.bottom, margin.top]);
+		const bw = Math.max(1, x(new Date(size * 1000)) - x(new Date(0)) - (rows.length < 200 ? 1 : 0));
+		gBars.selectAll('rect.fi-bar').data(rows, r => r.bucket).join('rect')
+			.attr('class', 'fi-bar')
+			.attr('data-bucket', r => r.bucket)
+			.attr('x', r => x(new Date(r.bucket * 1000)))
+			.attr('width', bw)
+			.attr('y', r => y(r[field]))
+			.attr('height', r => Math.max(0, y(0) - y(r[field])))
+			.call(attachTooltip, r => ({
+				title: formatBucket(r.bucket, size),
+				rows: [
+					[valueLabel(state.value), formatExact(r[field])],
+					['bucket', formatDuration(size)],
+				],
+			}));
+		gx.attr('transform', `translate(0,${height - margin.bottom})`)
+			.call(d3.axisBottom(x).ticks(Math.max(2, Math.floor(w / 130))).tickSizeOuter(0)
+				.tickFormat(t => formatTick(t, max - min)));
+		gy.attr('transform', `translate(${margin.left},0)`)
+			.call(d3.axisLeft(y).ticks(3).tickFormat(v => formatValue(v, state.value)));
+		brush.extent([[margin.left, margin.top], [w - margin.right, height - margin.bottom]]);
+		gBrush.call(brush);
+		if (state.from !== null)
+			gBrush.call(brush.move, [x(new Date(state.from * 1000)), x(new Date(state.to * 1000))]);
+		else
+			gBrush.call(brush.move, null);
+	}
+
+	async function load()
+	{
+		// the timeline always spans all the data: no range, but the filters
+		const params = ctx.apiParams({range: false, bucketSize: false});
+		if (state.bucket_size)
+			params.bucket_size = state.bucket_size;
+		else
+			params.resolution = Math.floor(width() / PX_PER_BAR);
+		if (hasFilters(state))
+			params.aggregate = 'bucket';
+		const key = JSON.stringify(params);
+		if (key === lastKey && answer) {
+			draw();
+			return;
+		}
+		lastKey = key;
+		const res = await status.run(ctx.fetchLatest('timeline', '/api/bucket/query', params));
+		if (!res) {
+			if (lastKey === key)
+				lastKey = ''; // failed: ask again on the next update
+			return;
+		}
+		const rows = [...res.results].sort((a, b) => a.bucket - b.bucket);
+		answer = {bucket_size: res.bucket_size, rows};
+		if (!rows.length)
+			status.empty('No data' + (hasFilters(state) ? ' matches the filters.' : ' yet.'));
+		draw();
+	}
+
+	const ro = new ResizeObserver(() => draw());
+	ro.observe(body);
+
+	return {
+		update(st) {
+			state = st;
+			if (sizeSel.options.length)
+				sizeSel.value = st.bucket_size ? String(st.bucket_size) : '';
+			load();
+		},
+		destroy() {
+			ro.disconnect();
+			el.remove();
+		},
+		data() {
+			return answer;
+		},
+		exportData() {
+			if (!answer)
+				return null;
+			return {
+				name: 'timeline',
+				columns: ['bucket', 'flows', 'packetDeltaCount', 'octetDeltaCount'],
+				rows: answer.rows,
+			};
+		},
+	};
+}
