@@ -47,6 +47,15 @@ test('cells <-> squares: round trip and adjacency, orders 1 to 12', () => {
 	}
 });
 
+test('the table of all cells equals d2xy, orders 0 to 10', () => {
+	for (let order = 0; order <= 10; order++) {
+		const [xs, ys] = M.cellTable(order);
+		assert.equal(xs.length, 4 ** order);
+		for (let i = 0; i < 4 ** order; i += order > 8 ? 7 : 1)
+			assert.deepEqual([xs[i], ys[i]], M.cellXY(order, i), `order ${order} cell ${i}`);
+	}
+});
+
 test('SPEC 7 order 1, and every order runs from (0, 0) to (2^order - 1, 0)', () => {
 	// the order-1 curve as SPEC 7 gives it, and every order begins at (0, 0)
 	// and ends at (2^order - 1, 0)

@@ -215,6 +215,41 @@ export function cellXY(order, i)
 	return d2xy(2 ** order, i);
 }
 
+// Where every cell of a 2^order square is drawn (order <= ORDER_MAX), as
+// two arrays [xs, ys] indexed by cell: d2xy for all cells at once, in
+// 32-bit integer arithmetic (exact up to order 15), for drawing a whole map.
+export function cellTable(order)
+{
+	const n = 1 << order;
+	const count = n * n;
+	const xs = new Uint16Array(count);
+	const ys = new Uint16Array(count);
+	for (let d = 0; d < count; d++) {
+		let x = 0;
+		let y = 0;
+		let t = d;
+		for (let s = 1; s < n; s <<= 1) {
+			const rx = (t >> 1) & 1;
+			const ry = (t ^ rx) & 1;
+			if (ry === 0) {
+				if (rx === 1) {
+					x = s - 1 - x;
+					y = s - 1 - y;
+				}
+				const tmp = x;
+				x = y;
+				y = tmp;
+			}
+			x += s * rx;
+			y += s * ry;
+			t >>= 2;
+		}
+		xs[d] = x;
+		ys[d] = y;
+	}
+	return [xs, ys];
+}
+
 // The cell at [x, y] of a 2^order square.
 export function xyCell(order, x, y)
 {
