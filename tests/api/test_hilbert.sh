@@ -71,6 +71,7 @@ $h?start_bucket=$mid0&end_bucket=$mid1&resolution=100
 $h?bucket_size=600&include_protos=tcp,udp
 $h?bucket_size=600&exclude_protos=icmp&direction=src
 $h?bucket_size=600&include_protos=6,other
+$h?bucket_size=600&include_protos=tcp&exclude_protos=tcp&value=packets
 # one value only
 $h?bucket_size=600&value=bytes
 $h?bucket_size=600&prefix=2001:db8::/32&value=flows&direction=dst
