@@ -114,6 +114,29 @@ test('a click zooms into the /8 and loads its /24s', async () => {
 	s.assertClean();
 });
 
+test('a /24 shows its hosts; a click on one opens its flows', async () => {
+	const {answer: map8} = await lastMap();
+	const p8 = M.parsePrefix(map8.prefix);
+	const p24 = M.cellPrefix(p8, 24, busiest(map8)[0]);
+	await s.goto(`/hilbert?prefix=${M.formatPrefix(p24)}`);
+	const {params, answer} = await lastMap();
+	assert.equal(params.depth, '32');
+	assert.equal(await s.page.locator('canvas.fi-hilbert-canvas').getAttribute('data-order'), '4');
+	assert.equal(await s.page.locator('svg.fi-hilbert-overlay text.fi-hilbert-label').count(), 256,
+		'every host is labelled');
+	await s.screenshot('hilbert-hosts');
+	const host = M.formatCell(M.cellPrefix(p24, 32, busiest(answer)[0]));
+	const pt = await cellPoint(busiest(answer)[0]);
+	await s.page.mouse.click(pt.x, pt.y);
+	await s.ready();
+	const url = new URL(s.page.url());
+	assert.equal(url.pathname, '/flow-details');
+	assert.equal(url.searchParams.get('include_ips'), host);
+	await s.page.goBack();
+	await s.ready();
+	s.assertClean();
+});
+
 test('the wheel zooms out a level, the breadcrumbs back to the top', async () => {
 	const before = M.parsePrefix(new URL(s.page.url()).searchParams.get('prefix'));
 	const canvas = await s.page.locator('canvas.fi-hilbert-canvas').boundingBox();

@@ -304,14 +304,36 @@ export function mount(root, ctx)
 			.attr('class', 'fi-hilbert-block')
 			.attr('x', d => d.x + 0.5).attr('y', d => d.y + 0.5)
 			.attr('width', d => d.s - 1).attr('height', d => d.s - 1);
-		const labelled = blockPx >= 14 ? blocks : [];
-		const full = blockPx >= 96;
-		const font = Math.max(8, Math.min(13, Math.floor(blockPx / (full ? 8 : 3))));
-		svg.selectAll('text.fi-hilbert-label').data(labelled, d => d.b).join('text')
-			.attr('class', 'fi-hilbert-label')
+		// labels: each cell's last byte when cells are large (a /24's hosts),
+		// else each block's number (the /8s of the whole map), or its prefix
+		let labels = [];
+		let font = 0;
+		let text = null;
+		if (cellPx >= 24 && 4 ** order <= 1024) {
+			const field = COUNTER_NAMES[VALUE_COUNTER[state.value]];
+			const col = answer ? answer.columns.indexOf(field) : -1;
+			const max = answer ? answer.max[field] || 0 : 0;
+			for (let i = 0; i < 4 ** order; i++) {
+				const [x, y] = M.cellXY(order, i);
+				const a = M.cellPrefix(p, v.depth, i).addr;
+				const row = cells && cells.get(i);
+				// white on the darker half of the scale
+				const dark = Boolean(row) && col > 0 && colourIndex(row[col], max) > 110;
+				labels.push({b: i, x: x * cellPx, y: y * cellPx, s: cellPx, last: Number(a & 255n), dark});
+			}
+			font = Math.min(13, Math.floor(cellPx / 3));
+			text = d => (p.v4 ? String(d.last) : d.last.toString(16));
+		} else if (blockPx >= 14) {
+			const full = blockPx >= 96;
+			labels = blocks;
+			font = Math.max(8, Math.min(13, Math.floor(blockPx / (full ? 8 : 3))));
+			text = d => (full ? M.formatPrefix(d.prefix) : p.v4 ? String(d.b) : d.b.toString(16));
+		}
+		svg.selectAll('text.fi-hilbert-label').data(labels, d => d.b).join('text')
+			.attr('class', d => (d.dark ? 'fi-hilbert-label fi-hilbert-on-dark' : 'fi-hilbert-label'))
 			.attr('x', d => d.x + d.s / 2).attr('y', d => d.y + d.s / 2)
 			.attr('font-size', font)
-			.text(d => (full ? M.formatPrefix(d.prefix) : p.v4 ? String(d.b) : d.b.toString(16)));
+			.text(text);
 		svg.selectAll('rect.fi-hilbert-hover').data(hoverCell >= 0 ? [hoverCell] : []).join('rect')
 			.attr('class', 'fi-hilbert-hover')
 			.attr('x', i => M.cellXY(order, i)[0] * cellPx)
@@ -346,6 +368,7 @@ export function mount(root, ctx)
 			.call(d3.axisBottom(scale).tickValues(ticks).tickFormat(v => formatValue(v, state.value)))
 			.call(g => g.select('.domain').remove());
 		legend.append('text').attr('x', 0).attr('y', 42).attr('class', 'fi-hilbert-legend-title')
+			.attr('font-size', 11)
 			.text(`${valueLabel(state.value)} per cell (log scale; grey: none)`);
 	}
 
@@ -530,7 +553,8 @@ export function mount(root, ctx)
 		hoverCell = saved;
 		ov.selectAll('rect.fi-hilbert-block').attr('fill', 'none').attr('stroke', '#8892a0')
 			.attr('stroke-opacity', 0.5);
-		ov.selectAll('text.fi-hilbert-label').attr('fill', '#334').attr('fill-opacity', 0.75)
+		ov.selectAll('text.fi-hilbert-label').attr('fill', d => (d.dark ? '#fff' : '#334'))
+			.attr('fill-opacity', 0.8)
 			.attr('text-anchor', 'middle').attr('dominant-baseline', 'central');
 		const lg = legend.node().cloneNode(true);
 		lg.setAttribute('y', String(size + top + 4));
