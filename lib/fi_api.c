@@ -61,6 +61,7 @@ static const char fi_sql_bucket_range[] = "bucket >= ? AND bucket <= ?";
 static const char fi_sql_count_open[] = "SELECT COUNT(*) FROM (";
 static const char fi_sql_count_close[] = ") fi_t";
 static const char fi_sql_limit[] = " LIMIT ";
+static const char fi_sql_offset[] = " OFFSET ";
 
 /* the row-level protocol classes of the flow table (derived from proto) */
 static const char *const fi_sql_cls_cond[FI_PC_COUNT] = {
@@ -1051,12 +1052,18 @@ fi_api_dir(int desc)
 	return desc ? " DESC" : " ASC";
 }
 
-/* Appends " LIMIT ?" for the rows to fetch. */
+/* Appends " LIMIT ?" for the rows to fetch, and " OFFSET ?" for the rows
+ * to skip first (paging; every ORDER BY ends in a unique key, so pages
+ * neither overlap nor leave gaps). */
 static void
 fi_api_limit(struct fi_req *r)
 {
 	fi_sqlb_add(&r->api->sb, fi_sql_limit);
 	fi_sqlb_u64(&r->api->sb, r->fetch);
+	if (r->api->q->offset != 0) {
+		fi_sqlb_add(&r->api->sb, fi_sql_offset);
+		fi_sqlb_u64(&r->api->sb, r->api->q->offset);
+	}
 }
 
 /* Counts a row; 1 when it is past max_rows and must not be written. */
@@ -1844,14 +1851,14 @@ static int
 fi_api_hilbert_check(struct fi_req *r)
 {
 	static const unsigned unsupported[] = {
-	    FI_QP_LIMIT,	 FI_QP_SORT,	      FI_QP_FIELDS,
-	    FI_QP_AGGREGATE,	 FI_QP_INCLUDE_IPS,   FI_QP_EXCLUDE_IPS,
-	    FI_QP_INCLUDE_PORTS, FI_QP_EXCLUDE_PORTS, FI_QP_BLACK_OTHERS,
-	    FI_QP_BIFLOW,	 FI_QP_COUNT};
+	    FI_QP_LIMIT,	FI_QP_OFFSET,	     FI_QP_SORT,
+	    FI_QP_FIELDS,	FI_QP_AGGREGATE,     FI_QP_INCLUDE_IPS,
+	    FI_QP_EXCLUDE_IPS,	FI_QP_INCLUDE_PORTS, FI_QP_EXCLUDE_PORTS,
+	    FI_QP_BLACK_OTHERS, FI_QP_BIFLOW,	     FI_QP_COUNT};
 	static const char *const unsupported_names[] = {
-	    "limit",	    "sort",	   "fields",	    "aggregate",
-	    "include_ips",  "exclude_ips", "include_ports", "exclude_ports",
-	    "black_others", "biflow",	   "count"};
+	    "limit",	     "offset",	     "sort",	    "fields",
+	    "aggregate",     "include_ips",  "exclude_ips", "include_ports",
+	    "exclude_ports", "black_others", "biflow",	    "count"};
 	const struct fi_query *q = r->q;
 	struct fi_hmap *m = &r->hmap;
 	struct fi_prefix whole = {.len = 96}; /* 0.0.0.0/0 */

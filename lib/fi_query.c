@@ -42,6 +42,7 @@ static const struct fi_qp_entry fi_qp_table[] = {
     {"bucket_size", FI_QP_BUCKET_SIZE, FI_QT_SIZE},
     {"resolution", FI_QP_RESOLUTION, FI_QT_INT},
     {"limit", FI_QP_LIMIT, FI_QT_INT},
+    {"offset", FI_QP_OFFSET, FI_QT_INT},
     {"sort", FI_QP_SORT, FI_QT_SORT},
     {"fields", FI_QP_FIELDS, FI_QT_FIELDS},
     {"aggregate", FI_QP_AGGREGATE, FI_QT_AGGR},
@@ -314,7 +315,8 @@ fi_qp_int(struct fi_qp_ctx *c, struct fi_str v)
 	if (rc != 0)
 		return fi_err_set(c->err, FI_EINVAL, "Param %s has to be an integer.",
 				  c->e->name);
-	/* the original's rules: negative start/end/limit mean 0, resolution >= 1 */
+	/* the original's rules: negative start/end/limit mean 0, resolution >= 1;
+	 * offset (ours, for paging) follows limit */
 	switch (c->e->bit) {
 	case FI_QP_START_BUCKET:
 		q->start_bucket = x < 0 ? 0 : x > FI_TIME_MAX ? FI_TIME_MAX + 1 : x;
@@ -330,6 +332,9 @@ fi_qp_int(struct fi_qp_ctx *c, struct fi_str v)
 		break;
 	case FI_QP_DEPTH:
 		q->depth = x; /* its range depends on the prefix: the route checks */
+		break;
+	case FI_QP_OFFSET:
+		q->offset = x < 0 ? 0 : (uint64_t)x;
 		break;
 	}
 	return 0;
@@ -653,6 +658,7 @@ fi_query_reset(struct fi_query *q)
 	q->bucket_size = 0;
 	q->resolution = 1;
 	q->limit = 0;
+	q->offset = 0;
 	q->nsort = q->nfields = q->naggregate = 0;
 	q->ninclude_ips = q->nexclude_ips = 0;
 	q->ninclude_ports = q->nexclude_ports = 0;
@@ -791,6 +797,8 @@ fi_query_print(const struct fi_query *q, FILE *out)
 	fprintf(out, "bucket_size = %u\n", q->bucket_size);
 	fprintf(out, "resolution = %llu\n", (unsigned long long)q->resolution);
 	fprintf(out, "limit = %llu\n", (unsigned long long)q->limit);
+	if (q->have & FI_QP_OFFSET)
+		fprintf(out, "offset = %llu\n", (unsigned long long)q->offset);
 	if (q->have & FI_QP_SORT) {
 		fprintf(out, "sort =");
 		for (unsigned i = 0; i < q->nsort; i++)

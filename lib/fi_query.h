@@ -75,10 +75,11 @@ enum {
 	FI_QP_BLACK_OTHERS = 1u << 14,
 	FI_QP_BIFLOW = 1u << 15,
 	FI_QP_COUNT = 1u << 16,
-	FI_QP_PREFIX = 1u << 17,
-	FI_QP_DEPTH = 1u << 18,
-	FI_QP_VALUE = 1u << 19,
-	FI_QP_DIRECTION = 1u << 20,
+	FI_QP_OFFSET = 1u << 17,
+	FI_QP_PREFIX = 1u << 18,
+	FI_QP_DEPTH = 1u << 19,
+	FI_QP_VALUE = 1u << 20,
+	FI_QP_DIRECTION = 1u << 21,
 };
 
 /* The parameters only /api/hilbert takes. */
@@ -105,6 +106,7 @@ struct fi_query {
 	uint32_t bucket_size; /* a configured size, 0 = let the server choose */
 	uint64_t resolution;  /* >= 1; 1 when not given (as the original) */
 	uint64_t limit;	      /* 0 = no limit */
+	uint64_t offset;      /* rows skipped before the first answered; 0 */
 	struct fi_sort_key sort[FI_QUERY_SORT_MAX];
 	unsigned nsort;
 	struct fi_field fields[FI_QUERY_NAMES_MAX]; /* without duplicates */

@@ -260,6 +260,7 @@ class Q:
         self.resolution = max(1, int(g("resolution", 1)))
         lim = max(0, int(g("limit", 0)))
         self.limit = lim
+        self.offset = max(0, int(g("offset", 0)))
         self.sort = []
         for item in g("sort", "").split(",") if "sort" in params else []:
             parts = item.split()
@@ -300,7 +301,8 @@ class Q:
         return proto in self.protos
 
     def window(self, rows):
-        """Applies limit and max_rows; returns (rows, truncated)."""
+        """Applies offset, limit and max_rows; returns (rows, truncated)."""
+        rows = rows[self.offset:]
         if self.limit and self.limit <= MAX_ROWS:
             return rows[:self.limit], False
         return rows[:MAX_ROWS], len(rows) > MAX_ROWS
@@ -621,6 +623,13 @@ def queries():
     yield "rows_exclude_ips", "/api/bucket/query", dict(bucket_size=3600, exclude_ips="10.0.0.0/24,2001:db8::/32", include_protos="tcp")
     yield "rows_biflow", "/api/bucket/query", dict(bucket_size=3600, include_ports="22", biflow=1)
     yield "rows_sorted_multi", "/api/bucket/query", dict(bucket_size=3600, include_protos="tcp", sort="destinationTransportPort asc,flows desc,packetDeltaCount desc", limit=25)
+    yield "rows_sorted_page3", "/api/bucket/query", dict(bucket_size=3600, include_protos="tcp", sort="destinationTransportPort asc,flows desc,packetDeltaCount desc", limit=25, offset=50)
+    yield "rows_page_past_end", "/api/bucket/query", dict(bucket_size=3600, include_protos="tcp", limit=25, offset=1000000)
+    yield "fields_page", "/api/bucket/query", dict(bucket_size=600, fields="sourceIPv4Address,destinationTransportPort,octetDeltaCount", sort="octetDeltaCount desc", limit=20, offset=7)
+    yield "fields_count_ignores_offset", "/api/bucket/query", dict(bucket_size=600, fields="sourceIPv4Address", count=1, offset=7)
+    yield "aggr_port_offset", "/api/bucket/query", dict(bucket_size=600, aggregate="port", sort="flows desc,id asc", limit=15, offset=15)
+    yield "index_nodes_offset", "/api/index/nodes", dict(sort="flows desc", limit=10, offset=10)
+    yield "timeline_offset_no_limit", "/api/bucket/query", dict(bucket_size=60, offset=100)
     yield "rows_sort_class", "/api/bucket/query", dict(bucket_size=3600, exclude_protos="47", sort="udp_octetDeltaCount desc", limit=10)
     yield "rows_truncated", "/api/bucket/query", dict(bucket_size=60, include_protos="tcp,udp,icmp,other")
     yield "rows_count", "/api/bucket/query", dict(bucket_size=60, include_ports="80,443", count=1)

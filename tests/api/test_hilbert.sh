@@ -175,6 +175,7 @@ done <<'TABLE'
 /api/hilbert?include_ips=10.0.0.0/8|Param include_ips is not supported by /api/hilbert.
 /api/hilbert?exclude_ports=80|Param exclude_ports is not supported by /api/hilbert.
 /api/hilbert?limit=10|Param limit is not supported by /api/hilbert.
+/api/hilbert?offset=10|Param offset is not supported by /api/hilbert.
 /api/hilbert?sort=flows|Param sort is not supported by /api/hilbert.
 /api/hilbert?biflow=1|Param biflow is not supported by /api/hilbert.
 /api/hilbert?bucket_size=300|This bucket size is not available.

@@ -109,12 +109,23 @@ export async function session({width = 1400, height = 900} = {})
 			s.problems.push(`HTTP ${res.status()}: ${res.url()}`);
 	});
 
+	let stuck = 0;
 	s.ready = async (timeout = 20000) => {
-		await page.waitForFunction(() => !document.querySelector('[data-status="loading"]') &&
-			document.getElementById('fi-page') && document.getElementById('fi-page').childElementCount > 0,
-		null, {timeout});
-		await page.waitForLoadState('networkidle', {timeout});
-		await page.waitForFunction(() => !document.querySelector('[data-status="loading"]'), null, {timeout});
+		try {
+			await page.waitForFunction(() => !document.querySelector('[data-status="loading"]') &&
+				document.getElementById('fi-page') && document.getElementById('fi-page').childElementCount > 0,
+			null, {timeout});
+			await page.waitForLoadState('networkidle', {timeout});
+			await page.waitForFunction(() => !document.querySelector('[data-status="loading"]'), null, {timeout});
+		} catch (e) {
+			// say what hangs: the page, its problems, a picture
+			const file = path.join(ARTIFACTS, `stuck-${++stuck}.png`);
+			await page.screenshot({path: file, fullPage: true}).catch(() => {});
+			const html = await page.evaluate(() => document.body.innerHTML.slice(0, 3000)).catch(() => '');
+			console.log(`not ready: ${page.url()}\nproblems: ${JSON.stringify(s.problems)}\n` +
+				`screenshot: ${file}\nbody: ${html}`);
+			throw e;
+		}
 	};
 	s.goto = async (p) => {
 		await page.goto(BASE + p, {waitUntil: 'load'});

@@ -123,10 +123,15 @@ export function formatDuration(sec)
 	return parts.slice(0, 2).join(' ');
 }
 
-// "[from, to)" as text: "2023-05-01 12:00 UTC – 2023-05-01 14:00 UTC".
+// "[from, to)" as text: "2023-05-01 12:00 – 14:00 UTC" within a day (to
+// may be the next midnight), else both times in full.
 export function formatRange(from, to)
 {
-	return `${formatTime(from)} – ${formatTime(to)}`;
+	const a = formatTime(from).replace(/ UTC$/, '');
+	const b = formatTime(to).replace(/ UTC$/, '');
+	if (Number(to) - Number(from) <= 86400 && a.slice(0, 10) === formatTime(Number(to) - 1).slice(0, 10))
+		return `${a} – ${b.slice(11) === '00:00' && a.slice(0, 10) !== b.slice(0, 10) ? '24:00' : b.slice(11)} UTC`;
+	return `${a} – ${b} UTC`;
 }
 
 // An address as the API gives it: IPv4 as an integer, IPv6 as text.

@@ -4,12 +4,10 @@
 // column, paged. Page options in the URL: sort (a column key), dir (asc |
 // desc), page (1-based), rows (rows per page).
 //
-// Paging: the API has `limit` but no offset, so page p (of r rows) asks for
-// limit = p * r rows in the chosen order and shows the last r of them, and a
-// second request with `count` gives the number of matching rows (the page
-// count). Deep pages thus cost more than the first; the API stops at its
-// max_rows (default 100,000), which bounds how far one can page: the table
-// says so when a page lies beyond it.
+// Paging: page p of r rows asks for limit = r and offset = (p - 1) * r in
+// the chosen order (the API ends every order in a unique key, so pages
+// neither overlap nor leave gaps), and a second request with `count` gives
+// the number of matching rows (the page count).
 
 import {formatAddress, formatBucket, formatCount, formatBytes, formatExact, protoName, rowSource,
 	rowDestination} from '../lib/format.js';
@@ -147,7 +145,7 @@ export function mount(root, ctx)
 		ctx.setState({opts: {rows: perSel.value === String(DEFAULT_ROWS) ? null : perSel.value, page: null}});
 	});
 
-	function renderTable(o, maxRows)
+	function renderTable(o)
 	{
 		tbody.textContent = '';
 		for (const r of rows) {
@@ -174,9 +172,7 @@ export function mount(root, ctx)
 		pageText.textContent = pages === null ? `page ${o.page}` : `page ${o.page} of ${pages}`;
 		prev.disabled = o.page <= 1;
 		next.disabled = pages !== null && o.page >= pages;
-		if (maxRows && o.page * o.per > maxRows && !rows.length && total > first)
-			status.empty(`Pages past the first ${formatExact(maxRows)} rows cannot be shown: narrow the range or the filters.`);
-		else if (!rows.length)
+		if (!rows.length)
 			status.empty(total === 0 ? 'No flows match.' : 'No rows on this page.');
 	}
 
@@ -186,20 +182,17 @@ export function mount(root, ctx)
 		perSel.value = String(o.per);
 		const base = {...ctx.apiParams(), fields: FIELDS};
 		const sort = `${o.col.field} ${o.dir}` + (o.col.key === 'bucket' ? '' : ', bucket asc');
-		const meta = ctx.metaNow;
-		const maxRows = meta ? meta.max_rows : 0;
-		const want = o.page * o.per;
-		const rowReq = maxRows && want > maxRows ? Promise.resolve({results: [], bucket_size: 0}) :
-			ctx.fetchLatest('rows', '/api/bucket/query', {...base, sort, limit: want});
+		const rowReq = ctx.fetchLatest('rows', '/api/bucket/query',
+			{...base, sort, limit: o.per, offset: (o.page - 1) * o.per});
 		const countReq = ctx.fetchLatest('count', '/api/bucket/query', {...base, count: 1});
 		const res = await status.run(Promise.all([rowReq, countReq]));
 		if (!res)
 			return;
 		const [r, c] = res;
-		rows = r.results.slice((o.page - 1) * o.per);
+		rows = r.results;
 		total = c.count;
 		bucketSize = r.bucket_size || c.bucket_size;
-		renderTable(o, maxRows);
+		renderTable(o);
 	}
 
 	return {

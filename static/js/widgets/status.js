@@ -30,10 +30,12 @@ export function createStatus(container)
 			container.dataset.status = 'error';
 			box.className = 'fi-status fi-error';
 			box.textContent = '';
+			// one inline box: the flex layout would drop the space otherwise
+			const line = document.createElement('span');
 			const strong = document.createElement('strong');
-			strong.textContent = 'Error: ';
-			box.appendChild(strong);
-			box.appendChild(document.createTextNode(err && err.message ? err.message : String(err)));
+			strong.textContent = 'Error:';
+			line.append(strong, ' ', err && err.message ? err.message : String(err));
+			box.appendChild(line);
 			box.hidden = false;
 		},
 		ready() {

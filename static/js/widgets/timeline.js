@@ -7,7 +7,7 @@
 import {formatBucket, formatValue, formatExact, formatDuration, formatTick, VALUE_FIELD, valueLabel} from '../lib/format.js';
 import {hasFilters} from '../lib/urlstate.js';
 import {createStatus} from './status.js';
-import {attachTooltip} from './tooltip.js';
+import {showTooltip, hideTooltip} from './tooltip.js';
 
 // The bucket size to ask for: the state's, or (resolution) about one bar per
 // this many pixels.
@@ -62,7 +62,33 @@ export function createTimeline(container, ctx, opts = {})
 	let answer = null; // {bucket_size, rows}
 	let x = null; // the time scale of the last draw
 	let lastKey = '';
-	const brush = d3.brushX().on('end', brushed);
+	const brush = d3.brushX().on('end', brushed).on('start', () => hideTooltip());
+	let dragging = false;
+
+	// The brush lies over the bars and takes the pointer, so the tooltip
+	// follows the pointer over the brush: the bucket under it.
+	gBrush.on('pointerdown.fitip', () => {
+		dragging = true;
+		hideTooltip();
+	}).on('pointerup.fitip', () => {
+		dragging = false;
+	}).on('pointermove.fitip', (event) => {
+		if (dragging || !answer || !x || event.buttons)
+			return;
+		const size = answer.bucket_size;
+		const t = x.invert(d3.pointer(event, svg.node())[0]).getTime() / 1000;
+		const b = Math.floor(t / size) * size;
+		const row = answer.rows.find(r => r.bucket === b);
+		if (!row) {
+			hideTooltip();
+			return;
+		}
+		const field = VALUE_FIELD[state.value];
+		showTooltip(event, formatBucket(b, size), [
+			[valueLabel(state.value), formatExact(row[field])],
+			['bucket', formatDuration(size)],
+		]);
+	}).on('pointerleave.fitip', () => hideTooltip());
 
 	sizeSel.addEventListener('change', () => {
 		ctx.setState({bucket_size: sizeSel.value ? Number(sizeSel.value) : null});
@@ -137,14 +163,7 @@ export function createTimeline(container, ctx, opts = {})
 			.attr('x', r => x(new Date(r.bucket * 1000)))
 			.attr('width', bw)
 			.attr('y', r => y(r[field]))
-			.attr('height', r => Math.max(0, y(0) - y(r[field])))
-			.call(attachTooltip, r => ({
-				title: formatBucket(r.bucket, size),
-				rows: [
-					[valueLabel(state.value), formatExact(r[field])],
-					['bucket', formatDuration(size)],
-				],
-			}));
+			.attr('height', r => Math.max(0, y(0) - y(r[field])));
 		gx.attr('transform', `translate(0,${height - margin.bottom})`)
 			.call(d3.axisBottom(x).ticks(Math.max(2, Math.floor(w / 130))).tickSizeOuter(0)
 				.tickFormat(t => formatTick(t, max - min)));
