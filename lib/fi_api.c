@@ -17,6 +17,7 @@
 #include "fi_db.h"
 #include "fi_err.h"
 #include "fi_flow.h"
+#include "fi_hilbert.h"
 #include "fi_jsonw.h"
 #include "fi_log.h"
 #include "fi_query.h"
@@ -88,6 +89,16 @@ static const char fi_sql_endpoint_port[] = "IF(fi_dirs.d = 0, sport, dport)";
 /* the index tables */
 static const char *const fi_sql_index_table[2] = {"nodes", "ports"};
 static const char *const fi_sql_index_id[2] = {"addr", "port"};
+/* /api/hilbert: the cell of an address is a bit field of a 4-byte window
+ * (position, shift and mask bound), grouped over an address range of the
+ * node index, so the primary key (bucket, addr) is range-scanned */
+static const char fi_sql_hilbert_cell[] =
+    "SELECT (CAST(CONV(HEX(SUBSTRING(addr, ?, 4)), 16, 10) AS UNSIGNED) >> ?) & ? "
+    "AS cell";
+static const char fi_sql_hilbert_where[] =
+    " WHERE bucket >= ? AND bucket <= ? AND addr >= ? AND addr <= ?";
+static const char fi_sql_hilbert_group[] = " GROUP BY cell ORDER BY cell";
+static const char fi_sql_hilbert_wide[] = "CAST(%s_%s_%s AS DECIMAL(20))";
 
 /* ---- state ---------------------------------------------------------------------- */
 
@@ -147,6 +158,16 @@ struct fi_aggplan {
 	unsigned nmaxes;
 };
 
+/* The map of /api/hilbert while its rows are read. */
+struct fi_hmap {
+	struct fi_hilbert plan;	      /* prefix, depth, SQL window */
+	unsigned classes;	      /* bit c: protocol class c is counted */
+	unsigned ctrs;		      /* bit k: counter k is answered */
+	__int128 max[FI_CTR_COUNT];   /* largest cell, per counter */
+	__int128 total[FI_CTR_COUNT]; /* sum of the cells, per counter */
+	uint64_t nonzero;	      /* cells with traffic */
+};
+
 /* What a request's handler reports besides the body. */
 struct fi_req {
 	struct fi_api *api;
@@ -166,6 +187,7 @@ struct fi_req {
 	int have_ranges;			 /* in[] and all[] are filled */
 	struct fi_rowplan rowplan;		 /* modes B and C */
 	struct fi_aggplan aggplan;		 /* modes D and E */
+	struct fi_hmap hmap;			 /* /api/hilbert */
 };
 
 static void fi_api_disconnect(struct fi_api *api);
@@ -1704,6 +1726,236 @@ fi_api_index(struct fi_req *r, int dynamic)
 	return 0;
 }
 
+/* ---- /api/hilbert ------------------------------------------------------------------ */
+
+/*
+ * The protocol classes a query's protocol filters keep. The node index is
+ * split by class only, so a filter must take or leave whole classes
+ * (include_protos=icmp, exclude_protos=udp,other); one that splits a class
+ * (include_protos=1, or 47) is a 400 rather than a wrong answer.
+ */
+static int
+fi_api_hilbert_classes(struct fi_req *r, unsigned *mask)
+{
+	struct fi_protoset allowed;
+	unsigned in[FI_PC_COUNT] = {0}, all[FI_PC_COUNT] = {0};
+
+	fi_api_protos(r->q, &allowed);
+	for (unsigned p = 0; p < 256; p++) {
+		int c = fi_proto_class((uint8_t)p);
+
+		all[c]++;
+		in[c] += (unsigned)fi_protoset_has(&allowed, p);
+	}
+	*mask = 0;
+	for (int c = 0; c < FI_PC_COUNT; c++) {
+		if (in[c] != 0 && in[c] != all[c])
+			return fi_err_set(
+			    &r->err, FI_EINVAL,
+			    "Params include_protos and exclude_protos take "
+			    "whole classes on /api/hilbert (tcp, udp, icmp, "
+			    "other): the node index has no protocol numbers.");
+		if (in[c] != 0)
+			*mask |= 1u << c;
+	}
+	return 0;
+}
+
+static int
+fi_api_row_hilbert(struct fi_req *r, struct fi_stmt *st)
+{
+	struct fi_hmap *m = &r->hmap;
+	const struct fi_val *cv = fi_stmt_col(st, 0);
+	__int128 v[FI_CTR_COUNT] = {0};
+	unsigned col = 1;
+	int any = 0;
+
+	if ((cv->type != FI_VAL_UINT && cv->type != FI_VAL_INT) ||
+	    cv->v.u >= m->plan.ncells)
+		return FI_EINTERNAL;
+	for (int k = 0; k < FI_CTR_COUNT; k++) {
+		if (!(m->ctrs & (1u << k)))
+			continue;
+		if (fi_api_num(fi_stmt_col(st, col++), &v[k]) != 0)
+			return FI_EINTERNAL;
+		any |= v[k] != 0;
+	}
+	/* an address seen only in the other direction or class is no traffic */
+	if (!any)
+		return 0;
+	m->nonzero++;
+	for (int k = 0; k < FI_CTR_COUNT; k++) {
+		m->total[k] += v[k];
+		if (v[k] > m->max[k])
+			m->max[k] = v[k];
+	}
+	if (fi_api_row_cut(r))
+		return 0; /* the sums still count the cells past max_rows */
+	fi_jsonw_arr_begin(&r->w);
+	fi_jsonw_uint(&r->w, cv->v.u);
+	for (int k = 0; k < FI_CTR_COUNT; k++)
+		if (m->ctrs & (1u << k))
+			fi_jsonw_i128(&r->w, fi_api_round(v[k]));
+	fi_jsonw_arr_end(&r->w);
+	return 0;
+}
+
+/*
+ * Appends ", SUM(a + b + ...)" of counter k over the columns of the asked
+ * direction and classes: one sum per counter (summing all 24 columns apart
+ * costs half as much again). The integer counters are added as DECIMAL, so
+ * eight BIGINT UNSIGNED columns cannot overflow the addition.
+ */
+static void
+fi_api_hilbert_sum(struct fi_sqlb *b, const struct fi_hmap *m, int dir, int k)
+{
+	int n = 0;
+
+	fi_sqlb_add(b, ", SUM(");
+	for (int d = 1; d < FI_DIR_COUNT; d++) {
+		if (dir != FI_DIR_ALL && dir != d)
+			continue;
+		for (int c = 0; c < FI_PC_COUNT; c++) {
+			if (!(m->classes & (1u << c)))
+				continue;
+			if (n++ == 0 && k != FI_CTR_FLOWS)
+				fi_sqlb_addf(b, fi_sql_hilbert_wide, fi_sql_dir[d],
+					     fi_sql_cls[c], fi_sql_ctr[k]);
+			else
+				fi_sqlb_addf(b, "%s%s_%s_%s", n > 1 ? " + " : "",
+					     fi_sql_dir[d], fi_sql_cls[c], fi_sql_ctr[k]);
+		}
+	}
+	fi_sqlb_add(b, n == 0 ? "0)" : ")");
+}
+
+/* Writes name: {counter: n, ...} over the answered counters. */
+static void
+fi_api_hilbert_sums(struct fi_req *r, const char *name, const __int128 *v)
+{
+	fi_jsonw_key(&r->w, name);
+	fi_jsonw_obj_begin(&r->w);
+	for (int k = 0; k < FI_CTR_COUNT; k++)
+		if (r->hmap.ctrs & (1u << k)) {
+			fi_jsonw_key(&r->w, fi_ctr_names[k]);
+			fi_jsonw_i128(&r->w, fi_api_round(v[k]));
+		}
+	fi_jsonw_obj_end(&r->w);
+}
+
+/*
+ * Checks the parameters of a map and plans it, before the database is asked
+ * (so a bad depth is a 400 even while the database is down).
+ */
+static int
+fi_api_hilbert_check(struct fi_req *r)
+{
+	static const unsigned unsupported[] = {
+	    FI_QP_LIMIT,	FI_QP_OFFSET,	     FI_QP_SORT,
+	    FI_QP_FIELDS,	FI_QP_AGGREGATE,     FI_QP_INCLUDE_IPS,
+	    FI_QP_EXCLUDE_IPS,	FI_QP_INCLUDE_PORTS, FI_QP_EXCLUDE_PORTS,
+	    FI_QP_BLACK_OTHERS, FI_QP_BIFLOW,	     FI_QP_COUNT};
+	static const char *const unsupported_names[] = {
+	    "limit",	     "offset",	     "sort",	    "fields",
+	    "aggregate",     "include_ips",  "exclude_ips", "include_ports",
+	    "exclude_ports", "black_others", "biflow",	    "count"};
+	const struct fi_query *q = r->q;
+	struct fi_hmap *m = &r->hmap;
+	struct fi_prefix whole = {.len = 96}; /* 0.0.0.0/0 */
+	int rc;
+
+	for (unsigned i = 0; i < sizeof(unsupported) / sizeof(unsupported[0]); i++)
+		if (q->have & unsupported[i])
+			return fi_err_set(&r->err, FI_EINVAL,
+					  "Param %s is not supported by /api/hilbert.",
+					  unsupported_names[i]);
+	whole.addr = fi_addr_from_v4(0);
+	rc = fi_hilbert_plan((q->have & FI_QP_PREFIX) ? &q->prefix : &whole,
+			     (q->have & FI_QP_DEPTH) != 0, q->depth, &m->plan, &r->err);
+	if (rc != 0)
+		return rc;
+	m->ctrs = q->value < FI_CTR_COUNT ? 1u << q->value : 7u;
+	return fi_api_hilbert_classes(r, &m->classes);
+}
+
+/*
+ * The address-space map (checked by fi_api_hilbert_check): traffic per
+ * sub-prefix of length depth inside prefix, summed from the node index,
+ * non-empty cells only, in cell (= Hilbert curve) order: {"prefix", "depth",
+ * "order", "bucket_size", "direction", "columns", "cells": [[index,
+ * counters...], ...], "max", "total", "nonzero"}. See fcgi/API.md.
+ */
+static int
+fi_api_hilbert(struct fi_req *r)
+{
+	static const char *const dir_names[FI_DIR_COUNT] = {"both", "src", "dst"};
+	const struct fi_query *q = r->q;
+	struct fi_sqlb *b = &r->api->sb;
+	struct fi_hmap *m = &r->hmap;
+	struct fi_addr lo, hi;
+	char text[FI_PREFIX_TEXT_MAX];
+	int rc;
+
+	rc = fi_api_choose_size(r);
+	if (rc != 0)
+		return rc;
+
+	fi_jsonw_obj_begin(&r->w);
+	fi_jsonw_key(&r->w, "prefix");
+	fi_jsonw_cstr(&r->w, fi_hilbert_prefix_format(&m->plan.prefix, text));
+	fi_jsonw_key(&r->w, "depth");
+	fi_jsonw_uint(&r->w, m->plan.depth);
+	fi_jsonw_key(&r->w, "order");
+	fi_jsonw_uint(&r->w, m->plan.order);
+	fi_jsonw_key(&r->w, "bucket_size");
+	fi_jsonw_uint(&r->w, r->size);
+	fi_jsonw_key(&r->w, "direction");
+	fi_jsonw_cstr(&r->w, dir_names[q->direction % FI_DIR_COUNT]);
+	fi_jsonw_key(&r->w, "columns");
+	fi_jsonw_arr_begin(&r->w);
+	fi_jsonw_cstr(&r->w, "index");
+	for (int k = 0; k < FI_CTR_COUNT; k++)
+		if (m->ctrs & (1u << k))
+			fi_jsonw_cstr(&r->w, fi_ctr_names[k]);
+	fi_jsonw_arr_end(&r->w);
+
+	fi_sqlb_reset(b);
+	fi_sqlb_add(b, fi_sql_hilbert_cell);
+	b->params[b->n++] = FI_VAL_U(m->plan.win_byte + 1); /* SUBSTRING counts from 1 */
+	b->params[b->n++] = FI_VAL_U(m->plan.win_shift);
+	b->params[b->n++] = FI_VAL_U(m->plan.win_mask);
+	for (int k = 0; k < FI_CTR_COUNT; k++)
+		if (m->ctrs & (1u << k))
+			fi_api_hilbert_sum(b, m, q->direction % FI_DIR_COUNT, k);
+	fi_sqlb_addf(b, fi_sql_from_index, fi_sql_index_table[0], r->size);
+	fi_sqlb_add(b, fi_sql_hilbert_where);
+	fi_prefix_range(&m->plan.prefix, &lo, &hi);
+	b->params[b->n++] = FI_VAL_U((uint64_t)q->start_bucket);
+	b->params[b->n++] = FI_VAL_U((uint64_t)q->end_bucket);
+	b->addrs[0] = lo;
+	b->addrs[1] = hi;
+	b->naddrs = 2;
+	b->params[b->n++] = FI_VAL_B((const char *)b->addrs[0].b, 16);
+	b->params[b->n++] = FI_VAL_B((const char *)b->addrs[1].b, 16);
+	fi_sqlb_add(b, fi_sql_hilbert_group);
+	fi_jsonw_key(&r->w, "cells");
+	fi_jsonw_arr_begin(&r->w);
+	rc = fi_api_run(r, fi_api_row_hilbert);
+	if (rc != 0)
+		return rc;
+	fi_jsonw_arr_end(&r->w);
+	fi_api_hilbert_sums(r, "max", m->max);
+	fi_api_hilbert_sums(r, "total", m->total);
+	fi_jsonw_key(&r->w, "nonzero");
+	fi_jsonw_uint(&r->w, m->nonzero);
+	if (r->resp->truncated) {
+		fi_jsonw_key(&r->w, "truncated");
+		fi_jsonw_bool(&r->w, 1);
+	}
+	fi_jsonw_obj_end(&r->w);
+	return 0;
+}
+
 /* ---- /api/meta and /api/health ------------------------------------------------------
  */
 
@@ -1963,6 +2215,7 @@ enum fi_route {
 	FI_ROUTE_DYNAMIC,
 	FI_ROUTE_META,
 	FI_ROUTE_HEALTH,
+	FI_ROUTE_HILBERT,
 };
 
 /* Removes one trailing slash (the original answered both forms). */
@@ -1996,6 +2249,8 @@ fi_api_route(struct fi_str path, struct fi_str *name)
 		return FI_ROUTE_META;
 	if (fi_str_eq(path, "/api/health"))
 		return FI_ROUTE_HEALTH;
+	if (fi_str_eq(path, "/api/hilbert"))
+		return FI_ROUTE_HILBERT;
 	if (fi_api_prefix(path, "/api/dynamic/index/", name) && name->n > 0 &&
 	    memchr(name->p, '/', name->n) == NULL)
 		return FI_ROUTE_DYNAMIC;
@@ -2003,6 +2258,30 @@ fi_api_route(struct fi_str path, struct fi_str *name)
 	    memchr(name->p, '/', name->n) == NULL)
 		return FI_ROUTE_INDEX;
 	return FI_ROUTE_NONE;
+}
+
+/*
+ * Checks what only the route can: the map's parameters (which mean nothing
+ * to the other query routes, a 400 there).
+ */
+static int
+fi_api_check_route_params(struct fi_req *r, enum fi_route route)
+{
+	static const unsigned bits[] = {FI_QP_PREFIX, FI_QP_DEPTH, FI_QP_VALUE,
+					FI_QP_DIRECTION};
+	static const char *const names[] = {"prefix", "depth", "value", "direction"};
+
+	if (route == FI_ROUTE_HILBERT)
+		return fi_api_hilbert_check(r);
+	if (route != FI_ROUTE_BUCKET && route != FI_ROUTE_INDEX &&
+	    route != FI_ROUTE_DYNAMIC)
+		return 0;
+	for (unsigned i = 0; i < sizeof(bits) / sizeof(bits[0]); i++)
+		if (r->q->have & bits[i])
+			return fi_err_set(&r->err, FI_EINVAL,
+					  "Param %s is only supported by /api/hilbert.",
+					  names[i]);
+	return 0;
 }
 
 void
@@ -2046,7 +2325,8 @@ fi_api_handle(struct fi_api *api, struct fi_str method, struct fi_str path,
 	}
 	r.index = fi_str_eq(name, "ports");
 	if (fi_query_parse(query, api->cfg->bucket_sizes, api->cfg->n_bucket_sizes,
-			   api->q, &r.err) != 0) {
+			   api->q, &r.err) != 0 ||
+	    fi_api_check_route_params(&r, route) != 0) {
 		fi_api_error(resp, 400, r.err.msg);
 		return;
 	}
@@ -2071,6 +2351,9 @@ fi_api_handle(struct fi_api *api, struct fi_str method, struct fi_str path,
 		break;
 	case FI_ROUTE_META:
 		rc = fi_api_meta(&r);
+		break;
+	case FI_ROUTE_HILBERT:
+		rc = fi_api_hilbert(&r);
 		break;
 	default:
 		rc = fi_api_health(&r);

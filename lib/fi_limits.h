@@ -40,6 +40,9 @@
 #define FI_API_PARAMS_MAX  16384       /* bound parameters of one statement */
 #define FI_API_BODY_MAX	   (64u << 20) /* bytes of one answer */
 
+/* the address-space map of /api/hilbert: at most 4^order = 2^20 cells */
+#define FI_HILBERT_ORDER_MAX 10
+
 /* flows are counted in units of 1e-9 so that slices add up exactly */
 #define FI_FLOW_UNIT 1000000000LL
 

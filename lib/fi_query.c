@@ -6,6 +6,7 @@
  */
 #include <string.h>
 
+#include "fi_hilbert.h"
 #include "fi_num.h"
 #include "fi_query.h"
 
@@ -24,6 +25,8 @@ enum fi_qp_type {
 	FI_QT_PORTS,   /* comma list of ports */
 	FI_QT_PROTOS,  /* comma list of protocol classes or numbers */
 	FI_QT_FLAG,    /* presence flag: empty, 1/0, true/false, yes/no, on/off */
+	FI_QT_PREFIX,  /* one CIDR prefix without host bits (/api/hilbert) */
+	FI_QT_CHOICE,  /* one word of a fixed list (value, direction) */
 	FI_QT_IGNORED, /* accepted and ignored (jQuery's cache buster "_") */
 };
 
@@ -52,6 +55,10 @@ static const struct fi_qp_entry fi_qp_table[] = {
     {"black_others", FI_QP_BLACK_OTHERS, FI_QT_FLAG},
     {"biflow", FI_QP_BIFLOW, FI_QT_FLAG},
     {"count", FI_QP_COUNT, FI_QT_FLAG},
+    {"prefix", FI_QP_PREFIX, FI_QT_PREFIX},
+    {"depth", FI_QP_DEPTH, FI_QT_INT},
+    {"value", FI_QP_VALUE, FI_QT_CHOICE},
+    {"direction", FI_QP_DIRECTION, FI_QT_CHOICE},
     {"_", 0, FI_QT_IGNORED},
 };
 
@@ -323,11 +330,66 @@ fi_qp_int(struct fi_qp_ctx *c, struct fi_str v)
 	case FI_QP_LIMIT:
 		q->limit = x < 0 ? 0 : (uint64_t)x;
 		break;
+	case FI_QP_DEPTH:
+		q->depth = x; /* its range depends on the prefix: the route checks */
+		break;
 	case FI_QP_OFFSET:
 		q->offset = x < 0 ? 0 : (uint64_t)x;
 		break;
 	}
 	return 0;
+}
+
+/*
+ * The map's prefix: written as CIDR (a bare address would be a map of one
+ * host), and without bits past its length: 10.1.0.0/8 is more likely a typo
+ * than a wish for 10.0.0.0/8, and the cells are numbered from the prefix.
+ */
+static int
+fi_qp_prefix(struct fi_qp_ctx *c, struct fi_str v)
+{
+	const char *slash = memchr(v.p, '/', v.n);
+	struct fi_addr host;
+	char echo[FI_QUERY_ECHO_MAX + 4], want[FI_PREFIX_TEXT_MAX];
+
+	if (slash == NULL || fi_prefix_parse(v, 0, &c->q->prefix) != 0)
+		return fi_err_set(c->err, FI_EINVAL,
+				  "Param prefix: \"%s\" is not a CIDR prefix such as "
+				  "10.0.0.0/8 or 2001:db8::/32.",
+				  fi_query_echo(v, echo));
+	if (fi_addr_parse((struct fi_str){v.p, (size_t)(slash - v.p)}, 0, &host) != 0 ||
+	    fi_addr_cmp(&host, &c->q->prefix.addr) != 0)
+		return fi_err_set(c->err, FI_EINVAL,
+				  "Param prefix: \"%s\" has bits set past its length "
+				  "(%s?).",
+				  fi_query_echo(v, echo),
+				  fi_hilbert_prefix_format(&c->q->prefix, want));
+	return 0;
+}
+
+/* value and direction: one word of a fixed list. */
+static int
+fi_qp_choice(struct fi_qp_ctx *c, struct fi_str v)
+{
+	static const char *const values[FI_CTR_COUNT] = {"flows", "packets", "bytes"};
+	static const char *const dirs[FI_DIR_COUNT] = {"both", "src", "dst"};
+
+	if (c->e->bit == FI_QP_VALUE) {
+		for (unsigned i = 0; i < FI_CTR_COUNT; i++)
+			if (fi_str_caseeq(v, values[i])) {
+				c->q->value = (uint8_t)i;
+				return 0;
+			}
+		return fi_err_set(c->err, FI_EINVAL,
+				  "Param value has to be flows, packets or bytes.");
+	}
+	for (unsigned i = 0; i < FI_DIR_COUNT; i++)
+		if (fi_str_caseeq(v, dirs[i])) {
+			c->q->direction = (uint8_t)i;
+			return 0;
+		}
+	return fi_err_set(c->err, FI_EINVAL,
+			  "Param direction has to be src, dst or both.");
 }
 
 static int
@@ -569,6 +631,10 @@ fi_qp_value(struct fi_qp_ctx *c, struct fi_str v)
 		return fi_qp_list(c, v, fi_qp_protos);
 	case FI_QT_FLAG:
 		return fi_qp_flag(c, v);
+	case FI_QT_PREFIX:
+		return fi_qp_prefix(c, v);
+	case FI_QT_CHOICE:
+		return fi_qp_choice(c, v);
 	case FI_QT_IGNORED:
 		return 0;
 	}
@@ -579,7 +645,8 @@ fi_qp_value(struct fi_qp_ctx *c, struct fi_str v)
 static int
 fi_qp_empty_ok(enum fi_qp_type t)
 {
-	return t != FI_QT_INT && t != FI_QT_SIZE && t != FI_QT_FLAG;
+	return t != FI_QT_INT && t != FI_QT_SIZE && t != FI_QT_FLAG &&
+	       t != FI_QT_PREFIX && t != FI_QT_CHOICE;
 }
 
 static void
@@ -598,6 +665,10 @@ fi_query_reset(struct fi_query *q)
 	memset(&q->include_protos, 0, sizeof(q->include_protos));
 	memset(&q->exclude_protos, 0, sizeof(q->exclude_protos));
 	q->black_others = q->biflow = q->count = 0;
+	memset(&q->prefix, 0, sizeof(q->prefix));
+	q->depth = 0;
+	q->value = FI_CTR_COUNT;
+	q->direction = FI_DIR_ALL;
 }
 
 int
@@ -717,6 +788,8 @@ fi_query_print_ports(FILE *out, const char *name, const uint16_t *p, unsigned n)
 void
 fi_query_print(const struct fi_query *q, FILE *out)
 {
+	static const char *const value_names[FI_CTR_COUNT] = {"flows", "packets",
+							      "bytes"};
 	char buf[64];
 
 	fprintf(out, "start_bucket = %lld\n", (long long)q->start_bucket);
@@ -758,4 +831,13 @@ fi_query_print(const struct fi_query *q, FILE *out)
 		fprintf(out, "biflow = %d\n", q->biflow);
 	if (q->have & FI_QP_COUNT)
 		fprintf(out, "count = %d\n", q->count);
+	if (q->have & FI_QP_PREFIX)
+		fi_query_print_ips(out, "prefix", &q->prefix, 1);
+	if (q->have & FI_QP_DEPTH)
+		fprintf(out, "depth = %lld\n", (long long)q->depth);
+	if (q->have & FI_QP_VALUE)
+		fprintf(out, "value = %s\n", value_names[q->value % FI_CTR_COUNT]);
+	if (q->have & FI_QP_DIRECTION)
+		fprintf(out, "direction = %s\n",
+			q->direction == FI_DIR_ALL ? "both" : fi_dir_names[q->direction]);
 }

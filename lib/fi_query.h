@@ -76,7 +76,14 @@ enum {
 	FI_QP_BIFLOW = 1u << 15,
 	FI_QP_COUNT = 1u << 16,
 	FI_QP_OFFSET = 1u << 17,
+	FI_QP_PREFIX = 1u << 18,
+	FI_QP_DEPTH = 1u << 19,
+	FI_QP_VALUE = 1u << 20,
+	FI_QP_DIRECTION = 1u << 21,
 };
+
+/* The parameters only /api/hilbert takes. */
+#define FI_QP_HILBERT (FI_QP_PREFIX | FI_QP_DEPTH | FI_QP_VALUE | FI_QP_DIRECTION)
 
 /* The filters: parameters that select flows. */
 #define FI_QP_FILTERS                                                                    \
@@ -119,6 +126,10 @@ struct fi_query {
 	int black_others;		   /* flags: 0 or 1 */
 	int biflow;
 	int count;
+	struct fi_prefix prefix; /* valid with FI_QP_PREFIX: a CIDR prefix, host bits 0 */
+	int64_t depth;		 /* valid with FI_QP_DEPTH: checked by the route */
+	uint8_t value;		 /* enum fi_ctr, FI_CTR_COUNT (all) when not given */
+	uint8_t direction;	 /* enum fi_dir, FI_DIR_ALL (both) when not given */
 };
 
 /*

@@ -15,99 +15,22 @@
 set -uo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-BUILD=${FI_BENCH_BUILD:-$root/build/rel}
+# shellcheck source-path=SCRIPTDIR source=lib/benchlib.sh
+. "$root/tests/bench/lib/benchlib.sh"
 FLOWS=${FI_BENCH_FLOWS:-1000000}
 DUR=${FI_BENCH_DURATION:-60}
 CONN=${FI_BENCH_CONNECTIONS:-64}
 DAY0=1700006400 # gen_bench.py's day
 
-for bin in "$BUILD/fcgi/flowinspector-fcgi" "$BUILD/importer/flowinspector-importer"; do
-	[[ -x $bin ]] || {
-		echo "api_bench: $bin is missing; build first" >&2
-		exit 1
-	}
-done
+bench_need_build api_bench
 command -v wrk >/dev/null || {
 	echo "api_bench: wrk is not installed (tests/deps.sh installs it)" >&2
 	exit 1
 }
 
-work=$(mktemp -d /tmp/fi-bench.XXXXXX) # short: unix socket paths are limited
-H=$work/h
-FCGI_PID=""
-cleanup()
-{
-	if [[ -n $FCGI_PID ]]; then
-		kill -TERM "$FCGI_PID" 2>/dev/null
-		wait "$FCGI_PID" 2>/dev/null
-	fi
-	bash "$root/tests/harness/stop.sh" "$H" >/dev/null 2>&1
-	if [[ ${FI_BENCH_KEEP:-0} == 1 ]]; then
-		echo "kept $work"
-	else
-		rm -rf "$work"
-	fi
-}
-trap cleanup EXIT
-# mariadbd takes its temporary tables from TMPDIR: keep them out of a shared /tmp
-mkdir -p "$work/tmp" "$work/static/bench"
-export TMPDIR=$work/tmp
-
-# shellcheck source=../harness/lib.sh
-. "$root/tests/harness/lib.sh"
-{
-	echo 'include @STATE_DIR@/nginx/harness-main.conf;'
-	echo 'events { worker_connections 4096; }'
-	echo 'http {'
-	echo 'include @STATE_DIR@/nginx/harness-http.conf;'
-	cat "$root/deploy/nginx/flowinspector.conf"
-	echo '}'
-} >"$work/nginx.conf.in"
-NGINX_ADDR=127.0.0.1 STATIC_DIR=$work/static FCGI_PASS=unix:$work/fcgi.sock \
-	CACHE_DIR=$work/cache bash "$root/tests/harness/start.sh" "$H" --no-redis \
-	--nginx-conf "$work/nginx.conf.in" || exit 1
-harness_load_env "$H"
-cat >"$work/flowinspector.conf" <<CONF
-db_host = 127.0.0.1
-db_port = $FI_TEST_MYSQL_PORT
-db_name = fi_bench
-db_user = imp
-db_password = imp-pw
-db_ro_user = ro
-db_ro_password = ro-pw
-db_admin_user = root
-db_grant_hosts = 127.0.0.1
-fcgi_socket = $work/fcgi.sock
-fcgi_workers = 4
-# the data is from 2023: no retention event may delete it during the run
-retention_days = 0
-log_level = warn
-CONF
-"$BUILD/importer/flowinspector-importer" -c "$work/flowinspector.conf" --init-db || exit 1
-
-echo "== data: $FLOWS flows"
-begin=$SECONDS
-python3 "$root/tests/bench/gen_bench.py" "$work/data" "$FLOWS" || exit 1
-echo "generated in $((SECONDS - begin)) s"
-begin=$SECONDS
-while IFS= read -r stmt; do
-	for attempt in 1 2 3; do
-		if harness_mysql --local-infile=1 fi_bench -e "$stmt"; then
-			break
-		fi
-		[[ $attempt == 3 ]] && exit 1
-		echo "retrying: ${stmt:0:60}..." >&2
-	done
-done <"$work/data/load.sql"
-rm -f "$work"/data/*.tsv
-echo "loaded in $((SECONDS - begin)) s:"
-harness_mysql -N -B fi_bench -e "SELECT table_name, table_rows FROM information_schema.TABLES
-	WHERE table_schema = 'fi_bench' AND table_name REGEXP '^(flows|totals|nodes|ports)_'
-	ORDER BY table_name" | awk '{ printf "  %-12s ~%d rows\n", $1, $2 }'
-
-"$BUILD/fcgi/flowinspector-fcgi" -c "$work/flowinspector.conf" >>"$work/fcgi.log" 2>&1 &
-FCGI_PID=$!
-for _ in $(seq 1 100); do [[ -S $work/fcgi.sock ]] && break; sleep 0.05; done
+bench_setup fi_bench
+bench_load fi_bench "$FLOWS"
+bench_start_responder
 url=$FI_TEST_NGINX_URL
 
 names=(timeline top15_hosts_1h src_x_dst_all)

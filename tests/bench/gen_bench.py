@@ -3,7 +3,10 @@
 one day of a network with a few busy servers, many clients and external
 peers, sliced per SPEC 4 into the flow table of every bucket size.
 
-Usage: gen_bench.py OUTDIR [FLOWS]
+Usage: gen_bench.py OUTDIR [FLOWS] [--peers N]
+With --peers, the external peers are N addresses spread over the whole IPv4
+space (the address-space map's benchmark) instead of two documentation /24s;
+without it the data set is the same as ever.
 Writes OUTDIR/flows_SIZE.tsv (bucket, src hex, dst hex, sport, dport, proto,
 flows, packets, bytes) per size and OUTDIR/load.sql, which loads them with
 LOAD DATA and derives the totals, node and port tables from the flow tables
@@ -48,13 +51,23 @@ def pick(rng, table):
 
 
 def main():
-    outdir = sys.argv[1]
-    nflows = int(sys.argv[2]) if len(sys.argv) > 2 else 1000000
+    args = sys.argv[1:]
+    peers = 0
+    if "--peers" in args:
+        i = args.index("--peers")
+        peers = int(args[i + 1])
+        del args[i:i + 2]
+    outdir = args[0]
+    nflows = int(args[1]) if len(args) > 1 else 1000000
     os.makedirs(outdir, exist_ok=True)
     rng = random.Random(20240310)
     servers = [v4(10, 0, 0, i) for i in range(1, 41)]
     clients = [v4(10, 1, i // 250, i % 250 + 1) for i in range(2000)]
     external = [v4(198, 51, 100, i) for i in range(1, 51)] + [v4(203, 0, 113, i) for i in range(1, 51)]
+    if peers:
+        # a generator of its own, so the flows draw the same numbers as ever
+        prng = random.Random(7)
+        external = [v4(*prng.randrange(1 << 32).to_bytes(4, "big")) for _ in range(peers)]
     v6 = ["20010db8000000000000000000%06x" % i for i in range(1, 61)]
     zs, ze, z6 = zipf_table(len(servers), 1.1), zipf_table(len(external), 1.2), zipf_table(len(v6), 1.0)
     services = [(6, 443), (6, 80), (17, 53), (6, 22), (17, 123), (6, 25), (6, 993), (6, 8080)]

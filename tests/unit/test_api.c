@@ -62,6 +62,36 @@ test_bad_params(void)
 	CHECK_STR(resp.etag, "");
 }
 
+/* The map's parameters are checked before the database is asked. */
+static void
+test_hilbert_params(void)
+{
+	get("GET", "/api/hilbert", "prefix=10.0.0.0/8&depth=7");
+	CHECK_INT(resp.status, 400);
+	CHECK_STR(resp.body.data, "{\"error\":\"Param depth has to be at least the "
+				  "prefix length (8).\"}");
+	get("GET", "/api/hilbert/", "depth=22");
+	CHECK_INT(resp.status, 400);
+	CHECK_CONTAINS(resp.body.data, "Param depth asks for 2^22 cells");
+	get("GET", "/api/hilbert", "include_protos=47");
+	CHECK_INT(resp.status, 400);
+	CHECK_CONTAINS(resp.body.data, "take whole classes");
+	get("GET", "/api/hilbert", "include_ports=80");
+	CHECK_INT(resp.status, 400);
+	CHECK_STR(resp.body.data, "{\"error\":\"Param include_ports is not supported "
+				  "by /api/hilbert.\"}");
+	get("GET", "/api/bucket/query", "depth=16");
+	CHECK_INT(resp.status, 400);
+	CHECK_STR(resp.body.data, "{\"error\":\"Param depth is only supported by "
+				  "/api/hilbert.\"}");
+	/* good parameters get as far as the database */
+	get("GET", "/api/hilbert",
+	    "prefix=2001:db8::/32&depth=48&include_protos=tcp,icmp");
+	CHECK_INT(resp.status, 503);
+	get("POST", "/api/hilbert", "");
+	CHECK_INT(resp.status, 405);
+}
+
 static void
 test_unavailable(void)
 {
@@ -103,6 +133,7 @@ main(void)
 	fi_api_response_init(&resp);
 	test_routes();
 	test_bad_params();
+	test_hilbert_params();
 	test_unavailable();
 	fi_api_response_fini(&resp);
 	fi_api_free(api);

@@ -1,0 +1,281 @@
+// hilbertmap.js: prefixes and the cells of the address-space map (the
+// /hilbert page), as /api/hilbert numbers them: cell i of a map of prefix P
+// at depth D is the i-th sub-prefix of length D of P in address order, and
+// it is drawn at d2xy(2^order, i), order = (D - len) / 2. Addresses are
+// BigInts in their family's width (32 or 128 bits), so IPv6 is exact. Pure:
+// no DOM, no d3 (tests/js/hilbertmap.test.mjs).
+
+import {d2xy, xy2d} from './hilbert.js';
+
+// The most cells /api/hilbert answers: 4^10.
+export const ORDER_MAX = 10;
+
+// A dotted IPv4 address to a BigInt, or null.
+function parseV4(text)
+{
+	const parts = text.split('.');
+	if (parts.length !== 4)
+		return null;
+	let v = 0n;
+	for (const p of parts) {
+		if (!/^\d{1,3}$/.test(p) || Number(p) > 255)
+			return null;
+		v = (v << 8n) | BigInt(Number(p));
+	}
+	return v;
+}
+
+// IPv6 text (with "::" and a dotted tail) to a BigInt, or null.
+function parseV6(text)
+{
+	if (!/^[0-9a-fA-F:.]+$/.test(text) || text.split('::').length > 2)
+		return null;
+	const groups = (s) => {
+		if (s === '')
+			return [];
+		const out = [];
+		const parts = s.split(':');
+		for (let k = 0; k < parts.length; k++) {
+			const p = parts[k];
+			if (k === parts.length - 1 && p.includes('.')) {
+				const v4 = parseV4(p);
+				if (v4 === null)
+					return null;
+				out.push(Number(v4 >> 16n), Number(v4 & 0xffffn));
+			} else if (/^[0-9a-fA-F]{1,4}$/.test(p)) {
+				out.push(parseInt(p, 16));
+			} else {
+				return null;
+			}
+		}
+		return out;
+	};
+	const halves = text.split('::');
+	const head = groups(halves[0]);
+	const tail = halves.length === 2 ? groups(halves[1]) : [];
+	if (head === null || tail === null)
+		return null;
+	const fill = 8 - head.length - tail.length;
+	if ((halves.length === 2 && fill < 1) || (halves.length === 1 && fill !== 0))
+		return null;
+	let v = 0n;
+	for (const g of [...head, ...Array(halves.length === 2 ? fill : 0).fill(0), ...tail])
+		v = (v << 16n) | BigInt(g);
+	return v;
+}
+
+// IPv4 or IPv6 address text to {v4, addr}; an IPv4-mapped IPv6 address is
+// IPv4 (as the API stores it). null when it is not an address.
+export function parseAddress(text)
+{
+	const s = String(text).trim();
+	if (s.includes(':')) {
+		const v = parseV6(s);
+		if (v === null)
+			return null;
+		if (v >> 32n === 0xffffn)
+			return {v4: true, addr: v & 0xffffffffn};
+		return {v4: false, addr: v};
+	}
+	const v = parseV4(s);
+	return v === null ? null : {v4: true, addr: v};
+}
+
+// The width in bits of a prefix's family.
+export function familyBits(p)
+{
+	return p.v4 ? 32 : 128;
+}
+
+function hostMask(p)
+{
+	return (1n << BigInt(familyBits(p) - p.len)) - 1n;
+}
+
+// "10.0.0.0/8", "2001:db8::/32" (an IPv4-mapped "::ffff:10.0.0.0/104" is
+// 10.0.0.0/8) to {v4, addr, len}. Throws an Error with a message for the
+// user when it is not a CIDR prefix or has bits set past its length.
+export function parsePrefix(text)
+{
+	const s = String(text).trim();
+	const m = /^([^/]+)\/(\d{1,3})$/.exec(s);
+	const a = m ? parseAddress(m[1]) : null;
+	if (!a)
+		throw new Error(`"${s}" is not a CIDR prefix such as 10.0.0.0/8 or 2001:db8::/32`);
+	let len = Number(m[2]);
+	if (a.v4 && m[1].includes(':'))
+		len -= 96;
+	const p = {v4: a.v4, addr: a.addr, len};
+	if (len < 0 || len > familyBits(p))
+		throw new Error(`"${s}" has a length out of range`);
+	if ((p.addr & hostMask(p)) !== 0n) {
+		const fixed = formatPrefix({...p, addr: p.addr & ~hostMask(p)});
+		throw new Error(`"${s}" has bits set past its length (${fixed}?)`);
+	}
+	return p;
+}
+
+// RFC 5952 text of a 128-bit address: lower case, the longest run of two
+// or more zero groups (the first of equals) as "::".
+function formatV6(v)
+{
+	const g = [];
+	for (let k = 7; k >= 0; k--)
+		g.push(Number((v >> BigInt(16 * k)) & 0xffffn));
+	let best = -1;
+	let bestLen = 1;
+	for (let k = 0; k < 8;) {
+		if (g[k] !== 0) {
+			k++;
+			continue;
+		}
+		let e = k;
+		while (e < 8 && g[e] === 0)
+			e++;
+		if (e - k > bestLen) {
+			best = k;
+			bestLen = e - k;
+		}
+		k = e;
+	}
+	const hex = x => x.map(n => n.toString(16)).join(':');
+	if (best < 0)
+		return hex(g);
+	return `${hex(g.slice(0, best))}::${hex(g.slice(best + bestLen))}`;
+}
+
+// The text of an address of family v4.
+export function formatAddr(v4, addr)
+{
+	if (v4)
+		return [24n, 16n, 8n, 0n].map(s => String((addr >> s) & 255n)).join('.');
+	return formatV6(addr);
+}
+
+export function formatPrefix(p)
+{
+	return `${formatAddr(p.v4, p.addr)}/${p.len}`;
+}
+
+// The address of a prefix alone (a host: /32, /128) or the prefix text.
+export function formatCell(p)
+{
+	return p.len === familyBits(p) ? formatAddr(p.v4, p.addr) : formatPrefix(p);
+}
+
+// The sub-prefix of length p.len + bits with number i (0 <= i < 2^bits).
+export function subPrefix(p, bits, i)
+{
+	const shift = BigInt(familyBits(p) - p.len - bits);
+	return {v4: p.v4, addr: p.addr | (BigInt(i) << shift), len: p.len + bits};
+}
+
+// The prefix of length len (<= p.len) holding p.
+export function parentPrefix(p, len)
+{
+	const q = {v4: p.v4, addr: 0n, len};
+	q.addr = p.addr & ~hostMask(q);
+	return q;
+}
+
+// Whether q lies inside p (same family, at least as long, same leading bits).
+export function contains(p, q)
+{
+	return p.v4 === q.v4 && q.len >= p.len && parentPrefix(q, p.len).addr === p.addr;
+}
+
+// The cell of q (an address as {v4, addr} or a prefix at least depth long)
+// in the map of p at depth; -1 when q is outside p.
+export function cellOf(p, depth, q)
+{
+	const len = q.len === undefined ? familyBits(q) : q.len;
+	if (p.v4 !== q.v4 || len < depth || !contains(p, {v4: q.v4, addr: q.addr, len}))
+		return -1;
+	const bits = depth - p.len;
+	return Number((q.addr >> BigInt(familyBits(p) - depth)) & ((1n << BigInt(bits)) - 1n));
+}
+
+// The sub-prefix that cell i of the map of p at depth stands for.
+export function cellPrefix(p, depth, i)
+{
+	return subPrefix(p, depth - p.len, i);
+}
+
+// The order of the map of p that fits: at most maxOrder (the screen), the
+// API's ORDER_MAX, and the bits left in the family (rounded down to even).
+export function fitOrder(p, maxOrder)
+{
+	const left = Math.floor((familyBits(p) - p.len) / 2);
+	return Math.max(0, Math.min(maxOrder, ORDER_MAX, left));
+}
+
+// Where cell i of a 2^order square is drawn: [x, y].
+export function cellXY(order, i)
+{
+	return d2xy(2 ** order, i);
+}
+
+// Where every cell of a 2^order square is drawn (order <= ORDER_MAX), as
+// two arrays [xs, ys] indexed by cell: d2xy for all cells at once, in
+// 32-bit integer arithmetic (exact up to order 15), for drawing a whole map.
+export function cellTable(order)
+{
+	const n = 1 << order;
+	const count = n * n;
+	const xs = new Uint16Array(count);
+	const ys = new Uint16Array(count);
+	for (let d = 0; d < count; d++) {
+		let x = 0;
+		let y = 0;
+		let t = d;
+		for (let s = 1; s < n; s <<= 1) {
+			const rx = (t >> 1) & 1;
+			const ry = (t ^ rx) & 1;
+			if (ry === 0) {
+				if (rx === 1) {
+					x = s - 1 - x;
+					y = s - 1 - y;
+				}
+				const tmp = x;
+				x = y;
+				y = tmp;
+			}
+			x += s * rx;
+			y += s * ry;
+			t >>= 2;
+		}
+		xs[d] = x;
+		ys[d] = y;
+	}
+	return [xs, ys];
+}
+
+// The cell at [x, y] of a 2^order square.
+export function xyCell(order, x, y)
+{
+	return xy2d(2 ** order, x, y);
+}
+
+// The square that block b of the 4^level blocks of a 2^order map covers
+// (block b: the cells b * 4^(order - level) .. (b + 1) * 4^(order - level)
+// - 1, i.e. sub-prefix b at level * 2 bits): {x, y, size} in cells. The
+// Hilbert curve of order `order`, seen in blocks, is the curve of order
+// `level`, so each block is a square.
+export function blockSquare(order, level, b)
+{
+	const size = 2 ** (order - level);
+	const [x, y] = d2xy(2 ** level, b);
+	return {x: x * size, y: y * size, size};
+}
+
+// The prefixes from the top of the family down to p in steps of `step`
+// bits (for breadcrumbs): 0.0.0.0/0, 10.0.0.0/8, 10.1.0.0/16 ..., ending
+// with p itself.
+export function breadcrumbs(p, step = 8)
+{
+	const out = [];
+	for (let len = 0; len < p.len; len += step)
+		out.push(parentPrefix(p, len));
+	out.push(p);
+	return out;
+}

@@ -1,0 +1,120 @@
+# shellcheck shell=bash
+# benchlib.sh: what the benchmarks that need the bench data set share: a
+# harness (MariaDB and nginx with deploy/nginx/flowinspector.conf) in a work
+# dir of their own, the config, gen_bench.py's flows loaded with LOAD DATA,
+# and the responder. Sourced by tests/bench/*.sh (kept out of their glob).
+# Usage: root=...; . "$root/tests/bench/lib/benchlib.sh"; bench_setup NAME
+# Sets work, H, BUILD; bench_load sets nothing; bench_start_responder FCGI_PID.
+
+BUILD=${FI_BENCH_BUILD:-$root/build/rel}
+FCGI_PID=""
+
+# Checks that the programs are built.
+bench_need_build()
+{
+	local bin
+	for bin in "$BUILD/fcgi/flowinspector-fcgi" "$BUILD/importer/flowinspector-importer"; do
+		[[ -x $bin ]] || {
+			echo "$1: $bin is missing; build first" >&2
+			exit 1
+		}
+	done
+}
+
+# Stops the responder and the harness; removes the work dir unless
+# FI_BENCH_KEEP=1.
+bench_cleanup()
+{
+	if [[ -n $FCGI_PID ]]; then
+		kill -TERM "$FCGI_PID" 2>/dev/null
+		wait "$FCGI_PID" 2>/dev/null
+	fi
+	bash "$root/tests/harness/stop.sh" "$H" >/dev/null 2>&1
+	if [[ ${FI_BENCH_KEEP:-0} == 1 ]]; then
+		echo "kept $work"
+	else
+		rm -rf "$work"
+	fi
+}
+
+# bench_setup DBNAME [WORKER_CONNECTIONS]: work dir, harness, config
+# ($work/flowinspector.conf, database DBNAME), --init-db.
+bench_setup()
+{
+	work=$(mktemp -d /tmp/fi-bench.XXXXXX) # short: unix socket paths are limited
+	H=$work/h
+	trap bench_cleanup EXIT
+	# mariadbd takes its temporary tables from TMPDIR: keep them out of a shared /tmp
+	mkdir -p "$work/tmp" "$work/static/bench"
+	export TMPDIR=$work/tmp
+
+	# shellcheck source-path=SCRIPTDIR source=../../harness/lib.sh
+	. "$root/tests/harness/lib.sh"
+	{
+		echo 'include @STATE_DIR@/nginx/harness-main.conf;'
+		echo "events { worker_connections ${2:-4096}; }"
+		echo 'http {'
+		echo 'include @STATE_DIR@/nginx/harness-http.conf;'
+		cat "$root/deploy/nginx/flowinspector.conf"
+		echo '}'
+	} >"$work/nginx.conf.in"
+	NGINX_ADDR=127.0.0.1 STATIC_DIR=$work/static FCGI_PASS=unix:$work/fcgi.sock \
+		CACHE_DIR=$work/cache bash "$root/tests/harness/start.sh" "$H" --no-redis \
+		--nginx-conf "$work/nginx.conf.in" || exit 1
+	harness_load_env "$H"
+	cat >"$work/flowinspector.conf" <<CONF
+db_host = 127.0.0.1
+db_port = $FI_TEST_MYSQL_PORT
+db_name = $1
+db_user = imp
+db_password = imp-pw
+db_ro_user = ro
+db_ro_password = ro-pw
+db_admin_user = root
+db_grant_hosts = 127.0.0.1
+fcgi_socket = $work/fcgi.sock
+fcgi_workers = 4
+# the data is from 2023: no retention event may delete it during the run
+retention_days = 0
+log_level = warn
+CONF
+	"$BUILD/importer/flowinspector-importer" -c "$work/flowinspector.conf" --init-db || exit 1
+}
+
+# bench_load DBNAME FLOWS [gen_bench.py options]: generates the flows, loads
+# them (each statement retried up to three times) and prints the table sizes.
+bench_load()
+{
+	local db=$1 flows=$2 begin stmt attempt
+	shift 2
+	echo "== data: $flows flows${*:+ ($*)}"
+	begin=$SECONDS
+	python3 "$root/tests/bench/gen_bench.py" "$work/data" "$flows" "$@" || exit 1
+	echo "generated in $((SECONDS - begin)) s"
+	begin=$SECONDS
+	while IFS= read -r stmt; do
+		for attempt in 1 2 3; do
+			if harness_mysql --local-infile=1 "$db" -e "$stmt"; then
+				break
+			fi
+			[[ $attempt == 3 ]] && exit 1
+			echo "retrying: ${stmt:0:60}..." >&2
+		done
+	done <"$work/data/load.sql"
+	rm -f "$work"/data/*.tsv
+	echo "loaded in $((SECONDS - begin)) s:"
+	harness_mysql -N -B "$db" -e "SELECT table_name, table_rows FROM information_schema.TABLES
+		WHERE table_schema = '$db' AND table_name REGEXP '^(flows|totals|nodes|ports)_'
+		ORDER BY table_name" | awk '{ printf "  %-12s ~%d rows\n", $1, $2 }'
+}
+
+# Starts the responder on $work/fcgi.sock; sets FCGI_PID.
+bench_start_responder()
+{
+	"$BUILD/fcgi/flowinspector-fcgi" -c "$work/flowinspector.conf" >>"$work/fcgi.log" 2>&1 &
+	FCGI_PID=$!
+	for _ in $(seq 1 100); do
+		[[ -S $work/fcgi.sock ]] && break
+		sleep 0.05
+	done
+}
