@@ -182,6 +182,49 @@ fi_schema_upgrades(struct fi_db *db, struct fi_err *err)
 	return 0;
 }
 
+/*
+ * Warns when a size that flow_detail_sizes leaves out still holds per-key
+ * rows or ports (written before): they stay, but the responder now sums
+ * that size from a finer one and no longer reads them.
+ */
+static int
+fi_schema_detail_warn(struct fi_db *db, const struct fi_config *cfg, unsigned i,
+		      struct fi_err *err)
+{
+	static const char *const tables[] = {"flows", "ports"};
+
+	for (unsigned t = 0; t < 2; t++) {
+		char sql[96];
+		struct fi_stmt *st;
+		int rc, found = 0;
+
+		snprintf(sql, sizeof(sql), "SELECT 1 FROM %s_%u LIMIT 1", tables[t],
+			 cfg->bucket_sizes[i]);
+		st = fi_stmt_new(db, sql, err);
+		if (st == NULL)
+			return err->code;
+		rc = fi_stmt_exec(st, NULL, 0, err);
+		if (rc == 0) {
+			rc = fi_stmt_fetch(st, err);
+			found = rc == 1;
+			rc = rc < 0 ? rc : 0;
+		}
+		fi_stmt_free(st);
+		if (rc != 0)
+			return rc;
+		if (found)
+			fi_warnx(
+			    "%s_%u holds rows written before flow_detail_sizes left "
+			    "%u s out: they are kept but no longer read (%u s is now "
+			    "summed from %s_%u); flow_detail_sizes = all reads them "
+			    "again",
+			    tables[t], cfg->bucket_sizes[i], cfg->bucket_sizes[i],
+			    cfg->bucket_sizes[i], tables[t],
+			    fi_config_detail_source(cfg, i));
+	}
+	return 0;
+}
+
 /* Creates the tables of every configured size and records the sizes. */
 static int
 fi_schema_buckets(struct fi_db *db, const struct fi_config *cfg, struct fi_err *err)
@@ -201,6 +244,8 @@ fi_schema_buckets(struct fi_db *db, const struct fi_config *cfg, struct fi_err *
 		v[0] = FI_VAL_U(cfg->bucket_sizes[i]);
 		v[1] = FI_VAL_U(cfg->retention_days[i]);
 		rc = fi_schema_exec(db, fi_schema_sizes_put, v, 2, err);
+		if (rc == 0 && !fi_config_is_detail(cfg, i))
+			rc = fi_schema_detail_warn(db, cfg, i, err);
 		if (rc != 0)
 			return rc;
 	}
