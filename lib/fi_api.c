@@ -64,6 +64,11 @@ static const char fi_sql_from_derived[] =
     " CAST(SUM(flows) AS DECIMAL(30,9)) AS flows, CAST(SUM(packets) AS UNSIGNED)"
     " AS packets, CAST(SUM(bytes) AS UNSIGNED) AS bytes FROM flows_%u";
 static const char fi_sql_derived_end[] = " GROUP BY 1, 2, 3, 4, 5, 6) fi_f";
+/* the same rows ungrouped, for queries that sum them anyway (merged, no temp) */
+static const char fi_sql_from_flat[] =
+    " FROM (SELECT bucket DIV %u * %u AS bucket, src, dst, sport, dport, proto, flows,"
+    " packets, bytes FROM flows_%u";
+static const char fi_sql_flat_end[] = ") fi_f";
 static const char fi_sql_dirs[] =
     " CROSS JOIN (SELECT 0 AS d UNION ALL SELECT 1) fi_dirs";
 static const char fi_sql_bucket_range[] = "bucket >= ? AND bucket <= ?";
@@ -636,9 +641,14 @@ fi_api_fine_range(struct fi_req *r)
 	b->params[b->n++] = FI_VAL_U((uint64_t)hi);
 }
 
-/* " FROM" the answered size's flow table, stored or summed from a finer one. */
+/*
+ * " FROM" the answered size's flow table, stored or summed from a finer one.
+ * Queries that print rows need the coarse rows (grouped); queries that sum
+ * over keys anyway can sum the fine rows directly (the server then merges
+ * the subquery into a plain range scan).
+ */
 static void
-fi_api_from_flows(struct fi_req *r, int with_range)
+fi_api_from_flows(struct fi_req *r, int with_range, int grouped)
 {
 	struct fi_sqlb *b = &r->api->sb;
 	uint32_t src = fi_api_source(r);
@@ -647,13 +657,14 @@ fi_api_from_flows(struct fi_req *r, int with_range)
 		fi_sqlb_addf(b, fi_sql_from_flows, r->size);
 		return;
 	}
-	fi_sqlb_addf(b, fi_sql_from_derived, r->size, r->size, src);
+	fi_sqlb_addf(b, grouped ? fi_sql_from_derived : fi_sql_from_flat, r->size,
+		     r->size, src);
 	if (with_range) {
 		fi_sqlb_add(b, " WHERE ");
 		fi_sqlb_add(b, fi_sql_bucket_range);
 		fi_api_fine_range(r);
 	}
-	fi_sqlb_add(b, fi_sql_derived_end);
+	fi_sqlb_add(b, grouped ? fi_sql_derived_end : fi_sql_flat_end);
 }
 
 /* ---- numbers ---------------------------------------------------------------------- */
@@ -1329,7 +1340,7 @@ fi_api_bucket_flows(struct fi_req *r)
 		     "bucket, %s AS k_src, %s AS k_dst, %s AS k_sport, %s AS k_dport,"
 		     " proto, flows, packets, bytes",
 		     key[FI_FK_SRC], key[FI_FK_DST], key[FI_FK_SPORT], key[FI_FK_DPORT]);
-	fi_api_from_flows(r, 1);
+	fi_api_from_flows(r, 1, 1);
 	fi_sqlb_where(b, q, 1);
 	if (q->count)
 		return fi_api_count(r);
@@ -1485,7 +1496,7 @@ fi_api_bucket_aggr(struct fi_req *r)
 			     (q->biflow ? fi_sql_key_biflow : fi_sql_key)[p->maxes[i]],
 			     i);
 	fi_sqlb_class_sums(b, 0);
-	fi_api_from_flows(r, 1);
+	fi_api_from_flows(r, 1, 0);
 	if (endpoint)
 		fi_sqlb_add(b, fi_sql_dirs);
 	fi_sqlb_where(b, q, 1);
@@ -1671,7 +1682,7 @@ fi_api_index(struct fi_req *r, int dynamic)
 	fi_sqlb_add(b, fi_sql_select);
 	if (filters) {
 		fi_sqlb_class_sums(b, 1);
-		fi_api_from_flows(r, dynamic);
+		fi_api_from_flows(r, dynamic, 0);
 		fi_sqlb_where(b, q, dynamic);
 	} else {
 		for (int c = 0; c < FI_PC_COUNT; c++)
@@ -1702,7 +1713,7 @@ fi_api_index(struct fi_req *r, int dynamic)
 					fi_sqlb_addf(b, ", SUM(IF(%s AND %s, %s, 0))",
 						     fi_sql_dir_cond[d],
 						     fi_sql_cls_cond[c], fi_sql_ctr[k]);
-		fi_api_from_flows(r, dynamic);
+		fi_api_from_flows(r, dynamic, 0);
 		fi_sqlb_add(b, fi_sql_dirs);
 		fi_sqlb_where(b, q, dynamic);
 	} else {
