@@ -251,7 +251,10 @@ def fetch(args, tab, size, source=None):
            "-u", args.user, args.db, "-e", sql]
     if args.socket:
         cmd[4:8] = ["-S", args.socket]
-    res = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+    run = subprocess.run(cmd, capture_output=True, text=True)
+    if run.returncode != 0:
+        raise SystemExit("flowref: %s failed: %s" % (sql[:80], run.stderr.strip()))
+    res = run.stdout
     nk = len(KEYS[tab])
     rows = {}
     for line in res.splitlines():
