@@ -239,14 +239,18 @@ def detail_sources(sizes, detail):
 
 
 def fetch(args, tab, size, source=None):
+    if source is not None and source != size:
+        # a size that is not stored: its rows are the sums of the finer
+        # size's rows over the coarse bucket (summed here, not by the server)
+        rows = {}
+        for key, vals in fetch(args, tab, source).items():
+            key = (key[0] // size * size,) + key[1:]
+            have = rows.setdefault(key, [0] * len(vals))
+            for i, v in enumerate(vals):
+                have[i] += v
+        return rows
     cols = KEYS[tab] + counter_cols(tab)
     sql = "SELECT %s FROM %s_%d" % (",".join(cols), tab, size)
-    if source is not None and source != size:
-        # a size that is not stored: its rows are the sums of the finer size's
-        keys = ["bucket DIV %d * %d" % (size, size)] + KEYS[tab][1:]
-        sql = "SELECT %s FROM %s_%d GROUP BY %s" % (
-            ",".join(keys + ["SUM(%s)" % c for c in counter_cols(tab)]), tab, source,
-            ",".join(str(i + 1) for i in range(len(keys))))
     cmd = ["mariadb", "--no-defaults", "-N", "-B", "-h", "127.0.0.1", "-P", str(args.port),
            "-u", args.user, args.db, "-e", sql]
     if args.socket:
