@@ -1051,6 +1051,8 @@ fi_dbsource_run(const struct fi_config *cfg, const struct fi_dbsource_opts *opts
 		snprintf(d.source, sizeof(d.source), "%s:%s",
 			 fi_dbsrc_kind_name(opts->kind), cfg->src_database);
 	fi_agg_init(&d.agg, cfg->bucket_sizes, cfg->n_bucket_sizes);
+	for (unsigned k = 0; k < cfg->n_bucket_sizes; k++)
+		fi_agg_set_detail(&d.agg, k, fi_config_is_detail(cfg, k));
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = fi_dbs_signal;

@@ -618,6 +618,9 @@ fi_importer_run(struct fi_config *cfg, const char *config_path,
 	for (unsigned i = 0; i < 2; i++) {
 		fi_buf_init(&imp.slots[i].dead, 0);
 		fi_agg_init(&imp.slots[i].agg, cfg->bucket_sizes, cfg->n_bucket_sizes);
+		for (unsigned k = 0; k < cfg->n_bucket_sizes; k++)
+			fi_agg_set_detail(&imp.slots[i].agg, k,
+					  fi_config_is_detail(cfg, k));
 	}
 	pthread_mutex_init(&imp.mu, NULL);
 	pthread_cond_init(&imp.cv, NULL);

@@ -48,6 +48,7 @@ fi_agg_init(struct fi_agg *a, const uint32_t *sizes, unsigned nsizes)
 		struct fi_agg_size *s = &a->sizes[i];
 
 		s->size = sizes[i];
+		s->detail = 1;
 		fi_map_init(&s->flows, sizeof(struct fi_agg_flow_key),
 			    sizeof(struct fi_agg_flow_val));
 		fi_map_init(&s->nodes, sizeof(struct fi_agg_node_key),
@@ -58,6 +59,13 @@ fi_agg_init(struct fi_agg *a, const uint32_t *sizes, unsigned nsizes)
 			    sizeof(struct fi_agg_total_val));
 	}
 	a->min_time = a->max_time = -1;
+}
+
+void
+fi_agg_set_detail(struct fi_agg *a, unsigned i, int detail)
+{
+	if (i < a->nsizes)
+		a->sizes[i].detail = detail;
 }
 
 /* Tables up to this size keep their memory between flushes. */
@@ -157,10 +165,12 @@ fi_agg_add(struct fi_agg *a, const struct fi_flow *f)
 			struct fi_agg_total_val *tv;
 
 			fi_agg_put32(fk.bucket, (uint32_t)s.bucket);
-			fv = fi_map_upsert(&sz->flows, &fk);
-			if (fv == NULL)
-				return FI_ENOMEM;
-			fi_agg_count(fv->c, &s);
+			if (sz->detail) {
+				fv = fi_map_upsert(&sz->flows, &fk);
+				if (fv == NULL)
+					return FI_ENOMEM;
+				fi_agg_count(fv->c, &s);
+			}
 
 			memset(&tk, 0, sizeof(tk));
 			memcpy(tk.bucket, fk.bucket, 4);
@@ -172,11 +182,12 @@ fi_agg_add(struct fi_agg *a, const struct fi_flow *f)
 			if (fi_agg_node(&sz->nodes, fk.bucket, &f->src, FI_DIR_SRC, pc,
 					&s) ||
 			    fi_agg_node(&sz->nodes, fk.bucket, &f->dst, FI_DIR_DST, pc,
-					&s) ||
-			    fi_agg_port(&sz->ports, fk.bucket, f->sport, FI_DIR_SRC, pc,
-					&s) ||
-			    fi_agg_port(&sz->ports, fk.bucket, f->dport, FI_DIR_DST, pc,
 					&s))
+				return FI_ENOMEM;
+			if (sz->detail && (fi_agg_port(&sz->ports, fk.bucket, f->sport,
+						       FI_DIR_SRC, pc, &s) ||
+					   fi_agg_port(&sz->ports, fk.bucket, f->dport,
+						       FI_DIR_DST, pc, &s)))
 				return FI_ENOMEM;
 		}
 	}

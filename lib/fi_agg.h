@@ -58,6 +58,7 @@ struct fi_agg_total_val {
 /* The four tables of one bucket size. */
 struct fi_agg_size {
 	uint32_t size;	      /* seconds */
+	int detail;	      /* flows and ports are kept (else only nodes, totals) */
 	struct fi_map flows;  /* fi_agg_flow_key -> fi_agg_flow_val */
 	struct fi_map nodes;  /* fi_agg_node_key -> fi_agg_index_val */
 	struct fi_map ports;  /* fi_agg_port_key -> fi_agg_index_val */
@@ -74,6 +75,13 @@ struct fi_agg {
 
 /* Sets up an empty cache for the given bucket sizes (seconds, > 0). */
 void fi_agg_init(struct fi_agg *a, const uint32_t *sizes, unsigned nsizes);
+
+/*
+ * Keeps only nodes and totals for size index i (detail 0): its per-key rows
+ * and ports are summed from a finer size when read (fi_config_detail_source).
+ * Every size keeps all four tables after fi_agg_init.
+ */
+void fi_agg_set_detail(struct fi_agg *a, unsigned i, int detail);
 
 /* Frees everything. NULL is a no-op. */
 void fi_agg_fini(struct fi_agg *a);

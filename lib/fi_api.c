@@ -55,6 +55,21 @@ static const char fi_sql_select[] = "SELECT ";
 static const char fi_sql_from_totals[] = " FROM totals_%u";
 static const char fi_sql_from_flows[] = " FROM flows_%u";
 static const char fi_sql_from_index[] = " FROM %s_%u";
+/*
+ * The flow table of a size that is not stored (flow_detail_sizes): summed
+ * from the detail size's table over the fine buckets of the range (the
+ * slices telescope, so the sums are the rows the coarse size would hold).
+ */
+static const char fi_sql_from_derived[] =
+    " FROM (SELECT bucket DIV %u * %u AS bucket, src, dst, sport, dport, proto,"
+    " CAST(SUM(flows) AS DECIMAL(30,9)) AS flows, CAST(SUM(packets) AS UNSIGNED)"
+    " AS packets, CAST(SUM(bytes) AS UNSIGNED) AS bytes FROM flows_%u";
+static const char fi_sql_derived_end[] = " GROUP BY 1, 2, 3, 4, 5, 6) fi_f";
+/* the same rows ungrouped, for queries that sum them anyway (merged, no temp) */
+static const char fi_sql_from_flat[] =
+    " FROM (SELECT bucket DIV %u * %u AS bucket, src, dst, sport, dport, proto, flows,"
+    " packets, bytes FROM flows_%u";
+static const char fi_sql_flat_end[] = ") fi_f";
 static const char fi_sql_dirs[] =
     " CROSS JOIN (SELECT 0 AS d UNION ALL SELECT 1) fi_dirs";
 static const char fi_sql_bucket_range[] = "bucket >= ? AND bucket <= ?";
@@ -617,6 +632,62 @@ fi_sqlb_class_sums(struct fi_sqlb *b, int first)
 			fi_sqlb_addf(b, "%sSUM(IF(%s, %s, 0))",
 				     first && c + k == 0 ? "" : ", ", fi_sql_cls_cond[c],
 				     fi_sql_ctr[k]);
+}
+
+/* The size whose flows_ and ports_ tables hold the answered size's rows. */
+static uint32_t
+fi_api_source(const struct fi_req *r)
+{
+	int i = fi_config_bucket_index(r->api->cfg, r->size);
+
+	return i < 0 ? r->size : fi_config_detail_source(r->api->cfg, (unsigned)i);
+}
+
+/*
+ * Binds the range of fine buckets (of a detail size) whose coarse buckets
+ * (of the answered size) lie in the query's range: "bucket >= ? AND bucket
+ * <= ?" must follow.
+ */
+static void
+fi_api_fine_range(struct fi_req *r)
+{
+	struct fi_sqlb *b = &r->api->sb;
+	int64_t s = r->size;
+	int64_t lo = (r->q->start_bucket + s - 1) / s * s;
+	int64_t hi = r->q->end_bucket / s * s + s - 1;
+
+	if (b->n + 2 > FI_API_PARAMS_MAX) {
+		b->err = b->err ? b->err : FI_ETOOBIG;
+		return;
+	}
+	b->params[b->n++] = FI_VAL_U((uint64_t)lo);
+	b->params[b->n++] = FI_VAL_U((uint64_t)hi);
+}
+
+/*
+ * " FROM" the answered size's flow table, stored or summed from a finer one.
+ * Queries that print rows need the coarse rows (grouped); queries that sum
+ * over keys anyway can sum the fine rows directly (the server then merges
+ * the subquery into a plain range scan).
+ */
+static void
+fi_api_from_flows(struct fi_req *r, int with_range, int grouped)
+{
+	struct fi_sqlb *b = &r->api->sb;
+	uint32_t src = fi_api_source(r);
+
+	if (src == r->size) {
+		fi_sqlb_addf(b, fi_sql_from_flows, r->size);
+		return;
+	}
+	fi_sqlb_addf(b, grouped ? fi_sql_from_derived : fi_sql_from_flat, r->size,
+		     r->size, src);
+	if (with_range) {
+		fi_sqlb_add(b, " WHERE ");
+		fi_sqlb_add(b, fi_sql_bucket_range);
+		fi_api_fine_range(r);
+	}
+	fi_sqlb_add(b, grouped ? fi_sql_derived_end : fi_sql_flat_end);
 }
 
 /* ---- numbers ---------------------------------------------------------------------- */
@@ -1298,7 +1369,7 @@ fi_api_bucket_flows(struct fi_req *r)
 		     "bucket, %s AS k_src, %s AS k_dst, %s AS k_sport, %s AS k_dport,"
 		     " proto, flows, packets, bytes",
 		     key[FI_FK_SRC], key[FI_FK_DST], key[FI_FK_SPORT], key[FI_FK_DPORT]);
-	fi_sqlb_addf(b, fi_sql_from_flows, r->size);
+	fi_api_from_flows(r, 1, 1);
 	fi_sqlb_where(b, q, 1);
 	if (q->count)
 		return fi_api_count(r);
@@ -1454,7 +1525,7 @@ fi_api_bucket_aggr(struct fi_req *r)
 			     (q->biflow ? fi_sql_key_biflow : fi_sql_key)[p->maxes[i]],
 			     i);
 	fi_sqlb_class_sums(b, 0);
-	fi_sqlb_addf(b, fi_sql_from_flows, r->size);
+	fi_api_from_flows(r, 1, 0);
 	if (endpoint)
 		fi_sqlb_add(b, fi_sql_dirs);
 	fi_sqlb_where(b, q, 1);
@@ -1612,6 +1683,7 @@ fi_api_index(struct fi_req *r, int dynamic)
 					       FI_QP_BIFLOW, FI_QP_BLACK_OTHERS};
 	static const char *const unsupported_names[] = {"fields", "aggregate", "biflow",
 							"black_others"};
+	uint32_t src;
 	int rc;
 
 	for (unsigned i = 0; i < 4; i++)
@@ -1639,7 +1711,7 @@ fi_api_index(struct fi_req *r, int dynamic)
 	fi_sqlb_add(b, fi_sql_select);
 	if (filters) {
 		fi_sqlb_class_sums(b, 1);
-		fi_sqlb_addf(b, fi_sql_from_flows, r->size);
+		fi_api_from_flows(r, dynamic, 0);
 		fi_sqlb_where(b, q, dynamic);
 	} else {
 		for (int c = 0; c < FI_PC_COUNT; c++)
@@ -1670,7 +1742,7 @@ fi_api_index(struct fi_req *r, int dynamic)
 					fi_sqlb_addf(b, ", SUM(IF(%s AND %s, %s, 0))",
 						     fi_sql_dir_cond[d],
 						     fi_sql_cls_cond[c], fi_sql_ctr[k]);
-		fi_sqlb_addf(b, fi_sql_from_flows, r->size);
+		fi_api_from_flows(r, dynamic, 0);
 		fi_sqlb_add(b, fi_sql_dirs);
 		fi_sqlb_where(b, q, dynamic);
 	} else {
@@ -1680,12 +1752,18 @@ fi_api_index(struct fi_req *r, int dynamic)
 				for (int k = 0; k < FI_CTR_COUNT; k++)
 					fi_sqlb_addf(b, ", SUM(%s_%s_%s)", fi_sql_dir[d],
 						     fi_sql_cls[c], fi_sql_ctr[k]);
-		fi_sqlb_addf(b, fi_sql_from_index, fi_sql_index_table[r->index], r->size);
+		/* ports of a size that is not stored: the sums of a finer size's */
+		src = r->index ? fi_api_source(r) : r->size;
+		fi_sqlb_addf(b, fi_sql_from_index, fi_sql_index_table[r->index], src);
 		if (dynamic) {
 			fi_sqlb_add(b, " WHERE ");
 			fi_sqlb_add(b, fi_sql_bucket_range);
-			b->params[b->n++] = FI_VAL_U((uint64_t)q->start_bucket);
-			b->params[b->n++] = FI_VAL_U((uint64_t)q->end_bucket);
+			if (src != r->size) {
+				fi_api_fine_range(r);
+			} else {
+				b->params[b->n++] = FI_VAL_U((uint64_t)q->start_bucket);
+				b->params[b->n++] = FI_VAL_U((uint64_t)q->end_bucket);
+			}
 		}
 	}
 	fi_sqlb_add(b, " GROUP BY g_id");

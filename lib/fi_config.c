@@ -25,6 +25,7 @@ enum fi_cfg_type {
 	FI_CT_BOOL,   /* yes/no, true/false, on/off, 1/0 */
 	FI_CT_SIZES,  /* comma list of bucket sizes */
 	FI_CT_DAYS,   /* comma list of retention days, or empty for per-size defaults */
+	FI_CT_DETAIL, /* comma list of detail sizes, "all", or empty for the finest */
 	FI_CT_LEVEL,  /* log level name */
 };
 
@@ -68,6 +69,10 @@ static const struct fi_cfg_entry fi_cfg_table[] = {
     {"retention_days", FI_CT_DAYS, FI_CFG_FIELD(retention_days), "", 0, 0,
      "days to keep, per bucket size or one for all, 0 = forever (empty: "
      "<600 s 2, <3600 s 31, <86400 s 400, else forever)"},
+    {"flow_detail_sizes", FI_CT_DETAIL, FI_CFG_FIELD(detail_sizes), "", 0, 0,
+     "bucket sizes whose per-key flows and ports are stored, or \"all\"; the others "
+     "are summed from the coarsest of these that divides them (empty: the finest "
+     "size)"},
     {"retention_interval", FI_CT_UINT, FI_CFG_FIELD(retention_interval), "3600", 1, 86400,
      "seconds between runs of the retention events"},
     {"live_import", FI_CT_BOOL, FI_CFG_FIELD(live_import), "yes", 0, 0,
@@ -302,6 +307,16 @@ fi_cfg_apply(struct fi_config *cfg, const struct fi_cfg_entry *e, const char *v,
 		memcpy(cfg->retention_days, list, sizeof(list));
 		cfg->n_retention_given = n;
 		return 0;
+	case FI_CT_DETAIL:
+		cfg->detail_all = strcmp(v, "all") == 0;
+		n = 0;
+		if (!cfg->detail_all &&
+		    fi_cfg_list(v, FI_BUCKET_SIZE_MIN, FI_BUCKET_SIZE_MAX, list, &n,
+				why) != 0)
+			return FI_EINVAL;
+		memcpy(cfg->detail_sizes, list, sizeof(list));
+		cfg->n_detail_given = n;
+		return 0;
 	case FI_CT_LEVEL:
 		lvl = fi_log_level_parse(v);
 		if (lvl < 0) {
@@ -328,6 +343,7 @@ fi_config_defaults(struct fi_config *cfg)
 	}
 	snprintf(cfg->sizes_where, sizeof(cfg->sizes_where), "built-in default");
 	snprintf(cfg->retention_where, sizeof(cfg->retention_where), "built-in default");
+	snprintf(cfg->detail_where, sizeof(cfg->detail_where), "built-in default");
 }
 
 int
@@ -345,6 +361,8 @@ fi_config_set(struct fi_config *cfg, const char *key, const char *value,
 		snprintf(cfg->sizes_where, sizeof(cfg->sizes_where), "%s", where);
 	else if (e->type == FI_CT_DAYS)
 		snprintf(cfg->retention_where, sizeof(cfg->retention_where), "%s", where);
+	else if (e->type == FI_CT_DETAIL)
+		snprintf(cfg->detail_where, sizeof(cfg->detail_where), "%s", where);
 	return 0;
 }
 
@@ -436,6 +454,56 @@ fi_cfg_default_days(uint32_t size)
 	return 0;
 }
 
+/*
+ * Chooses where each size's per-key rows and ports live: a detail size keeps
+ * its own; another size is summed from the coarsest detail size that divides
+ * it, or keeps its own when none does.
+ */
+static int
+fi_cfg_finish_detail(struct fi_config *cfg, struct fi_err *err)
+{
+	unsigned n = cfg->n_bucket_sizes;
+	int detail[FI_BUCKET_SIZES_MAX];
+
+	for (unsigned i = 0; i < n; i++)
+		detail[i] = cfg->detail_all || (cfg->n_detail_given == 0 && i == 0);
+	for (unsigned k = 0; k < cfg->n_detail_given; k++) {
+		int i = fi_config_bucket_index(cfg, cfg->detail_sizes[k]);
+
+		if (i < 0)
+			return fi_err_set(
+			    err, FI_ECONFIG,
+			    "%s: flow_detail_sizes lists %u, which is not one "
+			    "of flow_bucket_sizes",
+			    cfg->detail_where, cfg->detail_sizes[k]);
+		detail[i] = 1;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		cfg->detail_source[i] = cfg->bucket_sizes[i];
+		if (detail[i])
+			continue;
+		/* sizes ascend: the last divisor found is the coarsest */
+		for (unsigned j = 0; j < i; j++)
+			if (detail[j] && cfg->bucket_sizes[i] % cfg->bucket_sizes[j] == 0)
+				cfg->detail_source[i] = cfg->bucket_sizes[j];
+		/* no stored size divides it: it is stored itself */
+		detail[i] = cfg->detail_source[i] == cfg->bucket_sizes[i];
+	}
+	return 0;
+}
+
+uint32_t
+fi_config_detail_source(const struct fi_config *cfg, unsigned i)
+{
+	return cfg->detail_source[i] ? cfg->detail_source[i] : cfg->bucket_sizes[i];
+}
+
+int
+fi_config_is_detail(const struct fi_config *cfg, unsigned i)
+{
+	return fi_config_detail_source(cfg, i) == cfg->bucket_sizes[i];
+}
+
 int
 fi_config_finish(struct fi_config *cfg, struct fi_err *err)
 {
@@ -476,7 +544,7 @@ fi_config_finish(struct fi_config *cfg, struct fi_err *err)
 					  cfg->sizes_where, cfg->bucket_sizes[i]);
 	memcpy(cfg->retention_days, days, sizeof(days));
 	cfg->n_retention_given = n;
-	return 0;
+	return fi_cfg_finish_detail(cfg, err);
 }
 
 const char *
@@ -544,6 +612,13 @@ fi_config_print(const struct fi_config *cfg, FILE *out)
 			break;
 		case FI_CT_DAYS:
 			fi_cfg_print_list(out, cfg->retention_days, cfg->n_bucket_sizes);
+			break;
+		case FI_CT_DETAIL:
+			if (cfg->detail_all)
+				fputs("all", out);
+			else
+				fi_cfg_print_list(out, cfg->detail_sizes,
+						  cfg->n_detail_given);
 			break;
 		case FI_CT_LEVEL: {
 			static const char *const names[] = {"error", "warn", "info",

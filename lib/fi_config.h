@@ -35,6 +35,17 @@ struct fi_config {
 	unsigned n_bucket_sizes;
 	uint32_t retention_days[FI_BUCKET_SIZES_MAX]; /* per size, 0 = forever */
 	unsigned n_retention_given; /* entries written; == n_bucket_sizes once finished */
+	/*
+	 * Detail sizes: the sizes whose per-key flow table and port index are
+	 * stored. Another size's per-key rows and ports are the sums of those of
+	 * the coarsest detail size that divides it (the slices of a flow add up
+	 * exactly across sizes that divide each other), so they are not written.
+	 */
+	uint32_t detail_sizes[FI_BUCKET_SIZES_MAX]; /* as given */
+	unsigned n_detail_given;		    /* 0: the finest size only */
+	int detail_all;				    /* "all": every size is stored */
+	/* per bucket size index: the size whose flows_ and ports_ tables hold it */
+	uint32_t detail_source[FI_BUCKET_SIZES_MAX];
 	unsigned retention_interval; /* seconds between retention runs */
 	int live_import;	     /* flush when flow time passes max_flow_age */
 	unsigned max_flow_age;	     /* seconds of flow time between flushes */
@@ -80,6 +91,7 @@ struct fi_config {
 	/* where the two related keys were set, for fi_config_finish's messages */
 	char sizes_where[FI_CFG_STR + 16];     /* "file:line", or "" for the default */
 	char retention_where[FI_CFG_STR + 16]; /* likewise */
+	char detail_where[FI_CFG_STR + 16];    /* likewise */
 };
 
 /* Fills cfg with every key's default. */
@@ -123,6 +135,15 @@ void fi_config_print(const struct fi_config *cfg, FILE *out);
 
 /* Prints every key with its default and description (for --help). */
 void fi_config_print_keys(FILE *out);
+
+/*
+ * The size whose flows_ and ports_ tables hold the per-key rows and ports of
+ * bucket size index i: the size itself when it is a detail size.
+ */
+uint32_t fi_config_detail_source(const struct fi_config *cfg, unsigned i);
+
+/* Whether bucket size index i stores its own per-key rows and ports. */
+int fi_config_is_detail(const struct fi_config *cfg, unsigned i);
 
 /* The bucket size index of size, or -1. */
 int fi_config_bucket_index(const struct fi_config *cfg, uint32_t size);

@@ -15,6 +15,7 @@
 #include "fi_schema.h"
 
 #define FI_SCHEMA_DELETE_BATCH 5000 /* rows per DELETE in a retention event */
+#define FI_SCHEMA_CUTOFF_MAX   1024 /* text of a detail size's retention cutoff */
 #define FI_SCHEMA_HOSTS_MAX    16   /* entries in db_grant_hosts */
 
 static const char fi_schema_version_sql[] =
@@ -181,6 +182,49 @@ fi_schema_upgrades(struct fi_db *db, struct fi_err *err)
 	return 0;
 }
 
+/*
+ * Warns when a size that flow_detail_sizes leaves out still holds per-key
+ * rows or ports (written before): they stay, but the responder now sums
+ * that size from a finer one and no longer reads them.
+ */
+static int
+fi_schema_detail_warn(struct fi_db *db, const struct fi_config *cfg, unsigned i,
+		      struct fi_err *err)
+{
+	static const char *const tables[] = {"flows", "ports"};
+
+	for (unsigned t = 0; t < 2; t++) {
+		char sql[96];
+		struct fi_stmt *st;
+		int rc, found = 0;
+
+		snprintf(sql, sizeof(sql), "SELECT 1 FROM %s_%u LIMIT 1", tables[t],
+			 cfg->bucket_sizes[i]);
+		st = fi_stmt_new(db, sql, err);
+		if (st == NULL)
+			return err->code;
+		rc = fi_stmt_exec(st, NULL, 0, err);
+		if (rc == 0) {
+			rc = fi_stmt_fetch(st, err);
+			found = rc == 1;
+			rc = rc < 0 ? rc : 0;
+		}
+		fi_stmt_free(st);
+		if (rc != 0)
+			return rc;
+		if (found)
+			fi_warnx(
+			    "%s_%u holds rows written before flow_detail_sizes left "
+			    "%u s out: they are kept but no longer read (%u s is now "
+			    "summed from %s_%u); flow_detail_sizes = all reads them "
+			    "again",
+			    tables[t], cfg->bucket_sizes[i], cfg->bucket_sizes[i],
+			    cfg->bucket_sizes[i], tables[t],
+			    fi_config_detail_source(cfg, i));
+	}
+	return 0;
+}
+
 /* Creates the tables of every configured size and records the sizes. */
 static int
 fi_schema_buckets(struct fi_db *db, const struct fi_config *cfg, struct fi_err *err)
@@ -200,10 +244,61 @@ fi_schema_buckets(struct fi_db *db, const struct fi_config *cfg, struct fi_err *
 		v[0] = FI_VAL_U(cfg->bucket_sizes[i]);
 		v[1] = FI_VAL_U(cfg->retention_days[i]);
 		rc = fi_schema_exec(db, fi_schema_sizes_put, v, 2, err);
+		if (rc == 0 && !fi_config_is_detail(cfg, i))
+			rc = fi_schema_detail_warn(db, cfg, i, err);
 		if (rc != 0)
 			return rc;
 	}
 	return 0;
+}
+
+/*
+ * The first bucket of detail size i whose per-key rows and ports must stay:
+ * they also answer every size summed from them, so a row goes only once the
+ * bucket it falls in is deleted in each of those sizes (and its own). A
+ * SQL expression of numbers from the config; "0" when one of them is kept
+ * forever, "cutoff + 1" for a size that is not a detail size.
+ */
+static int
+fi_schema_detail_cutoff(const struct fi_config *cfg, unsigned i, char *out, size_t size,
+			struct fi_err *err)
+{
+	struct fi_buf b;
+	unsigned terms = 0;
+	int rc = 0;
+
+	if (!fi_config_is_detail(cfg, i)) {
+		snprintf(out, size, "cutoff + 1");
+		return 0;
+	}
+	fi_buf_init(&b, size - 1);
+	rc = fi_buf_puts(&b, "LEAST(");
+	for (unsigned j = i; rc == 0 && j < cfg->n_bucket_sizes; j++) {
+		uint32_t s = cfg->bucket_sizes[j], d = cfg->retention_days[j];
+
+		if (j != i && fi_config_detail_source(cfg, j) != cfg->bucket_sizes[i])
+			continue;
+		if (d == 0) {
+			fi_buf_fini(&b);
+			snprintf(out, size, "0");
+			return 0;
+		}
+		/* the first bucket of size s that its own event keeps, in seconds */
+		rc = fi_buf_printf(
+		    &b, "%s(FLOOR((UNIX_TIMESTAMP() - %u * 86400 - %u) / %u) + 1) * %u",
+		    terms++ ? ", " : "", d, s, s, s);
+	}
+	/* LEAST takes two arguments at least */
+	if (rc == 0 && terms == 1)
+		rc = fi_buf_puts(&b, ", 4294967296");
+	if (rc == 0)
+		rc = fi_buf_puts(&b, ")");
+	if (rc == 0 && b.len < size)
+		snprintf(out, size, "%.*s", (int)b.len, b.data);
+	else
+		rc = fi_err_set(err, FI_ETOOBIG, "retention expression too long");
+	fi_buf_fini(&b);
+	return rc;
 }
 
 /* Drops every retention event of ours, then creates one per size with an age. */
@@ -246,11 +341,16 @@ fi_schema_retention(struct fi_db *db, const struct fi_config *cfg, struct fi_err
 	}
 	for (unsigned i = 0; i < cfg->n_bucket_sizes; i++) {
 		char size[16], days[16], interval[16], batch[16];
+		char detail[FI_SCHEMA_CUTOFF_MAX];
 		struct fi_sql_var vars[] = {{"SIZE", size},
 					    {"DAYS", days},
 					    {"INTERVAL", interval},
-					    {"BATCH", batch}};
+					    {"BATCH", batch},
+					    {"DETAIL_CUTOFF", detail}};
 
+		rc = fi_schema_detail_cutoff(cfg, i, detail, sizeof(detail), err);
+		if (rc != 0)
+			return rc;
 		if (cfg->retention_days[i] == 0) {
 			fi_info("bucket size %u s: kept forever", cfg->bucket_sizes[i]);
 			continue;
@@ -259,7 +359,7 @@ fi_schema_retention(struct fi_db *db, const struct fi_config *cfg, struct fi_err
 		snprintf(days, sizeof(days), "%u", cfg->retention_days[i]);
 		snprintf(interval, sizeof(interval), "%u", cfg->retention_interval);
 		snprintf(batch, sizeof(batch), "%u", FI_SCHEMA_DELETE_BATCH);
-		rc = fi_schema_run(db, tmpl, vars, 4, err);
+		rc = fi_schema_run(db, tmpl, vars, 5, err);
 		if (rc != 0)
 			return rc;
 		fi_info("bucket size %u s: kept %u days", cfg->bucket_sizes[i],

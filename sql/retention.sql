@@ -4,20 +4,25 @@
 -- A bucket is deleted once all of it is older than the age. Deletes go in
 -- batches of @BATCH@ rows, each its own short transaction, so the importer and
 -- the responder are never locked out for long.
+-- The per-key rows and ports of a detail size (flow_detail_sizes) also answer
+-- the coarser sizes summed from them: they go only below @DETAIL_CUTOFF@, the
+-- first bucket that some of those sizes still keeps (--init-db computes it;
+-- for a size that is not a detail size it is just past `cutoff`).
 CREATE EVENT fi_retention_@SIZE@
 	ON SCHEDULE EVERY @INTERVAL@ SECOND
 	ON COMPLETION PRESERVE ENABLE
 	COMMENT 'flowinspector: drop @SIZE@ s buckets older than @DAYS@ days'
 DO BEGIN
 	DECLARE cutoff BIGINT DEFAULT UNIX_TIMESTAMP() - @DAYS@ * 86400 - @SIZE@;
+	DECLARE detail_cutoff BIGINT DEFAULT @DETAIL_CUTOFF@;
 	REPEAT
-		DELETE FROM flows_@SIZE@ WHERE bucket <= cutoff LIMIT @BATCH@;
+		DELETE FROM flows_@SIZE@ WHERE bucket < detail_cutoff LIMIT @BATCH@;
 	UNTIL ROW_COUNT() = 0 END REPEAT;
 	REPEAT
 		DELETE FROM nodes_@SIZE@ WHERE bucket <= cutoff LIMIT @BATCH@;
 	UNTIL ROW_COUNT() = 0 END REPEAT;
 	REPEAT
-		DELETE FROM ports_@SIZE@ WHERE bucket <= cutoff LIMIT @BATCH@;
+		DELETE FROM ports_@SIZE@ WHERE bucket < detail_cutoff LIMIT @BATCH@;
 	UNTIL ROW_COUNT() = 0 END REPEAT;
 	REPEAT
 		DELETE FROM totals_@SIZE@ WHERE bucket <= cutoff LIMIT @BATCH@;

@@ -655,6 +655,10 @@ def queries():
     yield "dyn_nodes_hour", "/api/dynamic/index/nodes", dict(start_bucket=h1[0], end_bucket=h1[1], limit=15, sort="flows desc")
     yield "dyn_nodes_donut", "/api/dynamic/index/nodes", dict(start_bucket=h1[0], end_bucket=h1[1], limit=31, sort="octetDeltaCount desc", resolution=1000)
     yield "dyn_ports", "/api/dynamic/index/ports", dict(bucket_size=600, sort="src_flows desc,id", limit=10)
+    # ranges that cut into buckets, at sizes summed from the 60 s tables
+    yield "rows_unaligned_600", "/api/bucket/query", dict(bucket_size=600, include_ports=80, start_bucket=BASE + 1, end_bucket=BASE + 1805)
+    yield "dyn_ports_unaligned", "/api/dynamic/index/ports", dict(bucket_size=600, start_bucket=BASE + 599, end_bucket=BASE + 1800, sort="flows desc,id", limit=10)
+    yield "aggr_pairs_unaligned", "/api/bucket/query", dict(bucket_size=3600, aggregate="sourceIPv4Address,destinationIPv4Address", start_bucket=BASE + 3599, end_bucket=BASE + 7201, sort="octetDeltaCount desc", limit=20)
     yield "dyn_ports_filtered", "/api/dynamic/index/ports", dict(bucket_size=60, include_protos="tcp", exclude_ports="80", sort="dst_tcp_packetDeltaCount desc", limit=10)
     yield "dyn_nodes_ips", "/api/dynamic/index/nodes", dict(bucket_size=600, include_ips="2001:db8::/32", sort="flows desc")
 

@@ -118,6 +118,8 @@ bench_write(const struct fi_config *cfg, int nfiles, char **files)
 	double t0, dt;
 
 	fi_agg_init(&agg, cfg->bucket_sizes, cfg->n_bucket_sizes);
+	for (unsigned k = 0; k < cfg->n_bucket_sizes; k++)
+		fi_agg_set_detail(&agg, k, fi_config_is_detail(cfg, k));
 	for (int i = 0; i < nfiles; i++) {
 		FILE *fp = fopen(files[i], "r");
 

@@ -5,7 +5,8 @@
 # default four bucket sizes and with one (600 s). In the same run it measures
 # the ceilings: redis handing over the same elements (take + finish scripts,
 # nothing else) and MariaDB taking the upserts of the same tables (one write
-# of everything, summed). Prints figures; it asserts nothing but that the
+# of everything, summed). The default flow_detail_sizes applies: per-key rows
+# and ports are written for the finest size only. Prints figures; it asserts nothing but that the
 # import completed. Usage: importer_bench.sh [BUILD_DIR [FLOWS]]
 # (tests/run.sh runs it with FI_BENCH=1 and no arguments: build/rel).
 set -uo pipefail
@@ -15,7 +16,12 @@ N=${2:-1000000}
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/fi-bench.XXXXXX")
 h=$tmp/h
 trap 'bash "$top/tests/harness/stop.sh" "$h" >/dev/null 2>&1; rm -rf "$tmp"' EXIT
-FI_HARNESS_OWNER=$$ FI_HARNESS_MARIADB_ARGS="--innodb-buffer-pool-size=4G --innodb-log-file-size=1G" \
+# MariaDB runs with the settings deploy/mariadb/flowinspector.cnf recommends,
+# for the import and the ceiling alike
+mycnf=$(awk -F' *= *' '/^[a-z_]+ *=/ { printf "--%s=%s ", $1, $2 }' \
+	"$top/deploy/mariadb/flowinspector.cnf")
+echo "bench: mariadbd $mycnf"
+FI_HARNESS_OWNER=$$ FI_HARNESS_MARIADB_ARGS="$mycnf" \
 	bash "$top/tests/harness/start.sh" "$h" --no-nginx || exit 1
 . "$top/tests/harness/lib.sh"
 harness_load_env "$h"
@@ -97,3 +103,4 @@ printf '%-6s %9s %10s %10s %10s %9s %8s %8s\n' sizes flows/s rows/flow rows/s ce
 echo "${res[four]}"
 echo "${res[one]}"
 echo "targets: four sizes >= 30000 flows/s, one size >= 60000 flows/s, peak RSS < 512 MiB"
+echo "load: $(uptime)"

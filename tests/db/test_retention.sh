@@ -2,7 +2,9 @@
 # test_retention.sh: the retention EVENTs, run by the server's real event
 # scheduler every second, delete every bucket older than the configured age
 # from all four tables of a size, keep newer buckets, and leave sizes kept
-# forever alone.
+# forever alone. The per-key rows and ports of the 60 s size (the detail size,
+# flow_detail_sizes) also answer the 600 s size: they stay as long as it keeps
+# their buckets.
 set -uo pipefail
 BUILD=$1
 . "$FI_SOURCE_DIR/tests/lib/testlib.sh"
@@ -45,20 +47,40 @@ left=""
 for _ in $(seq 1 60); do
 	left=$(t_sql "SELECT (SELECT COUNT(*) FROM flows_60) + (SELECT COUNT(*) FROM nodes_60)
 	              + (SELECT COUNT(*) FROM ports_60) + (SELECT COUNT(*) FROM totals_60)")
-	[[ $left == 8 ]] && break
+	[[ $left == 12 ]] && break
 	sleep 0.5
 done
-check_eq "rows left in the 60 s tables" "$left" "8"
-for t in flows_60 nodes_60 ports_60 totals_60; do
+check_eq "rows left in the 60 s tables" "$left" "12"
+for t in nodes_60 totals_60; do
 	check_eq "buckets kept in $t" "$(t_sql "SELECT GROUP_CONCAT(bucket ORDER BY bucket) FROM $t")" \
 		"$new1,$new2"
+done
+# the 600 s size is kept forever and sums its per-key rows and ports from these
+for t in flows_60 ports_60; do
+	check_eq "buckets kept in $t (600 s keeps them)" \
+		"$(t_sql "SELECT GROUP_CONCAT(bucket ORDER BY bucket) FROM $t")" "$old1,$old2,$new1,$new2"
 done
 check_eq "600 s buckets are kept forever" "$(t_sql "SELECT SUM(tcp_packets) FROM totals_600")" "8"
 check_eq "no event for the size kept forever" \
 	"$(t_sql "SELECT COUNT(*) FROM information_schema.EVENTS WHERE EVENT_SCHEMA = '$T_DB' AND EVENT_NAME = 'fi_retention_600'")" "0"
 
+# With a day for the 600 s size too, the per-key rows and ports go once the
+# 600 s bucket they fall in is past the age: old1 (an hour past it) goes, the
+# newer two stay (old2's 600 s bucket may or may not be past it yet).
+sed -i 's/^retention_days = 1,0$/retention_days = 1,1/' "$T_CONF"
+check_cmd "--init-db with a day for 600 s" "$T_IMPORTER" -c "$T_CONF" --init-db
+for t in flows_60 ports_60; do
+	got=""
+	for _ in $(seq 1 60); do
+		got=$(t_sql "SELECT GROUP_CONCAT(bucket ORDER BY bucket) FROM $t WHERE bucket <> $old2")
+		[[ $got == "$new1,$new2" ]] && break
+		sleep 0.5
+	done
+	check_eq "buckets kept in $t (600 s kept a day)" "$got" "$new1,$new2"
+done
+
 # Setting the age to 0 (forever) by config removes the event.
-sed -i 's/^retention_days = 1,0$/retention_days = 0/' "$T_CONF"
+sed -i 's/^retention_days = 1,1$/retention_days = 0/' "$T_CONF"
 check_cmd "--init-db with retention off" "$T_IMPORTER" -c "$T_CONF" --init-db
 check_eq "events after retention off" \
 	"$(t_sql "SELECT COUNT(*) FROM information_schema.EVENTS WHERE EVENT_SCHEMA = '$T_DB'")" "0"

@@ -77,6 +77,19 @@ check_eq "new size's tables" "$(t_sql "SHOW TABLES LIKE '%\_300'" | sort | tr '\
 check_contains "changed age" "$(t_sql "SELECT EVENT_DEFINITION FROM information_schema.EVENTS WHERE EVENT_SCHEMA = '$T_DB' AND EVENT_NAME = 'fi_retention_60'")" \
 	"UNIX_TIMESTAMP() - 1 * 86400 - 60"
 check_eq "the importer's row survived" "$(t_sql "SELECT COUNT(*) FROM totals_600")" "1"
+check_contains "60 s per-key rows kept as long as 86400 s" \
+	"$(t_sql "SELECT EVENT_DEFINITION FROM information_schema.EVENTS WHERE EVENT_SCHEMA = '$T_DB' AND EVENT_NAME = 'fi_retention_60'")" \
+	"DECLARE detail_cutoff BIGINT DEFAULT 0;"
+
+# per-key rows of a size that is no longer a detail size: kept, not read, said
+check_cmd "a port row of the old layout" t_sql "INSERT INTO ports_3600 (bucket, port) VALUES ($bucket, 80)"
+out=$("$T_IMPORTER" -c "$T_CONF" --init-db 2>&1)
+check_contains "--init-db names the unread table" "$out" "ports_3600 holds rows written before"
+out=$(echo "flow_detail_sizes = 60,3600" >>"$T_CONF" && "$T_IMPORTER" -c "$T_CONF" --init-db 2>&1)
+check_eq "no warning once 3600 s is a detail size" "$(grep -c 'holds rows' <<<"$out")" "0"
+check_contains "60 s per-key rows kept as long as 600 s" \
+	"$(t_sql "SELECT EVENT_DEFINITION FROM information_schema.EVENTS WHERE EVENT_SCHEMA = '$T_DB' AND EVENT_NAME = 'fi_retention_60'")" \
+	"LEAST((FLOOR((UNIX_TIMESTAMP() - 1 * 86400 - 60) / 60) + 1) * 60, (FLOOR((UNIX_TIMESTAMP() - 3 * 86400 - 300) / 300) + 1) * 300, (FLOOR((UNIX_TIMESTAMP() - 31 * 86400 - 600) / 600) + 1) * 600)"
 
 # bad admin credentials: a clear error and a non-zero exit
 sed -i 's/^db_admin_user = root$/db_admin_user = nobody_here/' "$T_CONF"

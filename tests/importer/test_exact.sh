@@ -24,7 +24,7 @@ check_eq "no batch left in redis" "$(harness_redis_cli SCARD "fi:batches:exact-$
 check_eq "flows recorded with the batches" "$(t_sql "SELECT SUM(flows) FROM fi_batches WHERE part = 'totals_60'")" "$want"
 MIN_ROWS=500000 t_check_tables "${files[@]}"
 # a second run finds nothing to do and changes nothing
-before=$(t_sql "SELECT SUM(packets), SUM(bytes) FROM flows_600")
+before=$(t_sql "SELECT SUM(packets), SUM(bytes) FROM flows_60")
 check_cmd "importer --once on an empty queue" "$T_IMPORTER" -c "$T_CONF" --once
-check_eq "nothing added" "$(t_sql "SELECT SUM(packets), SUM(bytes) FROM flows_600")" "$before"
+check_eq "nothing added" "$(t_sql "SELECT SUM(packets), SUM(bytes) FROM flows_60")" "$before"
 t_done

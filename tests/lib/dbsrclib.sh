@@ -15,6 +15,10 @@ ds_setup()
 	trap 'ds_cleanup; fi_test_cleanup' EXIT
 	# old captures: retention must not delete them
 	echo "retention_days = 0" >>"$T_CONF"
+	# every size keeps its own per-key rows: the tests read flows_86400 as
+	# the per-day view of each source row (the default sums it from flows_60)
+	echo "flow_detail_sizes = all" >>"$T_CONF"
+	export DETAIL_SIZES=all
 	check_cmd "--init-db" "$T_IMPORTER" -c "$T_CONF" --init-db
 	cat >>"$T_CONF" <<CONF
 src_host = 127.0.0.1

@@ -142,7 +142,8 @@ t_check_tables()
 {
 	local out
 	out=$(python3 "$T_FLOWREF" check --socket "$FI_TEST_MYSQL_SOCKET" --db "$T_DB" \
-		--sizes "${SIZES:-60,600,3600,86400}" --min-rows "${MIN_ROWS:-1}" "$@" 2>&1)
+		--sizes "${SIZES:-60,600,3600,86400}" --detail-sizes "${DETAIL_SIZES:-}" \
+		--min-rows "${MIN_ROWS:-1}" "$@" 2>&1)
 	local rc=$?
 	echo "$out"
 	if [[ $rc -eq 0 ]]; then

@@ -1,6 +1,7 @@
 /*
  * test_config.c: the config API beyond single files: defaults, fi_config_set
- * from the command line, the path rules, and retention defaults per size.
+ * from the command line, the path rules, retention defaults per size, and
+ * where each size's per-key rows and ports are stored (flow_detail_sizes).
  */
 #include <stdlib.h>
 #include <unistd.h>
@@ -61,6 +62,40 @@ test_set(void)
 	CHECK_UINT(cfg.retention_days[0], 31);
 }
 
+/* The size whose flows_ and ports_ tables hold each size, for a detail list. */
+static void
+check_sources(const char *sizes, const char *detail, const uint32_t *want)
+{
+	struct fi_config cfg;
+	struct fi_err err;
+
+	fi_config_defaults(&cfg);
+	fi_err_clear(&err);
+	CHECK_INT(fi_config_set(&cfg, "flow_bucket_sizes", sizes, "x", &err), 0);
+	CHECK_INT(fi_config_set(&cfg, "flow_detail_sizes", detail, "x", &err), 0);
+	CHECK_INT(fi_config_finish(&cfg, &err), 0);
+	for (unsigned i = 0; i < cfg.n_bucket_sizes; i++) {
+		CHECK_UINT(fi_config_detail_source(&cfg, i), want[i]);
+		CHECK_INT(fi_config_is_detail(&cfg, i), want[i] == cfg.bucket_sizes[i]);
+	}
+}
+
+static void
+test_detail(void)
+{
+	static const uint32_t finest[] = {60, 60, 60, 60};
+	static const uint32_t all[] = {60, 600, 3600, 86400};
+	static const uint32_t two[] = {60, 60, 3600, 3600};
+	/* 60 and 90 divide no finer size: stored; the coarsest divisor sums */
+	static const uint32_t odd[] = {60, 90, 300, 300, 300};
+
+	check_sources("60,600,3600,86400", "", finest);
+	check_sources("60,600,3600,86400", "all", all);
+	check_sources("86400,60,3600,600", "3600,60", two);
+	check_sources("60,90,300,600,3600", "", (const uint32_t[]){60, 90, 60, 60, 90});
+	check_sources("60,90,300,600,3600", "90,300", odd);
+}
+
 static void
 test_paths(void)
 {
@@ -89,6 +124,7 @@ main(void)
 {
 	test_defaults();
 	test_set();
+	test_detail();
 	test_paths();
 	return fi_test_result("test_config");
 }

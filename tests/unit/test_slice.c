@@ -2,7 +2,10 @@
  * test_slice.c: the bucket slicer (SPEC 4): the worked example, edge cases,
  * and a randomized property test over 100,000 flows and every default size:
  * totals exact, each slice within one unit of its exact proportion, the
- * flow fractions summing to the weight, no slice outside [first, last].
+ * flow fractions summing to the weight, no slice outside [first, last];
+ * and that slices telescope: where one size divides another, the fine
+ * slices inside a coarse bucket add up to its coarse slice exactly (the
+ * responder sums coarse sizes from the finest stored one, flow_detail_sizes).
  */
 #include <stdlib.h>
 
@@ -210,11 +213,74 @@ test_property(void)
 	CHECK_UINT(bad_count, 0);
 }
 
+/* Slices of f for size into out[] by bucket index from first's bucket. */
+static unsigned
+slice_all(const struct fi_flow *f, int64_t size, struct fi_slice *out, unsigned max)
+{
+	struct fi_slicer it;
+	unsigned n = 0;
+
+	fi_slicer_init(&it, f, size);
+	while (n < max && fi_slicer_next(&it, &out[n]))
+		n++;
+	return n;
+}
+
+static void
+test_telescoping(void)
+{
+	/* fine, coarse: every pair of default sizes where one divides the other */
+	static const int64_t pairs[][2] = {{60, 600},	{60, 3600},   {60, 86400},
+					   {600, 3600}, {600, 86400}, {3600, 86400},
+					   {300, 900}};
+	static struct fi_slice fine[2000], coarse[2000];
+	unsigned bad = 0, compared = 0, split = 0;
+
+	for (int i = 0; i < PROPERTY_FLOWS / 10; i++) {
+		struct fi_flow f;
+		uint64_t r = rng();
+		int64_t span = (int64_t)(r % 4 == 0 ? rng() % 100000 : rng() % 1000);
+
+		f.first = 1700000000 + (int64_t)(rng() % 200000);
+		f.last = f.first + span;
+		f.packets = rng() % 3 == 0 ? rng() % 5 : rng() % 100000000;
+		f.bytes = rng() % 2 ? rng() % 1500 : rng();
+		f.flows = rng() % 5 == 0 ? rng() % (3 * FI_FLOW_UNIT) : FI_FLOW_UNIT;
+		for (size_t p = 0; p < sizeof(pairs) / sizeof(pairs[0]); p++) {
+			unsigned nf = slice_all(&f, pairs[p][0], fine, 2000);
+			unsigned nc = slice_all(&f, pairs[p][1], coarse, 2000);
+			unsigned k = 0;
+
+			for (unsigned c = 0; c < nc; c++) {
+				uint64_t sp = 0, sb = 0, sw = 0;
+
+				for (; k < nf &&
+				       fine[k].bucket / pairs[p][1] * pairs[p][1] ==
+					   coarse[c].bucket;
+				     k++) {
+					sp += fine[k].packets;
+					sb += fine[k].bytes;
+					sw += fine[k].flows;
+				}
+				bad += sp != coarse[c].packets || sb != coarse[c].bytes ||
+				       sw != coarse[c].flows;
+				compared++;
+			}
+			bad += k != nf;
+			split += nc > 1;
+		}
+	}
+	CHECK_UINT(bad, 0);
+	/* the flows spread over several coarse buckets often enough */
+	CHECK(compared > 70000 && split > 5000);
+}
+
 int
 main(void)
 {
 	test_worked_example();
 	test_edges();
 	test_property();
+	test_telescoping();
 	return fi_test_result("test_slice");
 }
