@@ -6,12 +6,31 @@
  */
 #include <errno.h>
 #include <fcgiapp.h>
+#include <poll.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "fcgi_worker.h"
 #include "fi_api.h"
 #include "fi_log.h"
+
+/*
+ * 1 when the web server has already closed the request's connection: its
+ * client gave up while the request waited in the socket's queue (nginx
+ * closes the FastCGI connection when its client goes). Answering it would
+ * only run a query nobody reads and keep a worker from live requests; under
+ * a burst of abandoned heavy queries every worker would be busy for minutes.
+ * nginx never half-closes a FastCGI connection, so end of stream means gone.
+ */
+static int
+fcgi_client_gone(const FCGX_Request *req)
+{
+	struct pollfd p = {.fd = req->ipcFd, .events = POLLIN | POLLRDHUP};
+
+	if (req->ipcFd < 0 || poll(&p, 1, 0) != 1)
+		return 0;
+	return (p.revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0;
+}
 
 /* A request parameter as a counted string (empty when absent). */
 static struct fi_str
@@ -85,6 +104,14 @@ fcgi_worker_run(const struct fi_config *cfg, int listen_fd, volatile sig_atomic_
 				continue;
 			fi_warnx("accept failed (%d); retrying", rc);
 			usleep(100000);
+			continue;
+		}
+		if (fcgi_client_gone(&req)) {
+			struct fi_str uri = fcgi_param(&req, "DOCUMENT_URI");
+
+			fi_warnx("dropped a request whose client has gone: %.*s",
+				 (int)(uri.n < 200 ? uri.n : 200), uri.p ? uri.p : "");
+			FCGX_Finish_r(&req);
 			continue;
 		}
 		method = fcgi_param(&req, "REQUEST_METHOD");

@@ -41,6 +41,24 @@ check_contains "the master logged it" "$(cat "$T_TMP/fcgi.log")" "worker $victim
 api_get "$uri"
 check_eq "answers after the restart" "$R_STATUS" 200
 
+# Requests whose clients gave up while they waited in the socket's queue are
+# dropped unanswered, not run: with every worker stopped, 12 requests are
+# sent and their connections closed; resumed, the workers drop all 12 and
+# keep answering live requests.
+workers=$(api_workers)
+kill -STOP $workers
+python3 "$FI_SOURCE_DIR/tests/api/fcgi_abandon.py" "$T_SOCK" 12 /api/bucket/query \
+	"bucket_size=60&aggregate=sourceIPv4Address&abandoned=1"
+kill -CONT $workers
+api_get "$uri" -H 'X-Flowinspector-NoCache: 1'
+check_eq "answers after the abandoned requests" "$R_STATUS" 200
+for _ in $(seq 1 50); do
+	(($(grep -c 'dropped a request whose client has gone' "$T_TMP/fcgi.log") >= 12)) && break
+	sleep 0.1
+done
+check_eq "abandoned requests dropped" \
+	"$(grep -c 'dropped a request whose client has gone: /api/bucket/query' "$T_TMP/fcgi.log")" 12
+
 # SIGTERM: a request waiting for a table lock is finished before the exit
 harness_mysql "$T_DB" -e "LOCK TABLES totals_600 WRITE; SELECT SLEEP(2); UNLOCK TABLES;" >/dev/null &
 locker=$!
