@@ -6,6 +6,7 @@
 // no DOM, no d3 (tests/js/hilbertmap.test.mjs).
 
 import {d2xy, xy2d} from './hilbert.js';
+import {formatV6} from './prefix.js';
 
 // The most cells /api/hilbert answers: 4^10.
 export const ORDER_MAX = 10;
@@ -113,35 +114,6 @@ export function parsePrefix(text)
 		throw new Error(`"${s}" has bits set past its length (${fixed}?)`);
 	}
 	return p;
-}
-
-// RFC 5952 text of a 128-bit address: lower case, the longest run of two
-// or more zero groups (the first of equals) as "::".
-function formatV6(v)
-{
-	const g = [];
-	for (let k = 7; k >= 0; k--)
-		g.push(Number((v >> BigInt(16 * k)) & 0xffffn));
-	let best = -1;
-	let bestLen = 1;
-	for (let k = 0; k < 8;) {
-		if (g[k] !== 0) {
-			k++;
-			continue;
-		}
-		let e = k;
-		while (e < 8 && g[e] === 0)
-			e++;
-		if (e - k > bestLen) {
-			best = k;
-			bestLen = e - k;
-		}
-		k = e;
-	}
-	const hex = x => x.map(n => n.toString(16)).join(':');
-	if (best < 0)
-		return hex(g);
-	return `${hex(g.slice(0, best))}::${hex(g.slice(best + bestLen))}`;
 }
 
 // The text of an address of family v4.

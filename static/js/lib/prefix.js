@@ -99,7 +99,7 @@ function parseV6(text)
 
 // 128-bit value to RFC 5952 text: lower case, no leading zeros, the longest
 // run of two or more zero groups (the first of equal runs) as '::'.
-function formatV6(n)
+export function formatV6(n)
 {
 	const g = [];
 	for (let i = 7; i >= 0; i--)
