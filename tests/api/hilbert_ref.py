@@ -22,6 +22,8 @@ import sys
 import urllib.parse
 from decimal import Decimal
 
+from golden import Rng  # xorshift64*: the same numbers as the golden data set
+
 SIZES = [60, 600, 3600]  # the test config's flow_bucket_sizes
 MAX_ROWS = int(os.environ.get("MAX_ROWS", "300"))  # the test config's max_rows
 UNIT = 10**9
@@ -31,27 +33,6 @@ VALUES = {"flows": 0, "packets": 1, "bytes": 2}
 # the columns of the dump after size, bucket, addr: src then dst, per class
 # flows, packets, bytes (the order of sql/buckets.sql)
 DIRS = ["src", "dst"]
-
-
-class Rng:
-    """xorshift64*, as golden.py: the same numbers everywhere."""
-
-    def __init__(self, seed):
-        self.s = seed
-
-    def next(self):
-        x = self.s
-        x ^= (x >> 12) & 0xFFFFFFFFFFFFFFFF
-        x ^= (x << 25) & 0xFFFFFFFFFFFFFFFF
-        x ^= (x >> 27) & 0xFFFFFFFFFFFFFFFF
-        self.s = x
-        return (x * 0x2545F4914F6CDD1D) & 0xFFFFFFFFFFFFFFFF
-
-    def below(self, n):
-        return self.next() % n
-
-    def pick(self, seq):
-        return seq[self.below(len(seq))]
 
 
 def flows():

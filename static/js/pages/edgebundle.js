@@ -6,7 +6,7 @@
 // 0.85), levels (grouping levels 0-3, default 3), hover (in | out | both,
 // default both). Shaping and drawing are views/edgebundle.js.
 
-import {mountView, loadHostsAndPairs, tooltipHover} from '../views/page.js';
+import {mountView, loadHostsAndPairs, tooltipHover, linksExport} from '../views/page.js';
 import {shapeBundle, renderBundle} from '../views/edgebundle.js';
 import {intOpt, numOpt, enumOpt, boolOpt} from '../views/common.js';
 import {LEVELS} from '../lib/prefix.js';
@@ -85,15 +85,6 @@ export function mount(root, ctx)
 			handle.setTension(o.tension);
 			handle.setHover(o.hover);
 		},
-		exportData: (b, state) => ({
-			name: 'links',
-			columns: [
-				{label: 'source', value: (l) => l.source},
-				{label: 'destination', value: (l) => l.target},
-				{label: state.value, value: (l) => l.value},
-				{label: 'last_bucket', value: (l) => l.last},
-			],
-			rows: b.links,
-		}),
+		exportData: linksExport,
 	});
 }

@@ -4,7 +4,7 @@
 // (force | hilbert), nodes (1-1000, default 50), others (1 | 0, default 1).
 // Shaping and drawing are views/graph.js; the frame is views/page.js.
 
-import {mountView, loadHostsAndPairs, tooltipHover} from '../views/page.js';
+import {mountView, loadHostsAndPairs, tooltipHover, linksExport} from '../views/page.js';
 import {shapeGraph, renderGraph} from '../views/graph.js';
 import {intOpt, enumOpt, boolOpt} from '../views/common.js';
 
@@ -65,15 +65,6 @@ export function mount(root, ctx)
 			return {handle, info};
 		},
 		live() {},
-		exportData: (g, state) => ({
-			name: 'links',
-			columns: [
-				{label: 'source', value: (l) => l.source},
-				{label: 'destination', value: (l) => l.target},
-				{label: state.value, value: (l) => l.value},
-				{label: 'last_bucket', value: (l) => l.last},
-			],
-			rows: g.links,
-		}),
+		exportData: linksExport,
 	});
 }

@@ -15,6 +15,22 @@ export const PAIR_LIMIT = 20000;
 // need a fine size, the counts are the same at any size.
 const RESOLUTION = 200;
 
+// The CSV export of a view whose shaped data has links (graph, edge bundle):
+// one row per drawn link with the value shown and its last bucket.
+export function linksExport(shaped, state)
+{
+	return {
+		name: 'links',
+		columns: [
+			{label: 'source', value: (l) => l.source},
+			{label: 'destination', value: (l) => l.target},
+			{label: state.value, value: (l) => l.value},
+			{label: 'last_bucket', value: (l) => l.last},
+		],
+		rows: shaped.links,
+	};
+}
+
 // Loads the node index (the top `nodes` hosts by the value) and the host
 // pairs over the state's range, filters and bucket size, in parallel.
 // The IPv4 field names of the aggregate group IPv6 addresses too
