@@ -70,6 +70,9 @@ static const char fi_sql_from_flat[] =
     " FROM (SELECT bucket DIV %u * %u AS bucket, src, dst, sport, dport, proto, flows,"
     " packets, bytes FROM flows_%u";
 static const char fi_sql_flat_end[] = ") fi_f";
+/* the inner level of an aggregate: the counters per key and protocol */
+static const char fi_sql_proto_sums[] =
+    ", proto, SUM(flows) AS flows, SUM(packets) AS packets, SUM(bytes) AS bytes";
 static const char fi_sql_dirs[] =
     " CROSS JOIN (SELECT 0 AS d UNION ALL SELECT 1) fi_dirs";
 static const char fi_sql_bucket_range[] = "bucket >= ? AND bucket <= ?";
@@ -1513,8 +1516,20 @@ fi_api_bucket_aggr(struct fi_req *r)
 		if (!dup && p->nmaxes < 8)
 			p->maxes[p->nmaxes++] = k;
 	}
+	/*
+	 * Two levels: the inner query groups by the keys and proto with three
+	 * plain sums, the outer one splits them into the twelve class sums.
+	 * Summing each flow row into twelve IF()s cost twice as much (a day of
+	 * 60 s rows into host pairs: 8 s against 4 s).
+	 */
 	fi_sqlb_reset(b);
 	fi_sqlb_add(b, fi_sql_select);
+	for (unsigned i = 0; i < p->nkeys; i++)
+		fi_sqlb_addf(b, "%sg%u", i ? ", " : "", i);
+	for (unsigned i = 0; i < p->nmaxes; i++)
+		fi_sqlb_addf(b, ", MAX(m%u) AS m%u", i, i);
+	fi_sqlb_class_sums(b, 0);
+	fi_sqlb_add(b, " FROM (SELECT ");
 	for (unsigned i = 0; i < p->nkeys; i++) {
 		fi_sqlb_add(b, i ? ", " : "");
 		fi_api_group_key(r, p->keys[i]);
@@ -1524,12 +1539,15 @@ fi_api_bucket_aggr(struct fi_req *r)
 		fi_sqlb_addf(b, ", MAX(%s) AS m%u",
 			     (q->biflow ? fi_sql_key_biflow : fi_sql_key)[p->maxes[i]],
 			     i);
-	fi_sqlb_class_sums(b, 0);
+	fi_sqlb_add(b, fi_sql_proto_sums);
 	fi_api_from_flows(r, 1, 0);
 	if (endpoint)
 		fi_sqlb_add(b, fi_sql_dirs);
 	fi_sqlb_where(b, q, 1);
 	fi_sqlb_add(b, " GROUP BY ");
+	for (unsigned i = 0; i < p->nkeys; i++)
+		fi_sqlb_addf(b, "g%u, ", i);
+	fi_sqlb_add(b, "proto) fi_g GROUP BY ");
 	for (unsigned i = 0; i < p->nkeys; i++)
 		fi_sqlb_addf(b, "%sg%u", i ? ", " : "", i);
 	if (q->count)

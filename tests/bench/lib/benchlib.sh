@@ -37,6 +37,14 @@ bench_cleanup()
 	fi
 }
 
+# The server options of deploy/mariadb/flowinspector.cnf as mariadbd
+# arguments (for FI_HARNESS_MARIADB_ARGS).
+bench_mariadb_args()
+{
+	awk -F' *= *' '/^[a-z_]+ *=/ { printf "--%s=%s ", $1, $2 }' \
+		"$root/deploy/mariadb/flowinspector.cnf"
+}
+
 # bench_setup DBNAME [WORKER_CONNECTIONS]: work dir, harness, config
 # ($work/flowinspector.conf, database DBNAME), --init-db.
 bench_setup()
@@ -58,7 +66,10 @@ bench_setup()
 		cat "$root/deploy/nginx/flowinspector.conf"
 		echo '}'
 	} >"$work/nginx.conf.in"
-	NGINX_ADDR=127.0.0.1 STATIC_DIR=$work/static FCGI_PASS=unix:$work/fcgi.sock \
+	# MariaDB runs with the settings deploy/mariadb/flowinspector.cnf
+	# recommends (a buffer pool that holds the day's tables), as deployed
+	FI_HARNESS_MARIADB_ARGS=$(bench_mariadb_args) \
+		NGINX_ADDR=127.0.0.1 STATIC_DIR=$work/static FCGI_PASS=unix:$work/fcgi.sock \
 		CACHE_DIR=$work/cache bash "$root/tests/harness/start.sh" "$H" --no-redis \
 		--nginx-conf "$work/nginx.conf.in" || exit 1
 	harness_load_env "$H"
