@@ -13,6 +13,7 @@
 //   rule) takes no leading zeros. No zone ids, no spaces, no brackets.
 // - With opts.int, a decimal integer 0-4294967295 is an IPv4 address (the
 //   API's own form); never with a prefix length.
+// - At most 63 characters before the "/" (the responder's buffer).
 // - An IPv6 text inside ::ffff:0:0/96 is that IPv4 address: the database
 //   keeps IPv4 there, so "::ffff:10.0.0.1" and "10.0.0.1" are one host.
 // - CIDR "address/length": the length is decimal, 0-32 after an address
@@ -26,6 +27,9 @@
 export const MAPPED = 0xffffn << 32n;
 const ALL128 = (1n << 128n) - 1n;
 const MAX_V4 = 4294967295;
+// The longest address text the responder reads (FI_ADDR_TEXT_MAX - 1 in
+// lib/fi_limits.h); only an integer with many leading zeros comes near it.
+const TEXT_MAX = 63;
 
 // Dotted quad to its integer, or null. tail: the stricter form of an IPv6
 // address's dotted tail (no leading zeros).
@@ -110,7 +114,7 @@ export function fromV4(int)
 // {v, n}, or null. No surrounding spaces: callers trim what users type.
 export function parseIP(text, opts = {})
 {
-	if (typeof text !== 'string')
+	if (typeof text !== 'string' || text.length > TEXT_MAX)
 		return null;
 	if (text.includes(':')) {
 		const n = parseV6(text);
