@@ -11,7 +11,7 @@ import {test, after} from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import * as B from './lib.mjs';
-import {formatCount} from '../../static/js/lib/format.js';
+import {formatAddress, formatCount} from '../../static/js/lib/format.js';
 
 const s = await B.session();
 after(() => s.close());
@@ -259,6 +259,40 @@ test('tooltips: human-readable numbers and UTC times; a host opens its details',
 	assert.equal(url.searchParams.get('include_ips'), labels[0]);
 	assert.equal(await page.inputValue('input[name="include_ips"]'), labels[0]);
 	assert.equal(lastParams('/api/dynamic/index/nodes').include_ips, labels[0]);
+	s.assertClean();
+});
+
+test('donut slices: on the dashboard a host or port opens its details, on the overview nothing', async () => {
+	await s.goto('/dashboard');
+	const nodes = await askAgain('/api/dynamic/index/nodes');
+	const host = nodes.results[0].id;
+	// a slice is an arc: its bounding box's middle may lie in the hole, so
+	// the click goes to the element itself
+	await page.locator(`.fi-node-donut path.fi-slice[data-key="${host}"]`).dispatchEvent('click');
+	await s.ready();
+	let url = new URL(page.url());
+	assert.equal(url.pathname, '/flow-details');
+	assert.equal(url.searchParams.get('include_ips'), formatAddress(host));
+
+	await s.goto('/dashboard');
+	const ports = await askAgain('/api/dynamic/index/ports');
+	const port = String(ports.results[0].id);
+	const others = page.locator('.fi-port-donut path.fi-slice[data-key="others"]');
+	if (await others.count())
+		await others.dispatchEvent('click'); // "others" leads nowhere
+	await page.locator(`.fi-port-donut path.fi-slice[data-key="${port}"]`).dispatchEvent('click');
+	await s.ready();
+	url = new URL(page.url());
+	assert.equal(url.pathname, '/flow-details');
+	assert.equal(url.searchParams.get('include_ports'), port);
+	assert.equal(url.searchParams.get('include_ips'), null);
+
+	await s.goto('/');
+	const slice = page.locator('.fi-node-donut path.fi-slice').first();
+	assert.equal(await slice.evaluate(e => e.style.cursor), '');
+	await slice.dispatchEvent('click');
+	await page.locator('.fi-port-donut path.fi-slice').first().dispatchEvent('click');
+	assert.equal(new URL(page.url()).pathname, '/');
 	s.assertClean();
 });
 

@@ -16,8 +16,10 @@ test('IPv4 in the API forms', () => {
 	assert.equal(key(4294967295), '255.255.255.255');
 	assert.equal(key('167772165'), '10.0.0.5');
 	assert.equal(key('10.0.0.5'), '10.0.0.5');
+	// leading zeros read as decimal, as the responder reads them (lib/addr.js)
+	assert.equal(key('010.0.0.1'), '10.0.0.1');
 	assert.equal(parseAddr(167772165).v, 4);
-	for (const bad of [-1, 2 ** 32, 1.5, NaN, '4294967296', '256.0.0.1', '010.0.0.1',
+	for (const bad of [-1, 2 ** 32, 1.5, NaN, '4294967296', '256.0.0.1', '::ffff:010.0.0.1',
 		'1.2.3', '1.2.3.4.5', '1.2.3.', '', null, undefined, {}])
 		assert.equal(parseAddr(bad), null, String(bad));
 });
@@ -83,6 +85,9 @@ test('CIDR parsing', () => {
 	assert.equal(parseCidr('fc00::/7').key, 'fc00::/7');
 	assert.equal(parseCidr('2001:db8::1').key, '2001:db8::1/128');
 	assert.equal(parseCidr('2001:db8:ffff::/32').key, '2001:db8::/32');
+	// a length after IPv6 text counts in 128 bits, as the responder counts it
+	assert.equal(parseCidr('::ffff:10.0.0.0/104').key, '10.0.0.0/8');
+	assert.equal(parseCidr('::ffff:10.0.0.0/8').key, '::/8');
 	for (const bad of ['10.0.0.0/33', '10.0.0.0/', '10.0.0.0/-1', '10.0.0.0/8/8', 'bogus',
 		'::/129', '167772160/8', '10.0.0.0/ 8', ''])
 		assert.ok(parseCidr(bad).error, bad);

@@ -3,6 +3,8 @@
 // with a message per bad entry, using the rules of the API (fcgi/API.md).
 // Pure, without the DOM: tests/js/filters.test.mjs runs it under node.
 
+import {parseCidr} from './addr.js';
+
 // The six filter lists, named as the API's parameters (and the URL's).
 export const FILTER_KEYS = ['include_ips', 'exclude_ips', 'include_ports', 'exclude_ports',
 	'include_protos', 'exclude_protos'];
@@ -12,69 +14,10 @@ export const MAX_ITEMS = 1024;
 
 export const PROTO_WORDS = ['tcp', 'udp', 'icmp', 'other'];
 
-// Dotted IPv4 "a.b.c.d", each part 0-255 in decimal; null when it is not one.
-export function parseIPv4(text)
-{
-	const parts = text.split('.');
-	if (parts.length !== 4)
-		return null;
-	const bytes = [];
-	for (const p of parts) {
-		if (!/^\d{1,3}$/.test(p) || Number(p) > 255)
-			return null;
-		bytes.push(Number(p));
-	}
-	return bytes;
-}
-
-// IPv6 text (RFC 4291 forms: "::" once, 1-4 hex digits a group, an IPv4
-// tail) to its 8 groups; null when it is not one. Zone ids are not taken.
-export function parseIPv6(text)
-{
-	if (!/^[0-9a-fA-F:.]+$/.test(text))
-		return null;
-	const halves = text.split('::');
-	if (halves.length > 2)
-		return null;
-	const groups = (half) => {
-		if (half === '')
-			return [];
-		const out = [];
-		const items = half.split(':');
-		for (let i = 0; i < items.length; i++) {
-			const it = items[i];
-			if (it.includes('.')) {
-				// an IPv4 tail, only as the very last item
-				if (i !== items.length - 1)
-					return null;
-				const v4 = parseIPv4(it);
-				if (!v4)
-					return null;
-				out.push(v4[0] * 256 + v4[1], v4[2] * 256 + v4[3]);
-			} else if (/^[0-9a-fA-F]{1,4}$/.test(it)) {
-				out.push(parseInt(it, 16));
-			} else {
-				return null;
-			}
-		}
-		return out;
-	};
-	const head = groups(halves[0]);
-	if (!head)
-		return null;
-	if (halves.length === 1)
-		return head.length === 8 ? head : null;
-	const tail = groups(halves[1]);
-	if (!tail || head.length + tail.length > 7)
-		return null;
-	if (halves[0].includes('.'))
-		return null; // an IPv4 tail before "::"
-	return [...head, ...new Array(8 - head.length - tail.length).fill(0), ...tail];
-}
-
 // One address filter entry: integer IPv4, dotted IPv4, IPv6, or a CIDR
-// prefix of either. Returns {ok: true, value} (the entry as the URL keeps
-// it) or {ok: false, error}.
+// prefix of either, by addr.js's rule (the responder's, so the API takes
+// every entry that passes). Returns {ok: true, value} (the entry as the URL
+// keeps it) or {ok: false, error}.
 export function checkAddress(entry)
 {
 	const text = entry.trim();
@@ -82,26 +25,20 @@ export function checkAddress(entry)
 		return {ok: false, error: 'empty address'};
 	const slash = text.indexOf('/');
 	const addr = slash < 0 ? text : text.slice(0, slash);
-	const len = slash < 0 ? null : text.slice(slash + 1);
-	let bits;
-	if (/^\d+$/.test(addr)) {
-		if (Number(addr) > 4294967295)
+	const p = parseCidr(text, {int: true});
+	if (p.error === 'address') {
+		if (/^\d+$/.test(addr) && slash >= 0)
+			return {ok: false, error: `"${text}": an integer IPv4 address takes no prefix length`};
+		if (/^\d+$/.test(addr))
 			return {ok: false, error: `"${text}": an integer IPv4 address is at most 4294967295`};
-		bits = 32;
-	} else if (addr.includes(':')) {
-		if (!parseIPv6(addr))
+		if (addr.includes(':'))
 			return {ok: false, error: `"${text}" is not an IPv6 address`};
-		bits = 128;
-	} else if (parseIPv4(addr)) {
-		bits = 32;
-	} else {
 		return {ok: false, error: `"${text}" is not an IPv4 or IPv6 address`};
 	}
-	if (len !== null) {
-		if (!/^\d{1,3}$/.test(len) || Number(len) > bits)
-			return {ok: false, error: `"${text}": the prefix length must be 0 to ${bits}`};
-		return {ok: true, value: `${addr.toLowerCase()}/${Number(len)}`};
-	}
+	if (p.error)
+		return {ok: false, error: `"${text}": the prefix length must be 0 to ${p.max}`};
+	if (slash >= 0)
+		return {ok: true, value: `${addr.toLowerCase()}/${Number(text.slice(slash + 1))}`};
 	return {ok: true, value: addr.toLowerCase()};
 }
 

@@ -2,6 +2,8 @@
 // addresses and protocols. Pure functions without d3 or the DOM, so node's
 // test runner checks them (tests/js/format.test.mjs).
 
+import {formatV4} from './addr.js';
+
 const SI = ['', 'k', 'M', 'G', 'T', 'P', 'E'];
 const IEC = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB', 'EiB'];
 
@@ -138,7 +140,7 @@ export function formatRange(from, to)
 export function formatAddress(id)
 {
 	if (typeof id === 'number' && Number.isInteger(id) && id >= 0 && id <= 0xffffffff)
-		return [id >>> 24, (id >>> 16) & 255, (id >>> 8) & 255, id & 255].join('.');
+		return formatV4(id);
 	return String(id);
 }
 

@@ -6,80 +6,20 @@
 // no DOM, no d3 (tests/js/hilbertmap.test.mjs).
 
 import {d2xy, xy2d} from './hilbert.js';
-import {formatV6} from './prefix.js';
+import {formatV4, formatV6, parseCidr, parseIP} from './addr.js';
 
 // The most cells /api/hilbert answers: 4^10.
 export const ORDER_MAX = 10;
 
-// A dotted IPv4 address to a BigInt, or null.
-function parseV4(text)
-{
-	const parts = text.split('.');
-	if (parts.length !== 4)
-		return null;
-	let v = 0n;
-	for (const p of parts) {
-		if (!/^\d{1,3}$/.test(p) || Number(p) > 255)
-			return null;
-		v = (v << 8n) | BigInt(Number(p));
-	}
-	return v;
-}
-
-// IPv6 text (with "::" and a dotted tail) to a BigInt, or null.
-function parseV6(text)
-{
-	if (!/^[0-9a-fA-F:.]+$/.test(text) || text.split('::').length > 2)
-		return null;
-	const groups = (s) => {
-		if (s === '')
-			return [];
-		const out = [];
-		const parts = s.split(':');
-		for (let k = 0; k < parts.length; k++) {
-			const p = parts[k];
-			if (k === parts.length - 1 && p.includes('.')) {
-				const v4 = parseV4(p);
-				if (v4 === null)
-					return null;
-				out.push(Number(v4 >> 16n), Number(v4 & 0xffffn));
-			} else if (/^[0-9a-fA-F]{1,4}$/.test(p)) {
-				out.push(parseInt(p, 16));
-			} else {
-				return null;
-			}
-		}
-		return out;
-	};
-	const halves = text.split('::');
-	const head = groups(halves[0]);
-	const tail = halves.length === 2 ? groups(halves[1]) : [];
-	if (head === null || tail === null)
-		return null;
-	const fill = 8 - head.length - tail.length;
-	if ((halves.length === 2 && fill < 1) || (halves.length === 1 && fill !== 0))
-		return null;
-	let v = 0n;
-	for (const g of [...head, ...Array(halves.length === 2 ? fill : 0).fill(0), ...tail])
-		v = (v << 16n) | BigInt(g);
-	return v;
-}
-
-// IPv4 or IPv6 address text to {v4, addr}; an IPv4-mapped IPv6 address is
-// IPv4 (as the API stores it). null when it is not an address.
+// IPv4 or IPv6 address text (addr.js's rule, the responder's) to {v4,
+// addr}; an IPv4-mapped IPv6 address is IPv4 (as the API stores it). null
+// when it is not an address.
 export function parseAddress(text)
 {
-	const s = String(text).trim();
-	if (s.includes(':')) {
-		const v = parseV6(s);
-		if (v === null)
-			return null;
-		if (v >> 32n === 0xffffn)
-			return {v4: true, addr: v & 0xffffffffn};
-		return {v4: false, addr: v};
-	}
-	const v = parseV4(s);
-	return v === null ? null : {v4: true, addr: v};
+	const a = parseIP(String(text).trim());
+	if (a === null)
+		return null;
+	return a.v === 4 ? {v4: true, addr: a.n & 0xffffffffn} : {v4: false, addr: a.n};
 }
 
 // The width in bits of a prefix's family.
@@ -95,33 +35,26 @@ function hostMask(p)
 
 // "10.0.0.0/8", "2001:db8::/32" (an IPv4-mapped "::ffff:10.0.0.0/104" is
 // 10.0.0.0/8) to {v4, addr, len}. Throws an Error with a message for the
-// user when it is not a CIDR prefix or has bits set past its length.
+// user when it is not a CIDR prefix or has bits set past its length, as
+// /api/hilbert answers 400 for both (fcgi/API.md).
 export function parsePrefix(text)
 {
 	const s = String(text).trim();
-	const m = /^([^/]+)\/(\d{1,3})$/.exec(s);
-	const a = m ? parseAddress(m[1]) : null;
-	if (!a)
+	const c = parseCidr(s, {bare: false});
+	if (c.error && (c.error === 'address' || !/\/[0-9]+$/.test(s)))
 		throw new Error(`"${s}" is not a CIDR prefix such as 10.0.0.0/8 or 2001:db8::/32`);
-	let len = Number(m[2]);
-	if (a.v4 && m[1].includes(':'))
-		len -= 96;
-	const p = {v4: a.v4, addr: a.addr, len};
-	if (len < 0 || len > familyBits(p))
+	if (c.error)
 		throw new Error(`"${s}" has a length out of range`);
-	if ((p.addr & hostMask(p)) !== 0n) {
-		const fixed = formatPrefix({...p, addr: p.addr & ~hostMask(p)});
-		throw new Error(`"${s}" has bits set past its length (${fixed}?)`);
-	}
+	const p = {v4: c.v === 4, addr: c.v === 4 ? c.n & 0xffffffffn : c.n, len: c.len};
+	if (c.hostBits)
+		throw new Error(`"${s}" has bits set past its length (${formatPrefix(p)}?)`);
 	return p;
 }
 
 // The text of an address of family v4.
 export function formatAddr(v4, addr)
 {
-	if (v4)
-		return [24n, 16n, 8n, 0n].map(s => String((addr >> s) & 255n)).join('.');
-	return formatV6(addr);
+	return v4 ? formatV4(Number(addr)) : formatV6(addr);
 }
 
 export function formatPrefix(p)

@@ -5,10 +5,11 @@
 // An address is {v: 4 | 6, n: BigInt, key: text}: n is the 128-bit value with
 // IPv4 mapped into ::ffff:0:0/96, as the database stores it, so IPv4 and IPv6
 // sort and match prefixes alike; key is the canonical text (dotted IPv4,
-// RFC 5952 IPv6), the one name a host has in every view.
+// RFC 5952 IPv6), the one name a host has in every view. Parsing and
+// printing are addr.js's.
 
-const MAPPED = 0xffffn << 32n;
-const ALL128 = (1n << 128n) - 1n;
+import {MAPPED, fromV4, formatIP, isMapped, mask128, parseCidr as parseText,
+	parseIP} from './addr.js';
 
 // The prefix lengths of the edge bundle's grouping levels, coarse to fine.
 // IPv4: /8 -> /16 -> /24 (SPEC 7). IPv6: /32 -> /48 -> /64, the usual
@@ -19,153 +20,30 @@ export const LEVELS = {4: [8, 16, 24], 6: [32, 48, 64]};
 // The key of the leaf that stands for every host not shown.
 export const OTHERS = 'others';
 
-function v4(n)
-{
-	return {v: 4, n: MAPPED | BigInt(n), key: formatV4(n)};
-}
-
-function formatV4(n)
-{
-	return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
-}
-
-// Dotted quad to its integer, or -1. Decimal parts 0-255, no leading zeros
-// (an octal reading of them is a classic ambiguity).
-function parseV4(text)
-{
-	const parts = text.split('.');
-	if (parts.length !== 4)
-		return -1;
-	let n = 0;
-	for (const p of parts) {
-		if (!/^(0|[1-9][0-9]{0,2})$/.test(p) || Number(p) > 255)
-			return -1;
-		n = n * 256 + Number(p);
-	}
-	return n;
-}
-
-// IPv6 text to its BigInt, or null. Takes '::' once and a dotted IPv4 tail.
-function parseV6(text)
-{
-	if (!/^[0-9a-fA-F:.]+$/.test(text))
-		return null;
-	const halves = text.split('::');
-	if (halves.length > 2)
-		return null;
-	const groups = (s) => {
-		if (s === '')
-			return [];
-		const out = [];
-		const parts = s.split(':');
-		for (let i = 0; i < parts.length; i++) {
-			const p = parts[i];
-			if (i === parts.length - 1 && p.includes('.')) {
-				const q = parseV4(p);
-				if (q < 0)
-					return null;
-				out.push(q >>> 16, q & 0xffff);
-			} else if (/^[0-9a-fA-F]{1,4}$/.test(p)) {
-				out.push(parseInt(p, 16));
-			} else {
-				return null;
-			}
-		}
-		return out;
-	};
-	const head = groups(halves[0]);
-	const tail = halves.length === 2 ? groups(halves[1]) : [];
-	if (head === null || tail === null)
-		return null;
-	// A dotted tail is only allowed at the very end.
-	if (halves.length === 2 && halves[0].includes('.'))
-		return null;
-	let all;
-	if (halves.length === 2) {
-		const gap = 8 - head.length - tail.length;
-		if (gap < 1)
-			return null;
-		all = head.concat(new Array(gap).fill(0), tail);
-	} else {
-		all = head;
-	}
-	if (all.length !== 8)
-		return null;
-	let n = 0n;
-	for (const g of all)
-		n = (n << 16n) | BigInt(g);
-	return n;
-}
-
-// 128-bit value to RFC 5952 text: lower case, no leading zeros, the longest
-// run of two or more zero groups (the first of equal runs) as '::'.
-export function formatV6(n)
-{
-	const g = [];
-	for (let i = 7; i >= 0; i--)
-		g.push(Number((n >> BigInt(16 * i)) & 0xffffn));
-	let best = -1;
-	let bestLen = 1;
-	for (let i = 0; i < 8;) {
-		if (g[i] !== 0) {
-			i++;
-			continue;
-		}
-		let j = i;
-		while (j < 8 && g[j] === 0)
-			j++;
-		if (j - i > bestLen) {
-			best = i;
-			bestLen = j - i;
-		}
-		i = j;
-	}
-	const hex = (a) => a.map((x) => x.toString(16)).join(':');
-	if (best < 0)
-		return hex(g);
-	return hex(g.slice(0, best)) + '::' + hex(g.slice(best + bestLen));
-}
-
 function fromBig(n)
 {
-	if ((n >> 32n) === 0xffffn)
-		return v4(Number(n & 0xffffffffn));
-	return {v: 6, n, key: formatV6(n)};
+	return {v: isMapped(n) ? 4 : 6, n, key: formatIP(n)};
 }
 
 // An address as the API gives it (integer IPv4, or text: IPv6, dotted IPv4,
-// a decimal integer) to {v, n, key}; null when it is none of these. An
-// IPv4-mapped IPv6 text is IPv4, as the database sees it.
+// a decimal integer) to {v, n, key}; null when it is none of these. Text
+// follows addr.js's rule (the responder's); an IPv4-mapped IPv6 text is
+// IPv4, as the database sees it.
 export function parseAddr(value)
 {
 	if (typeof value === 'number') {
 		if (!Number.isInteger(value) || value < 0 || value > 0xffffffff)
 			return null;
-		return v4(value);
+		return fromBig(fromV4(value));
 	}
-	if (typeof value !== 'string')
-		return null;
-	if (/^[0-9]+$/.test(value)) {
-		const n = Number(value);
-		return n <= 0xffffffff ? v4(n) : null;
-	}
-	const q = parseV4(value);
-	if (q >= 0)
-		return v4(q);
-	const n = parseV6(value);
-	return n === null ? null : fromBig(n);
+	const a = parseIP(value, {int: true});
+	return a === null ? null : fromBig(a.n);
 }
 
 // Orders addresses by their 128-bit value (every IPv4 before global IPv6).
 export function compareAddr(a, b)
 {
 	return a.n < b.n ? -1 : a.n > b.n ? 1 : 0;
-}
-
-// The mask of the top `bits` bits of 128.
-function mask128(bits)
-{
-	return bits <= 0 ? 0n : (ALL128 >> BigInt(128 - bits)) << BigInt(128 - bits);
 }
 
 // The prefix of length len (in the address's own family: 0-32 for IPv4,
@@ -177,29 +55,20 @@ export function prefixKey(addr, len)
 	return `${net.key}/${len}`;
 }
 
-// A CIDR prefix or a single address as a user types it. Returns
-// {v, n, len, bits, key} (len in the family, bits over 128, n the network
-// with host bits cleared) or {error: message}. Host bits set are cleared:
-// "10.1.2.3/8" is 10.0.0.0/8.
+// A CIDR prefix or a single address as a user types it (no IPv4
+// integers). Returns {v, n, len, bits, key} (len in the family, bits over
+// 128, n the network with host bits cleared) or {error: message}. Host bits
+// set are cleared: "10.1.2.3/8" is 10.0.0.0/8. A length after an address
+// written as IPv6 counts in 128 bits: "::ffff:10.0.0.0/104" is 10.0.0.0/8.
 export function parseCidr(text)
 {
 	const t = String(text).trim();
-	const slash = t.indexOf('/');
-	const addrText = slash < 0 ? t : t.slice(0, slash);
-	const a = parseAddr(addrText);
-	if (a === null || /^[0-9]+$/.test(addrText))
+	const p = parseText(t);
+	if (p.error === 'length')
+		return {error: `"${t}": the prefix length must be 0 to ${p.max}.`};
+	if (p.error)
 		return {error: `"${t}" is not an IPv4 or IPv6 address or prefix.`};
-	const max = a.v === 4 ? 32 : 128;
-	let len = max;
-	if (slash >= 0) {
-		const l = t.slice(slash + 1);
-		if (!/^[0-9]{1,3}$/.test(l) || Number(l) > max)
-			return {error: `"${t}": the prefix length must be 0 to ${max}.`};
-		len = Number(l);
-	}
-	const bits = a.v === 4 ? 96 + len : len;
-	const n = (a.n & mask128(bits)) | (a.v === 4 ? MAPPED : 0n);
-	return {v: a.v, n, len, bits, key: `${fromBig(n).key}/${len}`};
+	return {v: p.v, n: p.n, len: p.len, bits: p.bits, key: `${formatIP(p.n)}/${p.len}`};
 }
 
 // Parses a comma or whitespace separated list of prefixes. Returns

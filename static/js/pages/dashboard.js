@@ -12,46 +12,6 @@ export const title = 'Dashboard';
 const DEFAULT_HOSTS = 10;
 const MAX_HOSTS = 100;
 
-// Makes a titled panel in parent; returns its body element.
-export function panel(parent, name, cls)
-{
-	const el = document.createElement('section');
-	el.className = `fi-widget ${cls}`;
-	const head = document.createElement('div');
-	head.className = 'fi-widget-head';
-	const t = document.createElement('span');
-	t.className = 'fi-widget-title';
-	t.textContent = name;
-	head.appendChild(t);
-	const body = document.createElement('div');
-	body.className = 'fi-widget-body';
-	el.append(head, body);
-	parent.appendChild(el);
-	return body;
-}
-
-// Replaces the chart in body (keeping the status veil).
-export function putChart(body, node)
-{
-	for (const old of body.querySelectorAll(':scope > svg'))
-		old.remove();
-	body.appendChild(node);
-}
-
-// The top rows of an index answer as donut items, the rest as "others".
-// Every flow counts for two endpoints (SPEC 6), so the rows add up to
-// twice totalCounter.
-export function donutItems(res, field, label, n = 8)
-{
-	const rows = res.results.slice(0, n);
-	const items = rows.map(r => ({key: String(r.id), label: label(r.id), value: r[field]}));
-	const all = 2 * (res.totalCounter ? res.totalCounter[field] || 0 : 0);
-	const rest = all - items.reduce((a, b) => a + b.value, 0);
-	if (rest > 0)
-		items.push({key: 'others', label: 'others', value: rest});
-	return items;
-}
-
 function hostsOpt(state)
 {
 	const n = Number(state.opts.hosts);
@@ -77,7 +37,7 @@ export function mountDashboard(root, ctx, {withSidebar = false} = {})
 	const grid = document.createElement('div');
 	grid.className = 'fi-grid';
 	main.appendChild(grid);
-	const hostsBody = panel(grid, 'Top hosts', 'fi-tophosts');
+	const hostsBody = W.panel(grid, 'Top hosts', 'fi-tophosts');
 	const hostsSel = document.createElement('select');
 	hostsSel.className = 'fi-hosts-count';
 	hostsSel.title = 'how many hosts';
@@ -92,17 +52,16 @@ export function mountDashboard(root, ctx, {withSidebar = false} = {})
 		ctx.setState({opts: {hosts: n === DEFAULT_HOSTS ? null : n}});
 	});
 	hostsBody.previousElementSibling.appendChild(hostsSel);
-	const protoBody = panel(grid, 'Traffic by protocol', 'fi-protocols');
-	const donuts = document.createElement('div');
-	donuts.className = 'fi-donuts fi-wide';
-	grid.appendChild(donuts);
-	const nodeBody = panel(donuts, 'Hosts', 'fi-node-donut');
-	const portBody = panel(donuts, 'Ports', 'fi-port-donut');
+	const protoBody = W.panel(grid, 'Traffic by protocol', 'fi-protocols');
+	const donuts = W.createDonutRow(grid, {
+		onHost: r => showHost(r.id),
+		onPort: port => ctx.navigate('/flow-details', {filters: {include_ports: [port]}}),
+	});
 	const st = {
 		hosts: W.createStatus(hostsBody),
 		proto: W.createStatus(protoBody),
-		nodes: W.createStatus(nodeBody),
-		ports: W.createStatus(portBody),
+		nodes: donuts.nodes,
+		ports: donuts.ports,
 	};
 	const data = {nodes: null, ports: null, buckets: null};
 	let state = null;
@@ -123,17 +82,12 @@ export function mountDashboard(root, ctx, {withSidebar = false} = {})
 			return;
 		data.nodes = res;
 		const w = Math.max(300, hostsBody.clientWidth - 8);
-		putChart(hostsBody, W.hostBars(res.results.slice(0, n), {
+		W.putChart(hostsBody, W.hostBars(res.results.slice(0, n), {
 			value: state.value, width: w, label: r => formatAddress(r.id), onClick: r => showHost(r.id),
 		}));
-		putChart(nodeBody, W.donutChart(donutItems(res, field, formatAddress), {
-			value: state.value, title: 'hosts', center: res.totalCounter ? res.totalCounter[field] : undefined,
-			onClick: item => showHost(res.results.find(r => String(r.id) === item.key).id),
-		}));
-		if (!res.results.length) {
+		donuts.showNodes(res, state.value);
+		if (!res.results.length)
 			st.hosts.empty();
-			st.nodes.empty();
-		}
 	}
 
 	async function loadPorts()
@@ -144,12 +98,7 @@ export function mountDashboard(root, ctx, {withSidebar = false} = {})
 		if (!res)
 			return;
 		data.ports = res;
-		putChart(portBody, W.donutChart(donutItems(res, field, id => `port ${id}`), {
-			value: state.value, title: 'ports', center: res.totalCounter ? res.totalCounter[field] : undefined,
-			onClick: item => ctx.navigate('/flow-details', {filters: {include_ports: [item.key]}}),
-		}));
-		if (!res.results.length)
-			st.ports.empty();
+		donuts.showPorts(res, state.value);
 	}
 
 	async function loadBuckets()
@@ -164,7 +113,7 @@ export function mountDashboard(root, ctx, {withSidebar = false} = {})
 			return;
 		const rows = [...res.results].sort((a, b) => a.bucket - b.bucket);
 		data.buckets = {bucket_size: res.bucket_size, rows};
-		putChart(protoBody, W.protocolChart(rows, {
+		W.putChart(protoBody, W.protocolChart(rows, {
 			value: state.value, bucketSize: res.bucket_size,
 			width: Math.max(300, protoBody.clientWidth - 8), height: 220,
 			from: state.from ?? undefined, to: state.to ?? undefined,

@@ -57,20 +57,11 @@ export function mount(root, ctx)
 	root.appendChild(main);
 	const timeline = W.createTimeline(main, ctx);
 
-	const box = document.createElement('section');
-	box.className = 'fi-widget fi-flowtable';
-	const head = document.createElement('div');
-	head.className = 'fi-widget-head';
-	const ttl = document.createElement('span');
-	ttl.className = 'fi-widget-title';
-	ttl.textContent = 'Flows';
+	const body = W.panel(main, 'Flows', 'fi-flowtable');
+	const box = body.parentElement;
 	const info = document.createElement('span');
 	info.className = 'fi-table-info';
-	head.append(ttl, info);
-	const body = document.createElement('div');
-	body.className = 'fi-widget-body';
-	box.append(head, body);
-	main.appendChild(box);
+	body.previousElementSibling.appendChild(info);
 	const status = W.createStatus(body);
 	const table = document.createElement('table');
 	table.className = 'fi-table';

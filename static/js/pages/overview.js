@@ -5,7 +5,6 @@
 // hosts (how many top hosts, default 10).
 
 import {VALUE_FIELD, formatAddress} from '../lib/format.js';
-import {panel, putChart, donutItems} from './dashboard.js';
 
 export const title = 'Overview';
 
@@ -18,18 +17,14 @@ export function mount(root, ctx)
 	const grid = document.createElement('div');
 	grid.className = 'fi-grid';
 	main.appendChild(grid);
-	const trafficBody = panel(grid, 'Traffic over time', 'fi-traffic fi-wide');
-	const hostsBody = panel(grid, 'Top hosts (all time)', 'fi-tophosts fi-wide');
-	const donuts = document.createElement('div');
-	donuts.className = 'fi-donuts fi-wide';
-	grid.appendChild(donuts);
-	const nodeBody = panel(donuts, 'Hosts', 'fi-node-donut');
-	const portBody = panel(donuts, 'Ports', 'fi-port-donut');
+	const trafficBody = W.panel(grid, 'Traffic over time', 'fi-traffic fi-wide');
+	const hostsBody = W.panel(grid, 'Top hosts (all time)', 'fi-tophosts fi-wide');
+	const donuts = W.createDonutRow(grid, {empty: 'No data yet.'});
 	const st = {
 		traffic: W.createStatus(trafficBody),
 		hosts: W.createStatus(hostsBody),
-		nodes: W.createStatus(nodeBody),
-		ports: W.createStatus(portBody),
+		nodes: donuts.nodes,
+		ports: donuts.ports,
 	};
 	const data = {nodes: null, ports: null, buckets: null};
 	let state = null;
@@ -54,17 +49,13 @@ export function mount(root, ctx)
 		if (!res)
 			return;
 		data.nodes = res;
-		putChart(hostsBody, W.hostBars(res.results.slice(0, n), {
+		W.putChart(hostsBody, W.hostBars(res.results.slice(0, n), {
 			value: state.value, width: Math.max(300, hostsBody.clientWidth - 8),
 			label: r => formatAddress(r.id), onClick: r => showHost(r.id),
 		}));
-		putChart(nodeBody, W.donutChart(donutItems(res, field, formatAddress), {
-			value: state.value, title: 'hosts', center: res.totalCounter ? res.totalCounter[field] : undefined,
-		}));
-		if (!res.results.length) {
+		donuts.showNodes(res, state.value);
+		if (!res.results.length)
 			st.hosts.empty('No data yet.');
-			st.nodes.empty('No data yet.');
-		}
 	}
 
 	async function loadPorts()
@@ -74,11 +65,7 @@ export function mount(root, ctx)
 		if (!res)
 			return;
 		data.ports = res;
-		putChart(portBody, W.donutChart(donutItems(res, field, id => `port ${id}`), {
-			value: state.value, title: 'ports', center: res.totalCounter ? res.totalCounter[field] : undefined,
-		}));
-		if (!res.results.length)
-			st.ports.empty('No data yet.');
+		donuts.showPorts(res, state.value);
 	}
 
 	async function loadTraffic()
@@ -89,7 +76,7 @@ export function mount(root, ctx)
 			return;
 		const rows = [...res.results].sort((a, b) => a.bucket - b.bucket);
 		data.buckets = {bucket_size: res.bucket_size, rows};
-		putChart(trafficBody, W.protocolChart(rows, {
+		W.putChart(trafficBody, W.protocolChart(rows, {
 			value: state.value, bucketSize: res.bucket_size,
 			width: Math.max(300, trafficBody.clientWidth - 8), height: 200,
 		}));
