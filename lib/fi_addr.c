@@ -1,7 +1,9 @@
 /*
  * fi_addr.c: address and prefix parsing and formatting. IPv4 dotted form is
- * parsed here (strictly: four decimal parts 0..255); IPv6 text goes through
- * inet_pton on a bounded NUL-terminated copy.
+ * parsed here (strictly: four decimal parts 0..255 without leading zeros, as
+ * inet_pton: "010.0.0.1" is 8.0.0.1 to tools that read octal, so it is
+ * refused rather than guessed); IPv6 text goes through inet_pton on a bounded
+ * NUL-terminated copy.
  */
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -51,8 +53,9 @@ fi_addr_parse_dotted(struct fi_str s, uint32_t *out)
 
 		while (i < s.n && s.p[i] != '.')
 			i++;
-		if (i - start > 3 || fi_num_u64((struct fi_str){s.p + start, i - start},
-						0, 255, &octet) != 0)
+		if (i - start > 3 || (i - start > 1 && s.p[start] == '0') ||
+		    fi_num_u64((struct fi_str){s.p + start, i - start}, 0, 255, &octet) !=
+			0)
 			return FI_EINVAL;
 		v = v << 8 | (uint32_t)octet;
 		if (part < 3) {

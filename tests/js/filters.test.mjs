@@ -10,17 +10,17 @@ test('address entries: integer, dotted, IPv6, CIDR of either', () => {
 	const ok = [['10.0.0.5', '10.0.0.5'], ['167772165', '167772165'], ['10.0.0.0/8', '10.0.0.0/8'],
 		['0.0.0.0/0', '0.0.0.0/0'], ['2001:DB8::/32', '2001:db8::/32'], ['::1/128', '::1/128'],
 		[' 192.0.2.1 ', '192.0.2.1'], ['10.1.2.3/08', '10.1.2.3/8'],
-		// leading zeros: taken, as the responder takes them (lib/addr.js)
-		['010.0.0.1', '010.0.0.1'], ['::ffff:10.0.0.0/104', '::ffff:10.0.0.0/104']];
+		['::ffff:10.0.0.0/104', '::ffff:10.0.0.0/104']];
 	for (const [text, value] of ok)
 		assert.deepEqual(L.checkAddress(text), {ok: true, value}, text);
 	const bad = [['10.0.0.256', /not an IPv4 or IPv6 address/], ['4294967296', /at most 4294967295/],
 		['10.0.0.0/33', /prefix length must be 0 to 32/], ['2001:db8::/129', /0 to 128/],
 		['2001:db8:::/32', /not an IPv6 address/], ['10.0.0.0/', /prefix length/],
 		['host.example', /not an IPv4 or IPv6/], ['', /empty/], ['10.0.0.0/8/8', /prefix length/],
-		// the responder refuses these: an integer with a length, a dotted
-		// IPv6 tail with leading zeros
+		// the responder refuses these: an integer with a length, leading
+		// zeros in a dotted quad (octal to some tools) or IPv6 tail
 		['167772161/8', /integer IPv4 address takes no prefix length/],
+		['010.0.0.1', /not an IPv4 or IPv6 address/],
 		['::ffff:010.0.0.1', /not an IPv6 address/]];
 	for (const [text, re] of bad) {
 		const r = L.checkAddress(text);

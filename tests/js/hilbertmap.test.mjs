@@ -98,7 +98,7 @@ test('prefixes: parse and print', () => {
 	assert.throws(() => M.parsePrefix('2001:db8::1/32'), /\(2001:db8::\/32\?\)/);
 	// a length after IPv6 text counts in 128 bits (as /api/hilbert counts it)
 	assert.throws(() => M.parsePrefix('::ffff:10.0.0.0/8'), /bits set past its length \(::\/8\?\)/);
-	assert.equal(M.formatPrefix(M.parsePrefix('010.0.0.0/8')), '10.0.0.0/8');
+	assert.throws(() => M.parsePrefix('010.0.0.0/8'), /is not a CIDR prefix/);
 	assert.throws(() => M.parsePrefix('10.0.0.0/'), /is not a CIDR prefix/);
 	assert.throws(() => M.parsePrefix('10.0.0.0/40'), /length out of range/);
 	for (const bad of ['10.0.0.0', '10.0.0.0/33', 'net/8', '10.0.0.256/24', '1::2::3/64',

@@ -5,8 +5,9 @@
 // table tests/cases/addr/table.txt, which a C test checks against lib/.
 //
 // The rule (the responder's, written out):
-// - Dotted IPv4: four decimal parts of 1-3 digits, each 0-255. A leading
-//   zero is read as decimal ("010.0.0.1" is 10.0.0.1), as fi_addr.c does.
+// - Dotted IPv4: four decimal parts 0-255 without leading zeros, as
+//   inet_pton reads them ("010.0.0.1" is 8.0.0.1 to tools that read octal,
+//   so it is refused rather than guessed).
 // - IPv6: RFC 4291 text as inet_pton reads it: eight groups of 1-4 hex
 //   digits (any case), or fewer with "::" once standing for at least one
 //   zero group; the last 32 bits may be a dotted IPv4 tail, which (inet_pton's
@@ -31,11 +32,11 @@ const MAX_V4 = 4294967295;
 // lib/fi_limits.h); only an integer with many leading zeros comes near it.
 const TEXT_MAX = 63;
 
-// Dotted quad to its integer, or null. tail: the stricter form of an IPv6
-// address's dotted tail (no leading zeros).
-function parseQuad(text, tail)
+// Dotted quad to its integer, or null (a whole address or an IPv6
+// address's dotted tail: the same rule).
+function parseQuad(text)
 {
-	const part = tail ? /^(0|[1-9][0-9]{0,2})$/ : /^[0-9]{1,3}$/;
+	const part = /^(0|[1-9][0-9]{0,2})$/;
 	const parts = text.split('.');
 	if (parts.length !== 4)
 		return null;
@@ -51,7 +52,7 @@ function parseQuad(text, tail)
 // Dotted IPv4 text to its integer (0 to 2^32 - 1), or null.
 export function parseV4(text)
 {
-	return typeof text === 'string' ? parseQuad(text, false) : null;
+	return typeof text === 'string' ? parseQuad(text) : null;
 }
 
 // IPv6 text to its 128-bit BigInt, or null. An IPv4-mapped address stays
@@ -73,7 +74,7 @@ export function parseV6(text)
 		for (let i = 0; i < parts.length; i++) {
 			const p = parts[i];
 			if (last && i === parts.length - 1 && p.includes('.')) {
-				const q = parseQuad(p, true);
+				const q = parseQuad(p);
 				if (q === null)
 					return null;
 				out.push(Math.floor(q / 65536), q % 65536);
@@ -123,7 +124,7 @@ export function parseIP(text, opts = {})
 		return {v: isMapped(n) ? 4 : 6, n};
 	}
 	if (text.includes('.')) {
-		const q = parseQuad(text, false);
+		const q = parseQuad(text);
 		return q === null ? null : {v: 4, n: fromV4(q)};
 	}
 	if (opts.int && /^[0-9]+$/.test(text) && Number(text) <= MAX_V4)
