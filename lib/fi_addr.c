@@ -48,14 +48,14 @@ fi_addr_parse_dotted(struct fi_str s, uint32_t *out)
 	size_t i = 0;
 
 	for (int part = 0; part < 4; part++) {
-		size_t start = i;
+		size_t start = i, len;
 		uint64_t octet;
 
 		while (i < s.n && s.p[i] != '.')
 			i++;
-		if (i - start > 3 || (i - start > 1 && s.p[start] == '0') ||
-		    fi_num_u64((struct fi_str){s.p + start, i - start}, 0, 255, &octet) !=
-			0)
+		len = i - start;
+		if (len > 3 || (len > 1 && s.p[start] == '0') ||
+		    fi_num_u64((struct fi_str){s.p + start, len}, 0, 255, &octet) != 0)
 			return FI_EINVAL;
 		v = v << 8 | (uint32_t)octet;
 		if (part < 3) {
