@@ -18,6 +18,7 @@
 #include "fcgi_listen.h"
 #include "fcgi_worker.h"
 #include "fi_api.h"
+#include "fi_gate.h"
 #include "fi_log.h"
 #include "fi_program.h"
 
@@ -30,6 +31,8 @@
 /* Set by the workers' signal handlers. */
 static volatile sig_atomic_t fcgi_stop;
 static volatile sig_atomic_t fcgi_reopen;
+/* How many workers may hold a large query at once (shared with them). */
+static struct fi_gate *fcgi_gate;
 
 /* One slot of the master's worker table. */
 struct fcgi_slot {
@@ -107,7 +110,7 @@ fcgi_on_hup(int sig)
 
 /* In a new worker: default signal handling, then the accept loop. */
 static void __attribute__((noreturn))
-fcgi_worker_main(const struct fi_config *cfg, int fd)
+fcgi_worker_main(const struct fi_config *cfg, int fd, unsigned slot)
 {
 	struct sigaction sa;
 	sigset_t none;
@@ -123,13 +126,14 @@ fcgi_worker_main(const struct fi_config *cfg, int fd)
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	/* exit, not _exit: a sanitizer build checks the worker for leaks too */
-	exit(fcgi_worker_run(cfg, fd, &fcgi_stop, &fcgi_reopen));
+	exit(fcgi_worker_run(cfg, fd, fcgi_gate, slot, &fcgi_stop, &fcgi_reopen));
 }
 
-/* Starts the worker of slot s. */
+/* Starts the worker of slot i. */
 static void
-fcgi_spawn(struct fcgi_slot *s, const struct fi_config *cfg, int fd)
+fcgi_spawn(struct fcgi_slot *slots, unsigned i, const struct fi_config *cfg, int fd)
 {
+	struct fcgi_slot *s = &slots[i];
 	pid_t pid = fork();
 
 	if (pid < 0) {
@@ -138,7 +142,7 @@ fcgi_spawn(struct fcgi_slot *s, const struct fi_config *cfg, int fd)
 		return;
 	}
 	if (pid == 0)
-		fcgi_worker_main(cfg, fd);
+		fcgi_worker_main(cfg, fd, i);
 	s->pid = pid;
 	s->started = time(NULL);
 	s->respawn = 0;
@@ -161,6 +165,9 @@ fcgi_reap(struct fcgi_slot *slots, unsigned n, int stopping)
 				continue;
 			slots[i].pid = 0;
 			reaped++;
+			/* a worker that died inside a large query frees its place */
+			if (fcgi_gate != NULL)
+				fi_gate_leave(fcgi_gate, i);
 			if (stopping)
 				break;
 			if (WIFSIGNALED(st))
@@ -218,9 +225,22 @@ fcgi_master(const struct fi_config *cfg, int fd)
 	sigaddset(&set, SIGHUP);
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	/* fcgi_light_workers stay free for light calls; one worker at least
+	 * may always run a large query */
+	if (cfg->fcgi_light_workers > 0) {
+		unsigned limit =
+		    n > cfg->fcgi_light_workers ? n - cfg->fcgi_light_workers : 1;
+
+		fcgi_gate = fi_gate_new(n, limit);
+		if (fcgi_gate == NULL) {
+			fi_warn("cannot map the large-query gate");
+			return 1;
+		}
+	}
 	for (unsigned i = 0; i < n; i++)
-		fcgi_spawn(&slots[i], cfg, fd);
-	fi_info("%s %s: %u workers ready", FCGI_NAME, FI_VERSION, n);
+		fcgi_spawn(slots, i, cfg, fd);
+	fi_info("%s %s: %u workers ready, %u of them for large queries", FCGI_NAME,
+		FI_VERSION, n, fcgi_gate != NULL ? fi_gate_limit(fcgi_gate) : n);
 	for (;;) {
 		struct timespec one = {1, 0};
 		int sig = sigtimedwait(&set, NULL, &one);
@@ -235,7 +255,7 @@ fcgi_master(const struct fi_config *cfg, int fd)
 		fcgi_reap(slots, n, 0);
 		for (unsigned i = 0; i < n; i++)
 			if (slots[i].pid == 0 && now >= slots[i].respawn)
-				fcgi_spawn(&slots[i], cfg, fd);
+				fcgi_spawn(slots, i, cfg, fd);
 	}
 	fi_info("stopping: waiting for %u workers", fcgi_running(slots, n));
 	fcgi_signal_all(slots, n, SIGTERM);
@@ -253,6 +273,8 @@ fcgi_master(const struct fi_config *cfg, int fd)
 		while (fcgi_running(slots, n) > 0 && fcgi_reap(slots, n, 1) == 0)
 			usleep(10000);
 	}
+	fi_gate_free(fcgi_gate);
+	fcgi_gate = NULL;
 	fi_info("stopped");
 	return 0;
 }

@@ -68,8 +68,8 @@ fcgi_path(FCGX_Request *req, struct fi_buf *tmp)
 }
 
 int
-fcgi_worker_run(const struct fi_config *cfg, int listen_fd, volatile sig_atomic_t *stop,
-		volatile sig_atomic_t *reopen)
+fcgi_worker_run(const struct fi_config *cfg, int listen_fd, struct fi_gate *gate,
+		unsigned slot, volatile sig_atomic_t *stop, volatile sig_atomic_t *reopen)
 {
 	FCGX_Request req;
 	struct fi_api *api;
@@ -87,6 +87,7 @@ fcgi_worker_run(const struct fi_config *cfg, int listen_fd, volatile sig_atomic_
 		fi_warnx("out of memory");
 		return 1;
 	}
+	fi_api_set_gate(api, gate, slot);
 	fi_api_response_init(&resp);
 	fi_buf_init(&head, 4096);
 	fi_buf_init(&path, 8192);

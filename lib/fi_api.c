@@ -17,6 +17,7 @@
 #include "fi_db.h"
 #include "fi_err.h"
 #include "fi_flow.h"
+#include "fi_gate.h"
 #include "fi_hilbert.h"
 #include "fi_jsonw.h"
 #include "fi_log.h"
@@ -32,6 +33,9 @@
 #define FI_API_STMT_CACHE   32		 /* prepared statements a worker keeps */
 #define FI_API_STMT_KEEP    8192	 /* longer statement texts are not kept */
 #define FI_API_TMP_TABLE    (64u << 20)	 /* bytes of an in-memory GROUP BY table */
+#define FI_API_BUSY_RETRY   2	 /* Retry-After (s) of a request the gate refused */
+#define FI_API_GATE_WAIT_MS 1000 /* a large query waits this long for a place */
+#define FI_API_GATE_TICK_MS 5	 /* checking every this often */
 
 /* ---- statement texts: every SQL fragment this module sends ------------------ */
 
@@ -148,6 +152,8 @@ struct fi_api {
 	struct fi_err dberr;	 /* the last database error */
 	unsigned dberrno;	 /* its server error number */
 	struct fi_ratelimit rl;	 /* for logging database errors */
+	struct fi_gate *gate;	 /* large-query gate of the workers, or NULL */
+	unsigned gate_slot;	 /* this worker's slot in it */
 };
 
 /* A one-row result of up to two integers (MIN/MAX, a timestamp). */
@@ -203,9 +209,12 @@ struct fi_req {
 	    in[FI_BUCKET_SIZES_MAX]; /* per size: data range within the query's */
 	struct fi_pair all[FI_BUCKET_SIZES_MAX]; /* per size: data range overall */
 	int have_ranges;			 /* in[] and all[] are filled */
-	struct fi_rowplan rowplan;		 /* modes B and C */
-	struct fi_aggplan aggplan;		 /* modes D and E */
-	struct fi_hmap hmap;			 /* /api/hilbert */
+	int heavy;		   /* the statement being built scans a per-key table */
+	int admitted;		   /* the request holds the large-query gate */
+	int busy;		   /* refused by the gate */
+	struct fi_rowplan rowplan; /* modes B and C */
+	struct fi_aggplan aggplan; /* modes D and E */
+	struct fi_hmap hmap;	   /* /api/hilbert */
 };
 
 static void fi_api_disconnect(struct fi_api *api);
@@ -217,6 +226,13 @@ fi_api_now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void
+fi_api_set_gate(struct fi_api *api, struct fi_gate *gate, unsigned slot)
+{
+	api->gate = gate;
+	api->gate_slot = slot;
 }
 
 struct fi_api *
@@ -679,6 +695,7 @@ fi_api_from_flows(struct fi_req *r, int with_range, int grouped)
 	struct fi_sqlb *b = &r->api->sb;
 	uint32_t src = fi_api_source(r);
 
+	r->heavy = 1;
 	if (src == r->size) {
 		fi_sqlb_addf(b, fi_sql_from_flows, r->size);
 		return;
@@ -918,6 +935,27 @@ typedef int (*fi_row_fn)(struct fi_req *r, struct fi_stmt *st);
  * Prepares and runs the built statement, calling fn for every row. Returns
  * 0, a negative code with the database error recorded, or FI_EINTERNAL.
  */
+/*
+ * Enters the large-query gate, waiting up to FI_API_GATE_WAIT_MS for a place:
+ * most large queries take milliseconds, and a place is soon free; while the
+ * gate stays full, the light calls wait at most that long for this worker.
+ * Returns 0 or FI_EUNAVAIL.
+ */
+static int
+fi_api_gate_enter(struct fi_api *api)
+{
+	int64_t until = fi_api_now_ms() + FI_API_GATE_WAIT_MS;
+
+	while (fi_gate_enter(api->gate, api->gate_slot) != 0) {
+		struct timespec tick = {0, FI_API_GATE_TICK_MS * 1000000L};
+
+		if (fi_api_now_ms() >= until)
+			return FI_EUNAVAIL;
+		nanosleep(&tick, NULL);
+	}
+	return 0;
+}
+
 static int
 fi_api_run(struct fi_req *r, fi_row_fn fn)
 {
@@ -934,6 +972,13 @@ fi_api_run(struct fi_req *r, fi_row_fn fn)
 		fi_err_set(&r->err, FI_EINVAL,
 			   "The query is too complex (too many filter items).");
 		return FI_EINVAL;
+	}
+	if (r->heavy && !r->admitted && api->gate != NULL) {
+		if (fi_api_gate_enter(api) != 0) {
+			r->busy = 1;
+			return FI_EUNAVAIL;
+		}
+		r->admitted = 1;
 	}
 	fi_err_clear(&err);
 	if (fi_log_enabled(FI_LOG_DEBUG))
@@ -1772,6 +1817,7 @@ fi_api_index(struct fi_req *r, int dynamic)
 						     fi_sql_cls[c], fi_sql_ctr[k]);
 		/* ports of a size that is not stored: the sums of a finer size's */
 		src = r->index ? fi_api_source(r) : r->size;
+		r->heavy |= r->index; /* ports_: a row per port and bucket */
 		fi_sqlb_addf(b, fi_sql_from_index, fi_sql_index_table[r->index], src);
 		if (dynamic) {
 			fi_sqlb_add(b, " WHERE ");
@@ -2199,6 +2245,15 @@ fi_api_fail(struct fi_req *r, int rc)
 		fi_api_error(r->resp, 400, r->err.msg);
 		return;
 	}
+	if (r->busy) {
+		r->resp->retry_after = FI_API_BUSY_RETRY;
+		snprintf(msg, sizeof(msg),
+			 "The server is busy: %u large queries are running, the most "
+			 "it runs at once; retry in a few seconds.",
+			 fi_gate_limit(api->gate));
+		fi_api_error(r->resp, 503, msg);
+		return;
+	}
 	if (rc == FI_EUNAVAIL || api->dberr.code == FI_EUNAVAIL) {
 		r->resp->retry_after = 5;
 		fi_api_error(r->resp, 503, "The database is not available.");
@@ -2455,6 +2510,8 @@ fi_api_handle(struct fi_api *api, struct fi_str method, struct fi_str path,
 		rc = fi_api_health(&r);
 		break;
 	}
+	if (r.admitted)
+		fi_gate_leave(api->gate, api->gate_slot);
 	jrc = fi_jsonw_error(&r.w);
 	if (rc == 0 && jrc != 0)
 		rc = jrc;

@@ -29,6 +29,15 @@ struct fi_api_response {
  */
 struct fi_api *fi_api_new(const struct fi_config *cfg);
 
+/*
+ * Makes the API enter gate (fi_gate.h) as slot before a statement that scans
+ * the per-key flow or port tables, and leave it after the answer; a request
+ * the gate refuses is answered 503 with Retry-After. Without a gate (the
+ * default) nothing is limited.
+ */
+struct fi_gate;
+void fi_api_set_gate(struct fi_api *api, struct fi_gate *gate, unsigned slot);
+
 /* Frees it and closes its connection. NULL is a no-op. */
 void fi_api_free(struct fi_api *api);
 

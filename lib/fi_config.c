@@ -142,6 +142,9 @@ static const struct fi_cfg_entry fi_cfg_table[] = {
      "responder socket: host:port or a unix socket path"},
     {"fcgi_workers", FI_CT_UINT, FI_CFG_FIELD(fcgi_workers), "4", 1, 256,
      "responder worker processes, one database connection each"},
+    {"fcgi_light_workers", FI_CT_UINT, FI_CFG_FIELD(fcgi_light_workers), "1", 0, 255,
+     "responder workers kept for light calls: a query scanning per-key rows "
+     "gets 503 (Retry-After) rather than take one of them (0: no limit)"},
     {"max_rows", FI_CT_UINT, FI_CFG_FIELD(max_rows), "100000", 1, 10000000,
      "most rows one API answer returns"},
     {"query_timeout", FI_CT_UINT, FI_CFG_FIELD(query_timeout), "30", 1, 3600,

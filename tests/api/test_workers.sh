@@ -59,6 +59,61 @@ done
 check_eq "abandoned requests dropped" \
 	"$(grep -c 'dropped a request whose client has gone: /api/bucket/query' "$T_TMP/fcgi.log")" 12
 
+# The large-query gate: of the 3 workers, fcgi_light_workers (1) stay free
+# for light calls. Two aggregates over flows_60 held up by a table lock take
+# the two places; a third is refused at once (503, Retry-After), a timeline
+# (totals) is still answered, and the held two finish once the lock goes.
+# A refused query waited one second for a place first.
+# (each request of its own: distinct limits, so no cache or lock joins them)
+heavy="/api/bucket/query?bucket_size=60&aggregate=destinationIPv4Address&limit="
+# gate_hold SECONDS: locks flows_60 for that long (in the background)
+gate_hold()
+{
+	harness_mysql "$T_DB" -e "LOCK TABLES flows_60 WRITE; SELECT SLEEP($1); UNLOCK TABLES;" \
+		>/dev/null &
+	locker=$!
+	sleep 0.3
+}
+gate_two_held()
+{
+	for i in 1 2; do
+		curl -s -o /dev/null -w '%{http_code}\n' -H 'X-Flowinspector-NoCache: 1' \
+			"$T_URL$heavy$1$i" >"$T_TMP/held$i" &
+		held[i]=$!
+	done
+	sleep 0.5
+}
+gate_hold 3
+gate_two_held 10
+t0=$(date +%s.%N)
+api_get "${heavy}103" -H 'X-Flowinspector-NoCache: 1'
+took=$(echo "$(date +%s.%N) - $t0" | bc)
+check_eq "gate: a third large query" "$R_STATUS $(api_header retry-after)" "503 2"
+check_contains "gate: it says why" "$R_BODY" '"error":"The server is busy: 2 large queries are running'
+if (($(echo "$took >= 0.9 && $took < 2" | bc))); then t_ok; else t_fail "gate: the refusal took $took s"; fi
+api_get "/api/bucket/query?bucket_size=600&limit=7" -H 'X-Flowinspector-NoCache: 1'
+check_eq "gate: a light call meanwhile" "$R_STATUS" 200
+wait "${held[1]}" "${held[2]}" "$locker"
+check_eq "gate: the two held ones" "$(cat "$T_TMP/held1" "$T_TMP/held2" | tr '\n' ' ')" "200 200 "
+api_get "${heavy}104" -H 'X-Flowinspector-NoCache: 1'
+check_eq "gate: open again" "$R_STATUS" 200
+# workers killed inside large queries give their places back: kill every
+# worker while two hold the gate; the new ones get exactly two places again
+gate_hold 4
+gate_two_held 20
+kill -KILL $(api_workers)
+wait "${held[1]}" "${held[2]}"
+for _ in $(seq 1 40); do
+	(($(api_workers | wc -l) == 3)) && break
+	sleep 0.1
+done
+sleep 0.3
+gate_two_held 30
+api_get "${heavy}303" -H 'X-Flowinspector-NoCache: 1'
+check_eq "gate: after the kill, a third large query" "$R_STATUS" 503
+wait "${held[1]}" "${held[2]}" "$locker"
+check_eq "gate: after the kill, two places" "$(cat "$T_TMP/held1" "$T_TMP/held2" | tr '\n' ' ')" "200 200 "
+
 # SIGTERM: a request waiting for a table lock is finished before the exit
 harness_mysql "$T_DB" -e "LOCK TABLES totals_600 WRITE; SELECT SLEEP(2); UNLOCK TABLES;" >/dev/null &
 locker=$!
