@@ -75,8 +75,8 @@ static const char fi_sql_from_flat[] =
     " packets, bytes FROM flows_%u";
 static const char fi_sql_flat_end[] = ") fi_f";
 /* the inner level of an aggregate: the counters per key and protocol */
-static const char fi_sql_proto_sums[] =
-    ", proto, SUM(flows) AS flows, SUM(packets) AS packets, SUM(bytes) AS bytes";
+static const char fi_sql_ctr_sums[] =
+    ", SUM(flows) AS flows, SUM(packets) AS packets, SUM(bytes) AS bytes";
 static const char fi_sql_dirs[] =
     " CROSS JOIN (SELECT 0 AS d UNION ALL SELECT 1) fi_dirs";
 static const char fi_sql_bucket_range[] = "bucket >= ? AND bucket <= ?";
@@ -92,8 +92,7 @@ static const char *const fi_sql_cls_cond[FI_PC_COUNT] = {
 static const char *const fi_sql_ctr[FI_CTR_COUNT] = {"flows", "packets", "bytes"};
 static const char *const fi_sql_cls[FI_PC_COUNT] = {"tcp", "udp", "icmp", "other"};
 static const char *const fi_sql_dir[FI_DIR_COUNT] = {"", "src", "dst"};
-static const char *const fi_sql_dir_cond[FI_DIR_COUNT] = {"TRUE", "fi_dirs.d = 0",
-							  "fi_dirs.d = 1"};
+static const char *const fi_sql_dir_cond_outer[FI_DIR_COUNT] = {"TRUE", "d = 0", "d = 1"};
 /* key columns of the flow table as stored, and folded for biflow */
 static const char *const fi_sql_key[] = {
     [FI_FK_BUCKET] = "bucket", [FI_FK_SRC] = "src",	[FI_FK_DST] = "dst",
@@ -1584,7 +1583,8 @@ fi_api_bucket_aggr(struct fi_req *r)
 		fi_sqlb_addf(b, ", MAX(%s) AS m%u",
 			     (q->biflow ? fi_sql_key_biflow : fi_sql_key)[p->maxes[i]],
 			     i);
-	fi_sqlb_add(b, fi_sql_proto_sums);
+	fi_sqlb_add(b, ", proto");
+	fi_sqlb_add(b, fi_sql_ctr_sums);
 	fi_api_from_flows(r, 1, 0);
 	if (endpoint)
 		fi_sqlb_add(b, fi_sql_dirs);
@@ -1710,7 +1710,8 @@ fi_api_index_counter(struct fi_sqlb *b, const struct fi_field *f, int from_flows
 	int n = 0;
 
 	if (from_flows) {
-		fi_sqlb_addf(b, "SUM(IF(%s AND %s, %s, 0))", fi_sql_dir_cond[f->dir],
+		fi_sqlb_addf(b, "SUM(IF(%s AND %s, %s, 0))",
+			     fi_sql_dir_cond_outer[f->dir],
 			     f->cls < FI_PC_COUNT ? fi_sql_cls_cond[f->cls] : "TRUE",
 			     fi_sql_ctr[f->ctr]);
 		return;
@@ -1773,9 +1774,13 @@ fi_api_index(struct fi_req *r, int dynamic)
 	fi_sqlb_reset(b);
 	fi_sqlb_add(b, fi_sql_select);
 	if (filters) {
+		/* per protocol first, then into classes (see fi_api_bucket_aggr) */
 		fi_sqlb_class_sums(b, 1);
+		fi_sqlb_add(b, " FROM (SELECT proto");
+		fi_sqlb_add(b, fi_sql_ctr_sums);
 		fi_api_from_flows(r, dynamic, 0);
 		fi_sqlb_where(b, q, dynamic);
+		fi_sqlb_add(b, " GROUP BY proto) fi_g");
 	} else {
 		for (int c = 0; c < FI_PC_COUNT; c++)
 			for (int k = 0; k < FI_CTR_COUNT; k++)
@@ -1797,17 +1802,22 @@ fi_api_index(struct fi_req *r, int dynamic)
 	fi_sqlb_reset(b);
 	fi_sqlb_add(b, fi_sql_select);
 	if (filters) {
-		fi_sqlb_add(b, r->index ? fi_sql_endpoint_port : fi_sql_endpoint_addr);
-		fi_sqlb_add(b, " AS g_id");
+		/* per endpoint, direction and protocol first, then into classes */
+		fi_sqlb_add(b, "g_id");
 		for (int d = 1; d < FI_DIR_COUNT; d++)
 			for (int c = 0; c < FI_PC_COUNT; c++)
 				for (int k = 0; k < FI_CTR_COUNT; k++)
 					fi_sqlb_addf(b, ", SUM(IF(%s AND %s, %s, 0))",
-						     fi_sql_dir_cond[d],
+						     fi_sql_dir_cond_outer[d],
 						     fi_sql_cls_cond[c], fi_sql_ctr[k]);
+		fi_sqlb_add(b, " FROM (SELECT ");
+		fi_sqlb_add(b, r->index ? fi_sql_endpoint_port : fi_sql_endpoint_addr);
+		fi_sqlb_add(b, " AS g_id, fi_dirs.d AS d, proto");
+		fi_sqlb_add(b, fi_sql_ctr_sums);
 		fi_api_from_flows(r, dynamic, 0);
 		fi_sqlb_add(b, fi_sql_dirs);
 		fi_sqlb_where(b, q, dynamic);
+		fi_sqlb_add(b, " GROUP BY g_id, d, proto) fi_g");
 	} else {
 		fi_sqlb_addf(b, "%s AS g_id", fi_sql_index_id[r->index]);
 		for (int d = 1; d < FI_DIR_COUNT; d++)
