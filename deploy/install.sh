@@ -5,7 +5,8 @@
 # it exists; fresh random database passwords otherwise), the database and its
 # two accounts (flowinspector-importer --init-db), the systemd units of
 # deploy/systemd/ (importer, socket-activated responder, probe@IFACE, the
-# argus import timer where present), the nginx site, and logrotate.
+# argus import timer where present), the nginx site, logrotate, and the
+# MariaDB settings of deploy/mariadb/ (the buffer pool sized to the machine).
 #
 # The site listens on 127.0.0.1:8080 unless --listen says otherwise: flow data
 # is sensitive. Beyond loopback it always gets TLS (a self-signed certificate
@@ -211,6 +212,21 @@ for unit in "$top"/deploy/systemd/*.service "$top"/deploy/systemd/*.socket \
 done
 put /etc/logrotate.d/flowinspector 0644 root:root <"$top/deploy/logrotate/flowinspector"
 
+# MariaDB: deploy/mariadb/flowinspector.cnf with the buffer pool sized to this
+# machine (half its memory, 128 MiB to 4 GiB); kept once written, as an
+# administrator may tune it. A running MariaDB is restarted to take it.
+mycnf=/etc/mysql/mariadb.conf.d/60-flowinspector.cnf
+mycnf_new=0
+if [[ ! -e $root$mycnf ]]; then
+	mem_mib=$(awk '/^MemTotal:/ { print int($2 / 1024) }' /proc/meminfo)
+	pool_mib=$((mem_mib / 2 / 128 * 128))
+	((pool_mib < 128)) && pool_mib=128
+	((pool_mib > 4096)) && pool_mib=4096
+	mycnf_new=1
+fi
+sed "s/^innodb_buffer_pool_size = .*/innodb_buffer_pool_size = ${pool_mib:-4096}M/" \
+	"$top/deploy/mariadb/flowinspector.cnf" | put $mycnf 0644 root:root keep
+
 # ---- nginx -----------------------------------------------------------------------
 nginx_listen=$addr:$port
 site_src=$top/deploy/nginx/flowinspector.conf
@@ -287,6 +303,9 @@ fi
 
 # ---- the running system ------------------------------------------------------------
 system systemctl enable --now mariadb.service redis-server.service
+if [[ $mycnf_new == 1 ]]; then
+	system systemctl restart mariadb.service
+fi
 # exactly once across a crash needs the queue on disk (README "Exactly once")
 system redis-cli -h 127.0.0.1 -p 6379 CONFIG SET appendonly yes
 system redis-cli -h 127.0.0.1 -p 6379 CONFIG REWRITE

@@ -62,6 +62,16 @@ for f in usr/local/bin/flowinspector-importer usr/local/bin/flowinspector-probe 
 	'etc/systemd/system/flowinspector-probe@.service' etc/nginx/sites-enabled/flowinspector; do
 	check_cmd "staged: $f" test -e "$r/$f"
 done
+mem_mib=$(awk '/^MemTotal:/ { print int($2 / 1024) }' /proc/meminfo)
+pool=$(sed -n 's/^innodb_buffer_pool_size = \([0-9]*\)M$/\1/p' \
+	"$r/etc/mysql/mariadb.conf.d/60-flowinspector.cnf")
+if [[ -n $pool ]] && ((pool >= 128 && pool <= 4096 && (pool <= mem_mib / 2 || pool == 128))); then
+	t_ok
+else
+	t_fail "staged: the buffer pool is ${pool:-missing} MiB on a machine of $mem_mib MiB"
+fi
+check_contains "staged: the MariaDB settings" \
+	"$(cat "$r/etc/mysql/mariadb.conf.d/60-flowinspector.cnf")" "innodb_flush_log_at_trx_commit = 2"
 check_eq "staged: config not world-readable" "$(stat -c %a "$r/etc/flowinspector/flowinspector.conf")" "640"
 out=$("$r/usr/local/bin/flowinspector-importer" -n -c "$r/etc/flowinspector/flowinspector.conf" 2>&1)
 check_contains "staged: the config is valid" "$out" "configuration OK"
@@ -79,6 +89,8 @@ check_contains "staged: the site listens on loopback" \
 before=$(md5sum <"$r/etc/flowinspector/flowinspector.conf")
 bash "$inst" --root "$r" --no-packages --build-dir "$BUILD" >/dev/null 2>&1
 check_eq "second run: config kept" "$(md5sum <"$r/etc/flowinspector/flowinspector.conf")" "$before"
+check_contains "second run: MariaDB settings kept" "$(bash "$inst" --root "$r" --no-packages \
+	--build-dir "$BUILD" 2>&1)" "keeping /etc/mysql/mariadb.conf.d/60-flowinspector.cnf"
 
 # public: TLS and basic auth, whatever is asked
 r=$tmp/public
