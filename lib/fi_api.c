@@ -11,6 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#ifdef __GLIBC__ /* from the headers above */
+#include <malloc.h>
+#endif
 
 #include "fi_addr.h"
 #include "fi_api.h"
@@ -293,6 +296,13 @@ fi_api_response_trim(struct fi_api_response *r)
 	if (r->body.cap > FI_API_BUF_KEEP) {
 		fi_buf_fini(&r->body);
 		fi_buf_init(&r->body, FI_API_BODY_MAX);
+#ifdef __GLIBC__
+		/* glibc keeps freed heap pages (the body's, the client
+		 * library's result rows) and raises its mmap threshold after
+		 * a large free: each worker would keep its largest answer's
+		 * size for life. Give them back. */
+		malloc_trim(0);
+#endif
 	}
 }
 
