@@ -20,7 +20,7 @@
 // deep links work. All asset paths are absolute (/js/..., /css/...).
 
 import {readLocation, writeLocation, mergeState, serializeCommon, apiParams, normalPath} from './state.js';
-import {api, ApiError, isAbort} from './api.js';
+import {api, ApiError, isAbort, carryRetries, allRequests} from './api.js';
 import * as format from './lib/format.js';
 import * as colors from './lib/colors.js';
 import * as exporter from './lib/export.js';
@@ -120,10 +120,12 @@ function makeContext(route, signal)
 				prev.abort();
 			const ac = new AbortController();
 			latest.set(key, ac);
-			return ctx.api(path, params, {signal: ac.signal}).finally(() => {
+			const req = ctx.api(path, params, {signal: ac.signal});
+			// the abort above also ends the older one's wait for a retry
+			return carryRetries(req.finally(() => {
 				if (latest.get(key) === ac)
 					latest.delete(key);
-			});
+			}), [req]);
 		},
 		meta: () => loadMeta(),
 		get metaNow() {
@@ -132,6 +134,7 @@ function makeContext(route, signal)
 		signal,
 		isAbort,
 		ApiError,
+		allRequests,
 		format,
 		colors,
 		exporter,

@@ -176,7 +176,7 @@ export function mount(root, ctx)
 		const rowReq = ctx.fetchLatest('rows', '/api/bucket/query',
 			{...base, sort, limit: o.per, offset: (o.page - 1) * o.per});
 		const countReq = ctx.fetchLatest('count', '/api/bucket/query', {...base, count: 1});
-		const res = await status.run(Promise.all([rowReq, countReq]));
+		const res = await status.run(ctx.allRequests([rowReq, countReq]));
 		if (!res)
 			return;
 		const [r, c] = res;
