@@ -42,6 +42,7 @@ export const ROUTES = [
 const shell = {
 	route: null, // the mounted route
 	page: null, // what its mount() returned
+	title: '', // its title (exports' heading)
 	pageAbort: null, // aborts the mounted page's requests on destroy
 	state: null, // the current URL state
 	seq: 0, // counts navigations, so a late module load cannot mount
@@ -253,7 +254,8 @@ async function render()
 		}
 		if (seq !== shell.seq)
 			return;
-		document.title = `${mod.title || route.nav} – flowinspector`;
+		shell.title = mod.title || route.nav;
+		document.title = `${shell.title} – flowinspector`;
 		root.dataset.page = route.path;
 		shell.pageAbort = new AbortController();
 		shell.page = mod.mount(root, makeContext(route, shell.pageAbort.signal));
@@ -270,12 +272,19 @@ function exportName()
 	return st.from === null ? `flowinspector-${page}` : `flowinspector-${page}-${st.from}-${st.to}`;
 }
 
+// The SVG to export: the page's exportView (a chart in the document gets
+// its panel's title and a caption line on top; a detached SVG is complete
+// as it is), else every chart of the page, each under its panel's title,
+// with the page's title and the caption on top.
 function pageSvg()
 {
 	const page = shell.page;
-	if (page && page.exportView)
-		return page.exportView();
-	return exporter.pageSvg(document.getElementById('fi-page'));
+	const heading = {title: shell.title, caption: exporter.exportCaption(shell.state)};
+	if (page && page.exportView) {
+		const svg = page.exportView();
+		return svg && svg.isConnected ? exporter.headedSvg(svg, heading) : svg;
+	}
+	return exporter.pageSvg(document.getElementById('fi-page'), heading);
 }
 
 function setupTopbar()

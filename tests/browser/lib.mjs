@@ -157,8 +157,10 @@ export async function session({width = 1400, height = 900} = {})
 }
 
 // Checks that text is a well-formed SVG document in the browser's own XML
-// parser; resolves to {root, elements} (the root element's name and the
-// number of elements). Fails on a parse error.
+// parser; resolves to {root, elements, title, captions, widgetTitles} (the
+// root element's name, the number of elements, and the texts of the
+// heading lib/export.js writes: the title line, the caption lines, the
+// panels' titles of a combined export). Fails on a parse error.
 export async function parseSvg(page, text)
 {
 	const r = await page.evaluate((t) => {
@@ -169,6 +171,10 @@ export async function parseSvg(page, text)
 			root: doc.documentElement.localName,
 			ns: doc.documentElement.namespaceURI,
 			elements: doc.getElementsByTagName('*').length,
+			// the heading lib/export.js writes above the chart
+			title: [...doc.querySelectorAll('text.fi-export-title')].map((t) => t.textContent),
+			captions: [...doc.querySelectorAll('text.fi-export-caption')].map((t) => t.textContent),
+			widgetTitles: [...doc.querySelectorAll('text.fi-export-widget-title')].map((t) => t.textContent),
 		};
 	}, text);
 	assert.equal(r.error, null, `the SVG does not parse: ${r.error}`);

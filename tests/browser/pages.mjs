@@ -466,6 +466,15 @@ test('exports: SVG parses, PNG and CSV are written', async () => {
 	assert.ok(parsed.elements > bars, `the SVG holds the charts (${parsed.elements} elements)`);
 	assert.ok(svg.includes('fi-bar') && svg.includes('fi-slice') && svg.includes('fi-host'));
 	assert.match(svg, /fill:\s*rgb\(204, ?0, ?0\)|fill="rgb\(204,0,0\)"/, 'the protocol colours are kept');
+	// the heading: the page's title and what it shows; each chart's panel
+	// title (HTML on screen) as text; the charts on screen stay as they were
+	assert.deepEqual(parsed.title, ['Dashboard']);
+	assert.deepEqual(parsed.captions, ['all data · flows']);
+	const panelTitles = await page.$$eval('.fi-widget', (ws) => ws.filter((w) => w.querySelector('svg'))
+		.map((w) => w.querySelector('.fi-widget-title').textContent.trim()));
+	assert.ok(panelTitles.includes('Timeline') && panelTitles.length >= 4, panelTitles.join());
+	assert.deepEqual([...parsed.widgetTitles].sort(), [...panelTitles].sort());
+	assert.equal(await count('#fi-page svg text.fi-export-title, #fi-page svg text.fi-export-widget-title'), 0);
 
 	const pngFile = await s.download(() => page.click('#fi-export-png'), 'export-dashboard.png');
 	const png = fs.readFileSync(pngFile);
@@ -478,7 +487,13 @@ test('exports: SVG parses, PNG and CSV are written', async () => {
 	const nodes = await askAgain('/api/dynamic/index/nodes');
 	assert.equal(lines.length - 1, nodes.results.length);
 
-	await s.goto('/flows');
+	await s.goto('/flows?include_protos=udp');
+	// one chart in a panel (the flow table's timeline): its panel's title
+	const tlSvg = fs.readFileSync(await s.download(() => page.click('#fi-export-svg'), 'export-flows.svg'), 'utf8');
+	const tl = await B.parseSvg(page, tlSvg);
+	assert.deepEqual(tl.title, ['Timeline']);
+	assert.deepEqual(tl.captions, ['all data · flows · protocols udp']);
+	assert.ok(tlSvg.includes('fi-bar'));
 	const tableCsv = await s.download(() => page.click('#fi-export-csv'), 'export-flows.csv');
 	const t = fs.readFileSync(tableCsv, 'utf8').trim().split('\r\n');
 	assert.equal(t.length - 1, await count('.fi-table tbody tr'));

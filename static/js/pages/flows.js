@@ -60,7 +60,7 @@ export function mount(root, ctx)
 	const body = W.panel(main, 'Flows', 'fi-flowtable');
 	const box = body.parentElement;
 	const info = document.createElement('span');
-	info.className = 'fi-table-info';
+	info.className = 'fi-table-info fi-widget-summary';
 	body.previousElementSibling.appendChild(info);
 	const status = W.createStatus(body);
 	const table = document.createElement('table');

@@ -201,7 +201,7 @@ export function mountView(root, ctx, spec)
 	const panel = el('section', 'fi-widget fi-view');
 	const phead = el('div', 'fi-widget-head');
 	phead.appendChild(el('span', 'fi-widget-title', spec.heading));
-	const info = el('span', 'fi-hint fi-view-info');
+	const info = el('span', 'fi-hint fi-view-info fi-widget-summary');
 	const legend = el('span', 'fi-view-legend');
 	phead.append(info, legend);
 	const body = el('div', 'fi-widget-body');
