@@ -3,7 +3,8 @@
 // page opens without console errors or failed requests; the SVG elements
 // match the API's answers to the very requests the page made (bars per
 // bucket, stacked host bars, donut slices, table rows); brushing the
-// timeline changes the other widgets' requests; a filter goes into the URL
+// timeline, with the mouse or the keys, changes the other widgets' requests;
+// a filter goes into the URL
 // and survives reload, back and forward; the API's 400 message is shown;
 // the exports give a parseable SVG, a PNG and CSV. Run by tests/browser/run.sh.
 
@@ -228,6 +229,93 @@ test('brushing the timeline sets the range for the other widgets', async () => {
 	await s.ready();
 	assert.equal(new URL(page.url()).searchParams.get('from'), null);
 	assert.equal(await page.locator('#fi-range .fi-range-text').textContent(), 'all data');
+	s.assertClean();
+});
+
+test('the timeline brush works from the keyboard as with the mouse', async () => {
+	await s.goto('/dashboard');
+	// the timeline's answer: its bucket size and data span
+	const tl = await askAgain('/api/bucket/query', p => !p.has('start_bucket'));
+	const size = tl.bucket_size;
+	const min = tl.global_min_bucket;
+	const max = tl.global_max_bucket + size;
+	assert.ok(size > 0 && max - min >= 4 * size, `${(max - min) / size} buckets to move over`);
+	const brush = page.locator('.fi-timeline g.fi-brush');
+	assert.equal(await brush.getAttribute('tabindex'), '0');
+	assert.equal(await brush.getAttribute('role'), 'slider');
+	assert.match(await brush.getAttribute('aria-label'), /arrow keys move .*Shift.*resize.*Escape clears/);
+	assert.equal(await brush.getAttribute('aria-valuetext'), 'all data, no range selected');
+	await brush.focus();
+	assert.ok(await brush.evaluate(e => document.activeElement === e), 'the brush takes the focus');
+	const history = await page.evaluate(() => history.length);
+	const params = () => new URL(page.url()).searchParams;
+	// wait for the URL the keys write once they pause
+	const urlHas = (from) => page.waitForFunction(f => new URL(location.href).searchParams.get('from') === f,
+		from === null ? null : String(from));
+
+	let mark = s.mark();
+	await page.keyboard.press('ArrowRight'); // no range: the first bucket
+	await page.keyboard.press('ArrowRight'); // one bucket on
+	await page.keyboard.press('Shift+ArrowRight'); // one bucket wider
+	assert.equal(params().get('from'), null, 'not written while the keys go on');
+	await urlHas(min + size);
+	await s.ready();
+	assert.equal(Number(params().get('to')), min + 3 * size);
+	assert.equal(await page.evaluate(() => history.length), history + 1, 'one history entry for the run of keys');
+	const checkReqs = (reqs, from, to) => {
+		const nodeReqs = reqs.filter(r => r.path === '/api/dynamic/index/nodes');
+		assert.equal(nodeReqs.length, 1, 'the top hosts asked once for the run of keys');
+		assert.equal(nodeReqs[0].params.get('start_bucket'), String(from));
+		assert.equal(nodeReqs[0].params.get('end_bucket'), String(to - 1));
+		const portReq = reqs.filter(r => r.path === '/api/dynamic/index/ports').pop();
+		assert.equal(portReq.params.get('start_bucket'), String(from));
+		const protoReq = reqs.filter(r => r.path === '/api/bucket/query' && r.params.has('start_bucket')).pop();
+		assert.ok(protoReq, 'the protocol chart was asked for the range');
+		assert.equal(protoReq.params.get('end_bucket'), String(to - 1));
+		// the timeline did not ask again: it always shows all data
+		assert.equal(reqs.filter(r => r.path === '/api/bucket/query' && !r.params.has('start_bucket')).length, 0);
+	};
+	checkReqs(s.since(mark), min + size, min + 3 * size);
+	const sel = await page.locator('.fi-timeline .fi-brush .selection').boundingBox();
+	const bar = await page.locator('.fi-timeline rect.fi-bar').first().boundingBox();
+	assert.ok(sel && sel.width > bar.width, 'the brush shows two buckets');
+	assert.equal(await brush.getAttribute('aria-valuetext'),
+		await page.locator('#fi-range .fi-range-text').textContent());
+	assert.ok(await brush.evaluate(e => document.activeElement === e), 'the brush keeps the focus');
+	await s.screenshot('timeline-keys');
+
+	// back one bucket, then one bucket narrower
+	mark = s.mark();
+	await page.keyboard.press('ArrowLeft');
+	await page.keyboard.press('Shift+ArrowLeft');
+	await page.keyboard.press('Shift+ArrowLeft'); // never narrower than a bucket
+	await urlHas(min);
+	await s.ready();
+	assert.equal(Number(params().get('to')), min + size);
+	checkReqs(s.since(mark), min, min + size);
+	// not before the data
+	await page.keyboard.press('ArrowLeft');
+	await page.waitForTimeout(600);
+	assert.equal(Number(params().get('from')), min);
+
+	// Escape clears at once, as a click does
+	await page.keyboard.press('Escape');
+	await urlHas(null);
+	await s.ready();
+	assert.equal(params().get('to'), null);
+	assert.equal(await page.locator('#fi-range .fi-range-text').textContent(), 'all data');
+	// without a range ArrowLeft takes the last bucket
+	await page.keyboard.press('ArrowLeft');
+	await urlHas(max - size);
+	await s.ready();
+	assert.equal(Number(params().get('to')), max);
+	// back restores the keys' ranges as it does a mouse brush's
+	await page.goBack();
+	await s.ready();
+	assert.equal(params().get('from'), null);
+	await page.goBack();
+	await s.ready();
+	assert.equal(Number(params().get('from')), min);
 	s.assertClean();
 });
 
