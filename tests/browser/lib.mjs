@@ -30,6 +30,7 @@
 //   FI_BASE_URL=http://127.0.0.1:8080 FI_ARTIFACT_DIR=/tmp/shots node --test tests/browser/pages.mjs
 
 import {chromium} from 'playwright-core';
+import {execFileSync} from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import assert from 'node:assert/strict';
@@ -53,6 +54,23 @@ export async function api(route, params = {})
 	if (!res.ok)
 		throw new Error(`${url}: ${res.status} ${body.error}`);
 	return body;
+}
+
+// Runs SQL text as root in the harness MariaDB (the socket run.sh passes)
+// in the test's own database; returns the rows as arrays of strings
+// (tab-separated batch output, no header). For tests that change what the
+// responder sees (say, lock its account to make the database unavailable).
+export const DB = {
+	name: process.env.FI_BROWSER_DB,
+	socket: process.env.FI_BROWSER_DB_SOCKET,
+	roUser: process.env.FI_BROWSER_RO_USER,
+};
+export function sql(text)
+{
+	assert.ok(DB.name && DB.socket, 'run.sh sets FI_BROWSER_DB and FI_BROWSER_DB_SOCKET');
+	const out = execFileSync('mariadb', ['--no-defaults', `--socket=${DB.socket}`, '-uroot', '-N', '-B',
+		DB.name, '-e', text], {encoding: 'utf8'});
+	return out.split('\n').filter(Boolean).map((l) => l.split('\t'));
 }
 
 // A fresh browser with one page, watched. Returns a session:

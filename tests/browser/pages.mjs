@@ -6,6 +6,7 @@
 // timeline, with the mouse or the keys, changes the other widgets' requests;
 // a filter goes into the URL
 // and survives reload, back and forward; the API's 400 message is shown;
+// while the database is unavailable the widgets say they retry, then draw;
 // the exports give a parseable SVG, a PNG and CSV. Run by tests/browser/run.sh.
 
 import {test, after} from 'node:test';
@@ -482,6 +483,53 @@ test('loading state while an answer is on its way; only the last answer draws', 
 	const keys = await page.locator('.fi-tophosts g.fi-host').evaluateAll(gs => gs.map(g => g.dataset.key));
 	assert.deepEqual(keys, nodes.results.slice(0, 10).map(r => String(r.id)), 'the bytes ranking is drawn');
 	assert.equal(await page.locator('.fi-tophosts .fi-widget-body').getAttribute('data-status'), 'ready');
+	s.assertClean();
+});
+
+test('database unavailable: the widgets say they will ask again, then draw', async () => {
+	await s.goto('/dashboard');
+	// the responder's own account, locked and its sessions ended: the
+	// responder answers 503 with Retry-After until it can connect again
+	const user = B.DB.roUser;
+	assert.match(user || '', /^ro_\d+$/);
+	const hosts = B.sql(`SELECT Host FROM mysql.user WHERE User = '${user}'`).map(r => r[0]);
+	assert.ok(hosts.length, `the account ${user} exists`);
+	const account = (how) => {
+		for (const h of hosts)
+			B.sql(`ALTER USER '${user}'@'${h}' ACCOUNT ${how}`);
+	};
+	const mark = s.mark();
+	account('LOCK');
+	try {
+		for (const [id] of B.sql(`SELECT ID FROM information_schema.PROCESSLIST WHERE USER = '${user}'`)) {
+			try {
+				B.sql(`KILL CONNECTION ${id}`);
+			} catch {
+				// the session ended by itself meanwhile
+			}
+		}
+		await page.click('#fi-value button[data-value="packets"]');
+		const retrying = page.locator('.fi-status.fi-retrying:visible').first();
+		await retrying.waitFor({timeout: 10000});
+		assert.match(await retrying.textContent(),
+			/^The database is not available\. Retrying in [1-5] s \(1 of 3\)…$/);
+		assert.equal(await page.locator('[data-status="error"]').count(), 0, 'no error shown while waiting');
+		await s.screenshot('retrying');
+	} finally {
+		account('UNLOCK');
+	}
+	// the next try (about 5 s on) finds the database again
+	await s.ready();
+	assert.equal(await page.locator('[data-status="error"]').count(), 0);
+	assert.equal(await page.locator('.fi-status.fi-retrying:visible').count(), 0);
+	const nodeReqs = s.since(mark).filter(r => r.path === '/api/dynamic/index/nodes');
+	assert.ok(nodeReqs.length >= 2, 'the top hosts were asked again');
+	assert.ok(nodeReqs.every(r => r.url === nodeReqs[0].url), 'the same request');
+	const nodes = await B.api('/api/dynamic/index/nodes', Object.fromEntries(nodeReqs[0].params));
+	assert.equal(await count('.fi-tophosts g.fi-host'), Math.min(10, nodes.results.length));
+	s.assertClean([/^HTTP 503: /, /status of 503/]);
+	await page.click('#fi-value button[data-value="flows"]');
+	await s.ready();
 	s.assertClean();
 });
 

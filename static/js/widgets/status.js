@@ -31,7 +31,8 @@ export function createStatus(container)
 		}
 	};
 	const retryText = (info) => {
-		const left = Math.max(0, Math.ceil((info.until - Date.now()) / 1000));
+		// whole seconds, the jitter rounded away; never "0 s" while waiting
+		const left = Math.max(1, Math.round((info.until - Date.now()) / 1000));
 		return `${info.message} Retrying in ${left} s (${info.attempt} of ${info.max})…`;
 	};
 
