@@ -134,19 +134,20 @@ async function request(path, params, opts, notify)
 	const fetchFn = opts.fetch || ((...a) => globalThis.fetch(...a));
 	const wait = opts.sleep || sleep;
 	const random = opts.random || Math.random;
+	const retries = opts.retries ?? RETRY_MAX;
 	const url = apiUrl(path, params);
 	let res;
 	let body;
 	for (let attempt = 1; ; attempt++) {
 		({res, body} = await fetchOnce(fetchFn, url, signal, path));
-		const seconds = res.status === 503 && attempt <= RETRY_MAX
+		const seconds = res.status === 503 && attempt <= retries
 			? retryAfterSeconds(res.headers.get('Retry-After')) : null;
 		if (seconds === null)
 			break;
 		const ms = seconds * 1000 + Math.floor(random() * RETRY_JITTER_MS);
 		notify({
 			attempt,
-			max: RETRY_MAX,
+			max: retries,
 			seconds,
 			until: Date.now() + ms,
 			message: body && typeof body.error === 'string' ? body.error : 'The server is busy.',
@@ -177,7 +178,8 @@ async function request(path, params, opts, notify)
 // to wait for a retry (info: {attempt, max, seconds, until (ms since the
 // epoch), message (the API's text)}) and fn(null) when it asks again; a
 // listener added during a wait gets the current info at once. opts.onRetry
-// is a first listener. opts.fetch and opts.sleep(ms, signal) replace the
+// is a first listener. opts.retries (default RETRY_MAX) lowers the number
+// of tries (0: none). opts.fetch and opts.sleep(ms, signal) replace the
 // global fetch and the timer (tests), opts.random the jitter's source.
 export function api(path, params = {}, opts = {})
 {

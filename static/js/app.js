@@ -56,10 +56,12 @@ function findRoute(path)
 }
 
 // /api/meta (bucket sizes, data range, ...), asked once per page load.
+// Not retried after a 503: the page waits for it before it mounts, and its
+// widgets' own requests say that they retry.
 function loadMeta()
 {
 	if (!shell.metaPromise) {
-		shell.metaPromise = api('/api/meta').then(m => {
+		shell.metaPromise = api('/api/meta', {}, {retries: 0}).then(m => {
 			shell.meta = m;
 			return m;
 		});

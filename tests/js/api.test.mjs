@@ -100,6 +100,11 @@ test('no retry for a 503 without Retry-After, nor for other statuses', async () 
 		assert.equal(fetch.calls.length, 1, `${status} ${JSON.stringify(headers)}`);
 		assert.deepEqual(sleep.waits, []);
 	}
+	// a caller that asks for no retries (the shell's /api/meta)
+	const once = scripted([() => answer(503, BUSY, {'Retry-After': '1'}), () => answer(200, {ok: true})]);
+	await assert.rejects(api('/api/meta', {}, {fetch: once, sleep: recorder(), retries: 0}),
+		(e) => e.status === 503 && e.message === BUSY.error);
+	assert.equal(once.calls.length, 1);
 	// a 503 that is not JSON keeps the HTTP text, as before
 	const fetch = scripted([() => new Response('<html>', {status: 503, statusText: 'Service Unavailable'})]);
 	await assert.rejects(api('/api/x', {}, {fetch, sleep: recorder()}),
