@@ -20,7 +20,7 @@
 // deep links work. All asset paths are absolute (/js/..., /css/...).
 
 import {readLocation, writeLocation, mergeState, serializeCommon, apiParams, normalPath} from './state.js';
-import {api, ApiError, isAbort} from './api.js';
+import {api, ApiError, isAbort, carryRetries, allRequests} from './api.js';
 import * as format from './lib/format.js';
 import * as colors from './lib/colors.js';
 import * as exporter from './lib/export.js';
@@ -42,6 +42,7 @@ export const ROUTES = [
 const shell = {
 	route: null, // the mounted route
 	page: null, // what its mount() returned
+	title: '', // its title (exports' heading)
 	pageAbort: null, // aborts the mounted page's requests on destroy
 	state: null, // the current URL state
 	seq: 0, // counts navigations, so a late module load cannot mount
@@ -55,10 +56,12 @@ function findRoute(path)
 }
 
 // /api/meta (bucket sizes, data range, ...), asked once per page load.
+// Not retried after a 503: the page waits for it before it mounts, and its
+// widgets' own requests say that they retry.
 function loadMeta()
 {
 	if (!shell.metaPromise) {
-		shell.metaPromise = api('/api/meta').then(m => {
+		shell.metaPromise = api('/api/meta', {}, {retries: 0}).then(m => {
 			shell.meta = m;
 			return m;
 		});
@@ -120,10 +123,12 @@ function makeContext(route, signal)
 				prev.abort();
 			const ac = new AbortController();
 			latest.set(key, ac);
-			return ctx.api(path, params, {signal: ac.signal}).finally(() => {
+			const req = ctx.api(path, params, {signal: ac.signal});
+			// the abort above also ends the older one's wait for a retry
+			return carryRetries(req.finally(() => {
 				if (latest.get(key) === ac)
 					latest.delete(key);
-			});
+			}), [req]);
 		},
 		meta: () => loadMeta(),
 		get metaNow() {
@@ -132,6 +137,7 @@ function makeContext(route, signal)
 		signal,
 		isAbort,
 		ApiError,
+		allRequests,
 		format,
 		colors,
 		exporter,
@@ -250,7 +256,8 @@ async function render()
 		}
 		if (seq !== shell.seq)
 			return;
-		document.title = `${mod.title || route.nav} – flowinspector`;
+		shell.title = mod.title || route.nav;
+		document.title = `${shell.title} – flowinspector`;
 		root.dataset.page = route.path;
 		shell.pageAbort = new AbortController();
 		shell.page = mod.mount(root, makeContext(route, shell.pageAbort.signal));
@@ -267,12 +274,19 @@ function exportName()
 	return st.from === null ? `flowinspector-${page}` : `flowinspector-${page}-${st.from}-${st.to}`;
 }
 
+// The SVG to export: the page's exportView (a chart in the document gets
+// its panel's title and a caption line on top; a detached SVG is complete
+// as it is), else every chart of the page, each under its panel's title,
+// with the page's title and the caption on top.
 function pageSvg()
 {
 	const page = shell.page;
-	if (page && page.exportView)
-		return page.exportView();
-	return exporter.pageSvg(document.getElementById('fi-page'));
+	const heading = {title: shell.title, caption: exporter.exportCaption(shell.state)};
+	if (page && page.exportView) {
+		const svg = page.exportView();
+		return svg && svg.isConnected ? exporter.headedSvg(svg, heading) : svg;
+	}
+	return exporter.pageSvg(document.getElementById('fi-page'), heading);
 }
 
 function setupTopbar()

@@ -194,6 +194,9 @@ test('SVG and PNG export; the prefix as a filter for the other pages', async () 
 	const svgFile = await s.download(() => s.page.click('#fi-export-svg'), 'hilbert.svg');
 	const svg = await B.parseSvg(s.page, fs.readFileSync(svgFile, 'utf8'));
 	assert.ok(svg.elements > answer.cells.length, 'a square per lit cell');
+	assert.deepEqual(svg.title, ['Address map']);
+	assert.equal(svg.captions.length, 1);
+	assert.match(svg.captions[0], /^0\.0\.0\.0\/0 at \/\d+ \(.+\), all data, flows$/);
 	const pngFile = await s.download(() => s.page.click('#fi-export-png'), 'hilbert.png');
 	const png = fs.readFileSync(pngFile);
 	assert.deepEqual([...png.subarray(1, 4)], [0x50, 0x4e, 0x47]);

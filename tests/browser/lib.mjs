@@ -30,6 +30,7 @@
 //   FI_BASE_URL=http://127.0.0.1:8080 FI_ARTIFACT_DIR=/tmp/shots node --test tests/browser/pages.mjs
 
 import {chromium} from 'playwright-core';
+import {execFileSync} from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import assert from 'node:assert/strict';
@@ -53,6 +54,23 @@ export async function api(route, params = {})
 	if (!res.ok)
 		throw new Error(`${url}: ${res.status} ${body.error}`);
 	return body;
+}
+
+// Runs SQL text as root in the harness MariaDB (the socket run.sh passes)
+// in the test's own database; returns the rows as arrays of strings
+// (tab-separated batch output, no header). For tests that change what the
+// responder sees (say, lock its account to make the database unavailable).
+export const DB = {
+	name: process.env.FI_BROWSER_DB,
+	socket: process.env.FI_BROWSER_DB_SOCKET,
+	roUser: process.env.FI_BROWSER_RO_USER,
+};
+export function sql(text)
+{
+	assert.ok(DB.name && DB.socket, 'run.sh sets FI_BROWSER_DB and FI_BROWSER_DB_SOCKET');
+	const out = execFileSync('mariadb', ['--no-defaults', `--socket=${DB.socket}`, '-uroot', '-N', '-B',
+		DB.name, '-e', text], {encoding: 'utf8'});
+	return out.split('\n').filter(Boolean).map((l) => l.split('\t'));
 }
 
 // A fresh browser with one page, watched. Returns a session:
@@ -157,8 +175,10 @@ export async function session({width = 1400, height = 900} = {})
 }
 
 // Checks that text is a well-formed SVG document in the browser's own XML
-// parser; resolves to {root, elements} (the root element's name and the
-// number of elements). Fails on a parse error.
+// parser; resolves to {root, elements, title, captions, widgetTitles} (the
+// root element's name, the number of elements, and the texts of the
+// heading lib/export.js writes: the title line, the caption lines, the
+// panels' titles of a combined export). Fails on a parse error.
 export async function parseSvg(page, text)
 {
 	const r = await page.evaluate((t) => {
@@ -169,6 +189,10 @@ export async function parseSvg(page, text)
 			root: doc.documentElement.localName,
 			ns: doc.documentElement.namespaceURI,
 			elements: doc.getElementsByTagName('*').length,
+			// the heading lib/export.js writes above the chart
+			title: [...doc.querySelectorAll('text.fi-export-title')].map((t) => t.textContent),
+			captions: [...doc.querySelectorAll('text.fi-export-caption')].map((t) => t.textContent),
+			widgetTitles: [...doc.querySelectorAll('text.fi-export-widget-title')].map((t) => t.textContent),
 		};
 	}, text);
 	assert.equal(r.error, null, `the SVG does not parse: ${r.error}`);

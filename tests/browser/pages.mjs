@@ -3,8 +3,10 @@
 // page opens without console errors or failed requests; the SVG elements
 // match the API's answers to the very requests the page made (bars per
 // bucket, stacked host bars, donut slices, table rows); brushing the
-// timeline changes the other widgets' requests; a filter goes into the URL
+// timeline, with the mouse or the keys, changes the other widgets' requests;
+// a filter goes into the URL
 // and survives reload, back and forward; the API's 400 message is shown;
+// while the database is unavailable the widgets say they retry, then draw;
 // the exports give a parseable SVG, a PNG and CSV. Run by tests/browser/run.sh.
 
 import {test, after} from 'node:test';
@@ -231,6 +233,93 @@ test('brushing the timeline sets the range for the other widgets', async () => {
 	s.assertClean();
 });
 
+test('the timeline brush works from the keyboard as with the mouse', async () => {
+	await s.goto('/dashboard');
+	// the timeline's answer: its bucket size and data span
+	const tl = await askAgain('/api/bucket/query', p => !p.has('start_bucket'));
+	const size = tl.bucket_size;
+	const min = tl.global_min_bucket;
+	const max = tl.global_max_bucket + size;
+	assert.ok(size > 0 && max - min >= 4 * size, `${(max - min) / size} buckets to move over`);
+	const brush = page.locator('.fi-timeline g.fi-brush');
+	assert.equal(await brush.getAttribute('tabindex'), '0');
+	assert.equal(await brush.getAttribute('role'), 'slider');
+	assert.match(await brush.getAttribute('aria-label'), /arrow keys move .*Shift.*resize.*Escape clears/);
+	assert.equal(await brush.getAttribute('aria-valuetext'), 'all data, no range selected');
+	await brush.focus();
+	assert.ok(await brush.evaluate(e => document.activeElement === e), 'the brush takes the focus');
+	const history = await page.evaluate(() => history.length);
+	const params = () => new URL(page.url()).searchParams;
+	// wait for the URL the keys write once they pause
+	const urlHas = (from) => page.waitForFunction(f => new URL(location.href).searchParams.get('from') === f,
+		from === null ? null : String(from));
+
+	let mark = s.mark();
+	await page.keyboard.press('ArrowRight'); // no range: the first bucket
+	await page.keyboard.press('ArrowRight'); // one bucket on
+	await page.keyboard.press('Shift+ArrowRight'); // one bucket wider
+	assert.equal(params().get('from'), null, 'not written while the keys go on');
+	await urlHas(min + size);
+	await s.ready();
+	assert.equal(Number(params().get('to')), min + 3 * size);
+	assert.equal(await page.evaluate(() => history.length), history + 1, 'one history entry for the run of keys');
+	const checkReqs = (reqs, from, to) => {
+		const nodeReqs = reqs.filter(r => r.path === '/api/dynamic/index/nodes');
+		assert.equal(nodeReqs.length, 1, 'the top hosts asked once for the run of keys');
+		assert.equal(nodeReqs[0].params.get('start_bucket'), String(from));
+		assert.equal(nodeReqs[0].params.get('end_bucket'), String(to - 1));
+		const portReq = reqs.filter(r => r.path === '/api/dynamic/index/ports').pop();
+		assert.equal(portReq.params.get('start_bucket'), String(from));
+		const protoReq = reqs.filter(r => r.path === '/api/bucket/query' && r.params.has('start_bucket')).pop();
+		assert.ok(protoReq, 'the protocol chart was asked for the range');
+		assert.equal(protoReq.params.get('end_bucket'), String(to - 1));
+		// the timeline did not ask again: it always shows all data
+		assert.equal(reqs.filter(r => r.path === '/api/bucket/query' && !r.params.has('start_bucket')).length, 0);
+	};
+	checkReqs(s.since(mark), min + size, min + 3 * size);
+	const sel = await page.locator('.fi-timeline .fi-brush .selection').boundingBox();
+	const bar = await page.locator('.fi-timeline rect.fi-bar').first().boundingBox();
+	assert.ok(sel && sel.width > bar.width, 'the brush shows two buckets');
+	assert.equal(await brush.getAttribute('aria-valuetext'),
+		await page.locator('#fi-range .fi-range-text').textContent());
+	assert.ok(await brush.evaluate(e => document.activeElement === e), 'the brush keeps the focus');
+	await s.screenshot('timeline-keys');
+
+	// back one bucket, then one bucket narrower
+	mark = s.mark();
+	await page.keyboard.press('ArrowLeft');
+	await page.keyboard.press('Shift+ArrowLeft');
+	await page.keyboard.press('Shift+ArrowLeft'); // never narrower than a bucket
+	await urlHas(min);
+	await s.ready();
+	assert.equal(Number(params().get('to')), min + size);
+	checkReqs(s.since(mark), min, min + size);
+	// not before the data
+	await page.keyboard.press('ArrowLeft');
+	await page.waitForTimeout(600);
+	assert.equal(Number(params().get('from')), min);
+
+	// Escape clears at once, as a click does
+	await page.keyboard.press('Escape');
+	await urlHas(null);
+	await s.ready();
+	assert.equal(params().get('to'), null);
+	assert.equal(await page.locator('#fi-range .fi-range-text').textContent(), 'all data');
+	// without a range ArrowLeft takes the last bucket
+	await page.keyboard.press('ArrowLeft');
+	await urlHas(max - size);
+	await s.ready();
+	assert.equal(Number(params().get('to')), max);
+	// back restores the keys' ranges as it does a mouse brush's
+	await page.goBack();
+	await s.ready();
+	assert.equal(params().get('from'), null);
+	await page.goBack();
+	await s.ready();
+	assert.equal(Number(params().get('from')), min);
+	s.assertClean();
+});
+
 test('tooltips: human-readable numbers and UTC times; a host opens its details', async () => {
 	await s.goto('/dashboard');
 	// the brush lies over the bars: the pointer over a bar's place
@@ -397,6 +486,53 @@ test('loading state while an answer is on its way; only the last answer draws', 
 	s.assertClean();
 });
 
+test('database unavailable: the widgets say they will ask again, then draw', async () => {
+	await s.goto('/dashboard');
+	// the responder's own account, locked and its sessions ended: the
+	// responder answers 503 with Retry-After until it can connect again
+	const user = B.DB.roUser;
+	assert.match(user || '', /^ro_\d+$/);
+	const hosts = B.sql(`SELECT Host FROM mysql.user WHERE User = '${user}'`).map(r => r[0]);
+	assert.ok(hosts.length, `the account ${user} exists`);
+	const account = (how) => {
+		for (const h of hosts)
+			B.sql(`ALTER USER '${user}'@'${h}' ACCOUNT ${how}`);
+	};
+	const mark = s.mark();
+	account('LOCK');
+	try {
+		for (const [id] of B.sql(`SELECT ID FROM information_schema.PROCESSLIST WHERE USER = '${user}'`)) {
+			try {
+				B.sql(`KILL CONNECTION ${id}`);
+			} catch {
+				// the session ended by itself meanwhile
+			}
+		}
+		await page.click('#fi-value button[data-value="packets"]');
+		const retrying = page.locator('.fi-status.fi-retrying:visible').first();
+		await retrying.waitFor({timeout: 10000});
+		assert.match(await retrying.textContent(),
+			/^The database is not available\. Retrying in [1-5] s \(1 of 3\)…$/);
+		assert.equal(await page.locator('[data-status="error"]').count(), 0, 'no error shown while waiting');
+		await s.screenshot('retrying');
+	} finally {
+		account('UNLOCK');
+	}
+	// the next try (about 5 s on) finds the database again
+	await s.ready();
+	assert.equal(await page.locator('[data-status="error"]').count(), 0);
+	assert.equal(await page.locator('.fi-status.fi-retrying:visible').count(), 0);
+	const nodeReqs = s.since(mark).filter(r => r.path === '/api/dynamic/index/nodes');
+	assert.ok(nodeReqs.length >= 2, 'the top hosts were asked again');
+	assert.ok(nodeReqs.every(r => r.url === nodeReqs[0].url), 'the same request');
+	const nodes = await B.api('/api/dynamic/index/nodes', Object.fromEntries(nodeReqs[0].params));
+	assert.equal(await count('.fi-tophosts g.fi-host'), Math.min(10, nodes.results.length));
+	s.assertClean([/^HTTP 503: /, /status of 503/]);
+	await page.click('#fi-value button[data-value="flows"]');
+	await s.ready();
+	s.assertClean();
+});
+
 test('a range without data says so, without errors', async () => {
 	await s.goto('/dashboard?from=1000000800&to=1000004400');
 	assert.equal(await count('.fi-tophosts g.fi-host'), 0);
@@ -466,6 +602,15 @@ test('exports: SVG parses, PNG and CSV are written', async () => {
 	assert.ok(parsed.elements > bars, `the SVG holds the charts (${parsed.elements} elements)`);
 	assert.ok(svg.includes('fi-bar') && svg.includes('fi-slice') && svg.includes('fi-host'));
 	assert.match(svg, /fill:\s*rgb\(204, ?0, ?0\)|fill="rgb\(204,0,0\)"/, 'the protocol colours are kept');
+	// the heading: the page's title and what it shows; each chart's panel
+	// title (HTML on screen) as text; the charts on screen stay as they were
+	assert.deepEqual(parsed.title, ['Dashboard']);
+	assert.deepEqual(parsed.captions, ['all data · flows']);
+	const panelTitles = await page.$$eval('.fi-widget', (ws) => ws.filter((w) => w.querySelector('svg'))
+		.map((w) => w.querySelector('.fi-widget-title').textContent.trim()));
+	assert.ok(panelTitles.includes('Timeline') && panelTitles.length >= 4, panelTitles.join());
+	assert.deepEqual([...parsed.widgetTitles].sort(), [...panelTitles].sort());
+	assert.equal(await count('#fi-page svg text.fi-export-title, #fi-page svg text.fi-export-widget-title'), 0);
 
 	const pngFile = await s.download(() => page.click('#fi-export-png'), 'export-dashboard.png');
 	const png = fs.readFileSync(pngFile);
@@ -478,7 +623,13 @@ test('exports: SVG parses, PNG and CSV are written', async () => {
 	const nodes = await askAgain('/api/dynamic/index/nodes');
 	assert.equal(lines.length - 1, nodes.results.length);
 
-	await s.goto('/flows');
+	await s.goto('/flows?include_protos=udp');
+	// one chart in a panel (the flow table's timeline): its panel's title
+	const tlSvg = fs.readFileSync(await s.download(() => page.click('#fi-export-svg'), 'export-flows.svg'), 'utf8');
+	const tl = await B.parseSvg(page, tlSvg);
+	assert.deepEqual(tl.title, ['Timeline']);
+	assert.deepEqual(tl.captions, ['all data · flows · protocols udp']);
+	assert.ok(tlSvg.includes('fi-bar'));
 	const tableCsv = await s.download(() => page.click('#fi-export-csv'), 'export-flows.csv');
 	const t = fs.readFileSync(tableCsv, 'utf8').trim().split('\r\n');
 	assert.equal(t.length - 1, await count('.fi-table tbody tr'));

@@ -11,7 +11,9 @@
 # Usage (ctest, see fi_browser_test in tests/CMakeLists.txt):
 #   FI_SOURCE_DIR=... FI_HARNESS_DIR=... run.sh BUILD tests/browser/NAME.mjs
 # Extra environment for the script: FI_BROWSER_MAX_ROWS (the API's max_rows,
-# default 100000).
+# default 100000). The script gets FI_BROWSER_DB, FI_BROWSER_DB_SOCKET and
+# FI_BROWSER_RO_USER: its own database, the harness MariaDB's socket (root
+# without a password there) and the responder's account (lib.mjs's sql()).
 set -uo pipefail
 BUILD=$1
 SCRIPT=$2
@@ -51,6 +53,7 @@ rm -rf "$artifacts"
 mkdir -p "$artifacts"
 echo "artifacts: $artifacts"
 if FI_BASE_URL=$T_URL FI_ARTIFACT_DIR=$artifacts \
+	FI_BROWSER_DB=$T_DB FI_BROWSER_DB_SOCKET=$FI_TEST_DIR/mysql/mysql.sock FI_BROWSER_RO_USER=$T_RO_USER \
 	node "$SCRIPT"; then
 	t_ok
 else

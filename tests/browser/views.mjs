@@ -243,7 +243,14 @@ test('graph: export as SVG, PNG and CSV', async () => {
 	const m = await page.locator('.fi-view-svg line.link').count();
 	const file = await s.download(() => page.click('#fi-export-svg'), 'views-graph.svg');
 	const text = fs.readFileSync(file, 'utf8');
-	await B.parseSvg(page, text);
+	const parsed = await B.parseSvg(page, text);
+	// the view panel's title and summary line (HTML on screen) head the file
+	const heading = await page.locator('.fi-view .fi-widget-title').textContent();
+	const info = await page.locator('.fi-view .fi-view-info').textContent();
+	assert.ok(heading && info, 'the panel shows a title and a summary');
+	assert.deepEqual(parsed.title, [heading]);
+	assert.deepEqual(parsed.captions, [`${info} · all data · flows`]);
+	assert.equal(await page.locator('.fi-view-svg text.fi-export-title').count(), 0, 'the chart on screen is unchanged');
 	assert.equal((text.match(/<circle/g) || []).length, n);
 	assert.equal((text.match(/<line/g) || []).length, m);
 	const csv = fs.readFileSync(await s.download(() => page.click('#fi-export-csv'), 'views-graph.csv'), 'utf8');

@@ -1,10 +1,30 @@
 // export.js: saves the current view as an SVG or PNG file and its data as
 // CSV, for every page. An SVG is exported standalone: the computed styles
 // that the stylesheet gave it are written onto each element, so the file
-// looks like the page without the page's CSS. toCsv and csvField are pure
-// (tests/js/export.test.mjs); the rest needs a browser.
+// looks like the page without the page's CSS. The widget's title (HTML
+// outside the chart) and a line naming the range, value and filters are
+// written as text at the top of the file, so the picture says what it shows;
+// the chart on screen is left as it is. toCsv, csvField, exportCaption and
+// headingWidth are pure (tests/js/export.test.mjs); the rest needs a browser.
+
+import {formatRange, valueLabel} from './format.js';
 
 const SVG_NS = 'http://www.w3.org/2000/svg';
+
+// The heading of an export: the title's and the caption's font sizes, the
+// line height and the margin, in px.
+const TITLE_PX = 15;
+const CAPTION_PX = 12;
+const LINE_H = 20;
+const PAD = 8;
+// The widest filter list a caption spells out; longer ones are counted.
+const CAPTION_ITEMS = 6;
+
+const FILTER_NAMES = {
+	include_ips: 'addresses', exclude_ips: 'not addresses',
+	include_ports: 'ports', exclude_ports: 'not ports',
+	include_protos: 'protocols', exclude_protos: 'not protocols',
+};
 
 // The style properties copied onto exported elements.
 const STYLE_PROPS = ['fill', 'fill-opacity', 'stroke', 'stroke-width', 'stroke-opacity',
@@ -32,6 +52,31 @@ export function toCsv(columns, rows)
 	for (const r of rows)
 		lines.push(cols.map(c => csvField(get(c, r))).join(','));
 	return lines.join('\r\n') + '\r\n';
+}
+
+// What a view shows, as one line for the export's heading: the range (or
+// "all data"), the value and the filters of the state (lib/urlstate.js).
+export function exportCaption(state)
+{
+	const parts = [state.from === null || state.from === undefined ? 'all data' : formatRange(state.from, state.to),
+		valueLabel(state.value)];
+	const f = state.filters || {};
+	for (const [key, name] of Object.entries(FILTER_NAMES)) {
+		const list = f[key] || [];
+		if (!list.length)
+			continue;
+		const shown = list.slice(0, CAPTION_ITEMS).join(', ');
+		const more = list.length > CAPTION_ITEMS ? ` and ${list.length - CAPTION_ITEMS} more` : '';
+		parts.push(`${name} ${shown}${more}`);
+	}
+	return parts.join(' · ');
+}
+
+// About how wide (px) text is in a sans-serif font of px size: an upper
+// guess, so that the heading is not cut off by a narrow chart.
+export function headingWidth(text, px)
+{
+	return Math.ceil(String(text).length * px * 0.6);
 }
 
 // Saves blob as a download called name.
@@ -108,14 +153,87 @@ export function standaloneSvg(svg)
 	return copy;
 }
 
+// The title and the one-line summary (an element with class
+// fi-widget-summary, where the panel shows one) of the panel
+// (.fi-widget) that el sits in; empty strings where there are none.
+export function widgetHeading(el)
+{
+	const w = el && el.closest ? el.closest('.fi-widget') : null;
+	const text = (sel) => {
+		const e = w ? w.querySelector(sel) : null;
+		return e ? e.textContent.trim() : '';
+	};
+	return {title: text('.fi-widget-title'), summary: text('.fi-widget-summary'), widget: w};
+}
+
+// A <text> at (x, y) (the baseline's left end), sans-serif.
+function textElement(x, y, px, weight, fill, cls, text)
+{
+	const t = document.createElementNS(SVG_NS, 'text');
+	t.setAttribute('x', String(x));
+	t.setAttribute('y', String(y));
+	t.setAttribute('font-family', 'sans-serif');
+	t.setAttribute('font-size', String(px));
+	t.setAttribute('font-weight', weight);
+	t.setAttribute('fill', fill);
+	t.setAttribute('class', cls);
+	t.textContent = text;
+	return t;
+}
+
+// A new standalone SVG: lines of text at the top (the first as the title,
+// class fi-export-title, the others fi-export-caption; empty ones left out),
+// content (a standalone SVG, not in the document) below them. Widened
+// when the text needs it.
+export function withHeading(content, lines)
+{
+	const texts = lines.filter(Boolean);
+	if (!texts.length)
+		return content;
+	const w = Number(content.getAttribute('width')) || 0;
+	const h = Number(content.getAttribute('height')) || 0;
+	const top = PAD + texts.length * LINE_H;
+	const width = Math.max(w, ...texts.map((t, i) => 2 * PAD + headingWidth(t, i ? CAPTION_PX : TITLE_PX)));
+	const out = document.createElementNS(SVG_NS, 'svg');
+	out.setAttribute('xmlns', SVG_NS);
+	out.setAttribute('width', String(width));
+	out.setAttribute('height', String(top + h));
+	out.setAttribute('viewBox', `0 0 ${width} ${top + h}`);
+	const bg = document.createElementNS(SVG_NS, 'rect');
+	bg.setAttribute('width', '100%');
+	bg.setAttribute('height', '100%');
+	bg.setAttribute('fill', 'white');
+	out.appendChild(bg);
+	texts.forEach((t, i) => {
+		out.appendChild(textElement(PAD, PAD + (i + 1) * LINE_H - 5, i ? CAPTION_PX : TITLE_PX,
+			i ? 'normal' : 'bold', i ? '#555' : '#222', i ? 'fi-export-caption' : 'fi-export-title', t));
+	});
+	content.removeAttribute('xmlns');
+	content.setAttribute('x', '0');
+	content.setAttribute('y', String(top));
+	out.appendChild(content);
+	return out;
+}
+
+// The export of one chart in the document: a standalone copy of svg under
+// its panel's title (else fallbackTitle) and a line of the panel's summary
+// and caption (exportCaption).
+export function headedSvg(svg, {title = '', caption = ''} = {})
+{
+	const h = widgetHeading(svg);
+	return withHeading(standaloneSvg(svg), [h.title || title, [h.summary, caption].filter(Boolean).join(' · ')]);
+}
+
 // Several visible <svg> elements (say a dashboard's charts) as one SVG,
-// each placed where it is on screen relative to root.
+// each placed where it is on screen relative to root, each panel's title
+// (widgetHeading) where it is on screen too.
 export function combineSvgs(svgs, root)
 {
 	const base = root.getBoundingClientRect();
 	const out = document.createElementNS(SVG_NS, 'svg');
 	let w = 0;
 	let h = 0;
+	const titled = new Set();
 	for (const svg of svgs) {
 		const r = svg.getBoundingClientRect();
 		if (!r.width || !r.height)
@@ -127,6 +245,19 @@ export function combineSvgs(svgs, root)
 		out.appendChild(part);
 		w = Math.max(w, r.right - base.left);
 		h = Math.max(h, r.bottom - base.top);
+		const head = widgetHeading(svg);
+		const te = head.widget ? head.widget.querySelector('.fi-widget-title') : null;
+		if (te && head.title && !titled.has(head.widget)) {
+			titled.add(head.widget);
+			const tr = te.getBoundingClientRect();
+			const cs = getComputedStyle(te);
+			const px = parseFloat(cs.fontSize) || 13;
+			// the baseline where a line of px text centred in the title's box has it
+			const y = Math.round(tr.top - base.top + tr.height / 2 + px * 0.35);
+			out.appendChild(textElement(Math.round(tr.left - base.left), y, px, cs.fontWeight || 'bold',
+				cs.color || '#222', 'fi-export-widget-title', head.title));
+			w = Math.max(w, tr.left - base.left + headingWidth(head.title, px));
+		}
 	}
 	out.setAttribute('xmlns', SVG_NS);
 	out.setAttribute('width', String(Math.ceil(w)));
@@ -136,12 +267,13 @@ export function combineSvgs(svgs, root)
 }
 
 // Every top-level visible <svg> under root, combined (see combineSvgs); a
-// page's default export when it has no exportView of its own.
-export function pageSvg(root)
+// page's default export when it has no exportView of its own. With title
+// or caption, those lines head it (withHeading).
+export function pageSvg(root, {title = '', caption = ''} = {})
 {
 	const svgs = [...root.querySelectorAll('svg')].filter(s =>
 		!(s.parentElement && s.parentElement.closest('svg')) && s.getBoundingClientRect().width > 0);
-	return combineSvgs(svgs, root);
+	return withHeading(combineSvgs(svgs, root), [title, caption]);
 }
 
 // An SVG element (in the document, or made by standaloneSvg/combineSvgs)

@@ -60,7 +60,7 @@ export function mount(root, ctx)
 	const body = W.panel(main, 'Flows', 'fi-flowtable');
 	const box = body.parentElement;
 	const info = document.createElement('span');
-	info.className = 'fi-table-info';
+	info.className = 'fi-table-info fi-widget-summary';
 	body.previousElementSibling.appendChild(info);
 	const status = W.createStatus(body);
 	const table = document.createElement('table');
@@ -176,7 +176,7 @@ export function mount(root, ctx)
 		const rowReq = ctx.fetchLatest('rows', '/api/bucket/query',
 			{...base, sort, limit: o.per, offset: (o.page - 1) * o.per});
 		const countReq = ctx.fetchLatest('count', '/api/bucket/query', {...base, count: 1});
-		const res = await status.run(Promise.all([rowReq, countReq]));
+		const res = await status.run(ctx.allRequests([rowReq, countReq]));
 		if (!res)
 			return;
 		const [r, c] = res;

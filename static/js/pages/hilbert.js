@@ -13,6 +13,7 @@
 
 import * as M from '../lib/hilbertmap.js';
 import {formatExact, formatValue, formatRange, valueLabel} from '../lib/format.js';
+import {withHeading} from '../lib/export.js';
 
 export const title = 'Address map';
 
@@ -113,7 +114,7 @@ export function mount(root, ctx)
 
 	const panel = el('section', 'fi-widget fi-hilbert-panel');
 	const head = el('div', 'fi-widget-head');
-	head.appendChild(el('span', 'fi-widget-title', 'Address map'));
+	head.appendChild(el('span', 'fi-widget-title', title));
 	const crumbs = el('nav', 'fi-hilbert-crumbs');
 	crumbs.setAttribute('aria-label', 'prefix');
 	head.appendChild(crumbs);
@@ -521,22 +522,22 @@ export function mount(root, ctx)
 	ro.observe(body);
 
 	// An SVG of the map for export: the lit cells as squares, the grid and
-	// labels, the legend and a title line.
+	// labels, the legend, under the panel's title and a line saying what the
+	// map shows (a detached SVG: the shell exports it as it is).
 	function exportView()
 	{
 		if (!view || !answer)
 			return null;
 		const {order, cellPx, size} = view;
-		const top = 22;
 		const svg = d3.create('svg').attr('xmlns', SVG_NS)
-			.attr('width', size).attr('height', size + top + LEGEND_H + 8)
-			.attr('viewBox', `0 0 ${size} ${size + top + LEGEND_H + 8}`)
+			.attr('width', size).attr('height', size + LEGEND_H + 8)
+			.attr('viewBox', `0 0 ${size} ${size + LEGEND_H + 8}`)
 			.attr('font-family', 'sans-serif');
 		svg.append('rect').attr('width', '100%').attr('height', '100%').attr('fill', 'white');
 		const range = state.from === null ? 'all data' : formatRange(state.from, state.to);
-		svg.append('text').attr('x', 0).attr('y', 15).attr('font-size', 13)
-			.text(`${M.formatPrefix(view.p)} at /${view.depth} (${direction(state)}), ${range}`);
-		const g = svg.append('g').attr('transform', `translate(0,${top})`);
+		const caption = `${M.formatPrefix(view.p)} at /${view.depth} (${direction(state)}), ${range}, ` +
+			valueLabel(state.value);
+		const g = svg.append('g');
 		g.append('rect').attr('width', size).attr('height', size).attr('fill', d3.rgb(...DARK).formatHex());
 		const field = COUNTER_NAMES[VALUE_COUNTER[state.value]];
 		const col = answer.columns.indexOf(field);
@@ -557,11 +558,11 @@ export function mount(root, ctx)
 			.attr('fill-opacity', 0.8)
 			.attr('text-anchor', 'middle').attr('dominant-baseline', 'central');
 		const lg = legend.node().cloneNode(true);
-		lg.setAttribute('y', String(size + top + 4));
+		lg.setAttribute('y', String(size + 4));
 		lg.querySelectorAll('text').forEach(t => t.setAttribute('fill', '#334'));
 		lg.querySelectorAll('line, path').forEach(t => t.setAttribute('stroke', '#889'));
 		svg.node().appendChild(lg);
-		return svg.node();
+		return withHeading(svg.node(), [title, caption]);
 	}
 
 	return {

@@ -6,6 +6,7 @@
 // new data, a new drawing, or an in-place change of the drawing.
 
 import {VALUE_FIELD} from '../lib/format.js';
+import {allRequests, carryRetries} from '../api.js';
 
 // Most host pairs one view asks for (the largest by the value); the view
 // says so when the answer was cut.
@@ -36,8 +37,9 @@ export function linksExport(shaped, state)
 // The IPv4 field names of the aggregate group IPv6 addresses too
 // (fcgi/API.md): IPv6 pairs come back as text under the IPv6 keys. With
 // fields=bucket each pair carries its last bucket. Resolves to {index,
-// pairs, pairLimit}.
-export async function loadHostsAndPairs(ctx, state, nodes)
+// pairs, pairLimit}; the promise carries the requests' retry notices
+// (api.js), which the page's status shows.
+export function loadHostsAndPairs(ctx, state, nodes)
 {
 	const field = VALUE_FIELD[state.value] || 'flows';
 	const base = ctx.apiParams();
@@ -45,7 +47,7 @@ export async function loadHostsAndPairs(ctx, state, nodes)
 		base.resolution = RESOLUTION;
 	const meta = ctx.metaNow;
 	const pairLimit = Math.min(PAIR_LIMIT, meta && meta.max_rows ? meta.max_rows : PAIR_LIMIT);
-	const [index, pairs] = await Promise.all([
+	const both = allRequests([
 		ctx.fetchLatest('nodes', '/api/dynamic/index/nodes',
 			{...base, limit: nodes, sort: `${field} desc`}),
 		ctx.fetchLatest('pairs', '/api/bucket/query', {
@@ -56,7 +58,7 @@ export async function loadHostsAndPairs(ctx, state, nodes)
 			limit: pairLimit,
 		}),
 	]);
-	return {index, pairs, pairLimit};
+	return carryRetries(both.then(([index, pairs]) => ({index, pairs, pairLimit})), [both]);
 }
 
 function el(tag, cls, text)
@@ -199,7 +201,7 @@ export function mountView(root, ctx, spec)
 	const panel = el('section', 'fi-widget fi-view');
 	const phead = el('div', 'fi-widget-head');
 	phead.appendChild(el('span', 'fi-widget-title', spec.heading));
-	const info = el('span', 'fi-hint fi-view-info');
+	const info = el('span', 'fi-hint fi-view-info fi-widget-summary');
 	const legend = el('span', 'fi-view-legend');
 	phead.append(info, legend);
 	const body = el('div', 'fi-widget-body');

@@ -2,9 +2,12 @@
 // (matching the filters), and a d3 brush that selects a time range snapped
 // to whole buckets and writes it into the URL state (from, to), so every
 // other widget asks for that range. A click without dragging clears the
-// range. Each bar is a <rect class="fi-bar"> with data-bucket.
+// range. The brush takes the keyboard focus too: the arrow keys move the
+// range by one bucket, Shift with an arrow key moves its end (resizes it),
+// Escape clears it. Each bar is a <rect class="fi-bar"> with data-bucket.
 
-import {formatBucket, formatValue, formatExact, formatDuration, formatTick, VALUE_FIELD, valueLabel} from '../lib/format.js';
+import {formatBucket, formatValue, formatExact, formatDuration, formatTick, formatRange, VALUE_FIELD,
+	valueLabel} from '../lib/format.js';
 import {hasFilters, snapRange} from '../lib/urlstate.js';
 import {createStatus} from './status.js';
 import {showTooltip, hideTooltip} from './tooltip.js';
@@ -12,6 +15,10 @@ import {showTooltip, hideTooltip} from './tooltip.js';
 // The bucket size to ask for: the state's, or (resolution) about one bar per
 // this many pixels.
 const PX_PER_BAR = 4;
+
+// A run of key presses on the brush writes the URL once, when the keys have
+// paused this long (a drag of the mouse writes it once, when it ends).
+const KEY_PAUSE_MS = 400;
 
 // Creates the timeline in container. opts.height (default 110) is the
 // chart's height. Returns {update(state), destroy(), exportData(), data()};
@@ -29,7 +36,7 @@ export function createTimeline(container, ctx, opts = {})
 	title.textContent = 'Timeline';
 	const hint = document.createElement('span');
 	hint.className = 'fi-hint';
-	hint.textContent = 'drag to select a time range, click to clear';
+	hint.textContent = 'drag to select a time range, click to clear; or Tab to it: ←/→ move, Shift+←/→ resize, Esc clears';
 	const sizeSel = document.createElement('select');
 	sizeSel.className = 'fi-bucket-size';
 	sizeSel.title = 'bucket size';
@@ -51,6 +58,19 @@ export function createTimeline(container, ctx, opts = {})
 	let lastKey = '';
 	const brush = d3.brushX().on('end', brushed).on('start', () => hideTooltip());
 	let dragging = false;
+	let keyRange = null; // [from, to] moved by keys, not yet in the URL
+	let keyTimer = null;
+
+	// The brush as a keyboard control: a slider over the data's time span
+	// whose value is the range.
+	gBrush.attr('tabindex', 0).attr('role', 'slider')
+		.attr('aria-label', 'Time range: arrow keys move it by one bucket, Shift and an arrow key '
+			+ 'resize it, Escape clears it')
+		.on('keydown.fikeys', keyed)
+		.on('blur.fikeys', () => {
+			if (keyTimer !== null)
+				commitKeys();
+		});
 
 	// The brush lies over the bars and takes the pointer, so the tooltip
 	// follows the pointer over the brush: the bucket under it.
@@ -105,6 +125,80 @@ export function createTimeline(container, ctx, opts = {})
 		sizeSel.value = state && state.bucket_size ? String(state.bucket_size) : '';
 	}).catch(() => {});
 
+	// The range the brush shows: the one keys are moving, else the state's.
+	function shownRange()
+	{
+		if (keyRange)
+			return keyRange;
+		return state && state.from !== null ? [state.from, state.to] : null;
+	}
+
+	// The brush's ARIA value: the range as text.
+	function describe()
+	{
+		const r = shownRange();
+		gBrush.attr('aria-valuetext', r ? formatRange(r[0], r[1]) : 'all data, no range selected');
+		if (answer) {
+			const [min, max] = domainOf(answer);
+			gBrush.attr('aria-valuemin', min).attr('aria-valuemax', max)
+				.attr('aria-valuenow', r ? r[0] : min);
+		}
+	}
+
+	function commitKeys()
+	{
+		clearTimeout(keyTimer);
+		keyTimer = null;
+		const r = keyRange;
+		keyRange = null;
+		if (r && (!state || state.from !== r[0] || state.to !== r[1]))
+			ctx.setState({from: r[0], to: r[1]});
+	}
+
+	// Arrow keys move the range by one bucket of the timeline, clamped to
+	// the data; with Shift they move its end, at least one bucket wide;
+	// without a range, ArrowRight takes the first bucket and ArrowLeft the
+	// last. Escape clears the range at once.
+	function keyed(event)
+	{
+		if (!answer || !x || event.altKey || event.ctrlKey || event.metaKey)
+			return;
+		if (event.key === 'Escape') {
+			if (!shownRange())
+				return;
+			event.preventDefault();
+			clearTimeout(keyTimer);
+			keyTimer = null;
+			keyRange = null;
+			gBrush.call(brush.move, null);
+			describe();
+			ctx.setState({from: null, to: null});
+			return;
+		}
+		if (event.key !== 'ArrowLeft' && event.key !== 'ArrowRight')
+			return;
+		event.preventDefault();
+		const size = answer.bucket_size;
+		const [min, max] = domainOf(answer);
+		const step = event.key === 'ArrowRight' ? size : -size;
+		const cur = shownRange() && snapRange(...shownRange(), size, min, max);
+		let next;
+		if (!cur) {
+			next = step > 0 ? [min, min + size] : [max - size, max];
+		} else if (event.shiftKey) {
+			next = [cur[0], Math.min(max, Math.max(cur[0] + size, cur[1] + step))];
+		} else {
+			const len = cur[1] - cur[0];
+			const from = Math.max(min, Math.min(max - len, cur[0] + step));
+			next = [from, from + len];
+		}
+		keyRange = next;
+		gBrush.call(brush.move, [x(new Date(next[0] * 1000)), x(new Date(next[1] * 1000))]);
+		describe();
+		clearTimeout(keyTimer);
+		keyTimer = setTimeout(commitKeys, KEY_PAUSE_MS);
+	}
+
 	function width()
 	{
 		return Math.max(200, body.clientWidth || 600);
@@ -113,7 +207,11 @@ export function createTimeline(container, ctx, opts = {})
 	function brushed(event)
 	{
 		if (!event.sourceEvent || !answer || !x)
-			return; // moved by update(), not by the user
+			return; // moved by update() or the keys, not by the mouse
+		// the mouse overrides a range the keys have not written yet
+		clearTimeout(keyTimer);
+		keyTimer = null;
+		keyRange = null;
 		if (!event.selection) {
 			ctx.setState({from: null, to: null});
 			return;
@@ -170,10 +268,12 @@ export function createTimeline(container, ctx, opts = {})
 			.call(d3.axisLeft(y).ticks(3).tickFormat(v => formatValue(v, state.value)));
 		brush.extent([[margin.left, margin.top], [w - margin.right, height - margin.bottom]]);
 		gBrush.call(brush);
-		if (state.from !== null)
-			gBrush.call(brush.move, [x(new Date(state.from * 1000)), x(new Date(state.to * 1000))]);
+		const r = shownRange();
+		if (r)
+			gBrush.call(brush.move, [x(new Date(r[0] * 1000)), x(new Date(r[1] * 1000))]);
 		else
 			gBrush.call(brush.move, null);
+		describe();
 	}
 
 	async function load()
@@ -217,6 +317,7 @@ export function createTimeline(container, ctx, opts = {})
 			load();
 		},
 		destroy() {
+			clearTimeout(keyTimer);
 			ro.disconnect();
 			el.remove();
 		},
