@@ -1215,6 +1215,18 @@ fi_api_sort_error(struct fi_req *r, const struct fi_field *f, const char *why)
 			  fi_field_name(f, name, sizeof(name)), why);
 }
 
+/* Ends an answer object: "truncated": true when rows were cut at max_rows. */
+static int
+fi_api_answer_end(struct fi_req *r)
+{
+	if (r->resp->truncated) {
+		fi_jsonw_key(&r->w, "truncated");
+		fi_jsonw_bool(&r->w, 1);
+	}
+	fi_jsonw_obj_end(&r->w);
+	return 0;
+}
+
 /* ---- /api/bucket/query ------------------------------------------------------------ */
 
 /*
@@ -1669,12 +1681,7 @@ fi_api_bucket_query(struct fi_req *r)
 		fi_jsonw_arr_begin(&r->w);
 	}
 	fi_jsonw_arr_end(&r->w);
-	if (r->resp->truncated) {
-		fi_jsonw_key(&r->w, "truncated");
-		fi_jsonw_bool(&r->w, 1);
-	}
-	fi_jsonw_obj_end(&r->w);
-	return 0;
+	return fi_api_answer_end(r);
 }
 
 /* ---- /api/index and /api/dynamic/index ------------------------------------------- */
@@ -1880,12 +1887,7 @@ fi_api_index(struct fi_req *r, int dynamic)
 	if (rc != 0)
 		return rc;
 	fi_jsonw_arr_end(&r->w);
-	if (r->resp->truncated) {
-		fi_jsonw_key(&r->w, "truncated");
-		fi_jsonw_bool(&r->w, 1);
-	}
-	fi_jsonw_obj_end(&r->w);
-	return 0;
+	return fi_api_answer_end(r);
 }
 
 /* ---- /api/hilbert ------------------------------------------------------------------ */
@@ -2110,12 +2112,7 @@ fi_api_hilbert(struct fi_req *r)
 	fi_api_hilbert_sums(r, "total", m->total);
 	fi_jsonw_key(&r->w, "nonzero");
 	fi_jsonw_uint(&r->w, m->nonzero);
-	if (r->resp->truncated) {
-		fi_jsonw_key(&r->w, "truncated");
-		fi_jsonw_bool(&r->w, 1);
-	}
-	fi_jsonw_obj_end(&r->w);
-	return 0;
+	return fi_api_answer_end(r);
 }
 
 /* ---- /api/meta and /api/health ------------------------------------------------------
