@@ -63,6 +63,7 @@ struct probe {
 	/* counters */
 	uint64_t frames, wire_bytes, status[FI_PKT_NSTATUS];
 	uint64_t flows_out, pushes, push_retries;
+	uint64_t seq; /* number of the last batch handed to fi_queue_push */
 	double started, stats_at, bar_at;
 	uint64_t stats_frames, stats_flows;
 	int bar_shown;
@@ -153,18 +154,47 @@ probe_connect(struct probe *pr, int patient)
 }
 
 /*
- * Sends the waiting elements: to the -w file, or to the queue with one
- * pipelined round trip (which waits while the queue is longer than
- * probe_max_queue). On a redis failure it reconnects and sends the batch
- * again: at least once, never dropped, unless a stop comes while redis is
- * down. Returns 0 or -1 (elements lost).
+ * Pushes n elements to the queue as one numbered batch (fi_queue_push waits
+ * while the queue is longer than max_len). On a redis failure it reconnects
+ * and sends the batch again under the same number, which redis skips if the
+ * failed try got through: exactly once, never dropped, unless a stop comes
+ * while redis is down. Returns 0 or -1 (not pushed).
+ */
+static int
+probe_send(struct probe *pr, const char *const *p, const size_t *len, size_t n,
+	   long long max_len)
+{
+	uint64_t seq = ++pr->seq; /* a new batch, retried under this number */
+	unsigned backoff = 1;
+
+	for (;;) {
+		struct fi_err err;
+
+		fi_err_clear(&err);
+		if (fi_queue_push(pr->q, seq, p, len, n, max_len, &err) == 0)
+			return 0;
+		fi_warnx_limited(&pr->push_log, "push of %zu elements failed: %s", n,
+				 err.msg);
+		pr->push_retries++;
+		for (unsigned i = 0; i < backoff * 10 && !probe_stop; i++)
+			usleep(100000);
+		if (backoff < FI_PROBE_BACKOFF_MAX)
+			backoff *= 2;
+		fi_queue_disconnect(pr->q);
+		if (probe_connect(pr, 1) != 0)
+			return -1;
+	}
+}
+
+/*
+ * Sends the waiting elements: to the -w file, or to the queue (probe_send,
+ * with back-pressure at probe_max_queue). Returns 0 or -1 (elements lost).
  */
 static int
 probe_push(struct probe *pr)
 {
 	const char *p[FI_PROBE_BATCH];
 	size_t len[FI_PROBE_BATCH];
-	unsigned backoff = 1;
 
 	if (pr->n == 0)
 		return 0;
@@ -177,29 +207,12 @@ probe_push(struct probe *pr)
 			fwrite(p[i], 1, len[i], pr->out);
 			fputc('\n', pr->out);
 		}
-	} else {
-		for (;;) {
-			struct fi_err err;
-
-			fi_err_clear(&err);
-			if (fi_queue_push(pr->q, p, len, pr->n,
-					  (long long)pr->cfg->probe_max_queue, &err) == 0)
-				break;
-			fi_warnx_limited(&pr->push_log, "push of %zu flows failed: %s",
-					 pr->n, err.msg);
-			pr->push_retries++;
-			for (unsigned i = 0; i < backoff * 10 && !probe_stop; i++)
-				usleep(100000);
-			if (backoff < FI_PROBE_BACKOFF_MAX)
-				backoff *= 2;
-			fi_queue_disconnect(pr->q);
-			if (probe_connect(pr, 1) != 0) {
-				fi_warnx("stopping with %zu flows not pushed", pr->n);
-				pr->n = 0;
-				fi_buf_reset(&pr->buf);
-				return -1;
-			}
-		}
+	} else if (probe_send(pr, p, len, pr->n, (long long)pr->cfg->probe_max_queue) !=
+		   0) {
+		fi_warnx("stopping with %zu flows not pushed", pr->n);
+		pr->n = 0;
+		fi_buf_reset(&pr->buf);
+		return -1;
 	}
 	pr->flows_out += pr->n;
 	pr->pushes++;
@@ -524,6 +537,8 @@ probe_close(struct probe *pr)
 	fi_capture_close(pr->cap);
 	probe_capture = NULL;
 	fi_meter_free(pr->meter);
+	if (pr->q != NULL)
+		fi_queue_push_end(pr->q); /* no push is retried after this */
 	fi_queue_free(pr->q);
 	if (pr->out != NULL && pr->out != stdout)
 		fclose(pr->out);
@@ -575,11 +590,9 @@ probe_run(const struct fi_config *cfg, const struct probe_opts *o)
 	if (rc == 0 && o->end && pr.q != NULL) {
 		const char *end = "END";
 		size_t len = 3;
-		struct fi_err err;
 
-		fi_err_clear(&err);
-		if (fi_queue_push(pr.q, &end, &len, 1, 0, &err) != 0) {
-			fi_warnx("cannot push END: %s", err.msg);
+		if (probe_send(&pr, &end, &len, 1, 0) != 0) {
+			fi_warnx("cannot push END");
 			rc = -1;
 		}
 	} else if (rc == 0 && o->end && pr.out != NULL) {
