@@ -24,8 +24,9 @@ cleanup()
 	[[ -n ${FI_KEEP_TMP:-} ]] || rm -rf "$T_TMP"
 }
 trap cleanup EXIT
-FI_HARNESS_REDIS_FSYNC=always bash "$FI_SOURCE_DIR/tests/harness/start.sh" "$own" \
-	--no-mariadb --no-nginx || exit 1
+# exported: the restarts in the proxy's hook write redis.conf again
+export FI_HARNESS_REDIS_FSYNC=always
+bash "$FI_SOURCE_DIR/tests/harness/start.sh" "$own" --no-mariadb --no-nginx || exit 1
 harness_load_env "$own" || exit 1
 
 cap=$T_TMP/once.pcap
