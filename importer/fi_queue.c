@@ -119,6 +119,7 @@ struct fi_queue {
 	char host[64];
 	/* a producer's mark: <queue>:probe:<host>:<pid>:<random>, one per run */
 	char mark_key[FI_CFG_STR + 128];
+	uint64_t push_seq;	    /* the batch of fi_queue_push_send */
 	char sha[FI_LUA_COUNT][41]; /* loaded scripts */
 	size_t cap;		    /* entries in p/len */
 	const char **p;
@@ -650,16 +651,22 @@ fi_queue_length(struct fi_queue *q)
 	return n;
 }
 
-int
-fi_queue_push(struct fi_queue *q, uint64_t seq, const char *const *p, const size_t *len,
-	      size_t n, long long max_len, struct fi_err *err)
-{
-	/* EVALSHA sha 2 queue mark seq ttl max element... */
-	enum { FIXED = 8 };
-	char sseq[24], ttl[24], smax[24];
+/* The arguments of one push: EVALSHA sha 2 queue mark seq ttl max element... */
+struct fi_queue_pushargs {
+	char seq[24], ttl[24], max[24];
 	const char **a;
 	size_t *l;
-	int rc = 0;
+	int argc;
+};
+
+enum { FI_QUEUE_PUSH_FIXED = 8 };
+
+static int
+fi_queue_push_args(struct fi_queue *q, struct fi_queue_pushargs *pa, uint64_t seq,
+		   const char *const *p, const size_t *len, size_t n, long long max_len,
+		   struct fi_err *err)
+{
+	enum { FIXED = FI_QUEUE_PUSH_FIXED };
 
 	if (q->mark_key[0] == '\0')
 		return fi_err_set(err, FI_EINTERNAL, "push on a consumer's queue handle");
@@ -667,52 +674,89 @@ fi_queue_push(struct fi_queue *q, uint64_t seq, const char *const *p, const size
 		return fi_err_set(err, FI_EUNAVAIL, "redis: not connected");
 	if (n > (size_t)INT_MAX - FIXED)
 		return fi_err_set(err, FI_ERANGE, "too many elements in one push");
-	a = malloc((FIXED + n) * sizeof(*a));
-	l = malloc((FIXED + n) * sizeof(*l));
-	if (a == NULL || l == NULL) {
-		free(a);
-		free(l);
+	pa->a = malloc((FIXED + n) * sizeof(*pa->a));
+	pa->l = malloc((FIXED + n) * sizeof(*pa->l));
+	if (pa->a == NULL || pa->l == NULL) {
+		free(pa->a);
+		free(pa->l);
 		return fi_err_set(err, FI_ENOMEM, "out of memory");
 	}
-	snprintf(sseq, sizeof(sseq), "%llu", (unsigned long long)seq);
-	snprintf(ttl, sizeof(ttl), "%d", FI_QUEUE_MARK_TTL_S);
-	snprintf(smax, sizeof(smax), "%lld", max_len > 0 ? max_len : 0);
-	a[2] = "2";
-	a[3] = q->cfg->redis_queue;
-	a[4] = q->mark_key;
-	a[5] = sseq;
-	a[6] = ttl;
-	a[7] = smax;
-	for (size_t i = 2; i < FIXED; i++)
-		l[i] = strlen(a[i]);
+	snprintf(pa->seq, sizeof(pa->seq), "%llu", (unsigned long long)seq);
+	snprintf(pa->ttl, sizeof(pa->ttl), "%d", FI_QUEUE_MARK_TTL_S);
+	snprintf(pa->max, sizeof(pa->max), "%lld", max_len > 0 ? max_len : 0);
+	pa->a[0] = "EVALSHA";
+	pa->a[1] = q->sha[FI_LUA_PUSH];
+	pa->a[2] = "2";
+	pa->a[3] = q->cfg->redis_queue;
+	pa->a[4] = q->mark_key;
+	pa->a[5] = pa->seq;
+	pa->a[6] = pa->ttl;
+	pa->a[7] = pa->max;
+	for (size_t i = 0; i < FIXED; i++)
+		pa->l[i] = strlen(pa->a[i]);
 	for (size_t i = 0; i < n; i++) {
-		a[FIXED + i] = p[i];
-		l[FIXED + i] = len[i];
+		pa->a[FIXED + i] = p[i];
+		pa->l[FIXED + i] = len[i];
 	}
+	pa->argc = (int)(FIXED + n);
+	return 0;
+}
+
+static void
+fi_queue_push_args_free(struct fi_queue_pushargs *pa)
+{
+	free(pa->a);
+	free(pa->l);
+}
+
+/*
+ * The push script's reply: 0 pushed (or skipped: pushed before), 1 not
+ * pushed (the queue is full, or redis lost the script), or a negative code.
+ * Frees r.
+ */
+static int
+fi_queue_push_reply(redisReply *r, uint64_t seq, struct fi_err *err)
+{
+	int rc = 0;
+
+	if (r->type == REDIS_REPLY_ERROR && r->len >= 8 &&
+	    memcmp(r->str, "NOSCRIPT", 8) == 0)
+		rc = 1;
+	else if (r->type == REDIS_REPLY_ERROR)
+		rc = fi_err_set(err, FI_EREDIS, "redis: %.*s", (int)r->len, r->str);
+	else if (r->type != REDIS_REPLY_INTEGER)
+		rc = fi_err_set(err, FI_EREDIS, "redis: odd reply to a push");
+	else if (r->integer < 0)
+		rc = 1;
+	else if (r->integer == 0)
+		fi_info("batch %llu was pushed already (its reply was lost)",
+			(unsigned long long)seq);
+	freeReplyObject(r);
+	return rc;
+}
+
+int
+fi_queue_push(struct fi_queue *q, uint64_t seq, const char *const *p, const size_t *len,
+	      size_t n, long long max_len, struct fi_err *err)
+{
+	struct fi_queue_pushargs pa;
+	int rc = fi_queue_push_args(q, &pa, seq, p, len, n, max_len, err);
+
+	if (rc != 0)
+		return rc;
 	/* one script call per try: the whole batch or nothing, and never twice */
 	for (;;) {
-		redisReply *r =
-		    fi_queue_script(q, FI_LUA_PUSH, (int)(FIXED + n), a, l, err);
+		redisReply *r = fi_queue_script(q, FI_LUA_PUSH, pa.argc, pa.a, pa.l, err);
 
 		if (r == NULL) {
 			rc = err->code;
 			break;
 		}
-		if (r->type != REDIS_REPLY_INTEGER) {
-			freeReplyObject(r);
-			rc = fi_err_set(err, FI_EREDIS, "redis: odd reply to a push");
+		rc = fi_queue_push_reply(r, seq, err);
+		if (rc <= 0)
 			break;
-		}
-		if (r->integer >= 0) {
-			if (r->integer == 0)
-				fi_info(
-				    "batch %llu was pushed already (its reply was lost)",
-				    (unsigned long long)seq);
-			freeReplyObject(r);
-			break;
-		}
 		/* back-pressure: the queue is full; wait with LLEN, not the batch */
-		freeReplyObject(r);
+		rc = 0;
 		for (;;) {
 			long long cur;
 
@@ -729,8 +773,60 @@ fi_queue_push(struct fi_queue *q, uint64_t seq, const char *const *p, const size
 		if (rc != 0)
 			break;
 	}
-	free(a);
-	free(l);
+	fi_queue_push_args_free(&pa);
+	return rc;
+}
+
+int
+fi_queue_push_send(struct fi_queue *q, uint64_t seq, const char *const *p,
+		   const size_t *len, size_t n, long long max_len, struct fi_err *err)
+{
+	struct fi_queue_pushargs pa;
+	int rc = fi_queue_push_args(q, &pa, seq, p, len, n, max_len, err);
+	int done = 0;
+
+	if (rc != 0)
+		return rc;
+	/* hiredis copies the command into its output buffer */
+	if (redisAppendCommandArgv(q->c, pa.argc, pa.a, pa.l) != REDIS_OK)
+		rc = FI_EUNAVAIL;
+	fi_queue_push_args_free(&pa);
+	while (rc == 0 && !done)
+		if (redisBufferWrite(q->c, &done) != REDIS_OK)
+			rc = FI_EUNAVAIL;
+	if (rc != 0) {
+		fi_err_set(err, rc, "redis: %s", q->c->errstr);
+		fi_queue_disconnect(q); /* drops what was not sent */
+		return rc;
+	}
+	q->push_seq = seq;
+	return 0;
+}
+
+int
+fi_queue_push_recv(struct fi_queue *q, struct fi_err *err)
+{
+	redisReply *reply = NULL;
+	int rc, noscript;
+
+	if (q->c == NULL)
+		return fi_err_set(err, FI_EUNAVAIL, "redis: not connected");
+	if (redisGetReply(q->c, (void **)&reply) != REDIS_OK) {
+		fi_err_set(err, FI_EUNAVAIL, "redis: %s", q->c->errstr);
+		fi_queue_disconnect(q);
+		return FI_EUNAVAIL;
+	}
+	noscript = reply->type == REDIS_REPLY_ERROR && reply->len >= 8 &&
+		   memcmp(reply->str, "NOSCRIPT", 8) == 0;
+	rc = fi_queue_push_reply(reply, q->push_seq, err);
+	if (rc == 1 && noscript) {
+		/* load them again, so that the push that follows finds its script */
+		fi_info("redis lost its scripts: loading them again");
+		if (fi_queue_load(q, err) != 0) {
+			fi_queue_disconnect(q);
+			return err->code;
+		}
+	}
 	return rc;
 }
 

@@ -97,6 +97,20 @@ long long fi_queue_length(struct fi_queue *q);
 int fi_queue_push(struct fi_queue *q, uint64_t seq, const char *const *p,
 		  const size_t *len, size_t n, long long max_len, struct fi_err *err);
 
+/*
+ * The same in two halves, so that the caller can work while redis does:
+ * fi_queue_push_send sends the script call without waiting (elements are
+ * copied; they need not outlive the call), fi_queue_push_recv waits for its
+ * reply. No other command may go between them. fi_queue_push_recv returns
+ * 0 (pushed, or pushed before), 1 (not pushed: the queue is full or redis
+ * lost the script; push it again with fi_queue_push) or a negative code (the
+ * connection is dropped; reconnect and push it again with fi_queue_push).
+ */
+int fi_queue_push_send(struct fi_queue *q, uint64_t seq, const char *const *p,
+		       const size_t *len, size_t n, long long max_len,
+		       struct fi_err *err);
+int fi_queue_push_recv(struct fi_queue *q, struct fi_err *err);
+
 /* Deletes the producer's mark: after its last push, when none will be retried. */
 void fi_queue_push_end(struct fi_queue *q);
 

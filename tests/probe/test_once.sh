@@ -125,17 +125,25 @@ check_eq "lose: retried pushes skipped by redis" \
 same lose
 
 # redis restarts: after executing batch 3 (the reply is lost; the mark
-# survives in the AOF), and under the connection before batch 5's push, so
-# the probe's EVALSHA meets an empty script cache and falls back to EVAL.
-proxy restart 3:restart 6:swap
+# survives in the AOF), and twice under the connection, so that the probe's
+# EVALSHA meets an empty script cache: for batch 5, sent without waiting
+# (the probe loads the scripts again and pushes it with EVALSHA), and for
+# END, sent and waited for (the probe sends the script's text with EVAL).
+proxy restart 3:restart 6:swap "$((pushes + 2)):swap"
 conf q:restart "$proxy_port" >"$T_TMP/restart.conf"
 "$PROBE" -c "$T_TMP/restart.conf" -q -r "$cap" --end 2>"$T_TMP/restart.log"
 check_eq "restart: exit status" "$?" "0"
 stop_proxy
-check_eq "restart: redis restarted twice" "$(grep -c '^hook exit 0$' "$T_TMP/restart.proxy")" "2"
+check_eq "restart: redis restarted three times" \
+	"$(grep -c '^hook exit 0$' "$T_TMP/restart.proxy")" "3"
+check_contains "restart: NOSCRIPT, scripts loaded again" "$(cat "$T_TMP/restart.log")" \
+	"redis lost its scripts: loading them again"
+check_eq "restart: batch 5 pushed again after SCRIPT LOAD" \
+	"$(sed -n '/^push 6 /,/^push 7 /p' "$T_TMP/restart.proxy" | sed -n '$p;/SCRIPT/p' | sort -u)" \
+	"$(printf 'command SCRIPT\npush 7 EVALSHA')"
 check_contains "restart: NOSCRIPT, then the script's text" "$(cat "$T_TMP/restart.log")" \
-	"redis lost its scripts"
-check_cmd "restart: the push after the swap went as EVAL" grep -q '^push 7 EVAL$' \
+	"redis lost its scripts: sending the script's text"
+check_cmd "restart: END went again as EVAL" grep -q "^push $((pushes + 3)) EVAL\$" \
 	"$T_TMP/restart.proxy"
 check_eq "restart: the retried batch skipped" \
 	"$(grep -c 'was pushed already' "$T_TMP/restart.log")" "1"
