@@ -3,12 +3,16 @@
  * which redis runs atomically (and writes to its AOF as one unit), so an
  * element is always in exactly one of: the queue, a batch list, gone with
  * its batch committed. See README "Exactly once" for the whole protocol.
+ * Producers (the probe) push numbered batches through a script that skips
+ * a batch already pushed, so a retry after a lost reply adds nothing.
  */
 #include <hiredis/hiredis.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
@@ -21,7 +25,7 @@
 #define FI_QUEUE_TIMEOUT_S    30    /* socket timeout for ordinary commands */
 #define FI_QUEUE_LOCK_MS      15000 /* lock lifetime; refreshed by keepalive */
 #define FI_QUEUE_PUSH_WAIT_US 50000 /* back-pressure poll interval */
-#define FI_QUEUE_PUSH_CHUNK   1000  /* elements per RPUSH command */
+#define FI_QUEUE_MARK_TTL_S   86400 /* a producer's mark outlives its pushes by this */
 
 /*
  * take: KEYS queue, batch list, batch set; ARGV max, batch id.
@@ -68,11 +72,41 @@ static const char fi_queue_lua_unlock[] =
     "if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end\n"
     "return 1\n";
 
-enum { FI_LUA_TAKE, FI_LUA_DONE, FI_LUA_LOCK, FI_LUA_STEAL, FI_LUA_UNLOCK, FI_LUA_COUNT };
+/*
+ * push: KEYS queue, mark; ARGV batch number, mark ttl s, max queue length
+ * (0: none), elements... The mark holds the number of the producer's last
+ * batch pushed: a batch numbered at or below it was pushed already (its
+ * reply was lost) and is skipped. Returns 1 pushed, 0 skipped, -1 queue
+ * full (nothing done). The first write is the RPUSH, so an OOM refusal
+ * leaves nothing behind, and redis does not refuse the writes after it.
+ */
+static const char fi_queue_lua_push[] =
+    "local last = tonumber(redis.call('GET', KEYS[2]) or '0') or 0\n"
+    "if tonumber(ARGV[1]) <= last then\n"
+    "  redis.call('EXPIRE', KEYS[2], ARGV[2])\n"
+    "  return 0\n"
+    "end\n"
+    "local max = tonumber(ARGV[3])\n"
+    "if max > 0 and redis.call('LLEN', KEYS[1]) >= max then return -1 end\n"
+    "for i = 4, #ARGV, 1000 do\n"
+    "  redis.call('RPUSH', KEYS[1], unpack(ARGV, i, math.min(i + 999, #ARGV)))\n"
+    "end\n"
+    "redis.call('SET', KEYS[2], ARGV[1], 'EX', ARGV[2])\n"
+    "return 1\n";
+
+enum {
+	FI_LUA_TAKE,
+	FI_LUA_DONE,
+	FI_LUA_LOCK,
+	FI_LUA_STEAL,
+	FI_LUA_UNLOCK,
+	FI_LUA_PUSH,
+	FI_LUA_COUNT
+};
 
 static const char *const fi_queue_scripts[FI_LUA_COUNT] = {
-    fi_queue_lua_take, fi_queue_lua_done, fi_queue_lua_lock, fi_queue_lua_steal,
-    fi_queue_lua_unlock};
+    fi_queue_lua_take,	fi_queue_lua_done,   fi_queue_lua_lock,
+    fi_queue_lua_steal, fi_queue_lua_unlock, fi_queue_lua_push};
 
 struct fi_queue {
 	const struct fi_config *cfg;	/* borrowed */
@@ -83,6 +117,9 @@ struct fi_queue {
 	char lock_key[FI_QUEUE_KEY_MAX];
 	char token[128]; /* host:pid:start, our lock value */
 	char host[64];
+	/* a producer's mark: <queue>:probe:<host>:<pid>:<random>, one per run */
+	char mark_key[FI_CFG_STR + 128];
+	uint64_t push_seq;	    /* the batch of fi_queue_push_send */
 	char sha[FI_LUA_COUNT][41]; /* loaded scripts */
 	size_t cap;		    /* entries in p/len */
 	const char **p;
@@ -105,6 +142,16 @@ fi_queue_new(const struct fi_config *cfg, const char *consumer)
 	q->host[sizeof(q->host) - 1] = '\0';
 	snprintf(q->token, sizeof(q->token), "%s:%ld:%lld", q->host, (long)getpid(),
 		 (long long)time(NULL));
+	if (q->consumer[0] == '\0') {
+		uint64_t run;
+
+		/* a run that is not random enough still differs by host and pid */
+		if (getrandom(&run, sizeof(run), 0) != (ssize_t)sizeof(run))
+			run = (uint64_t)time(NULL) * 1000003u ^ (uint64_t)clock();
+		snprintf(q->mark_key, sizeof(q->mark_key), "%s:probe:%s:%ld:%016llx",
+			 cfg->redis_queue, q->host, (long)getpid(),
+			 (unsigned long long)run);
+	}
 	return q;
 }
 
@@ -138,10 +185,10 @@ fi_queue_free(struct fi_queue *q)
 	free(q);
 }
 
-/* Runs a command; returns the reply (caller frees) or NULL with err set. */
+/* Sends a command; returns any reply, error replies too, or NULL with err set. */
 static redisReply *
-fi_queue_cmd(struct fi_queue *q, int argc, const char **argv, const size_t *argvlen,
-	     struct fi_err *err)
+fi_queue_send(struct fi_queue *q, int argc, const char **argv, const size_t *argvlen,
+	      struct fi_err *err)
 {
 	redisReply *r;
 
@@ -153,9 +200,15 @@ fi_queue_cmd(struct fi_queue *q, int argc, const char **argv, const size_t *argv
 	if (r == NULL) {
 		fi_err_set(err, FI_EUNAVAIL, "redis: %s", q->c->errstr);
 		fi_queue_disconnect(q);
-		return NULL;
 	}
-	if (r->type == REDIS_REPLY_ERROR) {
+	return r;
+}
+
+/* Turns an error reply into err (and frees it); passes other replies on. */
+static redisReply *
+fi_queue_check(redisReply *r, struct fi_err *err)
+{
+	if (r != NULL && r->type == REDIS_REPLY_ERROR) {
 		fi_err_set(err, FI_EREDIS, "redis: %.*s", (int)r->len, r->str);
 		freeReplyObject(r);
 		return NULL;
@@ -163,7 +216,46 @@ fi_queue_cmd(struct fi_queue *q, int argc, const char **argv, const size_t *argv
 	return r;
 }
 
-/* Runs a loaded script: EVALSHA sha nkeys keys... args... */
+/* Runs a command; returns the reply (caller frees) or NULL with err set. */
+static redisReply *
+fi_queue_cmd(struct fi_queue *q, int argc, const char **argv, const size_t *argvlen,
+	     struct fi_err *err)
+{
+	return fi_queue_check(fi_queue_send(q, argc, argv, argvlen, err), err);
+}
+
+/*
+ * Runs a loaded script: argv is EVALSHA sha nkeys keys... args..., whose
+ * first two entries are filled in here. NOSCRIPT means that redis lost its
+ * script cache under our connection (SCRIPT FLUSH; a restart behind a proxy
+ * that kept the connection) and ran nothing: the script goes again as EVAL
+ * with its text, which redis caches again for the next EVALSHA.
+ */
+static redisReply *
+fi_queue_script(struct fi_queue *q, int script, int argc, const char **argv,
+		size_t *argvlen, struct fi_err *err)
+{
+	redisReply *r;
+
+	argv[0] = "EVALSHA";
+	argvlen[0] = 7;
+	argv[1] = q->sha[script];
+	argvlen[1] = strlen(q->sha[script]);
+	r = fi_queue_send(q, argc, argv, argvlen, err);
+	if (r != NULL && r->type == REDIS_REPLY_ERROR && r->len >= 8 &&
+	    memcmp(r->str, "NOSCRIPT", 8) == 0) {
+		freeReplyObject(r);
+		fi_info("redis lost its scripts: sending the script's text");
+		argv[0] = "EVAL";
+		argvlen[0] = 4;
+		argv[1] = fi_queue_scripts[script];
+		argvlen[1] = strlen(fi_queue_scripts[script]);
+		r = fi_queue_send(q, argc, argv, argvlen, err);
+	}
+	return fi_queue_check(r, err);
+}
+
+/* Runs a loaded script with nkeys keys and argc keys and arguments in argv. */
 static redisReply *
 fi_queue_eval(struct fi_queue *q, int script, int nkeys, int argc, const char **argv,
 	      const size_t *argvlen, struct fi_err *err)
@@ -178,16 +270,13 @@ fi_queue_eval(struct fi_queue *q, int script, int nkeys, int argc, const char **
 		return NULL;
 	}
 	snprintf(nk, sizeof(nk), "%d", nkeys);
-	a[0] = "EVALSHA";
-	a[1] = q->sha[script];
 	a[2] = nk;
-	for (int i = 0; i < 3; i++)
-		l[i] = strlen(a[i]);
+	l[2] = strlen(nk);
 	for (int i = 0; i < argc; i++) {
 		a[3 + i] = argv[i];
 		l[3 + i] = argvlen ? argvlen[i] : strlen(argv[i]);
 	}
-	return fi_queue_cmd(q, argc + 3, a, l, err);
+	return fi_queue_script(q, script, argc + 3, a, l, err);
 }
 
 static int
@@ -523,21 +612,19 @@ fi_queue_done(struct fi_queue *q, uint64_t id, const struct fi_buf *dead, size_t
 	}
 	fi_queue_batch_key(q, id, key, sizeof(key));
 	snprintf(sid, sizeof(sid), "%llu", (unsigned long long)id);
-	argv[0] = "EVALSHA";
-	argv[1] = q->sha[FI_LUA_DONE];
 	argv[2] = "3";
 	argv[3] = key;
 	argv[4] = q->set_key;
 	argv[5] = q->cfg->redis_dead_queue;
 	argv[6] = sid;
-	for (size_t i = 0; i < FIXED; i++)
+	for (size_t i = 2; i < FIXED; i++)
 		argvlen[i] = strlen(argv[i]);
 	for (size_t i = 0; i < ndead; i++) {
 		argv[FIXED + i] = p;
 		argvlen[FIXED + i] = strlen(p);
 		p += argvlen[FIXED + i] + 1;
 	}
-	r = fi_queue_cmd(q, (int)argc, argv, argvlen, err);
+	r = fi_queue_script(q, FI_LUA_DONE, (int)argc, argv, argvlen, err);
 	free(argv);
 	free(argvlen);
 	if (r == NULL)
@@ -564,71 +651,196 @@ fi_queue_length(struct fi_queue *q)
 	return n;
 }
 
-int
-fi_queue_push(struct fi_queue *q, const char *const *p, const size_t *len, size_t n,
-	      long long max_len, struct fi_err *err)
-{
+/* The arguments of one push: EVALSHA sha 2 queue mark seq ttl max element... */
+struct fi_queue_pushargs {
+	char seq[24], ttl[24], max[24];
 	const char **a;
-	size_t *l, chunks = 0;
+	size_t *l;
+	int argc;
+};
+
+enum { FI_QUEUE_PUSH_FIXED = 8 };
+
+static int
+fi_queue_push_args(struct fi_queue *q, struct fi_queue_pushargs *pa, uint64_t seq,
+		   const char *const *p, const size_t *len, size_t n, long long max_len,
+		   struct fi_err *err)
+{
+	enum { FIXED = FI_QUEUE_PUSH_FIXED };
+
+	if (q->mark_key[0] == '\0')
+		return fi_err_set(err, FI_EINTERNAL, "push on a consumer's queue handle");
+	if (q->c == NULL)
+		return fi_err_set(err, FI_EUNAVAIL, "redis: not connected");
+	if (n > (size_t)INT_MAX - FIXED)
+		return fi_err_set(err, FI_ERANGE, "too many elements in one push");
+	pa->a = malloc((FIXED + n) * sizeof(*pa->a));
+	pa->l = malloc((FIXED + n) * sizeof(*pa->l));
+	if (pa->a == NULL || pa->l == NULL) {
+		free(pa->a);
+		free(pa->l);
+		return fi_err_set(err, FI_ENOMEM, "out of memory");
+	}
+	snprintf(pa->seq, sizeof(pa->seq), "%llu", (unsigned long long)seq);
+	snprintf(pa->ttl, sizeof(pa->ttl), "%d", FI_QUEUE_MARK_TTL_S);
+	snprintf(pa->max, sizeof(pa->max), "%lld", max_len > 0 ? max_len : 0);
+	pa->a[0] = "EVALSHA";
+	pa->a[1] = q->sha[FI_LUA_PUSH];
+	pa->a[2] = "2";
+	pa->a[3] = q->cfg->redis_queue;
+	pa->a[4] = q->mark_key;
+	pa->a[5] = pa->seq;
+	pa->a[6] = pa->ttl;
+	pa->a[7] = pa->max;
+	for (size_t i = 0; i < FIXED; i++)
+		pa->l[i] = strlen(pa->a[i]);
+	for (size_t i = 0; i < n; i++) {
+		pa->a[FIXED + i] = p[i];
+		pa->l[FIXED + i] = len[i];
+	}
+	pa->argc = (int)(FIXED + n);
+	return 0;
+}
+
+static void
+fi_queue_push_args_free(struct fi_queue_pushargs *pa)
+{
+	free(pa->a);
+	free(pa->l);
+}
+
+/*
+ * The push script's reply: 0 pushed (or skipped: pushed before), 1 not
+ * pushed (the queue is full, or redis lost the script), or a negative code.
+ * Frees r.
+ */
+static int
+fi_queue_push_reply(redisReply *r, uint64_t seq, struct fi_err *err)
+{
 	int rc = 0;
+
+	if (r->type == REDIS_REPLY_ERROR && r->len >= 8 &&
+	    memcmp(r->str, "NOSCRIPT", 8) == 0)
+		rc = 1;
+	else if (r->type == REDIS_REPLY_ERROR)
+		rc = fi_err_set(err, FI_EREDIS, "redis: %.*s", (int)r->len, r->str);
+	else if (r->type != REDIS_REPLY_INTEGER)
+		rc = fi_err_set(err, FI_EREDIS, "redis: odd reply to a push");
+	else if (r->integer < 0)
+		rc = 1;
+	else if (r->integer == 0)
+		fi_info("batch %llu was pushed already (its reply was lost)",
+			(unsigned long long)seq);
+	freeReplyObject(r);
+	return rc;
+}
+
+int
+fi_queue_push(struct fi_queue *q, uint64_t seq, const char *const *p, const size_t *len,
+	      size_t n, long long max_len, struct fi_err *err)
+{
+	struct fi_queue_pushargs pa;
+	int rc = fi_queue_push_args(q, &pa, seq, p, len, n, max_len, err);
+
+	if (rc != 0)
+		return rc;
+	/* one script call per try: the whole batch or nothing, and never twice */
+	for (;;) {
+		redisReply *r = fi_queue_script(q, FI_LUA_PUSH, pa.argc, pa.a, pa.l, err);
+
+		if (r == NULL) {
+			rc = err->code;
+			break;
+		}
+		rc = fi_queue_push_reply(r, seq, err);
+		if (rc <= 0)
+			break;
+		/* back-pressure: the queue is full; wait with LLEN, not the batch */
+		rc = 0;
+		for (;;) {
+			long long cur;
+
+			usleep(FI_QUEUE_PUSH_WAIT_US);
+			cur = fi_queue_length(q);
+			if (cur < 0) {
+				rc = fi_err_set(err, FI_EUNAVAIL,
+						"redis: cannot read the queue length");
+				break;
+			}
+			if (cur < max_len)
+				break;
+		}
+		if (rc != 0)
+			break;
+	}
+	fi_queue_push_args_free(&pa);
+	return rc;
+}
+
+int
+fi_queue_push_send(struct fi_queue *q, uint64_t seq, const char *const *p,
+		   const size_t *len, size_t n, long long max_len, struct fi_err *err)
+{
+	struct fi_queue_pushargs pa;
+	int rc = fi_queue_push_args(q, &pa, seq, p, len, n, max_len, err);
+	int done = 0;
+
+	if (rc != 0)
+		return rc;
+	/* hiredis copies the command into its output buffer */
+	if (redisAppendCommandArgv(q->c, pa.argc, pa.a, pa.l) != REDIS_OK)
+		rc = FI_EUNAVAIL;
+	fi_queue_push_args_free(&pa);
+	while (rc == 0 && !done)
+		if (redisBufferWrite(q->c, &done) != REDIS_OK)
+			rc = FI_EUNAVAIL;
+	if (rc != 0) {
+		fi_err_set(err, rc, "redis: %s", q->c->errstr);
+		fi_queue_disconnect(q); /* drops what was not sent */
+		return rc;
+	}
+	q->push_seq = seq;
+	return 0;
+}
+
+int
+fi_queue_push_recv(struct fi_queue *q, struct fi_err *err)
+{
+	redisReply *reply = NULL;
+	int rc, noscript;
 
 	if (q->c == NULL)
 		return fi_err_set(err, FI_EUNAVAIL, "redis: not connected");
-	while (max_len > 0) {
-		long long cur = fi_queue_length(q);
-
-		if (cur < 0)
-			return fi_err_set(err, FI_EUNAVAIL,
-					  "redis: cannot read the queue length");
-		if (cur < max_len)
-			break;
-		usleep(FI_QUEUE_PUSH_WAIT_US);
+	if (redisGetReply(q->c, (void **)&reply) != REDIS_OK) {
+		fi_err_set(err, FI_EUNAVAIL, "redis: %s", q->c->errstr);
+		fi_queue_disconnect(q);
+		return FI_EUNAVAIL;
 	}
-	/*
-	 * One RPUSH per chunk of elements, all chunks pipelined: redis parses
-	 * and answers one command per chunk instead of one per element.
-	 */
-	a = malloc((FI_QUEUE_PUSH_CHUNK + 2) * sizeof(*a));
-	l = malloc((FI_QUEUE_PUSH_CHUNK + 2) * sizeof(*l));
-	if (a == NULL || l == NULL) {
-		free(a);
-		free(l);
-		return fi_err_set(err, FI_ENOMEM, "out of memory");
-	}
-	a[0] = "RPUSH";
-	l[0] = 5;
-	a[1] = q->cfg->redis_queue;
-	l[1] = strlen(q->cfg->redis_queue);
-	for (size_t i = 0; i < n; i += FI_QUEUE_PUSH_CHUNK) {
-		size_t k = n - i < FI_QUEUE_PUSH_CHUNK ? n - i : FI_QUEUE_PUSH_CHUNK;
-
-		for (size_t j = 0; j < k; j++) {
-			a[2 + j] = p[i + j];
-			l[2 + j] = len[i + j];
-		}
-		if (redisAppendCommandArgv(q->c, (int)k + 2, a, l) != REDIS_OK) {
-			fi_err_set(err, FI_EUNAVAIL, "redis: %s", q->c->errstr);
-			fi_queue_disconnect(q); /* drop what was appended so far */
-			free(a);
-			free(l);
-			return FI_EUNAVAIL;
-		}
-		chunks++;
-	}
-	free(a);
-	free(l);
-	for (size_t i = 0; i < chunks; i++) {
-		void *reply = NULL;
-
-		if (redisGetReply(q->c, &reply) != REDIS_OK) {
-			fi_err_set(err, FI_EUNAVAIL, "redis: %s", q->c->errstr);
+	noscript = reply->type == REDIS_REPLY_ERROR && reply->len >= 8 &&
+		   memcmp(reply->str, "NOSCRIPT", 8) == 0;
+	rc = fi_queue_push_reply(reply, q->push_seq, err);
+	if (rc == 1 && noscript) {
+		/* load them again, so that the push that follows finds its script */
+		fi_info("redis lost its scripts: loading them again");
+		if (fi_queue_load(q, err) != 0) {
 			fi_queue_disconnect(q);
-			return FI_EUNAVAIL;
+			return err->code;
 		}
-		if (((redisReply *)reply)->type == REDIS_REPLY_ERROR && rc == 0)
-			rc = fi_err_set(err, FI_EREDIS, "redis: %s",
-					((redisReply *)reply)->str);
-		freeReplyObject(reply);
 	}
 	return rc;
+}
+
+void
+fi_queue_push_end(struct fi_queue *q)
+{
+	const char *argv[2] = {"DEL", q->mark_key};
+	struct fi_err err;
+	redisReply *r;
+
+	if (q->c == NULL || q->mark_key[0] == '\0')
+		return;
+	fi_err_clear(&err);
+	r = fi_queue_cmd(q, 2, argv, NULL, &err);
+	if (r != NULL)
+		freeReplyObject(r);
 }

@@ -3,7 +3,7 @@
  * Consumers move elements atomically from the queue into a per-batch list
  * (fi:batch:<consumer>:<id>, listed in the set fi:batches:<consumer>) and
  * delete that list only after the batch is in the database; producers
- * (the probe) push with back-pressure.
+ * (the probe) push numbered batches exactly once, with back-pressure.
  */
 #ifndef FI_QUEUE_H
 #define FI_QUEUE_H
@@ -84,11 +84,34 @@ int fi_queue_done(struct fi_queue *q, uint64_t id, const struct fi_buf *dead,
 long long fi_queue_length(struct fi_queue *q);
 
 /*
- * Producer side: appends n elements (as for fi_queue_items) with one
- * pipelined round trip. When the queue is longer than max_len (0: no limit),
- * first waits until it is shorter. Returns 0 or a negative code.
+ * Producer side: appends n elements (as for fi_queue_items) to the queue
+ * with one script call, exactly once: seq numbers the batch (from 1, rising
+ * with each new batch of this handle; a retried batch keeps its number),
+ * and a batch whose number was pushed already, e.g. by a try whose reply
+ * was lost, is skipped. The handle's run is named in the mark
+ * <queue>:probe:<host>:<pid>:<random>, kept for a day after the last push.
+ * When the queue holds max_len elements or more (0: no limit), first waits
+ * until it holds fewer. Only for a producer's handle (consumer NULL).
+ * Returns 0 or a negative code (retry with the same seq after a reconnect).
  */
-int fi_queue_push(struct fi_queue *q, const char *const *p, const size_t *len, size_t n,
-		  long long max_len, struct fi_err *err);
+int fi_queue_push(struct fi_queue *q, uint64_t seq, const char *const *p,
+		  const size_t *len, size_t n, long long max_len, struct fi_err *err);
+
+/*
+ * The same in two halves, so that the caller can work while redis does:
+ * fi_queue_push_send sends the script call without waiting (elements are
+ * copied; they need not outlive the call), fi_queue_push_recv waits for its
+ * reply. No other command may go between them. fi_queue_push_recv returns
+ * 0 (pushed, or pushed before), 1 (not pushed: the queue is full or redis
+ * lost the script; push it again with fi_queue_push) or a negative code (the
+ * connection is dropped; reconnect and push it again with fi_queue_push).
+ */
+int fi_queue_push_send(struct fi_queue *q, uint64_t seq, const char *const *p,
+		       const size_t *len, size_t n, long long max_len,
+		       struct fi_err *err);
+int fi_queue_push_recv(struct fi_queue *q, struct fi_err *err);
+
+/* Deletes the producer's mark: after its last push, when none will be retried. */
+void fi_queue_push_end(struct fi_queue *q);
 
 #endif

@@ -47,6 +47,14 @@ struct probe_opts {
 	char filter[FI_PROBE_FILTER_MAX];
 };
 
+/* A batch of encoded elements, one after the other in buf. */
+struct probe_batch {
+	struct fi_buf buf;
+	size_t off[FI_PROBE_BATCH + 1]; /* element i is buf.data[off[i], off[i+1]) */
+	size_t n;
+	uint64_t seq; /* its number, once sent */
+};
+
 struct probe {
 	const struct fi_config *cfg;
 	const struct probe_opts *opts;
@@ -55,14 +63,19 @@ struct probe {
 	struct fi_meter *meter;
 	struct fi_queue *q; /* NULL with -w */
 	FILE *out;	    /* with -w */
-	/* encoded elements waiting for the next push */
-	struct fi_buf buf;
-	size_t off[FI_PROBE_BATCH + 1];
-	size_t n;
+	/*
+	 * Two batches: one filled by the meter, one sent to redis whose reply
+	 * is read only before the next is sent, so redis runs the push while
+	 * the probe meters on. A batch in flight is kept for a retry.
+	 */
+	struct probe_batch batch[2];
+	struct probe_batch *fill;
+	struct probe_batch *flight; /* n > 0: sent, its reply not read yet */
 	double pushed_at;
 	/* counters */
 	uint64_t frames, wire_bytes, status[FI_PKT_NSTATUS];
 	uint64_t flows_out, pushes, push_retries;
+	uint64_t seq; /* number of the last batch sent */
 	double started, stats_at, bar_at;
 	uint64_t stats_frames, stats_flows;
 	int bar_shown;
@@ -153,58 +166,142 @@ probe_connect(struct probe *pr, int patient)
 }
 
 /*
- * Sends the waiting elements: to the -w file, or to the queue with one
- * pipelined round trip (which waits while the queue is longer than
- * probe_max_queue). On a redis failure it reconnects and sends the batch
- * again: at least once, never dropped, unless a stop comes while redis is
- * down. Returns 0 or -1 (elements lost).
+ * Pushes n elements to the queue as batch seq (fi_queue_push waits while
+ * the queue is longer than max_len), reconnecting first when failed says
+ * that the last try failed. On a redis failure it reconnects and sends the
+ * batch again under the same number, which redis skips if the failed try
+ * got through: exactly once, never dropped, unless a stop comes while redis
+ * is down. Returns 0 or -1 (not pushed).
  */
 static int
-probe_push(struct probe *pr)
+probe_send(struct probe *pr, uint64_t seq, const char *const *p, const size_t *len,
+	   size_t n, long long max_len, int failed)
 {
-	const char *p[FI_PROBE_BATCH];
-	size_t len[FI_PROBE_BATCH];
 	unsigned backoff = 1;
 
-	if (pr->n == 0)
-		return 0;
-	for (size_t i = 0; i < pr->n; i++) {
-		p[i] = pr->buf.data + pr->off[i];
-		len[i] = pr->off[i + 1] - pr->off[i];
-	}
-	if (pr->out != NULL) {
-		for (size_t i = 0; i < pr->n; i++) {
-			fwrite(p[i], 1, len[i], pr->out);
-			fputc('\n', pr->out);
-		}
-	} else {
-		for (;;) {
-			struct fi_err err;
+	for (;;) {
+		struct fi_err err;
 
-			fi_err_clear(&err);
-			if (fi_queue_push(pr->q, p, len, pr->n,
-					  (long long)pr->cfg->probe_max_queue, &err) == 0)
-				break;
-			fi_warnx_limited(&pr->push_log, "push of %zu flows failed: %s",
-					 pr->n, err.msg);
+		if (failed) {
 			pr->push_retries++;
 			for (unsigned i = 0; i < backoff * 10 && !probe_stop; i++)
 				usleep(100000);
 			if (backoff < FI_PROBE_BACKOFF_MAX)
 				backoff *= 2;
 			fi_queue_disconnect(pr->q);
-			if (probe_connect(pr, 1) != 0) {
-				fi_warnx("stopping with %zu flows not pushed", pr->n);
-				pr->n = 0;
-				fi_buf_reset(&pr->buf);
+			if (probe_connect(pr, 1) != 0)
 				return -1;
-			}
 		}
+		fi_err_clear(&err);
+		if (fi_queue_push(pr->q, seq, p, len, n, max_len, &err) == 0)
+			return 0;
+		fi_warnx_limited(&pr->push_log, "push of %zu elements failed: %s", n,
+				 err.msg);
+		failed = 1;
 	}
-	pr->flows_out += pr->n;
+}
+
+static void
+probe_elements(const struct probe_batch *b, const char **p, size_t *len)
+{
+	for (size_t i = 0; i < b->n; i++) {
+		p[i] = b->buf.data + b->off[i];
+		len[i] = b->off[i + 1] - b->off[i];
+	}
+}
+
+/* A batch is in: counts it and empties it. */
+static void
+probe_pushed(struct probe *pr, struct probe_batch *b)
+{
+	pr->flows_out += b->n;
 	pr->pushes++;
-	pr->n = 0;
-	fi_buf_reset(&pr->buf);
+	b->n = 0;
+	fi_buf_reset(&b->buf);
+}
+
+/* Gives up the waiting flows (a stop while redis is down). */
+static int
+probe_lost(struct probe *pr)
+{
+	fi_warnx("stopping with %zu flows not pushed", pr->fill->n + pr->flight->n);
+	for (int i = 0; i < 2; i++) {
+		pr->batch[i].n = 0;
+		fi_buf_reset(&pr->batch[i].buf);
+	}
+	return -1;
+}
+
+/*
+ * Reads the reply to the batch in flight; when it did not go in (queue
+ * full, redis lost the script, the connection failed) pushes it again under
+ * its number. Returns 0 or -1 (flows lost).
+ */
+static int
+probe_settle(struct probe *pr)
+{
+	struct probe_batch *b = pr->flight;
+	const char *p[FI_PROBE_BATCH];
+	size_t len[FI_PROBE_BATCH];
+	struct fi_err err;
+	int rc;
+
+	if (b->n == 0)
+		return 0;
+	fi_err_clear(&err);
+	rc = fi_queue_push_recv(pr->q, &err);
+	if (rc < 0)
+		fi_warnx_limited(&pr->push_log, "push of %zu flows failed: %s", b->n,
+				 err.msg);
+	if (rc != 0) {
+		probe_elements(b, p, len);
+		if (probe_send(pr, b->seq, p, len, b->n,
+			       (long long)pr->cfg->probe_max_queue, rc < 0) != 0)
+			return probe_lost(pr);
+	}
+	probe_pushed(pr, b);
+	return 0;
+}
+
+/*
+ * Sends the filled batch: to the -w file, or to the queue (after the reply
+ * to the batch before it; with back-pressure at probe_max_queue), without
+ * waiting for its reply. Returns 0 or -1 (flows lost).
+ */
+static int
+probe_push(struct probe *pr)
+{
+	struct probe_batch *b = pr->fill;
+	const char *p[FI_PROBE_BATCH];
+	size_t len[FI_PROBE_BATCH];
+	struct fi_err err;
+	long long max_len = (long long)pr->cfg->probe_max_queue;
+
+	if (b->n == 0)
+		return 0;
+	probe_elements(b, p, len);
+	if (pr->out != NULL) {
+		for (size_t i = 0; i < b->n; i++) {
+			fwrite(p[i], 1, len[i], pr->out);
+			fputc('\n', pr->out);
+		}
+		probe_pushed(pr, b);
+		pr->pushed_at = probe_now();
+		return 0;
+	}
+	if (probe_settle(pr) != 0)
+		return -1;
+	pr->fill = pr->flight;
+	pr->flight = b;
+	b->seq = ++pr->seq; /* a new batch, retried under this number */
+	fi_err_clear(&err);
+	if (fi_queue_push_send(pr->q, b->seq, p, len, b->n, max_len, &err) != 0) {
+		fi_warnx_limited(&pr->push_log, "push of %zu flows failed: %s", b->n,
+				 err.msg);
+		if (probe_send(pr, b->seq, p, len, b->n, max_len, 1) != 0)
+			return probe_lost(pr);
+		probe_pushed(pr, b);
+	}
 	pr->pushed_at = probe_now();
 	return 0;
 }
@@ -214,16 +311,17 @@ static int
 probe_export(void *ctx, const struct fi_flow *flow, enum fi_meter_reason why)
 {
 	struct probe *pr = ctx;
+	struct probe_batch *b = pr->fill;
 
 	(void)why;
-	if (pr->n == 0)
-		pr->off[0] = 0;
-	if (fi_msg_encode(flow, &pr->buf) != 0) {
+	if (b->n == 0)
+		b->off[0] = 0;
+	if (fi_msg_encode(flow, &b->buf) != 0) {
 		fi_warnx("cannot encode a flow: out of memory");
 		return FI_ENOMEM;
 	}
-	pr->off[++pr->n] = pr->buf.len;
-	if (pr->n == FI_PROBE_BATCH)
+	b->off[++b->n] = b->buf.len;
+	if (b->n == FI_PROBE_BATCH)
 		return probe_push(pr) == 0 ? 0 : FI_EUNAVAIL;
 	return 0;
 }
@@ -300,7 +398,7 @@ probe_bar(struct probe *pr, int done)
 	bar[width] = '\0';
 	fprintf(stderr, "\r%s: [%s] %5.1f%%  %llu packets  %llu flows pushed ",
 		probe_name, bar, pct, (unsigned long long)pr->frames,
-		(unsigned long long)(pr->flows_out + pr->n));
+		(unsigned long long)(pr->flows_out + pr->fill->n + pr->flight->n));
 	if (done)
 		fputc('\n', stderr);
 	pr->bar_shown = 1;
@@ -374,11 +472,16 @@ probe_loop(struct probe *pr)
 		if (live) {
 			/* an idle link: the clock, not packets, moves time on */
 			fi_meter_advance(pr->meter, probe_wall_us());
-			if (pr->n > 0 && now - pr->pushed_at >= FI_PROBE_PUSH_IDLE_S &&
-			    probe_push(pr) != 0)
+			if (pr->fill->n + pr->flight->n > 0 &&
+			    now - pr->pushed_at >= FI_PROBE_PUSH_IDLE_S &&
+			    (probe_push(pr) != 0 || probe_settle(pr) != 0))
 				return -1;
-			if (now - pr->stats_at >= FI_PROBE_STATS_S)
+			if (now - pr->stats_at >= FI_PROBE_STATS_S) {
+				/* its LLEN must not come between a push and its reply */
+				if (probe_settle(pr) != 0)
+					return -1;
 				probe_stats(pr, now);
+			}
 		} else if (bar && now - pr->bar_at >= FI_PROBE_BAR_S) {
 			probe_bar(pr, 0);
 			pr->bar_at = now;
@@ -524,12 +627,15 @@ probe_close(struct probe *pr)
 	fi_capture_close(pr->cap);
 	probe_capture = NULL;
 	fi_meter_free(pr->meter);
+	if (pr->q != NULL && pr->flight->n == 0)
+		fi_queue_push_end(pr->q); /* no push is retried after this */
 	fi_queue_free(pr->q);
 	if (pr->out != NULL && pr->out != stdout)
 		fclose(pr->out);
 	else if (pr->out != NULL)
 		fflush(stdout);
-	fi_buf_fini(&pr->buf);
+	fi_buf_fini(&pr->batch[0].buf);
+	fi_buf_fini(&pr->batch[1].buf);
 }
 
 static int
@@ -542,7 +648,10 @@ probe_run(const struct fi_config *cfg, const struct probe_opts *o)
 	memset(&pr, 0, sizeof(pr));
 	pr.cfg = cfg;
 	pr.opts = o;
-	fi_buf_init(&pr.buf, 0);
+	fi_buf_init(&pr.batch[0].buf, 0);
+	fi_buf_init(&pr.batch[1].buf, 0);
+	pr.fill = &pr.batch[0];
+	pr.flight = &pr.batch[1];
 	pr.push_log = (struct fi_ratelimit){60, 5, 0, 0, 0};
 	status = probe_open(&pr, cfg, o);
 	if (status != 0) {
@@ -568,18 +677,16 @@ probe_run(const struct fi_config *cfg, const struct probe_opts *o)
 	rc = probe_loop(&pr);
 	/* after a stop or a read error (a file cut short) the flows so far still count */
 	fi_meter_flush(pr.meter);
-	if (probe_push(&pr) != 0)
+	if (probe_push(&pr) != 0 || probe_settle(&pr) != 0)
 		rc = -1;
 	if (pr.bar_shown)
 		probe_bar(&pr, rc == 0);
 	if (rc == 0 && o->end && pr.q != NULL) {
 		const char *end = "END";
 		size_t len = 3;
-		struct fi_err err;
 
-		fi_err_clear(&err);
-		if (fi_queue_push(pr.q, &end, &len, 1, 0, &err) != 0) {
-			fi_warnx("cannot push END: %s", err.msg);
+		if (probe_send(&pr, ++pr.seq, &end, &len, 1, 0, 0) != 0) {
+			fi_warnx("cannot push END");
 			rc = -1;
 		}
 	} else if (rc == 0 && o->end && pr.out != NULL) {

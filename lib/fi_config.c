@@ -248,7 +248,8 @@ fi_cfg_apply(struct fi_config *cfg, const struct fi_cfg_entry *e, const char *v,
 			}
 			v = env;
 		}
-		/* fallthrough */
+		/* the attribute, not a comment: clang does not read comments */
+		__attribute__((fallthrough));
 	case FI_CT_STRING:
 		if (strlen(v) >= e->size) {
 			*why = "value too long";

@@ -72,6 +72,10 @@ fi_log_enabled(enum fi_log_level level)
 	return level <= fi_log.level;
 }
 
+/* fmt is the callers' printf format: checked there (clang asks for this) */
+static void fi_log_v(enum fi_log_level level, int errnum, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
+
 static void
 fi_log_v(enum fi_log_level level, int errnum, const char *fmt, va_list ap)
 {

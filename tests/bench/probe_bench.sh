@@ -5,7 +5,7 @@
 # it, best of three runs each, with:
 #   tcpdump -r FILE -w /dev/null     the floor: libpcap reading the file
 #   probe -w /dev/null               decode, meter and encode, no redis
-#   probe into redis                 the whole probe: pipelined RPUSH batches
+#   probe into redis                 the whole probe: one script call per batch
 # and prints wall and CPU time, packets/s and flows/s. The target is
 # >= 1,000,000 packets/s into redis; the machine is shared, so the CPU-time
 # rate is printed too. It asserts only that every flow arrived.
