@@ -7,7 +7,9 @@ set -uo pipefail
 BUILD=$1
 . "$FI_SOURCE_DIR/tests/harness/lib.sh"
 own=$(mktemp -d "${TMPDIR:-/tmp}/fi-crash-harness.XXXXXX")
-FI_HARNESS_REDIS_FSYNC=always bash "$FI_SOURCE_DIR/tests/harness/start.sh" "$own" --no-nginx || exit 1
+# exported: harness_start_redis writes redis.conf again at each restart below
+export FI_HARNESS_REDIS_FSYNC=always
+bash "$FI_SOURCE_DIR/tests/harness/start.sh" "$own" --no-nginx || exit 1
 FI_HARNESS_DIR=$own
 . "$FI_SOURCE_DIR/tests/lib/testlib.sh"
 fi_test_setup crash
