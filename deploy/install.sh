@@ -139,7 +139,7 @@ fi
 
 # ---- packages and build --------------------------------------------------------
 RUNTIME=(mariadb-server redis-server nginx-light libmariadb3 libhiredis0.14
-	libjansson4 libpcap0.8 libfcgi0ldbl openssl logrotate)
+	libjansson4 libpcap0.8 libfcgi0ldbl openssl logrotate netbase)
 BUILDDEPS=(build-essential cmake pkg-config libmariadb-dev libhiredis-dev
 	libjansson-dev libpcap-dev libfcgi-dev)
 # d3 for the pages comes from npm (deploy/vendor.sh); Debian's node only when

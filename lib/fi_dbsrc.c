@@ -4,8 +4,10 @@
  * from a database we do not control: each is checked for type and range,
  * and a message about a bad value shows it with unprintable bytes replaced.
  */
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <math.h>
+#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -342,9 +344,43 @@ fi_dbsrc_proto(const struct fi_val *v, uint8_t *num)
 	return 0;
 }
 
-/* A port: NULL or "" is 0; decimal or 0x-hex text; an integer. */
+/*
+ * A TCP or UDP service name ("ssh") as its port, from the services database
+ * (/etc/services): argus clients write names unless told -n, and rasqlinsert
+ * sometimes does even with numbers asked for. Names of at most 31 letters,
+ * digits and "-_.+" only. Returns 0 or FI_EINVAL.
+ */
 static int
-fi_dbsrc_port(const struct fi_val *v, uint16_t *port)
+fi_dbsrc_service(struct fi_str s, uint8_t proto, uint16_t *port)
+{
+	char name[32], buf[1024];
+	struct servent se, *res = NULL;
+
+	if ((proto != 6 && proto != 17) || s.n == 0 || s.n >= sizeof(name))
+		return FI_EINVAL;
+	for (size_t i = 0; i < s.n; i++) {
+		char c = s.p[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      (c >= '0' && c <= '9') || strchr("-_.+", c) != NULL))
+			return FI_EINVAL;
+		name[i] = c;
+	}
+	name[s.n] = '\0';
+	if (getservbyname_r(name, proto == 6 ? "tcp" : "udp", &se, buf, sizeof(buf),
+			    &res) != 0 ||
+	    res == NULL)
+		return FI_EINVAL;
+	*port = ntohs((uint16_t)res->s_port);
+	return 0;
+}
+
+/*
+ * A port: NULL or "" is 0; decimal or 0x-hex text, or a TCP/UDP service
+ * name; an integer.
+ */
+static int
+fi_dbsrc_port(const struct fi_val *v, uint8_t proto, uint16_t *port)
 {
 	uint64_t u;
 
@@ -353,9 +389,10 @@ fi_dbsrc_port(const struct fi_val *v, uint16_t *port)
 		return 0;
 	}
 	if (v->type == FI_VAL_TEXT) {
-		if (fi_num_u64_hexdec((struct fi_str){v->v.s.p, v->v.s.n}, 0, 65535,
-				      &u) != 0)
-			return FI_EINVAL;
+		struct fi_str s = {v->v.s.p, v->v.s.n};
+
+		if (fi_num_u64_hexdec(s, 0, 65535, &u) != 0)
+			return fi_dbsrc_service(s, proto, port);
 	} else if (fi_dbsrc_u64(v, 65535, &u) != 0) {
 		return FI_EINVAL;
 	}
@@ -508,7 +545,7 @@ fi_dbsrc_decode(const struct fi_dbsrc_layout *l, const struct fi_val *vals,
 		/* argus writes an ESP SPI as dport: not a port */
 		if (l->kind == FI_DBSRC_ARGUS && !fi_dbsrc_has_ports(f->proto))
 			continue;
-		if (fi_dbsrc_port(&vals[l->col[r]], port) != 0)
+		if (fi_dbsrc_port(&vals[l->col[r]], f->proto, port) != 0)
 			return fi_dbsrc_bad(l, r, &vals[l->col[r]], "not a port", err);
 	}
 	if (fi_dbsrc_counter(l, FI_SR_PKTS, vals, &f->packets, err) != 0 ||

@@ -137,6 +137,21 @@ test_argus_rows(void)
 	CHECK_INT(f[1].first, 1710114017);
 	CHECK_INT(f[1].last, 1710114021);
 
+	/* service names, as argus clients write them without -n */
+	struct fi_val named[ARGN] = {D(1710114000), D(1),	 T("udp"),
+				     T("10.0.0.1"), T("ntp"),	 T("10.0.0.2"),
+				     T("domain"),   FI_VAL_I(1), FI_VAL_I(0),
+				     FI_VAL_I(60),  FI_VAL_I(0)};
+	CHECK_INT(decode(named, f, &n, &err), 0);
+	CHECK_UINT(f[0].sport, 123);
+	CHECK_UINT(f[0].dport, 53);
+	named[2] = T("tcp");
+	named[4] = T("ssh");
+	named[6] = T("http");
+	CHECK_INT(decode(named, f, &n, &err), 0);
+	CHECK_UINT(f[0].sport, 22);
+	CHECK_UINT(f[0].dport, 80);
+
 	/* ICMP hex ports, no reply: one flow */
 	struct fi_val icmp[ARGN] = {D(1710114009.176008), D(0),	       T("icmp"),
 				    T("10.0.0.1"),	  T("0x0303"), T("192.168.0.84"),
@@ -237,7 +252,9 @@ test_bad_rows(void)
 	bad(4, T("65536"), "sport \"65536\": not a port");
 	bad(6, T("0x10000"), "not a port");
 	bad(6, T("-1"), "not a port");
-	bad(6, T("http"), "not a port");
+	bad(6, T("http"), "not a port"); /* http is a TCP service only */
+	bad(6, T("ntp;x"), "not a port");
+	bad(6, T("ntpntpntpntpntpntpntpntpntpntpntp"), "not a port");
 	bad(2, T("tcpx"), "proto \"tcpx\": unknown protocol");
 	bad(2, T("256"), "unknown protocol");
 	bad(2, NUL, "proto NULL");
