@@ -35,7 +35,7 @@
 #define FI_API_SUBUNITS	    1000000000LL /* counters are kept in billionths */
 #define FI_API_STMT_CACHE   32		 /* prepared statements a worker keeps */
 #define FI_API_STMT_KEEP    8192	 /* longer statement texts are not kept */
-#define FI_API_TMP_TABLE    (64u << 20)	 /* bytes of an in-memory GROUP BY table */
+#define FI_API_TMP_TABLE    (256u << 20) /* bytes of an in-memory GROUP BY table */
 #define FI_API_BUSY_RETRY   2	 /* Retry-After (s) of a request the gate refused */
 #define FI_API_GATE_WAIT_MS 1000 /* a large query waits this long for a place */
 #define FI_API_GATE_TICK_MS 5	 /* checking every this often */
@@ -395,8 +395,11 @@ fi_api_connect(struct fi_api *api)
 	snprintf(sql, sizeof(sql), fi_sql_session_timeout, api->cfg->query_timeout);
 	snprintf(tmp, sizeof(tmp), fi_sql_session_tmp, FI_API_TMP_TABLE,
 		 FI_API_TMP_TABLE);
-	/* aggregates over a day of flows group ~100k keys: keeping that table in
-	 * memory (the server's default is 16 MB) halves their time */
+	/* aggregates over a day of flows group ~300k keys: keeping that table in
+	 * memory (the server's default is 16 MB; 64 MB spilled a day's host
+	 * pairs to disk: 3.8 s against 3.0 s) halves their time. The server
+	 * takes the memory only as a table grows, and the large-query gate
+	 * bounds how many run at once. */
 	if (fi_db_exec(api->db, sql, &err) != 0 ||
 	    fi_db_exec(api->db, fi_sql_session_ro, &err) != 0 ||
 	    fi_db_exec(api->db, tmp, &err) != 0) {
