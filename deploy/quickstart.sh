@@ -101,7 +101,8 @@ db_grant_hosts = 127.0.0.1
 redis_host = 127.0.0.1
 redis_port = $FI_TEST_REDIS_PORT
 fcgi_socket = 127.0.0.1:$fcgi_port
-fcgi_workers = 2
+# one worker stays free for light calls while the others run large queries
+fcgi_workers = 4
 # the sample capture is old: keep everything instead of expiring it at once
 retention_days = 0
 CONF
