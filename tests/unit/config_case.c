@@ -8,25 +8,8 @@
 
 #include "fi_buf.h"
 #include "fi_config.h"
+#include "fi_case.h"
 #include "fi_test.h"
-
-static char *
-slurp(const char *path)
-{
-	struct fi_buf b;
-	char chunk[4096];
-	size_t n;
-	FILE *fp = fopen(path, "r");
-
-	if (fp == NULL)
-		return NULL;
-	fi_buf_init(&b, 1 << 20);
-	while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0)
-		if (fi_buf_append(&b, chunk, n) != 0)
-			break;
-	fclose(fp);
-	return fi_buf_steal(&b);
-}
 
 int
 main(int argc, char **argv)
@@ -35,7 +18,7 @@ main(int argc, char **argv)
 	struct fi_config cfg;
 	struct fi_err err;
 	const char *dir;
-	char *want, *p;
+	char *p;
 	int print = argc == 3 && strcmp(argv[1], "--print") == 0;
 
 	if (argc != 2 && !print) {
@@ -65,19 +48,8 @@ main(int argc, char **argv)
 			snprintf(got, sizeof(got), "%s\n", m);
 		snprintf(path, sizeof(path), "%s/error", dir);
 	}
-	if (print) {
-		fputs(got, stdout);
-		return 0;
-	}
-	want = slurp(path);
-	if (want == NULL) {
-		fprintf(stderr, "%s: missing (got this instead):\n%s", path, got);
-		return 1;
-	}
 	/* a plain "secret" check: the printed config never shows a password */
 	p = strstr(got, "s3cret");
 	CHECK(p == NULL);
-	CHECK_STR(got, want);
-	free(want);
-	return fi_test_result(dir);
+	return fi_case_finish(dir, path, got, print);
 }

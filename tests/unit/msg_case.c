@@ -7,26 +7,8 @@
 #include <stdlib.h>
 
 #include "fi_msg.h"
+#include "fi_case.h"
 #include "fi_test.h"
-
-static char *
-slurp(const char *path, size_t *n)
-{
-	struct fi_buf b;
-	char chunk[4096];
-	size_t k;
-	FILE *fp = fopen(path, "rb");
-
-	if (fp == NULL)
-		return NULL;
-	fi_buf_init(&b, 1 << 20);
-	while ((k = fread(chunk, 1, sizeof(chunk), fp)) > 0)
-		if (fi_buf_append(&b, chunk, k) != 0)
-			break;
-	fclose(fp);
-	*n = b.len;
-	return fi_buf_steal(&b);
-}
 
 int
 main(int argc, char **argv)
@@ -35,8 +17,8 @@ main(int argc, char **argv)
 	char path[4096], got[4096], a[FI_ADDR_TEXT_MAX], b[FI_ADDR_TEXT_MAX];
 	struct fi_flow f;
 	struct fi_err err;
-	char *in, *want;
-	size_t n, wn;
+	char *in;
+	size_t n;
 	int print = argc == 3 && strcmp(argv[1], "--print") == 0;
 	const char *dir = argv[argc - 1];
 
@@ -45,7 +27,7 @@ main(int argc, char **argv)
 		return 2;
 	}
 	snprintf(path, sizeof(path), "%s/input", dir);
-	in = slurp(path, &n);
+	in = fi_case_read(path, &n);
 	if (in == NULL) {
 		fprintf(stderr, "%s: cannot read\n", path);
 		return 1;
@@ -71,16 +53,5 @@ main(int argc, char **argv)
 		snprintf(path, sizeof(path), "%s/error", dir);
 	}
 	free(in);
-	if (print) {
-		fputs(got, stdout);
-		return 0;
-	}
-	want = slurp(path, &wn);
-	if (want == NULL) {
-		fprintf(stderr, "%s: missing (got this instead):\n%s", path, got);
-		return 1;
-	}
-	CHECK_STR(got, want);
-	free(want);
-	return fi_test_result(dir);
+	return fi_case_finish(dir, path, got, print);
 }

@@ -9,26 +9,8 @@
 
 #include "fi_buf.h"
 #include "fi_query.h"
+#include "fi_case.h"
 #include "fi_test.h"
-
-static char *
-slurp(const char *path, size_t *len)
-{
-	struct fi_buf b;
-	char chunk[4096];
-	size_t n;
-	FILE *fp = fopen(path, "r");
-
-	if (fp == NULL)
-		return NULL;
-	fi_buf_init(&b, 1 << 20);
-	while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0)
-		if (fi_buf_append(&b, chunk, n) != 0)
-			break;
-	fclose(fp);
-	*len = b.len;
-	return fi_buf_steal(&b);
-}
 
 int
 main(int argc, char **argv)
@@ -38,7 +20,7 @@ main(int argc, char **argv)
 	char path[4096], got[65536];
 	struct fi_err err;
 	const char *dir;
-	char *input, *want;
+	char *input;
 	size_t n;
 	int print = argc == 3 && strcmp(argv[1], "--print") == 0;
 
@@ -48,7 +30,7 @@ main(int argc, char **argv)
 	}
 	dir = argv[argc - 1];
 	snprintf(path, sizeof(path), "%s/input", dir);
-	input = slurp(path, &n);
+	input = fi_case_read(path, &n);
 	if (input == NULL) {
 		fprintf(stderr, "%s: cannot read\n", path);
 		return 1;
@@ -67,16 +49,5 @@ main(int argc, char **argv)
 		snprintf(path, sizeof(path), "%s/error", dir);
 	}
 	free(input);
-	if (print) {
-		fputs(got, stdout);
-		return 0;
-	}
-	want = slurp(path, &n);
-	if (want == NULL) {
-		fprintf(stderr, "%s: missing (got this instead):\n%s", path, got);
-		return 1;
-	}
-	CHECK_STR(got, want);
-	free(want);
-	return fi_test_result(dir);
+	return fi_case_finish(dir, path, got, print);
 }
