@@ -40,13 +40,12 @@
 #include "fi_progress.h"
 #include "fi_store.h"
 
-#define FI_DBS_TABLES_MAX  65536  /* tables of one source database we look at */
-#define FI_DBS_COLUMNS_MAX 4096	  /* MariaDB's own limit on columns per table */
-#define FI_DBS_KEY_COLS	   64	  /* columns of a unique key used for ordering */
-#define FI_DBS_BAD_SHOWN   10	  /* bad rows shown in full per table and run */
-#define FI_DBS_WRITE_TRIES 3	  /* attempts of one write after a lock timeout */
-#define FI_DBS_SQL_MAX	   16384  /* bytes of a generated SELECT */
-#define FI_DBS_GAPS_MAX	   100000 /* gap ranges kept per table */
+#define FI_DBS_TABLES_MAX  65536 /* tables of one source database we look at */
+#define FI_DBS_COLUMNS_MAX 4096	 /* MariaDB's own limit on columns per table */
+#define FI_DBS_KEY_COLS	   64	 /* columns of a unique key used for ordering */
+#define FI_DBS_BAD_SHOWN   10	 /* bad rows shown in full per table and run */
+#define FI_DBS_WRITE_TRIES 3	 /* attempts of one write after a lock timeout */
+#define FI_DBS_SQL_MAX	   16384 /* bytes of a generated SELECT */
 
 static volatile sig_atomic_t fi_dbs_stop;
 static volatile sig_atomic_t fi_dbs_reopen;
@@ -454,7 +453,7 @@ fi_dbs_gaps_remove(struct fi_dbs_gaps *g, size_t at, size_t k)
 }
 
 /*
- * What a write changes of the table's gaps: beyond FI_DBS_GAPS_MAX ranges
+ * What a write changes of the table's gaps: beyond src_max_gaps ranges
  * the lowest (oldest) are dropped first; *changed (free() it) holds the
  * changed ranges that sm points at.
  */
@@ -465,15 +464,16 @@ fi_dbs_gaps_changes(struct fi_dbs_import *im, struct fi_store_source_mark *sm,
 	struct fi_dbs_gaps *g = im->gaps;
 	size_t k = 0;
 
-	if (g->n > FI_DBS_GAPS_MAX) {
-		size_t over = g->n - FI_DBS_GAPS_MAX;
+	if (g->n > im->d->cfg->src_max_gaps) {
+		size_t over = g->n - im->d->cfg->src_max_gaps;
 
 		if (im->trimmed == 0) {
 			fi_progress_clear(&im->d->prog);
-			fi_warnx("%s: more than %d ranges of keys skipped by %s are "
-				 "waiting for late rows; the oldest are given up (rows "
-				 "committed there later are NOT imported)",
-				 im->t->name, FI_DBS_GAPS_MAX, im->shape->autoinc);
+			fi_warnx(
+			    "%s: more than src_max_gaps = %u ranges of keys "
+			    "skipped by %s are waiting for late rows; the oldest are "
+			    "given up (rows committed there later are NOT imported)",
+			    im->t->name, im->d->cfg->src_max_gaps, im->shape->autoinc);
 		}
 		if (fi_dbs_gaps_remove(g, 0, over) != 0)
 			return fi_err_set(err, FI_ENOMEM, "out of memory");
@@ -1484,9 +1484,10 @@ fi_dbs_round(struct fi_dbs *d)
 			   (unsigned long long)d->gap_keys_dropped);
 	}
 	if (d->gaps_trimmed > 0)
-		fi_warnx("%s: %llu ranges of skipped keys given up over the bound of %d "
-			 "per table: rows committed there later are not imported",
-			 d->source, (unsigned long long)d->gaps_trimmed, FI_DBS_GAPS_MAX);
+		fi_warnx(
+		    "%s: %llu ranges of skipped keys given up over src_max_gaps = %u "
+		    "per table: rows committed there later are not imported",
+		    d->source, (unsigned long long)d->gaps_trimmed, d->cfg->src_max_gaps);
 out:
 	free(tables);
 	fi_db_close(d->src);

@@ -4,7 +4,8 @@
 # imported is imported by a later run, exactly once; the key of a rolled-back
 # insert is given up after src_settle and reported; an import SIGKILLed
 # while it reads rows from gaps resumes with exact totals; with
-# auto_increment_increment = 2 the keys between are no gaps.
+# auto_increment_increment = 2 the keys between are no gaps; beyond
+# src_max_gaps ranges the oldest are given up with a warning.
 set -uo pipefail
 BUILD=$1
 . "$FI_SOURCE_DIR/tests/lib/testlib.sh"
@@ -35,7 +36,9 @@ new_table()
 		ALTER TABLE $1 ENGINE = InnoDB,
 			ADD fi_id BIGINT UNSIGNED AUTO_INCREMENT PRIMARY KEY"
 }
-# rows_sql TABLE N [SHIFT]: an INSERT of N rows of argus_flows into TABLE
+# rows_sql TABLE N [SHIFT]: an INSERT of N rows of argus_flows into TABLE.
+# N is 2^k - 1: InnoDB may reserve keys for an INSERT ... SELECT in blocks
+# of 1, 2, 4, ... rows and leave the rest of the last block unused.
 rows_sql()
 {
 	echo "INSERT INTO $1 ($COLS) SELECT stime + ${3:-0}, dur, proto, saddr, sport, daddr,
@@ -190,6 +193,26 @@ check_eq "big complete" "$(mark_rows)" "$total"
 check_eq "no gap left in big" "$(gaps_of big)" ""
 check_exact "SIGKILL in a gap"
 echo "big: $n of $total rows imported when killed"
+
+# --- beyond src_max_gaps ranges the oldest are given up, loudly --------------
+echo "src_max_gaps = 2" >>"$T_CONF"
+new_table bounded
+for ((k = 1; k <= 3; k++)); do
+	wa "BEGIN"
+	wa "$(rows_sql bounded 1 $k)"
+	wa "ROLLBACK"
+	ds_sql gaps "$(rows_sql bounded 1 $((k + 10)))"
+done
+import
+check_eq "over the bound: exit" "$DS_RC" 0
+check_contains "over the bound: imported" "$DS_OUT" "bounded: new rows by key: 3 rows read"
+check_contains "over the bound: warning" "$DS_OUT" \
+	"bounded: more than src_max_gaps = 2 ranges of keys skipped by fi_id"
+check_contains "over the bound: summary" "$DS_OUT" \
+	"1 ranges of skipped keys given up over src_max_gaps = 2"
+check_eq "over the bound: the newest kept" "$(gaps_of bounded)" "3-3 5-5 "
+sed -i '/^src_max_gaps = 2$/d' "$T_CONF"
+check_exact "over the bound"
 
 # --- auto_increment_increment = 2: the keys between are no gaps --------------
 wa_stop
