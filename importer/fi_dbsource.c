@@ -943,6 +943,8 @@ fi_dbs_key_gaps(struct fi_dbs_import *im, struct fi_val *vals, struct fi_err *er
 	}
 	fi_stmt_free(st);
 	im->vals = NULL;
+	if (rc == 0 && im->interrupted && (im->since_write > 0 || g->ngone > 0))
+		return fi_dbs_key_commit(im, im->mark.key, err); /* what was read */
 	if (rc != 0 || im->interrupted)
 		return rc;
 	for (i = 0; i < g->n; i++) {
@@ -996,8 +998,10 @@ fi_dbs_key(struct fi_dbs_import *im, struct fi_err *err)
 	int rc;
 
 	rc = fi_dbs_key_gaps(im, vals, err);
-	if (rc != 0 || im->interrupted)
+	if (rc != 0 || im->interrupted) {
+		fi_agg_clear(&d->agg); /* what was not written stays for the next run */
 		return rc;
+	}
 	rc = fi_dbs_count(im, &from, &count, err);
 	if (rc != 0 || count == 0)
 		return rc;

@@ -2,10 +2,10 @@
 # test_dbsrc_gaps.sh: key mode (a table followed by its AUTO_INCREMENT key)
 # with concurrent InnoDB writers. A row committed after a higher key was
 # imported is imported by a later run, exactly once; the key of a rolled-back
-# insert is given up after src_settle and reported; an import SIGKILLed
-# while it reads rows from gaps resumes with exact totals; with
-# auto_increment_increment = 2 the keys between are no gaps; beyond
-# src_max_gaps ranges the oldest are given up with a warning.
+# insert is given up after src_settle and reported; an import stopped by
+# SIGTERM or SIGKILL while it reads rows from gaps resumes with exact
+# totals; with auto_increment_increment = 2 the keys between are no gaps;
+# beyond src_max_gaps ranges the oldest are given up with a warning.
 set -uo pipefail
 BUILD=$1
 . "$FI_SOURCE_DIR/tests/lib/testlib.sh"
@@ -139,7 +139,7 @@ check_eq "no gap after giving up" "$(gaps_of live)" ""
 check_exact "rollback"
 sed -i 's/^src_settle = 2$/src_settle = 600/' "$T_CONF"
 
-# --- SIGKILL while rows are read from a gap ----------------------------------
+# --- SIGTERM and SIGKILL while rows are read from a gap ----------------------
 new_table big
 ds_sql gaps "$(rows_sql big 7)"
 import
@@ -166,25 +166,40 @@ importer_gone()
 	done
 	t_fail "the killed importer's connections stay"
 }
-base=$(mark_rows)
-"$T_IMPORTER" -c "$T_CONF" --argus-db --src-database "$G" --table-name big \
-	>"$T_TMP/kill.log" 2>&1 &
-pid=$!
-T_PIDS="${T_PIDS:-} $pid"
-for ((i = 0; i < 600; i++)); do
+# stop_at SIGNAL ROWS: starts an import of big and sends SIGNAL once its mark
+# is ROWS rows past where it began; checks that the run was stopped while it
+# read the gap. Its exit status is in STOP_RC.
+stop_at()
+{
+	local sig=$1 rows=$2 base n i pid
+	importer_gone
+	base=$(mark_rows)
+	"$T_IMPORTER" -c "$T_CONF" --argus-db --src-database "$G" --table-name big \
+		>"$T_TMP/stop.$sig.log" 2>&1 &
+	pid=$!
+	T_PIDS="${T_PIDS:-} $pid"
+	for ((i = 0; i < 600; i++)); do
+		n=$(mark_rows)
+		[[ -n $n && $n -ge $((base + rows)) ]] && break
+		sleep 0.05
+	done
+	kill -"$sig" "$pid"
+	wait "$pid" 2>/dev/null
+	STOP_RC=$?
+	importer_gone
 	n=$(mark_rows)
-	[[ -n $n && $n -ge $((base + 2000)) ]] && break
-	sleep 0.05
-done
-kill -KILL "$pid"
-wait "$pid" 2>/dev/null
-importer_gone
-n=$(mark_rows)
-if [[ $n -ge $((base + 2000)) && $n -lt $total ]]; then
-	t_ok
-else
-	t_fail "big: import not killed while reading the gap (mark at $n of $total rows)"
-fi
+	if [[ $n -ge $((base + rows)) && $n -lt $total ]]; then
+		t_ok
+	else
+		t_fail "big: SIG$sig did not stop the import in the gap (mark at $n of $total rows)"
+	fi
+	echo "big: SIG$sig with $n of $total rows imported"
+}
+stop_at TERM 2000
+check_eq "SIGTERM in a gap: exit" "$STOP_RC" 1
+check_contains "SIGTERM in a gap: message" "$(cat "$T_TMP/stop.TERM.log")" \
+	"interrupted; the next run continues where this one stopped"
+stop_at KILL 3000
 check_contains "the gap shrank" "$(gaps_of big)" "-"
 import
 check_eq "resumed" "$DS_RC" 0
@@ -192,7 +207,6 @@ check_contains "resumed in the gap" "$DS_OUT" "0 gap ranges waiting, 0 given up"
 check_eq "big complete" "$(mark_rows)" "$total"
 check_eq "no gap left in big" "$(gaps_of big)" ""
 check_exact "SIGKILL in a gap"
-echo "big: $n of $total rows imported when killed"
 
 # --- beyond src_max_gaps ranges the oldest are given up, loudly --------------
 echo "src_max_gaps = 2" >>"$T_CONF"
