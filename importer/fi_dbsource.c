@@ -7,7 +7,9 @@
  * table cannot both count a row). How a table is followed depends on its
  * keys (README.md, "Database sources", says why):
  *   key   an AUTO_INCREMENT column and no other unique key: rows above the
- *         highest key read are new;
+ *         highest key read are new; keys skipped below it are kept as gap
+ *         ranges (fi_source_gaps, written with the mark) and read again by
+ *         each run until a row comes or src_settle seconds have passed;
  *   scan  no unique key (rasqlinsert -m none, VERMONT): rows are only ever
  *         appended, and a table scan returns them in insertion order; the
  *         mark keeps how many rows were read and a digest of them, and each
@@ -62,7 +64,12 @@ static const char fi_dbs_sql_unique[] =
     " WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND NON_UNIQUE = 0"
     " ORDER BY INDEX_NAME <> 'PRIMARY', INDEX_NAME, SEQ_IN_INDEX";
 static const char fi_dbs_sql_lock[] = "SELECT GET_LOCK(?, 0)";
-static const char fi_dbs_sql_marks[] = "SELECT COUNT(*) FROM fi_source_marks WHERE 1 = 0";
+static const char fi_dbs_sql_marks[] =
+    "SELECT (SELECT COUNT(*) FROM fi_source_marks WHERE 1 = 0)"
+    " + (SELECT COUNT(*) FROM fi_source_gaps WHERE 1 = 0)";
+/* keys an AUTO_INCREMENT column hands out: offset + n * increment */
+static const char fi_dbs_sql_autoinc[] =
+    "SELECT @@auto_increment_increment, @@auto_increment_offset";
 /* the source waits for us while we write a chunk: allow it time */
 static const char fi_dbs_sql_session[] =
     "SET SESSION net_write_timeout = 3600, net_read_timeout = 3600";
@@ -98,9 +105,24 @@ struct fi_dbs {
 	FILE *bar;  /* stderr when it is a terminal, else NULL */
 	int report; /* print per-table summaries */
 	struct fi_ratelimit retention_log;
+	int64_t ai_inc, ai_off; /* the source's AUTO_INCREMENT increment and offset */
 	/* this round */
 	int failed;
 	uint64_t bad, flows, read;
+	uint64_t gaps_dropped, gap_keys_dropped, gaps_trimmed;
+};
+
+/*
+ * The gap ranges of a table in key mode: keys below the mark that were
+ * skipped (fi_source_gaps), sorted by lo, and what changed since the last
+ * write: dirty ranges are written as they are, gone ones deleted by lo.
+ */
+struct fi_dbs_gaps {
+	struct fi_store_gap *v;
+	unsigned char *dirty;
+	size_t n, cap;
+	int64_t *gone;
+	size_t ngone, capgone;
 };
 
 /* The import of one table in this round. */
@@ -116,6 +138,10 @@ struct fi_dbs_import {
 	uint64_t read, flows, not_ip, bad; /* this round */
 	int interrupted;		   /* stopped by a signal */
 	const struct fi_val *vals;	   /* the current row */
+	struct fi_dbs_gaps *gaps;	   /* key mode, else NULL */
+	uint64_t gap_rows;		   /* rows found in gaps this round */
+	uint64_t dropped, dropped_keys;	   /* gap ranges given up this round */
+	uint64_t trimmed;		   /* gap ranges dropped over the bound */
 };
 
 static void
@@ -223,6 +249,39 @@ fi_dbs_dst_open(struct fi_dbs *d, struct fi_err *err)
 	return 0;
 }
 
+/*
+ * The source's auto_increment_increment and _offset (the session's, which
+ * start as the server's): with an increment above 1 the keys between are
+ * never handed out, so they are no gaps. An offset above the increment is
+ * ignored by the server (keys start at 1).
+ */
+static int
+fi_dbs_autoinc(struct fi_dbs *d, struct fi_err *err)
+{
+	struct fi_stmt *st = fi_stmt_new(d->src, fi_dbs_sql_autoinc, err);
+	int64_t inc = 1, off = 1;
+	int rc;
+
+	if (st == NULL)
+		return err->code;
+	rc = fi_stmt_exec(st, NULL, 0, err);
+	if (rc == 0)
+		rc = fi_stmt_fetch(st, err);
+	if (rc == 1) {
+		if (fi_dbs_int(fi_stmt_col(st, 0), &inc) != 0 ||
+		    fi_dbs_int(fi_stmt_col(st, 1), &off) != 0 || inc < 1 || off < 1)
+			inc = off = 1;
+		fi_stmt_reset(st);
+		rc = 0;
+	} else if (rc == 0) {
+		rc = fi_err_set(err, FI_EDB, "no result from %.60s", fi_dbs_sql_autoinc);
+	}
+	fi_stmt_free(st);
+	d->ai_inc = inc;
+	d->ai_off = off > inc ? 1 : off;
+	return rc;
+}
+
 static int
 fi_dbs_src_open(struct fi_dbs *d, struct fi_err *err)
 {
@@ -241,7 +300,8 @@ fi_dbs_src_open(struct fi_dbs *d, struct fi_err *err)
 	if (d->src == NULL)
 		return err->code ? err->code : FI_EDB;
 	if (fi_db_exec(d->src, fi_dbs_sql_session, err) != 0 ||
-	    fi_db_exec(d->src, fi_dbs_sql_read_only, err) != 0) {
+	    fi_db_exec(d->src, fi_dbs_sql_read_only, err) != 0 ||
+	    fi_dbs_autoinc(d, err) != 0) {
 		fi_db_close(d->src);
 		d->src = NULL;
 		return err->code;
@@ -278,6 +338,167 @@ fi_dbs_retention_warning(struct fi_dbs *d)
 }
 
 /*
+ * How many keys of [lo, hi] the source can hand out (offset + n *
+ * increment); 0 when none, so that the range is no gap.
+ */
+static uint64_t
+fi_dbs_possible(const struct fi_dbs *d, int64_t lo, int64_t hi)
+{
+	uint64_t span, first;
+	int64_t r;
+
+	if (hi < lo)
+		return 0;
+	span = (uint64_t)hi - (uint64_t)lo;
+	if (d->ai_inc <= 1)
+		return span == UINT64_MAX ? span : span + 1;
+	r = (d->ai_off - lo % d->ai_inc) % d->ai_inc;
+	if (r < 0)
+		r += d->ai_inc;
+	first = (uint64_t)r;
+	return span < first ? 0 : (span - first) / (uint64_t)d->ai_inc + 1;
+}
+
+/*
+ * Narrows [*lo, *hi] to the first and last key the source can hand out in
+ * it; returns how many it can (0: the range is no gap).
+ */
+static uint64_t
+fi_dbs_narrow(const struct fi_dbs *d, int64_t *lo, int64_t *hi)
+{
+	uint64_t n = fi_dbs_possible(d, *lo, *hi);
+	int64_t r;
+
+	if (n == 0 || d->ai_inc <= 1)
+		return n;
+	r = (d->ai_off - *lo % d->ai_inc) % d->ai_inc;
+	*lo += r < 0 ? r + d->ai_inc : r;
+	*hi = *lo + (int64_t)(n - 1) * d->ai_inc;
+	return n;
+}
+
+static void
+fi_dbs_gaps_free(struct fi_dbs_gaps *g)
+{
+	free(g->v);
+	free(g->dirty);
+	free(g->gone);
+	memset(g, 0, sizeof(*g));
+}
+
+/* Room for one more range. */
+static int
+fi_dbs_gaps_grow(struct fi_dbs_gaps *g)
+{
+	size_t ncap = g->cap ? g->cap * 2 : 64;
+	struct fi_store_gap *v;
+	unsigned char *dirty;
+
+	if (g->n < g->cap)
+		return 0;
+	v = realloc(g->v, ncap * sizeof(*v));
+	if (v == NULL)
+		return FI_ENOMEM;
+	g->v = v;
+	dirty = realloc(g->dirty, ncap);
+	if (dirty == NULL)
+		return FI_ENOMEM;
+	g->dirty = dirty;
+	g->cap = ncap;
+	return 0;
+}
+
+/* Records that the range starting at lo is to be deleted. */
+static int
+fi_dbs_gaps_gone(struct fi_dbs_gaps *g, int64_t lo)
+{
+	if (g->ngone == g->capgone) {
+		size_t ncap = g->capgone ? g->capgone * 2 : 64;
+		int64_t *p = realloc(g->gone, ncap * sizeof(*p));
+
+		if (p == NULL)
+			return FI_ENOMEM;
+		g->gone = p;
+		g->capgone = ncap;
+	}
+	g->gone[g->ngone++] = lo;
+	return 0;
+}
+
+/* Inserts a (changed) range at index at. */
+static int
+fi_dbs_gaps_insert(struct fi_dbs_gaps *g, size_t at, struct fi_store_gap gap)
+{
+	if (fi_dbs_gaps_grow(g) != 0)
+		return FI_ENOMEM;
+	memmove(g->v + at + 1, g->v + at, (g->n - at) * sizeof(*g->v));
+	memmove(g->dirty + at + 1, g->dirty + at, g->n - at);
+	g->v[at] = gap;
+	g->dirty[at] = 1;
+	g->n++;
+	return 0;
+}
+
+/* Removes the ranges [at, at + k) from the table. */
+static int
+fi_dbs_gaps_remove(struct fi_dbs_gaps *g, size_t at, size_t k)
+{
+	for (size_t i = at; i < at + k; i++)
+		if (fi_dbs_gaps_gone(g, g->v[i].lo) != 0)
+			return FI_ENOMEM;
+	memmove(g->v + at, g->v + at + k, (g->n - at - k) * sizeof(*g->v));
+	memmove(g->dirty + at, g->dirty + at + k, g->n - at - k);
+	g->n -= k;
+	return 0;
+}
+
+/*
+ * What a write changes of the table's gaps: beyond src_max_gaps ranges
+ * the lowest (oldest) are dropped first; *changed (free() it) holds the
+ * changed ranges that sm points at.
+ */
+static int
+fi_dbs_gaps_changes(struct fi_dbs_import *im, struct fi_store_source_mark *sm,
+		    struct fi_store_gap **changed, struct fi_err *err)
+{
+	struct fi_dbs_gaps *g = im->gaps;
+	size_t k = 0;
+
+	if (g->n > im->d->cfg->src_max_gaps) {
+		size_t over = g->n - im->d->cfg->src_max_gaps;
+
+		if (im->trimmed == 0) {
+			fi_progress_clear(&im->d->prog);
+			fi_warnx(
+			    "%s: more than src_max_gaps = %u ranges of keys "
+			    "skipped by %s are waiting for late rows; the oldest are "
+			    "given up (rows committed there later are NOT imported)",
+			    im->t->name, im->d->cfg->src_max_gaps, im->shape->autoinc);
+		}
+		if (fi_dbs_gaps_remove(g, 0, over) != 0)
+			return fi_err_set(err, FI_ENOMEM, "out of memory");
+		im->trimmed += over;
+	}
+	*changed = NULL;
+	for (size_t i = 0; i < g->n; i++)
+		k += g->dirty[i];
+	if (k > 0) {
+		*changed = malloc(k * sizeof(**changed));
+		if (*changed == NULL)
+			return fi_err_set(err, FI_ENOMEM, "out of memory");
+		k = 0;
+		for (size_t i = 0; i < g->n; i++)
+			if (g->dirty[i])
+				(*changed)[k++] = g->v[i];
+	}
+	sm->gaps = *changed;
+	sm->ngaps = k;
+	sm->gone = g->gone;
+	sm->ngone = g->ngone;
+	return 0;
+}
+
+/*
  * Writes the cached flows and moves the table's mark to next, in one
  * transaction; retries a few times after a lock timeout or a lost
  * connection. On success the cache is empty and next is the committed mark.
@@ -288,12 +509,21 @@ fi_dbs_commit(struct fi_dbs_import *im, const struct fi_mark *next, struct fi_er
 	struct fi_dbs *d = im->d;
 	char text[FI_MARK_TEXT_MAX + 1];
 	struct fi_store_source_mark sm;
+	struct fi_store_gap *changed = NULL;
 	int rc = fi_mark_format(next, text, sizeof(text));
 
 	if (rc != 0)
 		return fi_err_set(err, rc, "the mark of %s is too long", im->t->name);
-	sm = (struct fi_store_source_mark){
-	    d->source, im->t->name, im->have_prev ? im->prev : NULL, text, next->rows};
+	sm = (struct fi_store_source_mark){.source = d->source,
+					   .table = im->t->name,
+					   .prev = im->have_prev ? im->prev : NULL,
+					   .mark = text,
+					   .rows = next->rows};
+	if (im->gaps != NULL) {
+		rc = fi_dbs_gaps_changes(im, &sm, &changed, err);
+		if (rc != 0)
+			return rc;
+	}
 	for (int tries = 1;; tries++) {
 		struct fi_err werr;
 
@@ -305,6 +535,7 @@ fi_dbs_commit(struct fi_dbs_import *im, const struct fi_mark *next, struct fi_er
 		if (rc == 0)
 			break;
 		if (rc != FI_EUNAVAIL || tries >= FI_DBS_WRITE_TRIES || fi_dbs_stop) {
+			free(changed);
 			*err = werr;
 			return rc;
 		}
@@ -313,6 +544,12 @@ fi_dbs_commit(struct fi_dbs_import *im, const struct fi_mark *next, struct fi_er
 		if (!fi_db_alive(d->dst))
 			fi_dbs_dst_close(d);
 		sleep(1);
+	}
+	free(changed);
+	if (im->gaps != NULL) {
+		if (im->gaps->n > 0)
+			memset(im->gaps->dirty, 0, im->gaps->n);
+		im->gaps->ngone = 0;
 	}
 	fi_dbs_retention_warning(d);
 	im->flows += d->agg.nflows;
@@ -549,7 +786,204 @@ fi_dbs_scan(struct fi_dbs_import *im, int snapshot, struct fi_err *err)
 	return rc;
 }
 
-/* Key mode: reads the rows above the mark's key, in key order, chunk by chunk. */
+/*
+ * The statement of key mode: the columns read and the key, of the rows
+ * whose key matches cond (" > ?" or " BETWEEN ? AND ?"), in key order, at
+ * most ? rows.
+ */
+static struct fi_stmt *
+fi_dbs_key_stmt(struct fi_dbs_import *im, const char *cond, struct fi_err *err)
+{
+	const struct fi_dbs_shape *sh = im->shape;
+	struct fi_stmt *st;
+	struct fi_buf sql;
+	int rc;
+
+	fi_buf_init(&sql, FI_DBS_SQL_MAX);
+	rc = fi_buf_puts(&sql, "SELECT ");
+	rc = rc ? rc : fi_dbs_select_list(&sql, &sh->layout);
+	rc = rc ? rc : fi_buf_puts(&sql, ",");
+	rc = rc ? rc : fi_dbsrc_quote(&sql, sh->autoinc);
+	rc = rc ? rc : fi_buf_puts(&sql, " FROM ");
+	rc = rc ? rc : fi_dbsrc_quote(&sql, im->t->name);
+	rc = rc ? rc : fi_buf_puts(&sql, " WHERE ");
+	rc = rc ? rc : fi_dbsrc_quote(&sql, sh->autoinc);
+	rc = rc ? rc : fi_buf_puts(&sql, cond);
+	rc = rc ? rc : fi_buf_puts(&sql, " ORDER BY ");
+	rc = rc ? rc : fi_dbsrc_quote(&sql, sh->autoinc);
+	rc = rc ? rc : fi_buf_puts(&sql, " LIMIT ?");
+	if (rc != 0) {
+		fi_buf_fini(&sql);
+		fi_err_set(err, rc, "statement too long");
+		return NULL;
+	}
+	st = fi_stmt_new(im->d->src, sql.data, err);
+	fi_buf_fini(&sql);
+	return st;
+}
+
+/* Writes the cache, the gaps and the mark at key (rows read so far). */
+static int
+fi_dbs_key_commit(struct fi_dbs_import *im, int64_t key, struct fi_err *err)
+{
+	struct fi_mark next = {
+	    .mode = FI_MARK_KEY, .rows = im->mark.rows + im->since_write, .key = key};
+
+	memcpy(next.column, im->shape->autoinc, sizeof(next.column));
+	return fi_dbs_commit(im, &next, err);
+}
+
+/*
+ * Takes key k, just read, out of gap range *i: what is left of it below k
+ * stays at *i, what is left above k follows. Moves *i to the range that
+ * holds the keys above k; *done is set when none of them is left.
+ */
+static int
+fi_dbs_gap_found(struct fi_dbs_import *im, size_t *i, int64_t k, int *done)
+{
+	struct fi_dbs_gaps *g = im->gaps;
+	struct fi_store_gap r = g->v[*i];
+	int64_t llo = r.lo, lhi = k - 1, rlo = k + 1, rhi = r.hi;
+	int left = k > r.lo && fi_dbs_narrow(im->d, &llo, &lhi) > 0;
+	int right = k < r.hi && fi_dbs_narrow(im->d, &rlo, &rhi) > 0;
+
+	*done = !right;
+	if (left && llo == r.lo) {
+		g->v[*i].hi = lhi;
+		g->dirty[*i] = 1;
+		++*i;
+		if (right)
+			return fi_dbs_gaps_insert(
+			    g, *i, (struct fi_store_gap){rlo, rhi, r.first_seen});
+		return 0;
+	}
+	if (fi_dbs_gaps_remove(g, *i, 1) != 0)
+		return FI_ENOMEM;
+	if (left) {
+		if (fi_dbs_gaps_insert(
+			g, *i, (struct fi_store_gap){llo, lhi, r.first_seen}) != 0)
+			return FI_ENOMEM;
+		++*i;
+	}
+	if (right)
+		return fi_dbs_gaps_insert(g, *i,
+					  (struct fi_store_gap){rlo, rhi, r.first_seen});
+	return 0;
+}
+
+/*
+ * Key mode, first step: reads the rows whose keys lie in the table's gap
+ * ranges (committed late by a concurrent writer) and imports them, taking
+ * their keys out of the ranges in the same transaction as their flows.
+ * Then gives up the ranges first seen src_settle seconds before this step
+ * began: their inserts were rolled back (or failed) or never come.
+ */
+static int
+fi_dbs_key_gaps(struct fi_dbs_import *im, struct fi_val *vals, struct fi_err *err)
+{
+	struct fi_dbs *d = im->d;
+	struct fi_dbs_gaps *g = im->gaps;
+	unsigned ncol = im->shape->layout.n;
+	int64_t t0 = (int64_t)time(NULL), settle = d->cfg->src_settle;
+	struct fi_stmt *st;
+	size_t i = 0, kept = 0;
+	int rc = 0;
+
+	if (g->n == 0)
+		return 0;
+	st = fi_dbs_key_stmt(im, " BETWEEN ? AND ?", err);
+	if (st == NULL)
+		return err->code;
+	im->vals = vals;
+	while (rc == 0 && i < g->n && !im->interrupted) {
+		int64_t cur = g->v[i].lo, hi = g->v[i].hi;
+		int done = 0;
+
+		while (rc == 0 && !done && !im->interrupted) {
+			struct fi_val p[3] = {FI_VAL_I(cur), FI_VAL_I(hi),
+					      FI_VAL_U(d->cfg->src_chunk_rows)};
+			uint64_t got = 0;
+
+			rc = fi_stmt_exec(st, p, 3, err);
+			while (rc == 0 && !done) {
+				int64_t k;
+
+				if (fi_dbs_stop) {
+					im->interrupted = 1;
+					break;
+				}
+				rc = fi_stmt_fetch(st, err);
+				if (rc <= 0)
+					break;
+				if (fi_dbs_int(fi_stmt_col(st, ncol), &k) != 0 ||
+				    k < cur || k > hi) {
+					rc = fi_err_set(
+					    err, FI_EINVAL,
+					    "%s: a value of %s is out of range",
+					    im->t->name, im->shape->autoinc);
+					break;
+				}
+				fi_dbs_take_row(st, vals, ncol);
+				got++;
+				im->gap_rows++;
+				rc = fi_dbs_row(im, im->mark.rows + im->since_write + 1,
+						&k, err);
+				if (rc == 0 && fi_dbs_gap_found(im, &i, k, &done) != 0)
+					rc = fi_err_set(err, FI_ENOMEM, "out of memory");
+				cur = k + 1;
+				if (rc == 0 && fi_dbs_due(im))
+					rc = fi_dbs_key_commit(im, im->mark.key, err);
+			}
+			fi_stmt_reset(st);
+			if (got < d->cfg->src_chunk_rows && !done) {
+				done = 1;
+				i++; /* no more rows in this range: keep what is left */
+			}
+		}
+	}
+	fi_stmt_free(st);
+	im->vals = NULL;
+	if (rc == 0 && im->interrupted && (im->since_write > 0 || g->ngone > 0))
+		return fi_dbs_key_commit(im, im->mark.key, err); /* what was read */
+	if (rc != 0 || im->interrupted)
+		return rc;
+	for (i = 0; i < g->n; i++) {
+		uint64_t keys = fi_dbs_possible(d, g->v[i].lo, g->v[i].hi);
+
+		if (keys > 0 && g->v[i].first_seen + settle > t0) {
+			g->v[kept] = g->v[i];
+			g->dirty[kept++] = g->dirty[i];
+			continue;
+		}
+		if (fi_dbs_gaps_gone(g, g->v[i].lo) != 0)
+			return fi_err_set(err, FI_ENOMEM, "out of memory");
+		if (keys > 0) {
+			im->dropped++;
+			im->dropped_keys += keys;
+		}
+	}
+	g->n = kept;
+	if (im->since_write > 0 || g->ngone > 0)
+		rc = fi_dbs_key_commit(im, im->mark.key, err);
+	return rc;
+}
+
+/* Records the keys lo..hi, skipped above the mark, as a gap range (if any can be). */
+static int
+fi_dbs_gap_new(struct fi_dbs_import *im, int64_t lo, int64_t hi)
+{
+	if (fi_dbs_narrow(im->d, &lo, &hi) == 0)
+		return 0;
+	return fi_dbs_gaps_insert(im->gaps, im->gaps->n,
+				  (struct fi_store_gap){lo, hi, (int64_t)time(NULL)});
+}
+
+/*
+ * Key mode: the rows in the gap ranges first, then the rows above the
+ * mark's key, in key order, chunk by chunk. Keys the source could have
+ * handed out but that were not read below the highest key read become gap
+ * ranges, written with the mark.
+ */
 static int
 fi_dbs_key(struct fi_dbs_import *im, struct fi_err *err)
 {
@@ -557,33 +991,21 @@ fi_dbs_key(struct fi_dbs_import *im, struct fi_err *err)
 	const struct fi_dbs_shape *sh = im->shape;
 	const struct fi_dbsrc_layout *l = &sh->layout;
 	int64_t from = im->have_prev ? im->mark.key : INT64_MIN, count;
+	int64_t last = im->have_prev ? im->mark.key : 0; /* keys start at 1 */
 	struct fi_val vals[FI_SR_COUNT];
 	struct fi_stmt *st;
-	struct fi_buf sql;
 	uint64_t done = 0;
 	int rc;
 
+	rc = fi_dbs_key_gaps(im, vals, err);
+	if (rc != 0 || im->interrupted) {
+		fi_agg_clear(&d->agg); /* what was not written stays for the next run */
+		return rc;
+	}
 	rc = fi_dbs_count(im, &from, &count, err);
 	if (rc != 0 || count == 0)
 		return rc;
-	fi_buf_init(&sql, FI_DBS_SQL_MAX);
-	rc = fi_buf_puts(&sql, "SELECT ");
-	rc = rc ? rc : fi_dbs_select_list(&sql, l);
-	rc = rc ? rc : fi_buf_puts(&sql, ",");
-	rc = rc ? rc : fi_dbsrc_quote(&sql, sh->autoinc);
-	rc = rc ? rc : fi_buf_puts(&sql, " FROM ");
-	rc = rc ? rc : fi_dbsrc_quote(&sql, im->t->name);
-	rc = rc ? rc : fi_buf_puts(&sql, " WHERE ");
-	rc = rc ? rc : fi_dbsrc_quote(&sql, sh->autoinc);
-	rc = rc ? rc : fi_buf_puts(&sql, " > ? ORDER BY ");
-	rc = rc ? rc : fi_dbsrc_quote(&sql, sh->autoinc);
-	rc = rc ? rc : fi_buf_puts(&sql, " LIMIT ?");
-	if (rc != 0) {
-		fi_buf_fini(&sql);
-		return fi_err_set(err, rc, "statement too long");
-	}
-	st = fi_stmt_new(d->src, sql.data, err);
-	fi_buf_fini(&sql);
+	st = fi_dbs_key_stmt(im, " > ?", err);
 	if (st == NULL)
 		return err->code;
 	fi_progress_begin(&d->prog, d->bar, im->t->name, (uint64_t)count);
@@ -609,31 +1031,24 @@ fi_dbs_key(struct fi_dbs_import *im, struct fi_err *err)
 						im->t->name, sh->autoinc);
 				break;
 			}
+			if (key - 1 > last &&
+			    fi_dbs_gap_new(im, last + 1, key - 1) != 0) {
+				rc = fi_err_set(err, FI_ENOMEM, "out of memory");
+				break;
+			}
+			last = key > last ? key : last;
 			fi_dbs_take_row(st, vals, l->n);
 			from = key;
 			got++;
 			rc = fi_dbs_row(im, im->mark.rows + im->since_write + 1, &key,
 					err);
 			fi_progress_update(&d->prog, ++done);
-			if (rc == 0 && fi_dbs_due(im)) {
-				struct fi_mark next = {.mode = FI_MARK_KEY,
-						       .rows = im->mark.rows +
-							       im->since_write,
-						       .key = from};
-
-				memcpy(next.column, sh->autoinc, sizeof(next.column));
-				rc = fi_dbs_commit(im, &next, err);
-			}
+			if (rc == 0 && fi_dbs_due(im))
+				rc = fi_dbs_key_commit(im, from, err);
 		}
 		fi_stmt_reset(st);
-		if (rc == 0 && im->since_write > 0) {
-			struct fi_mark next = {.mode = FI_MARK_KEY,
-					       .rows = im->mark.rows + im->since_write,
-					       .key = from};
-
-			memcpy(next.column, sh->autoinc, sizeof(next.column));
-			rc = fi_dbs_commit(im, &next, err);
-		}
+		if (rc == 0 && im->since_write > 0)
+			rc = fi_dbs_key_commit(im, from, err);
 		if (got == 0)
 			break;
 	}
@@ -771,6 +1186,49 @@ fi_dbs_summary(struct fi_dbs *d, const struct fi_dbs_import *im, const char *mod
 	}
 }
 
+/*
+ * Key mode with the table's gap ranges: loaded from fi_source_gaps (ranges
+ * left by an import whose mark is gone are deleted by the next write, not
+ * read), then reported.
+ */
+static int
+fi_dbs_key_table(struct fi_dbs_import *im, struct fi_err *err)
+{
+	struct fi_dbs *d = im->d;
+	struct fi_dbs_gaps g;
+	int rc;
+
+	memset(&g, 0, sizeof(g));
+	rc = fi_store_source_gaps_get(d->store, d->source, im->t->name, &g.v, &g.n, err);
+	if (rc != 0)
+		return rc;
+	g.cap = g.n;
+	if (g.n > 0 && (g.dirty = calloc(g.n, 1)) == NULL) {
+		fi_dbs_gaps_free(&g);
+		return fi_err_set(err, FI_ENOMEM, "out of memory");
+	}
+	if (!im->have_prev && g.n > 0 && fi_dbs_gaps_remove(&g, 0, g.n) != 0) {
+		fi_dbs_gaps_free(&g);
+		return fi_err_set(err, FI_ENOMEM, "out of memory");
+	}
+	im->gaps = &g;
+	rc = fi_dbs_key(im, err);
+	im->gaps = NULL;
+	if (im->gap_rows > 0 || im->dropped > 0 || g.n > 0)
+		fi_dbs_say(
+		    d,
+		    "%s: %llu rows read in gaps of %s, %zu gap ranges waiting, %llu "
+		    "given up (%llu keys)",
+		    im->t->name, (unsigned long long)im->gap_rows, im->shape->autoinc,
+		    g.n, (unsigned long long)im->dropped,
+		    (unsigned long long)im->dropped_keys);
+	d->gaps_dropped += im->dropped;
+	d->gap_keys_dropped += im->dropped_keys;
+	d->gaps_trimmed += im->trimmed;
+	fi_dbs_gaps_free(&g);
+	return rc;
+}
+
 /* Imports one table. Returns 0 or the error that stopped it. */
 static int
 fi_dbs_table(struct fi_dbs *d, const struct fi_dbs_table *t, struct fi_err *err)
@@ -843,7 +1301,7 @@ fi_dbs_table(struct fi_dbs *d, const struct fi_dbs_table *t, struct fi_err *err)
 			    "%s, which it no longer has",
 			    t->name, im.mark.column);
 		mode = "new rows by key";
-		rc = fi_dbs_key(&im, err);
+		rc = fi_dbs_key_table(&im, err);
 	} else if (found) {
 		int snap = im.mark.mode == FI_MARK_SNAP_RUN;
 
@@ -872,7 +1330,7 @@ fi_dbs_table(struct fi_dbs *d, const struct fi_dbs_table *t, struct fi_err *err)
 		rc = fi_dbs_scan(&im, 1, err);
 	} else if (sh.autoinc[0] != '\0') {
 		mode = "new rows by key";
-		rc = fi_dbs_key(&im, err);
+		rc = fi_dbs_key_table(&im, err);
 	} else {
 		mode = "new rows by scan";
 		rc = fi_dbs_scan(&im, 0, err);
@@ -956,6 +1414,7 @@ fi_dbs_round(struct fi_dbs *d)
 
 	d->failed = 0;
 	d->bad = d->flows = d->read = 0;
+	d->gaps_dropped = d->gap_keys_dropped = d->gaps_trimmed = 0;
 	fi_err_clear(&err);
 	if (fi_dbs_dst_open(d, &err) != 0) {
 		fi_warnx("%s", err.msg);
@@ -1019,6 +1478,20 @@ fi_dbs_round(struct fi_dbs *d)
 		   d->source, n, (unsigned long long)d->read,
 		   (unsigned long long)d->flows, (unsigned long long)d->bad, d->failed,
 		   fi_progress_now() - t0);
+	if (d->gaps_dropped > 0) {
+		fi_info("%s: %llu ranges of skipped keys (%llu keys) given up: no row "
+			"came in them within src_settle = %u s (rolled back inserts)",
+			d->source, (unsigned long long)d->gaps_dropped,
+			(unsigned long long)d->gap_keys_dropped, d->cfg->src_settle);
+		fi_dbs_say(d, "%s: %llu gap ranges (%llu keys) given up after src_settle",
+			   d->source, (unsigned long long)d->gaps_dropped,
+			   (unsigned long long)d->gap_keys_dropped);
+	}
+	if (d->gaps_trimmed > 0)
+		fi_warnx(
+		    "%s: %llu ranges of skipped keys given up over src_max_gaps = %u "
+		    "per table: rows committed there later are not imported",
+		    d->source, (unsigned long long)d->gaps_trimmed, d->cfg->src_max_gaps);
 out:
 	free(tables);
 	fi_db_close(d->src);

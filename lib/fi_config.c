@@ -124,6 +124,8 @@ static const struct fi_cfg_entry fi_cfg_table[] = {
     {"src_settle", FI_CT_UINT, FI_CFG_FIELD(src_settle), "3600", 0, 31536000,
      "seconds after its day (and its last write) before a keyed daily table is "
      "imported as a snapshot"},
+    {"src_max_gaps", FI_CT_UINT, FI_CFG_FIELD(src_max_gaps), "100000", 1, 100000000,
+     "ranges of skipped keys kept per table followed by its AUTO_INCREMENT key"},
     {"probe_max_queue", FI_CT_UINT, FI_CFG_FIELD(probe_max_queue), "100000", 0,
      1000000000, "the probe waits while the queue holds this many elements (0: never)"},
     {"probe_inactive_timeout", FI_CT_UINT, FI_CFG_FIELD(probe_inactive_timeout), "300", 1,

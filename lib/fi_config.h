@@ -72,7 +72,8 @@ struct fi_config {
 	char src_database[FI_CFG_STR]; /* database holding the source tables */
 	char src_name[FI_CFG_STR];     /* name of the source in fi_source_marks */
 	unsigned src_chunk_rows;       /* source rows per transaction */
-	unsigned src_settle; /* seconds before a finished day counts as complete */
+	unsigned src_settle;   /* seconds before a finished day counts as complete */
+	unsigned src_max_gaps; /* gap ranges kept per table in key mode */
 	/* probe */
 	unsigned probe_max_queue; /* wait while the queue is this long, 0 = never */
 	unsigned probe_inactive_timeout; /* seconds without a packet that end a flow */

@@ -36,6 +36,17 @@ struct fi_store_source_mark {
 	const char *prev;   /* the mark this write continues from; NULL: none yet */
 	const char *mark;   /* the new mark (at most 255 bytes) */
 	uint64_t rows;	    /* source rows read up to the new mark */
+	/* key mode: gap ranges (fi_source_gaps) changed since the last write */
+	const struct fi_store_gap *gaps; /* ranges to insert or update */
+	size_t ngaps;
+	const int64_t *gone; /* lo of ranges to delete */
+	size_t ngone;
+};
+
+/* Keys lo..hi of a source table skipped below its mark, seen first at first_seen. */
+struct fi_store_gap {
+	int64_t lo, hi;
+	int64_t first_seen; /* UNIX seconds */
 };
 
 /* One table of one bucket size of a cache. */
@@ -100,11 +111,11 @@ int fi_store_finish(struct fi_store *st, const struct fi_store_mark *mark,
 
 /*
  * Writes every row of agg (every part, in a fixed table order) and moves the
- * source mark, all in ONE transaction: the data and the mark are in together
- * or not at all. Returns 0; FI_EEXIST when the mark is no longer mark->prev
- * (another import moved on; nothing is changed); FI_EUNAVAIL when the
- * server went away or a deadlock or lock timeout hit (retry later, after
- * reconnecting); FI_EDB otherwise. agg is not changed; stats are added to.
+ * source mark (and its gap ranges), all in ONE transaction: the data and the
+ * mark are in together or not at all. Returns 0; FI_EEXIST when the mark is no longer
+ * mark->prev (another import moved on; nothing is changed); FI_EUNAVAIL when the server
+ * went away or a deadlock or lock timeout hit (retry later, after reconnecting); FI_EDB
+ * otherwise. agg is not changed; stats are added to.
  */
 int fi_store_write_source(struct fi_store *st, const struct fi_agg *agg,
 			  const struct fi_store_source_mark *mark,
@@ -118,6 +129,13 @@ int fi_store_write_source(struct fi_store *st, const struct fi_agg *agg,
 int fi_store_source_mark_get(struct fi_store *st, const char *source, const char *table,
 			     char *buf, size_t size, uint64_t *rows, int *found,
 			     struct fi_err *err);
+
+/*
+ * Reads the gap ranges of (source, table), ordered by lo, into a new array
+ * *out (free() it) of *n ranges. Returns 0 or a database error.
+ */
+int fi_store_source_gaps_get(struct fi_store *st, const char *source, const char *table,
+			     struct fi_store_gap **out, size_t *n, struct fi_err *err);
 
 /* The highest batch id written for consumer, or 0. */
 int fi_store_last_batch(struct fi_store *st, const char *consumer, uint64_t *last,

@@ -48,8 +48,10 @@ main(int argc, char **argv)
 			    .packets = 5,
 			    .bytes = 500,
 			    .flows = FI_FLOW_UNIT};
-	struct fi_store_source_mark sm = {"argus:test", "argus_flows", NULL, "scan 1 x",
-					  1};
+	struct fi_store_source_mark sm = {.source = "argus:test",
+					  .table = "argus_flows",
+					  .mark = "scan 1 x",
+					  .rows = 1};
 	char text[64];
 	uint64_t rows = 0;
 	int found = -1;
