@@ -872,6 +872,33 @@ fi_dbs_gap_found(struct fi_dbs_import *im, size_t *i, int64_t k, int *done)
 }
 
 /*
+ * Fetches the next row of a key-mode statement (the key column follows the
+ * layout's columns) into vals. Returns 1 with *key set, 0 at the end or on
+ * a stop (im->interrupted is then set), or an error: a key outside
+ * [lo, hi] is one.
+ */
+static int
+fi_dbs_key_next(struct fi_dbs_import *im, struct fi_stmt *st, struct fi_val *vals,
+		int64_t lo, int64_t hi, int64_t *key, struct fi_err *err)
+{
+	unsigned ncol = im->shape->layout.n;
+	int rc;
+
+	if (fi_dbs_stop) {
+		im->interrupted = 1;
+		return 0;
+	}
+	rc = fi_stmt_fetch(st, err);
+	if (rc <= 0)
+		return rc;
+	if (fi_dbs_int(fi_stmt_col(st, ncol), key) != 0 || *key < lo || *key > hi)
+		return fi_err_set(err, FI_EINVAL, "%s: a value of %s is out of range",
+				  im->t->name, im->shape->autoinc);
+	fi_dbs_take_row(st, vals, ncol);
+	return 1;
+}
+
+/*
  * Key mode, first step: reads the rows whose keys lie in the table's gap
  * ranges (committed late by a concurrent writer) and imports them, taking
  * their keys out of the ranges in the same transaction as their flows.
@@ -883,7 +910,6 @@ fi_dbs_key_gaps(struct fi_dbs_import *im, struct fi_val *vals, struct fi_err *er
 {
 	struct fi_dbs *d = im->d;
 	struct fi_dbs_gaps *g = im->gaps;
-	unsigned ncol = im->shape->layout.n;
 	int64_t t0 = (int64_t)time(NULL), settle = d->cfg->src_settle;
 	struct fi_stmt *st;
 	size_t i = 0, kept = 0;
@@ -908,22 +934,9 @@ fi_dbs_key_gaps(struct fi_dbs_import *im, struct fi_val *vals, struct fi_err *er
 			while (rc == 0 && !done) {
 				int64_t k;
 
-				if (fi_dbs_stop) {
-					im->interrupted = 1;
-					break;
-				}
-				rc = fi_stmt_fetch(st, err);
+				rc = fi_dbs_key_next(im, st, vals, cur, hi, &k, err);
 				if (rc <= 0)
 					break;
-				if (fi_dbs_int(fi_stmt_col(st, ncol), &k) != 0 ||
-				    k < cur || k > hi) {
-					rc = fi_err_set(
-					    err, FI_EINVAL,
-					    "%s: a value of %s is out of range",
-					    im->t->name, im->shape->autoinc);
-					break;
-				}
-				fi_dbs_take_row(st, vals, ncol);
 				got++;
 				im->gap_rows++;
 				rc = fi_dbs_row(im, im->mark.rows + im->since_write + 1,
@@ -988,8 +1001,6 @@ static int
 fi_dbs_key(struct fi_dbs_import *im, struct fi_err *err)
 {
 	struct fi_dbs *d = im->d;
-	const struct fi_dbs_shape *sh = im->shape;
-	const struct fi_dbsrc_layout *l = &sh->layout;
 	int64_t from = im->have_prev ? im->mark.key : INT64_MIN, count;
 	int64_t last = im->have_prev ? im->mark.key : 0; /* keys start at 1 */
 	struct fi_val vals[FI_SR_COUNT];
@@ -1016,28 +1027,18 @@ fi_dbs_key(struct fi_dbs_import *im, struct fi_err *err)
 
 		rc = fi_stmt_exec(st, p, 2, err);
 		while (rc == 0) {
-			int64_t key;
+			/* above the last key read, as "> ?" asked */
+			int64_t lo = from < INT64_MAX ? from + 1 : from, key;
 
-			if (fi_dbs_stop) {
-				im->interrupted = 1;
-				break;
-			}
-			rc = fi_stmt_fetch(st, err);
+			rc = fi_dbs_key_next(im, st, vals, lo, INT64_MAX, &key, err);
 			if (rc <= 0)
 				break;
-			if (fi_dbs_int(fi_stmt_col(st, l->n), &key) != 0 || key <= from) {
-				rc = fi_err_set(err, FI_EINVAL,
-						"%s: a value of %s is out of range",
-						im->t->name, sh->autoinc);
-				break;
-			}
 			if (key - 1 > last &&
 			    fi_dbs_gap_new(im, last + 1, key - 1) != 0) {
 				rc = fi_err_set(err, FI_ENOMEM, "out of memory");
 				break;
 			}
 			last = key > last ? key : last;
-			fi_dbs_take_row(st, vals, l->n);
 			from = key;
 			got++;
 			rc = fi_dbs_row(im, im->mark.rows + im->since_write + 1, &key,
