@@ -156,16 +156,6 @@ mark_rows()
 {
 	t_sql "SELECT rows_imported FROM fi_source_marks WHERE source_table = 'big'"
 }
-importer_gone()
-{
-	local i
-	for ((i = 0; i < 100; i++)); do
-		[[ $(harness_mysql -N -B -e "SELECT COUNT(*) FROM information_schema.PROCESSLIST
-			WHERE USER = '$T_USER'") == 0 ]] && return 0
-		sleep 0.1
-	done
-	t_fail "the killed importer's connections stay"
-}
 # stop_at SIGNAL ROWS: starts an import of big and sends SIGNAL once its mark
 # is ROWS rows past where it began; checks that the run was stopped while it
 # read the gap. Its exit status is in STOP_RC.

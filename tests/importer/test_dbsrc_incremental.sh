@@ -102,19 +102,6 @@ ds_sql big "CREATE TABLE flows_key LIKE flows_scan;
 	INSERT IGNORE INTO flows_snap SELECT * FROM flows_scan"
 snap_total=$(ds_sql big "SELECT COUNT(*) FROM flows_snap")
 
-# importer_gone: waits until the server has noticed that a killed importer's
-# connections are gone (and with them its transaction and lock).
-importer_gone()
-{
-	local i
-	for ((i = 0; i < 100; i++)); do
-		[[ $(harness_mysql -N -B -e "SELECT COUNT(*) FROM information_schema.PROCESSLIST
-			WHERE USER = '$T_USER'") == 0 ]] && return 0
-		sleep 0.1
-	done
-	t_fail "the killed importer's connections stay"
-}
-
 # kill_midway TABLE ARGS...: starts an import of TABLE, SIGKILLs it once its
 # mark passed 2000 rows, and checks that it was stopped before the end.
 kill_midway()

@@ -102,3 +102,16 @@ ds_totals()
 {
 	t_sql "SELECT ROUND(SUM(flows)), SUM(packets), SUM(bytes) FROM flows_86400"
 }
+
+# importer_gone: waits until the server has noticed that a killed importer's
+# connections are gone (and with them its transaction and lock).
+importer_gone()
+{
+	local i
+	for ((i = 0; i < 100; i++)); do
+		[[ $(harness_mysql -N -B -e "SELECT COUNT(*) FROM information_schema.PROCESSLIST
+			WHERE USER = '$T_USER'") == 0 ]] && return 0
+		sleep 0.1
+	done
+	t_fail "the killed importer's connections stay"
+}
