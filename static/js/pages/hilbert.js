@@ -14,6 +14,7 @@
 import * as M from '../lib/hilbertmap.js';
 import {formatExact, formatValue, formatRange, valueLabel} from '../lib/format.js';
 import {withHeading} from '../lib/export.js';
+import {el} from '../lib/dom.js';
 
 export const title = 'Address map';
 
@@ -80,16 +81,6 @@ function statePrefix(state)
 	} catch (e) {
 		return {error: `Param prefix: ${e.message}.`};
 	}
-}
-
-function el(tag, cls, text)
-{
-	const e = document.createElement(tag);
-	if (cls)
-		e.className = cls;
-	if (text !== undefined)
-		e.textContent = text;
-	return e;
 }
 
 function addStylesheet()

@@ -6,6 +6,7 @@
 // new data, a new drawing, or an in-place change of the drawing.
 
 import {VALUE_FIELD} from '../lib/format.js';
+import {el} from '../lib/dom.js';
 import {allRequests, carryRetries} from '../api.js';
 
 // Most host pairs one view asks for (the largest by the value); the view
@@ -59,16 +60,6 @@ export function loadHostsAndPairs(ctx, state, nodes)
 		}),
 	]);
 	return carryRetries(both.then(([index, pairs]) => ({index, pairs, pairLimit})), [both]);
-}
-
-function el(tag, cls, text)
-{
-	const e = document.createElement(tag);
-	if (cls)
-		e.className = cls;
-	if (text !== undefined)
-		e.textContent = text;
-	return e;
 }
 
 // Builds one control. c: {key, label, type: 'select' | 'number' |

@@ -2,21 +2,17 @@
 // section.fi-widget with a head and a body), and the swap of the chart in a
 // panel's body that keeps the body's status veil.
 
+import {el} from '../lib/dom.js';
+
 // Makes a titled panel in parent; returns its body element.
 export function panel(parent, name, cls)
 {
-	const el = document.createElement('section');
-	el.className = `fi-widget ${cls}`;
-	const head = document.createElement('div');
-	head.className = 'fi-widget-head';
-	const t = document.createElement('span');
-	t.className = 'fi-widget-title';
-	t.textContent = name;
-	head.appendChild(t);
-	const body = document.createElement('div');
-	body.className = 'fi-widget-body';
-	el.append(head, body);
-	parent.appendChild(el);
+	const section = el('section', `fi-widget ${cls}`);
+	const head = el('div', 'fi-widget-head');
+	head.appendChild(el('span', 'fi-widget-title', name));
+	const body = el('div', 'fi-widget-body');
+	section.append(head, body);
+	parent.appendChild(section);
 	return body;
 }
 
