@@ -158,7 +158,7 @@ fi
 build=$(realpath -m "$build")
 
 # ---- files ---------------------------------------------------------------------
-for prog in importer/flowinspector-importer importer/flowinspector-probe fcgi/flowinspector-fcgi; do
+for prog in importer/flowinspector-importer importer/probe/flowinspector-probe fcgi/flowinspector-fcgi; do
 	if [[ $dry == 1 ]]; then
 		say "would install $build/$prog as $prefix/bin/${prog##*/}"
 	else

@@ -198,7 +198,7 @@ import_sample()
 	else
 		say "importing the sample capture $sample through the probe and the queue"
 		date -u +%FT%TZ >"$state/sample-pushed"
-		"$build/importer/flowinspector-probe" -c "$conf" -r "$sample" --end ||
+		"$build/importer/probe/flowinspector-probe" -c "$conf" -r "$sample" --end ||
 			die "the probe failed; see above"
 	fi
 	for ((i = 0; i < 240; i++)); do
@@ -252,7 +252,7 @@ start()
 	say "running:"
 	status
 	say "queue: redis-cli -p $FI_TEST_REDIS_PORT RPUSH entry:queue '<VERMONT JSON flow>'"
-	say "capture: $build/importer/flowinspector-probe -c $conf -r FILE.pcap (or -i IFACE)"
+	say "capture: $build/importer/probe/flowinspector-probe -c $conf -r FILE.pcap (or -i IFACE)"
 	say "database: mariadb -h 127.0.0.1 -P $FI_TEST_MYSQL_PORT -u root flowinspector"
 	say "site: http://127.0.0.1:$http_port/"
 }

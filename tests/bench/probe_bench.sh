@@ -20,7 +20,7 @@ trap 'bash "$top/tests/harness/stop.sh" "$h" >/dev/null 2>&1; rm -rf "$tmp"' EXI
 FI_HARNESS_OWNER=$$ bash "$top/tests/harness/start.sh" "$h" --no-mariadb --no-nginx || exit 1
 . "$top/tests/harness/lib.sh"
 harness_load_env "$h"
-probe=$BUILD/importer/flowinspector-probe
+probe=$BUILD/importer/probe/flowinspector-probe
 cap=$tmp/bench.pcap
 
 echo "bench: generating $N packets"

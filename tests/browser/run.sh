@@ -42,7 +42,7 @@ API_STATIC_DIR=$FI_SOURCE_DIR/static
 api_setup "browser_${NAME//-/_}"
 
 check_cmd "meter the sample capture into the queue" \
-	"$BUILD/importer/flowinspector-probe" -c "$T_CONF" -q \
+	"$BUILD/importer/probe/flowinspector-probe" -c "$T_CONF" -q \
 	-r "$FI_SOURCE_DIR/deploy/sample/sample.pcap" --end
 check_cmd "importer --once" "$T_IMPORTER" -c "$T_CONF" --once
 check_eq "no dead letters" "$(harness_redis_cli LLEN "$T_DEAD")" 0

@@ -11,7 +11,7 @@ set -uo pipefail
 BUILD=$1
 T_NAME=probe_argus
 . "$(dirname "$0")/../lib/testlib.sh"
-PROBE=$BUILD/importer/flowinspector-probe
+PROBE=$BUILD/importer/probe/flowinspector-probe
 CASES=$(dirname "$0")/../tools/probecases.py
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/fi-probe-argus.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT

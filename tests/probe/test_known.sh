@@ -9,7 +9,7 @@ set -uo pipefail
 BUILD=$1
 . "$FI_SOURCE_DIR/tests/lib/testlib.sh"
 fi_test_setup probe_known
-PROBE=$BUILD/importer/flowinspector-probe
+PROBE=$BUILD/importer/probe/flowinspector-probe
 CASES=$FI_SOURCE_DIR/tests/tools/probecases.py
 d=$T_TMP/caps
 

@@ -9,7 +9,7 @@ set -uo pipefail
 BUILD=$1
 . "$FI_SOURCE_DIR/tests/lib/testlib.sh"
 fi_test_setup probe_live
-PROBE=$BUILD/importer/flowinspector-probe
+PROBE=$BUILD/importer/probe/flowinspector-probe
 sed -i 's/^log_level = .*/log_level = info/' "$T_CONF"
 echo "probe_inactive_timeout = 1" >>"$T_CONF"
 port=$(harness_free_port)

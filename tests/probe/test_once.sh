@@ -12,7 +12,7 @@ BUILD=$1
 . "$FI_SOURCE_DIR/tests/harness/lib.sh"
 . "$FI_SOURCE_DIR/tests/lib/testlib.sh"
 T_NAME=probe_once
-PROBE=$BUILD/importer/flowinspector-probe
+PROBE=$BUILD/importer/probe/flowinspector-probe
 PROXY=$FI_SOURCE_DIR/tests/tools/faultproxy.py
 T_TMP=$(mktemp -d "${TMPDIR:-/tmp}/fi-probe-once.XXXXXX")
 own=$T_TMP/harness

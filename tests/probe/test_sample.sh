@@ -16,7 +16,7 @@ check_cmd "sample.pcap is the generator's output" cmp "$tmp/sample.pcap" "$top/d
 check_eq "sample.json is the generator's count" "$(cat "$tmp/sample.json")" \
 	"$(cat "$top/deploy/sample/sample.json")"
 : >"$tmp/empty.conf"
-"$BUILD/importer/flowinspector-probe" -c "$tmp/empty.conf" -q -r "$top/deploy/sample/sample.pcap" \
+"$BUILD/importer/probe/flowinspector-probe" -c "$tmp/empty.conf" -q -r "$top/deploy/sample/sample.pcap" \
 	-w "$tmp/flows.jsonl" 2>"$tmp/probe.log"
 check_eq "probe exit status" "$?" "0"
 check_contains "nothing skipped" "$(cat "$tmp/probe.log")" "skipped: not IP 0, truncated 0, malformed 0, unsupported 0;"

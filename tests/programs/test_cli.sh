@@ -10,7 +10,7 @@ trap 'rm -rf "$tmp"' EXIT
 printf 'db_host = 127.0.0.1\nredis_port = 6380\n' >"$tmp/good.conf"
 printf 'db_host = 127.0.0.1\n\nredis_port = many\n' >"$tmp/bad.conf"
 
-for prog in importer/flowinspector-importer fcgi/flowinspector-fcgi importer/flowinspector-probe; do
+for prog in importer/flowinspector-importer fcgi/flowinspector-fcgi importer/probe/flowinspector-probe; do
 	bin=$BUILD/$prog
 	name=${prog##*/}
 	out=$("$bin" --help 2>&1)

@@ -1,5 +1,5 @@
 /*
- * test_gate.c: the responder's large-query gate (lib/fi_gate.c): the limit,
+ * test_gate.c: the responder's large-query gate (fcgi/fi_gate.c): the limit,
  * re-entry, leaving, and that it is shared with forked processes: many
  * children racing for the places never hold more than the limit at once.
  */

@@ -1,5 +1,5 @@
 /*
- * test_meter.c: unit tests of the flow meter (lib/fi_meter.c): the three
+ * test_meter.c: unit tests of the flow meter (importer/probe/fi_meter.c): the three
  * timeouts at their exact edges, FIN/RST with and without the grace, a SYN
  * reusing the ports of a closing flow, eviction from a full table, fragments,
  * out-of-order timestamps, and the counters.

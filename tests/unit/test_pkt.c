@@ -1,5 +1,5 @@
 /*
- * test_pkt.c: unit tests of the packet decoder (lib/fi_pkt.c): the fields of
+ * test_pkt.c: unit tests of the packet decoder (importer/probe/fi_pkt.c): the fields of
  * each link layer and IP version, the status of every cut of a good frame
  * (a prefix can only be truncated, never read past), lying lengths.
  */
