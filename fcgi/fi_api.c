@@ -15,6 +15,7 @@
 #include <malloc.h>
 #endif
 
+#include "fi_clock.h"
 #include "fi_addr.h"
 #include "fi_api.h"
 #include "fi_db.h"
@@ -221,15 +222,6 @@ struct fi_req {
 
 static void fi_api_disconnect(struct fi_api *api);
 
-static int64_t
-fi_api_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 void
 fi_api_set_gate(struct fi_api *api, struct fi_gate *gate, unsigned slot)
 {
@@ -381,7 +373,7 @@ fi_api_connect(struct fi_api *api)
 
 	if (api->db != NULL)
 		return 0;
-	now = fi_api_now_ms();
+	now = fi_clock_ms();
 	if (now - api->last_attempt_ms < FI_API_RECONNECT_MS)
 		return FI_EUNAVAIL;
 	api->last_attempt_ms = now;
@@ -956,12 +948,12 @@ typedef int (*fi_row_fn)(struct fi_req *r, struct fi_stmt *st);
 static int
 fi_api_gate_enter(struct fi_api *api)
 {
-	int64_t until = fi_api_now_ms() + FI_API_GATE_WAIT_MS;
+	int64_t until = fi_clock_ms() + FI_API_GATE_WAIT_MS;
 
 	while (fi_gate_enter(api->gate, api->gate_slot) != 0) {
 		struct timespec tick = {0, FI_API_GATE_TICK_MS * 1000000L};
 
-		if (fi_api_now_ms() >= until)
+		if (fi_clock_ms() >= until)
 			return FI_EUNAVAIL;
 		nanosleep(&tick, NULL);
 	}

@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fi_clock.h"
 #include "fi_agg.h"
 #include "fi_db.h"
 #include "fi_importer.h"
@@ -108,22 +109,13 @@ fi_imp_signal(int sig)
 		fi_imp_stop = 1;
 }
 
-static double
-fi_imp_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* Sleeps up to seconds, waking early on a stop request. */
 static void
 fi_imp_sleep(double seconds)
 {
-	double until = fi_imp_now() + seconds;
+	double until = fi_clock_now() + seconds;
 
-	while (!fi_imp_stop && fi_imp_now() < until)
+	while (!fi_imp_stop && fi_clock_now() < until)
 		usleep(50000);
 }
 
@@ -336,7 +328,7 @@ fi_imp_submit(struct fi_importer *imp, unsigned i)
 	struct fi_imp_slot *s = &imp->slots[i];
 
 	fi_imp_retention_warning(imp, &s->agg);
-	s->submitted = fi_imp_now();
+	s->submitted = fi_clock_now();
 	pthread_mutex_lock(&imp->mu);
 	imp->job_agg = &s->agg;
 	imp->job_mark = (struct fi_store_mark){imp->consumer, s->batch};
@@ -396,7 +388,7 @@ fi_imp_complete(struct fi_importer *imp)
 	imp->rows += imp->last_rows;
 	imp->dead_total += s->ndead;
 	imp->flushes++;
-	imp->last_seconds = fi_imp_now() - s->submitted;
+	imp->last_seconds = fi_clock_now() - s->submitted;
 	fi_debug("batch %llu: %llu flows, %llu rows in %.3f s, %zu dead",
 		 (unsigned long long)s->batch, (unsigned long long)s->agg.nflows,
 		 (unsigned long long)imp->last_rows, imp->last_seconds, s->ndead);
@@ -651,12 +643,12 @@ fi_importer_run(struct fi_config *cfg, const char *config_path,
 	}
 	fi_info("importing from %s (batch %llu, %u writers)", cfg->redis_queue,
 		(unsigned long long)imp.slots[imp.cur].batch, imp.nwriters);
-	imp.stats_at = imp.keepalive_at = fi_imp_now();
+	imp.stats_at = imp.keepalive_at = fi_clock_now();
 	while (!fi_imp_stop) {
 		struct fi_imp_slot *cur = &imp.slots[imp.cur];
 		struct fi_queue_items items;
 		struct fi_err err;
-		double now = fi_imp_now();
+		double now = fi_clock_now();
 		unsigned wait;
 
 		if (fi_imp_reload)
@@ -729,7 +721,7 @@ fi_importer_run(struct fi_config *cfg, const char *config_path,
 		fi_warnx(
 		    "could not write everything before stopping; what is missing stays "
 		    "queued in redis and is written at the next start");
-	fi_imp_stats(&imp, fi_imp_now());
+	fi_imp_stats(&imp, fi_clock_now());
 	fi_imp_summary(&imp);
 out:
 	pthread_mutex_lock(&imp.mu);

@@ -7,19 +7,11 @@
 #include <string.h>
 #include <time.h>
 
+#include "fi_clock.h"
 #include "fi_progress.h"
 
 #define FI_PROGRESS_BAR	     20	 /* characters of the bar itself */
 #define FI_PROGRESS_INTERVAL 0.2 /* seconds between redraws */
-
-double
-fi_progress_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 void
 fi_progress_begin(struct fi_progress *p, FILE *out, const char *label, uint64_t total)
@@ -28,7 +20,7 @@ fi_progress_begin(struct fi_progress *p, FILE *out, const char *label, uint64_t 
 	p->out = out;
 	snprintf(p->label, sizeof(p->label), "%s", label);
 	p->total = total;
-	p->start = fi_progress_now();
+	p->start = fi_clock_now();
 	p->drawn_at = p->start; /* the first line after an interval: a rate to show */
 }
 
@@ -91,7 +83,7 @@ fi_progress_update(struct fi_progress *p, uint64_t done)
 	p->done = done;
 	if (p->out == NULL)
 		return;
-	now = fi_progress_now();
+	now = fi_clock_now();
 	if (now - p->drawn_at < FI_PROGRESS_INTERVAL)
 		return;
 	p->drawn_at = now;

@@ -22,9 +22,6 @@ struct fi_progress {
 	size_t width;	 /* characters on screen now, 0: line clear */
 };
 
-/* Seconds on a monotonic clock. */
-double fi_progress_now(void);
-
 /*
  * Starts a bar for label with total rows (0: unknown) on out; with out NULL
  * every call is a no-op. label is copied (truncated if long).

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "fi_clock.h"
 #include "fi_buf.h"
 #include "fi_log.h"
 #include "fi_num.h"
@@ -372,15 +373,6 @@ fi_store_exec(struct fi_store *st, const char *sql, const struct fi_val *v, unsi
 	return rc;
 }
 
-static double
-fi_store_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* The map holding one kind of table of a bucket size. */
 static const struct fi_map *
 fi_store_map(const struct fi_agg *agg, unsigned size_index, unsigned kind)
@@ -436,7 +428,7 @@ fi_store_write_part(struct fi_store *st, const struct fi_agg *agg,
 		    const struct fi_store_part *part, const struct fi_store_mark *mark,
 		    struct fi_store_stats *stats, struct fi_err *err)
 {
-	double t0 = fi_store_now();
+	double t0 = fi_clock_now();
 	int rc;
 
 	memset(&st->stats, 0, sizeof(st->stats));
@@ -461,12 +453,12 @@ fi_store_write_part(struct fi_store *st, const struct fi_agg *agg,
 		fi_db_rollback(st->db);
 	fi_debug("%s: %llu rows in %llu statements, %.3f s%s", part->name,
 		 (unsigned long long)st->stats.rows,
-		 (unsigned long long)st->stats.statements, fi_store_now() - t0,
+		 (unsigned long long)st->stats.statements, fi_clock_now() - t0,
 		 rc == 0 ? "" : " (failed)");
 	if (stats != NULL) {
 		stats->rows += st->stats.rows;
 		stats->statements += st->stats.statements;
-		stats->seconds += fi_store_now() - t0;
+		stats->seconds += fi_clock_now() - t0;
 	}
 	return rc;
 }
@@ -611,7 +603,7 @@ fi_store_write_source(struct fi_store *st, const struct fi_agg *agg,
 		      const struct fi_store_source_mark *mark,
 		      struct fi_store_stats *stats, struct fi_err *err)
 {
-	double t0 = fi_store_now();
+	double t0 = fi_clock_now();
 	int rc;
 
 	memset(&st->stats, 0, sizeof(st->stats));
@@ -635,7 +627,7 @@ fi_store_write_source(struct fi_store *st, const struct fi_agg *agg,
 	if (stats != NULL) {
 		stats->rows += st->stats.rows;
 		stats->statements += st->stats.statements;
-		stats->seconds += fi_store_now() - t0;
+		stats->seconds += fi_clock_now() - t0;
 	}
 	return rc;
 }

@@ -33,6 +33,7 @@
 
 #include "fi_agg.h"
 #include "fi_buf.h"
+#include "fi_clock.h"
 #include "fi_db.h"
 #include "fi_dbsource.h"
 #include "fi_log.h"
@@ -558,7 +559,7 @@ fi_dbs_commit(struct fi_dbs_import *im, const struct fi_mark *next, struct fi_er
 	im->have_prev = 1;
 	im->mark = *next;
 	im->since_write = 0;
-	im->written_at = fi_progress_now();
+	im->written_at = fi_clock_now();
 	return 0;
 }
 
@@ -571,7 +572,7 @@ fi_dbs_due(const struct fi_dbs_import *im)
 	return im->since_write >= cfg->src_chunk_rows ||
 	       fi_agg_bytes(&im->d->agg) >= (size_t)cfg->max_memory_mb << 20 ||
 	       (im->since_write > 0 &&
-		fi_progress_now() - im->written_at >= cfg->flush_interval);
+		fi_clock_now() - im->written_at >= cfg->flush_interval);
 }
 
 /*
@@ -1240,7 +1241,7 @@ fi_dbs_table(struct fi_dbs *d, const struct fi_dbs_table *t, struct fi_err *err)
 	char text[FI_MARK_TEXT_MAX + 1];
 	const char *mode, *reason;
 	uint64_t rows = 0;
-	double t0 = fi_progress_now();
+	double t0 = fi_clock_now();
 	int found, rc;
 
 	fi_err_clear(&why);
@@ -1343,7 +1344,7 @@ fi_dbs_table(struct fi_dbs *d, const struct fi_dbs_table *t, struct fi_err *err)
 		fi_dbs_say(d, "%s: up to date (%llu rows)", t->name,
 			   (unsigned long long)im.mark.rows);
 	else
-		fi_dbs_summary(d, &im, mode, fi_progress_now() - t0);
+		fi_dbs_summary(d, &im, mode, fi_clock_now() - t0);
 	return rc;
 }
 
@@ -1411,7 +1412,7 @@ fi_dbs_round(struct fi_dbs *d)
 	size_t n = 0;
 	int64_t got = 0;
 	int status = 0, seen = 0;
-	double t0 = fi_progress_now();
+	double t0 = fi_clock_now();
 
 	d->failed = 0;
 	d->bad = d->flows = d->read = 0;
@@ -1478,7 +1479,7 @@ fi_dbs_round(struct fi_dbs *d)
 		   "%d failed, %.1f s",
 		   d->source, n, (unsigned long long)d->read,
 		   (unsigned long long)d->flows, (unsigned long long)d->bad, d->failed,
-		   fi_progress_now() - t0);
+		   fi_clock_now() - t0);
 	if (d->gaps_dropped > 0) {
 		fi_info("%s: %llu ranges of skipped keys (%llu keys) given up: no row "
 			"came in them within src_settle = %u s (rolled back inserts)",
@@ -1544,8 +1545,8 @@ fi_dbsource_run(const struct fi_config *cfg, const struct fi_dbsource_opts *opts
 		status = fi_dbs_round(&d);
 		if (opts->every == 0 || fi_dbs_stop)
 			break;
-		for (double until = fi_progress_now() + opts->every;
-		     !fi_dbs_stop && fi_progress_now() < until;)
+		for (double until = fi_clock_now() + opts->every;
+		     !fi_dbs_stop && fi_clock_now() < until;)
 			usleep(100000);
 		if (fi_dbs_stop)
 			break;

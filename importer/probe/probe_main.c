@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fi_clock.h"
 #include "fi_capture.h"
 #include "fi_log.h"
 #include "fi_meter.h"
@@ -92,15 +93,6 @@ probe_signal(int sig)
 	probe_stop = 1;
 	if (probe_capture != NULL)
 		fi_capture_break(probe_capture);
-}
-
-static double
-probe_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 static int64_t
@@ -286,7 +278,7 @@ probe_push(struct probe *pr)
 			fputc('\n', pr->out);
 		}
 		probe_pushed(pr, b);
-		pr->pushed_at = probe_now();
+		pr->pushed_at = fi_clock_now();
 		return 0;
 	}
 	if (probe_settle(pr) != 0)
@@ -302,7 +294,7 @@ probe_push(struct probe *pr)
 			return probe_lost(pr);
 		probe_pushed(pr, b);
 	}
-	pr->pushed_at = probe_now();
+	pr->pushed_at = fi_clock_now();
 	return 0;
 }
 
@@ -409,7 +401,7 @@ probe_summary(struct probe *pr)
 {
 	struct fi_meter_stats ms;
 	struct rusage ru;
-	double secs = probe_now() - pr->started;
+	double secs = fi_clock_now() - pr->started;
 	uint64_t recv = 0, drop = 0;
 
 	fi_meter_get_stats(pr->meter, &ms);
@@ -468,7 +460,7 @@ probe_loop(struct probe *pr)
 			fi_warnx("capture: %s", err.msg);
 			return -1;
 		}
-		now = probe_now();
+		now = fi_clock_now();
 		if (live) {
 			/* an idle link: the clock, not packets, moves time on */
 			fi_meter_advance(pr->meter, probe_wall_us());
@@ -673,7 +665,7 @@ probe_run(const struct fi_config *cfg, const struct probe_opts *o)
 		o->file ? o->file : o->iface, fi_capture_link_name(pr.cap),
 		o->filter[0] ? ", filter \"" : "", o->filter, o->filter[0] ? "\"" : "",
 		o->output ? o->output : cfg->redis_queue);
-	pr.started = pr.stats_at = pr.pushed_at = probe_now();
+	pr.started = pr.stats_at = pr.pushed_at = fi_clock_now();
 	rc = probe_loop(&pr);
 	/* after a stop or a read error (a file cut short) the flows so far still count */
 	fi_meter_flush(pr.meter);

@@ -1,0 +1,16 @@
+/*
+ * fi_clock.h: the one monotonic clock of the programs, for timeouts, rates
+ * and intervals (never for timestamps of flows, which are wall-clock time).
+ */
+#ifndef FI_CLOCK_H
+#define FI_CLOCK_H
+
+#include <stdint.h>
+
+/* Seconds since an arbitrary fixed point, with nanosecond resolution. */
+double fi_clock_now(void);
+
+/* Milliseconds since the same point. */
+int64_t fi_clock_ms(void);
+
+#endif
