@@ -6,8 +6,8 @@
 # snippets. Every test gets its own nginx, so tests run in parallel.
 # Usage: BUILD=$1; . "$FI_SOURCE_DIR/tests/api/apilib.sh"; api_setup NAME
 
-# shellcheck source=../lib/testlib.sh
-. "$FI_SOURCE_DIR/tests/lib/testlib.sh"
+# shellcheck source=../shell/testlib.sh
+. "$FI_SOURCE_DIR/tests/shell/testlib.sh"
 
 API_FCGI=""
 

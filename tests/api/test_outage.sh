@@ -7,7 +7,7 @@
 # other tests of the ctest run are using meanwhile.
 set -uo pipefail
 BUILD=$1
-. "$FI_SOURCE_DIR/tests/lib/testlib.sh"
+. "$FI_SOURCE_DIR/tests/shell/testlib.sh"
 . "$FI_SOURCE_DIR/tests/harness/lib.sh"
 T_NAME=outage
 T_TMP=$(mktemp -d "${TMPDIR:-/tmp}/fi-outage.XXXXXX")

@@ -15,8 +15,8 @@
 set -uo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-# shellcheck source-path=SCRIPTDIR source=lib/benchlib.sh
-. "$root/tests/bench/lib/benchlib.sh"
+# shellcheck source-path=SCRIPTDIR source=../shell/benchlib.sh
+. "$root/tests/shell/benchlib.sh"
 FLOWS=${FI_BENCH_FLOWS:-1000000}
 DUR=${FI_BENCH_DURATION:-60}
 CONN=${FI_BENCH_CONNECTIONS:-64}

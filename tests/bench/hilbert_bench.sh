@@ -15,8 +15,8 @@
 set -uo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-# shellcheck source-path=SCRIPTDIR source=lib/benchlib.sh
-. "$root/tests/bench/lib/benchlib.sh"
+# shellcheck source-path=SCRIPTDIR source=../shell/benchlib.sh
+. "$root/tests/shell/benchlib.sh"
 FLOWS=${FI_BENCH_FLOWS:-1000000}
 PEERS=${FI_BENCH_PEERS:-50000}
 REPEAT=${FI_BENCH_REPEAT:-15}

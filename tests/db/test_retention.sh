@@ -7,7 +7,7 @@
 # their buckets.
 set -uo pipefail
 BUILD=$1
-. "$FI_SOURCE_DIR/tests/lib/testlib.sh"
+. "$FI_SOURCE_DIR/tests/shell/testlib.sh"
 fi_test_setup retention
 
 cat >>"$T_CONF" <<CONF

@@ -5,7 +5,7 @@
 # account can read but not write; the importer's can write.
 set -uo pipefail
 BUILD=$1
-. "$FI_SOURCE_DIR/tests/lib/testlib.sh"
+. "$FI_SOURCE_DIR/tests/shell/testlib.sh"
 fi_test_setup schema
 
 # Everything that describes the schema, in a stable order.

@@ -3,7 +3,7 @@
 # source marks are moved compare-and-set, in the transaction of their data.
 set -uo pipefail
 BUILD=$1
-. "$FI_SOURCE_DIR/tests/lib/testlib.sh"
+. "$FI_SOURCE_DIR/tests/shell/testlib.sh"
 fi_test_setup store_mark
 echo "retention_days = 0" >>"$T_CONF"
 check_cmd "--init-db" "$T_IMPORTER" -c "$T_CONF" --init-db

@@ -9,7 +9,7 @@ set -uo pipefail
 BUILD=$(realpath "$1")
 T_NAME=install
 top=$(cd "$(dirname "$0")/../.." && pwd)
-. "$top/tests/lib/testlib.sh"
+. "$top/tests/shell/testlib.sh"
 PATH=$PATH:/usr/sbin
 inst=$top/deploy/install.sh
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/fi-install.XXXXXX")

@@ -8,7 +8,7 @@ set -uo pipefail
 BUILD=$(realpath "$1")
 T_NAME=quickstart
 top=$(cd "$(dirname "$0")/../.." && pwd)
-. "$top/tests/lib/testlib.sh"
+. "$top/tests/shell/testlib.sh"
 . "$top/tests/harness/lib.sh"
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/fi-qs.XXXXXX")
 state=$tmp/state

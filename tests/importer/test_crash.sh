@@ -11,7 +11,7 @@ own=$(mktemp -d "${TMPDIR:-/tmp}/fi-crash-harness.XXXXXX")
 export FI_HARNESS_REDIS_FSYNC=always
 bash "$FI_SOURCE_DIR/tests/harness/start.sh" "$own" --no-nginx || exit 1
 FI_HARNESS_DIR=$own
-. "$FI_SOURCE_DIR/tests/lib/testlib.sh"
+. "$FI_SOURCE_DIR/tests/shell/testlib.sh"
 fi_test_setup crash
 trap 'fi_test_cleanup; bash "$FI_SOURCE_DIR/tests/harness/stop.sh" "$own"' EXIT
 sed -i 's/^log_level = warn$/log_level = info/' "$T_CONF"

@@ -10,8 +10,8 @@
 # concurrently: every record is counted once.
 set -uo pipefail
 BUILD=$1
-. "$FI_SOURCE_DIR/tests/lib/testlib.sh"
-. "$FI_SOURCE_DIR/tests/lib/dbsrclib.sh"
+. "$FI_SOURCE_DIR/tests/shell/testlib.sh"
+. "$FI_SOURCE_DIR/tests/shell/dbsrclib.sh"
 fi_test_setup dbsrc_argus
 for tool in argus rasqlinsert racount racluster ra; do
 	command -v "$tool" >/dev/null || {

@@ -7,8 +7,8 @@
 # nothing; the keyed table is only imported as a snapshot when named.
 set -uo pipefail
 BUILD=$1
-. "$FI_SOURCE_DIR/tests/lib/testlib.sh"
-. "$FI_SOURCE_DIR/tests/lib/dbsrclib.sh"
+. "$FI_SOURCE_DIR/tests/shell/testlib.sh"
+. "$FI_SOURCE_DIR/tests/shell/dbsrclib.sh"
 fi_test_setup dbsrc_fixtures
 ds_setup
 

@@ -8,8 +8,8 @@
 # beyond src_max_gaps ranges the oldest are given up with a warning.
 set -uo pipefail
 BUILD=$1
-. "$FI_SOURCE_DIR/tests/lib/testlib.sh"
-. "$FI_SOURCE_DIR/tests/lib/dbsrclib.sh"
+. "$FI_SOURCE_DIR/tests/shell/testlib.sh"
+. "$FI_SOURCE_DIR/tests/shell/dbsrclib.sh"
 fi_test_setup dbsrc_gaps
 ds_setup
 echo "src_chunk_rows = 500" >>"$T_CONF"

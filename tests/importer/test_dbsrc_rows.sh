@@ -10,8 +10,8 @@
 # environment (src_password = env:NAME).
 set -uo pipefail
 BUILD=$1
-. "$FI_SOURCE_DIR/tests/lib/testlib.sh"
-. "$FI_SOURCE_DIR/tests/lib/dbsrclib.sh"
+. "$FI_SOURCE_DIR/tests/shell/testlib.sh"
+. "$FI_SOURCE_DIR/tests/shell/dbsrclib.sh"
 fi_test_setup dbsrc_rows
 ds_setup
 ds_create a v

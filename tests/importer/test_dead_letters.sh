@@ -3,7 +3,7 @@
 # the dead-letter list with their reason; the good ones are all imported.
 set -uo pipefail
 BUILD=$1
-. "$FI_SOURCE_DIR/tests/lib/testlib.sh"
+. "$FI_SOURCE_DIR/tests/shell/testlib.sh"
 fi_test_setup dead
 echo "retention_days = 0" >>"$T_CONF"
 check_cmd "--init-db" "$T_IMPORTER" -c "$T_CONF" --init-db

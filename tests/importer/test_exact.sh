@@ -5,7 +5,7 @@
 # computation: packets and bytes exactly, flows within 1e-6.
 set -uo pipefail
 BUILD=$1
-. "$FI_SOURCE_DIR/tests/lib/testlib.sh"
+. "$FI_SOURCE_DIR/tests/shell/testlib.sh"
 fi_test_setup exact
 echo "retention_days = 0" >>"$T_CONF"
 

@@ -4,7 +4,7 @@
 # --exit-on-end); SIGTERM with unflushed data writes it and exits 0.
 set -uo pipefail
 BUILD=$1
-. "$FI_SOURCE_DIR/tests/lib/testlib.sh"
+. "$FI_SOURCE_DIR/tests/shell/testlib.sh"
 fi_test_setup signals
 cat >>"$T_CONF" <<CONF
 retention_days = 0

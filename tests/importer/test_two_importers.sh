@@ -4,7 +4,7 @@
 # refused with a clear message.
 set -uo pipefail
 BUILD=$1
-. "$FI_SOURCE_DIR/tests/lib/testlib.sh"
+. "$FI_SOURCE_DIR/tests/shell/testlib.sh"
 fi_test_setup two
 cat >>"$T_CONF" <<CONF
 retention_days = 0

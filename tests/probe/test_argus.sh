@@ -10,7 +10,7 @@
 set -uo pipefail
 BUILD=$1
 T_NAME=probe_argus
-. "$(dirname "$0")/../lib/testlib.sh"
+. "$(dirname "$0")/../shell/testlib.sh"
 PROBE=$BUILD/importer/probe/flowinspector-probe
 CASES=$(dirname "$0")/../tools/probecases.py
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/fi-probe-argus.XXXXXX")

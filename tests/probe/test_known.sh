@@ -7,7 +7,7 @@
 # the skipped frames counted by reason. Also: --end, -w, bad files.
 set -uo pipefail
 BUILD=$1
-. "$FI_SOURCE_DIR/tests/lib/testlib.sh"
+. "$FI_SOURCE_DIR/tests/shell/testlib.sh"
 fi_test_setup probe_known
 PROBE=$BUILD/importer/probe/flowinspector-probe
 CASES=$FI_SOURCE_DIR/tests/tools/probecases.py

@@ -7,7 +7,7 @@
 # Needs CAP_NET_RAW: skipped (77) without it.
 set -uo pipefail
 BUILD=$1
-. "$FI_SOURCE_DIR/tests/lib/testlib.sh"
+. "$FI_SOURCE_DIR/tests/shell/testlib.sh"
 fi_test_setup probe_live
 PROBE=$BUILD/importer/probe/flowinspector-probe
 sed -i 's/^log_level = .*/log_level = info/' "$T_CONF"

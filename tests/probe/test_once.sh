@@ -10,7 +10,7 @@
 set -uo pipefail
 BUILD=$1
 . "$FI_SOURCE_DIR/tests/harness/lib.sh"
-. "$FI_SOURCE_DIR/tests/lib/testlib.sh"
+. "$FI_SOURCE_DIR/tests/shell/testlib.sh"
 T_NAME=probe_once
 PROBE=$BUILD/importer/probe/flowinspector-probe
 PROXY=$FI_SOURCE_DIR/tests/tools/faultproxy.py

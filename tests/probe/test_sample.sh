@@ -5,7 +5,7 @@
 set -uo pipefail
 BUILD=$1
 T_NAME=probe_sample
-. "$(dirname "$0")/../lib/testlib.sh"
+. "$(dirname "$0")/../shell/testlib.sh"
 top=$(cd "$(dirname "$0")/../.." && pwd)
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/fi-probe-sample.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT

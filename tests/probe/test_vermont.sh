@@ -8,7 +8,7 @@
 set -uo pipefail
 BUILD=$1
 T_NAME=probe_vermont
-. "$(dirname "$0")/../lib/testlib.sh"
+. "$(dirname "$0")/../shell/testlib.sh"
 PROBE=$BUILD/importer/probe/flowinspector-probe
 fixtures=$(cd "$(dirname "$0")/../../.." && pwd)/shared/fixtures
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/fi-probe-vermont.XXXXXX")

@@ -4,7 +4,7 @@
 set -uo pipefail
 BUILD=$1
 T_NAME=cli
-. "$(dirname "$0")/../lib/testlib.sh"
+. "$(dirname "$0")/../shell/testlib.sh"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 printf 'db_host = 127.0.0.1\nredis_port = 6380\n' >"$tmp/good.conf"

@@ -1,14 +1,13 @@
 /*
  * test_dbsrc.c: rows of argus and VERMONT source tables (column choice,
  * conversion, every kind of bad value), marks, row digests, daily table
- * names, identifier quoting, and the progress bar's text.
+ * names and identifier quoting.
  */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "fi_dbsrc.h"
-#include "fi_progress.h"
 #include "fi_test.h"
 
 #define T(s)   FI_VAL_S((s), strlen(s))
@@ -497,24 +496,6 @@ test_names(void)
 	fi_buf_fini(&b);
 }
 
-static void
-test_progress(void)
-{
-	char buf[FI_PROGRESS_LINE_MAX];
-
-	CHECK_STR(
-	    fi_progress_format(buf, sizeof(buf), "argus_flows", 250, 1000, 2.0),
-	    "argus_flows [#####...............]  25%  250/1000 rows  125 rows/s  ETA "
-	    "0:06");
-	CHECK_STR(fi_progress_format(buf, sizeof(buf), "t", 1000, 1000, 1.0),
-		  "t [####################] 100%  1000/1000 rows  1000 rows/s  ETA 0:00");
-	CHECK_STR(fi_progress_format(buf, sizeof(buf), "t", 5, 0, 0),
-		  "t  5 rows  0 rows/s");
-	CHECK_STR(fi_progress_format(buf, sizeof(buf), "t", 1, 100000, 1.0),
-		  "t [....................]   0%  1/100000 rows  1 rows/s  ETA 27:46:39");
-	CHECK_STR(fi_progress_format(buf, 8, "long label", 1, 2, 1.0), "long la");
-}
-
 int
 main(void)
 {
@@ -525,6 +506,5 @@ main(void)
 	test_vermont_rows();
 	test_marks();
 	test_names();
-	test_progress();
 	return fi_test_result("test_dbsrc");
 }

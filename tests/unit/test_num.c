@@ -1,5 +1,5 @@
 /*
- * test_num.c: bounded number parsing and capped buffers.
+ * test_num.c: bounded number parsing (the buffers are test_buf.c).
  */
 #include <stdlib.h>
 
@@ -54,40 +54,9 @@ test_numbers(void)
 	CHECK_INT(fi_num_u64_prefix("name.sql", &u), FI_EINVAL);
 }
 
-static void
-test_buffers(void)
-{
-	struct fi_buf b;
-	char *p;
-
-	fi_buf_init(&b, 10);
-	CHECK_INT(fi_buf_puts(&b, "hello"), 0);
-	CHECK_INT(fi_buf_printf(&b, "%d", 12345), 0);
-	CHECK_STR(b.data, "hello12345");
-	CHECK_INT(fi_buf_puts(&b, "x"), FI_ETOOBIG);
-	CHECK_INT(fi_buf_printf(&b, "%s", "y"), FI_ETOOBIG);
-	CHECK_STR(b.data, "hello12345");
-	fi_buf_reset(&b);
-	CHECK_STR(b.data, "");
-	CHECK_INT(fi_buf_append(&b, "abc", 3), 0);
-	p = fi_buf_steal(&b);
-	CHECK_STR(p, "abc");
-	free(p);
-	CHECK(b.data == NULL);
-	fi_buf_fini(&b);
-	fi_buf_fini(NULL);
-
-	CHECK(fi_str_eq(s("abc"), "abc"));
-	CHECK(!fi_str_eq(s("abc"), "ab"));
-	CHECK(fi_str_caseeq(s("FlowStartSeconds"), "flowstartseconds"));
-	CHECK_STR(fi_strerror(FI_EINVAL), "invalid input");
-	CHECK_STR(fi_strerror(12345), "unknown error");
-}
-
 int
 main(void)
 {
 	test_numbers();
-	test_buffers();
 	return fi_test_result("test_num");
 }

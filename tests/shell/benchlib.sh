@@ -2,8 +2,8 @@
 # benchlib.sh: what the benchmarks that need the bench data set share: a
 # harness (MariaDB and nginx with deploy/nginx/flowinspector.conf) in a work
 # dir of their own, the config, gen_bench.py's flows loaded with LOAD DATA,
-# and the responder. Sourced by tests/bench/*.sh (kept out of their glob).
-# Usage: root=...; . "$root/tests/bench/lib/benchlib.sh"; bench_setup NAME
+# and the responder. Sourced by tests/bench/*.sh.
+# Usage: root=...; . "$root/tests/shell/benchlib.sh"; bench_setup NAME
 # Sets work, H, BUILD; bench_load sets nothing; bench_start_responder FCGI_PID.
 
 BUILD=${FI_BENCH_BUILD:-$root/build/rel}

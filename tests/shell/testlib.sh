@@ -2,7 +2,7 @@
 # testlib.sh: shared helpers of the shell integration tests: checks that
 # count and report, the harness's services, and a private database, accounts
 # and config file per test so tests can run in parallel on one server.
-# Usage: BUILD=$1; . "$FI_SOURCE_DIR/tests/lib/testlib.sh"; fi_test_setup NAME
+# Usage: BUILD=$1; . "$FI_SOURCE_DIR/tests/shell/testlib.sh"; fi_test_setup NAME
 
 T_PASS=0
 T_FAIL=0
@@ -81,7 +81,7 @@ fi_test_setup()
 	T_FLOWREF=$FI_SOURCE_DIR/tests/tools/flowref.py
 	T_FIXTURES=$FI_SOURCE_DIR/../shared/fixtures
 	cat >"$T_CONF" <<CONF
-# written by tests/lib/testlib.sh for $T_NAME
+# written by tests/shell/testlib.sh for $T_NAME
 db_host = 127.0.0.1
 db_port = $FI_TEST_MYSQL_PORT
 db_name = $T_DB

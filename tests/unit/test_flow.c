@@ -1,5 +1,5 @@
 /*
- * test_slice.c: the bucket slicer (SPEC 4): the worked example, edge cases,
+ * test_flow.c: the bucket slicer (SPEC 4): the worked example, edge cases,
  * and a randomized property test over 100,000 flows and every default size:
  * totals exact, each slice within one unit of its exact proportion, the
  * flow fractions summing to the weight, no slice outside [first, last];
@@ -282,5 +282,5 @@ main(void)
 	test_edges();
 	test_property();
 	test_telescoping();
-	return fi_test_result("test_slice");
+	return fi_test_result("test_flow");
 }
