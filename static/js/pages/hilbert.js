@@ -15,6 +15,7 @@ import * as M from '../lib/hilbertmap.js';
 import {formatExact, formatValue, formatRange, valueLabel} from '../lib/format.js';
 import {withHeading} from '../lib/export.js';
 import {el} from '../lib/dom.js';
+import {d3} from '../lib/d3.js';
 
 export const title = 'Address map';
 

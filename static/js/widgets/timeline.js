@@ -11,6 +11,7 @@ import {formatBucket, formatValue, formatExact, formatDuration, formatTick, form
 import {hasFilters, snapRange} from '../lib/urlstate.js';
 import {createStatus} from './status.js';
 import {showTooltip, hideTooltip} from './tooltip.js';
+import {d3} from '../lib/d3.js';
 
 // The bucket size to ask for: the state's, or (resolution) about one bar per
 // this many pixels.
