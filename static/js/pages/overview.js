@@ -5,18 +5,15 @@
 // hosts (how many top hosts, default 10).
 
 import {VALUE_FIELD, formatAddress} from '../lib/format.js';
+import {el} from '../lib/dom.js';
 
 export const title = 'Overview';
 
 export function mount(root, ctx)
 {
 	const W = ctx.widgets;
-	const main = document.createElement('div');
-	main.className = 'fi-main fi-overview';
-	root.appendChild(main);
-	const grid = document.createElement('div');
-	grid.className = 'fi-grid';
-	main.appendChild(grid);
+	const grid = el('div', 'fi-grid');
+	root.appendChild(el('div', 'fi-main fi-overview', [grid]));
 	const trafficBody = W.panel(grid, 'Traffic over time', 'fi-traffic fi-wide');
 	const hostsBody = W.panel(grid, 'Top hosts (all time)', 'fi-tophosts fi-wide');
 	const donuts = W.createDonutRow(grid, {empty: 'No data yet.'});

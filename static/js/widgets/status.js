@@ -6,6 +6,7 @@
 // browser tests wait on it; a retry wait is "loading" too).
 
 import {isAbort} from '../api.js';
+import {el} from '../lib/dom.js';
 
 // Status display for container (an element; it gets the fi-status-host
 // class for positioning). Returns {loading(), retrying(info), error(err),
@@ -17,9 +18,7 @@ import {isAbort} from '../api.js';
 export function createStatus(container)
 {
 	container.classList.add('fi-status-host');
-	const box = document.createElement('div');
-	box.className = 'fi-status';
-	box.hidden = true;
+	const box = el('div', 'fi-status', null, {hidden: true});
 	container.appendChild(box);
 	let pending = 0;
 	let ticker = null; // the retry countdown's interval
@@ -59,11 +58,8 @@ export function createStatus(container)
 			box.className = 'fi-status fi-error';
 			box.textContent = '';
 			// one inline box: the flex layout would drop the space otherwise
-			const line = document.createElement('span');
-			const strong = document.createElement('strong');
-			strong.textContent = 'Error:';
-			line.append(strong, ' ', err && err.message ? err.message : String(err));
-			box.appendChild(line);
+			box.appendChild(el('span', null, [el('strong', null, 'Error:'), ' ',
+				err && err.message ? err.message : String(err)]));
 			box.hidden = false;
 		},
 		ready() {
