@@ -6,6 +6,7 @@
 
 import {VALUE_FIELD, formatAddress} from '../lib/format.js';
 import {hasFilters} from '../lib/urlstate.js';
+import {el} from '../lib/dom.js';
 
 export const title = 'Dashboard';
 
@@ -22,36 +23,16 @@ function hostsOpt(state)
 export function mountDashboard(root, ctx, {withSidebar = false} = {})
 {
 	const W = ctx.widgets;
-	root.classList.add('fi-layout');
-	let sidebar = null;
-	if (withSidebar) {
-		const side = document.createElement('aside');
-		side.className = 'fi-sidebar';
-		root.appendChild(side);
-		sidebar = W.createFilterSidebar(side, ctx);
-	}
-	const main = document.createElement('div');
-	main.className = 'fi-main fi-dashboard';
-	root.appendChild(main);
-	const timeline = W.createTimeline(main, ctx);
-	const grid = document.createElement('div');
-	grid.className = 'fi-grid';
-	main.appendChild(grid);
-	const hostsBody = W.panel(grid, 'Top hosts', 'fi-tophosts');
-	const hostsSel = document.createElement('select');
-	hostsSel.className = 'fi-hosts-count';
-	hostsSel.title = 'how many hosts';
-	for (const n of [10, 20, 50, 100]) {
-		const o = document.createElement('option');
-		o.value = String(n);
-		o.textContent = `top ${n}`;
-		hostsSel.appendChild(o);
-	}
+	const frame = W.pageScaffold(root, ctx, {main: 'fi-dashboard', filters: withSidebar});
+	const grid = el('div', 'fi-grid');
+	frame.main.appendChild(grid);
+	const hostsSel = el('select', 'fi-hosts-count', [10, 20, 50, 100].map(n =>
+		el('option', null, `top ${n}`, {value: String(n)})), {title: 'how many hosts'});
 	hostsSel.addEventListener('change', () => {
 		const n = Number(hostsSel.value);
 		ctx.setState({opts: {hosts: n === DEFAULT_HOSTS ? null : n}});
 	});
-	hostsBody.previousElementSibling.appendChild(hostsSel);
+	const hostsBody = W.panel(grid, 'Top hosts', 'fi-tophosts', {head: [hostsSel]});
 	const protoBody = W.panel(grid, 'Traffic by protocol', 'fi-protocols');
 	const donuts = W.createDonutRow(grid, {
 		onHost: r => showHost(r.id),
@@ -126,17 +107,13 @@ export function mountDashboard(root, ctx, {withSidebar = false} = {})
 		update(s) {
 			state = s;
 			hostsSel.value = String(hostsOpt(s));
-			if (sidebar)
-				sidebar.update(s);
-			timeline.update(s);
+			frame.update(s);
 			loadNodes();
 			loadPorts();
 			loadBuckets();
 		},
 		destroy() {
-			timeline.destroy();
-			if (sidebar)
-				sidebar.destroy();
+			frame.destroy();
 		},
 		exportData() {
 			if (!data.nodes)
