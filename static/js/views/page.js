@@ -1,7 +1,8 @@
-// page.js: the frame the graph, edge bundle and hive plot pages share
-// (pages/README.md's contract): filter sidebar and a "View" panel of
-// controls bound to URL options, the timeline to brush, and one SVG view
-// with loading and error states. A page describes its controls, how it
+// page.js: what the graph, edge bundle and hive plot pages share
+// (pages/README.md's contract): in the pages' scaffold (widgets/scaffold.js:
+// filter sidebar, timeline), a "View" panel of controls bound to URL
+// options above the filters, and one SVG view with loading and error
+// states. A page describes its controls, how it
 // loads, shapes and draws; this module decides what an URL change needs:
 // new data, a new drawing, or an in-place change of the drawing.
 
