@@ -35,13 +35,19 @@ export function createStatus(container)
 		return `${info.message} Retrying in ${left} s (${info.attempt} of ${info.max})…`;
 	};
 
+	// The veil shown: status for data-status, kind for its class (fi-loading,
+	// fi-error, fi-empty), text in it.
+	const show = (status, kind, text) => {
+		stopTicker();
+		container.dataset.status = status;
+		box.className = `fi-status fi-${kind}`;
+		box.textContent = text;
+		box.hidden = false;
+	};
+
 	const st = {
 		loading(text = 'Loading…') {
-			stopTicker();
-			container.dataset.status = 'loading';
-			box.className = 'fi-status fi-loading';
-			box.textContent = text;
-			box.hidden = false;
+			show('loading', 'loading', text);
 		},
 		// A request waits to be asked again (info from api.js's onRetry):
 		// the API's message and the seconds left, counting down.
@@ -53,14 +59,10 @@ export function createStatus(container)
 			}, 1000);
 		},
 		error(err) {
-			stopTicker();
-			container.dataset.status = 'error';
-			box.className = 'fi-status fi-error';
-			box.textContent = '';
+			show('error', 'error', '');
 			// one inline box: the flex layout would drop the space otherwise
 			box.appendChild(el('span', null, [el('strong', null, 'Error:'), ' ',
 				err && err.message ? err.message : String(err)]));
-			box.hidden = false;
 		},
 		ready() {
 			stopTicker();
@@ -70,11 +72,7 @@ export function createStatus(container)
 		},
 		// The message shown when a query matched nothing.
 		empty(text = 'No data in this range.') {
-			stopTicker();
-			container.dataset.status = 'ready';
-			box.className = 'fi-status fi-empty';
-			box.textContent = text;
-			box.hidden = false;
+			show('ready', 'empty', text);
 		},
 		async run(promise) {
 			const mine = ++pending;
