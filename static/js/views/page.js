@@ -18,6 +18,38 @@ export const PAIR_LIMIT = 20000;
 // need a fine size, the counts are the same at any size.
 const RESOLUTION = 200;
 
+// Most hosts a view takes: the bound of its `nodes` option.
+export const MAX_NODES = 1000;
+
+// The node limit's control; title says what happens to the hosts.
+export function hostsControl(title)
+{
+	return {key: 'nodes', label: 'Hosts', type: 'number', min: 1, max: MAX_NODES, step: 1, title};
+}
+
+// The "others" switch; title says what the hosts not shown become.
+export function othersControl(title)
+{
+	return {key: 'others', label: 'Show others', type: 'checkbox', title};
+}
+
+// A renderer's onClick: a host opens its flow details; the others node,
+// which stands for many hosts, does nothing.
+export function openHost(ctx)
+{
+	return (d) => {
+		if (!d.others)
+			ctx.navigate('/flow-details', {filters: {include_ips: [d.key]}});
+	};
+}
+
+// The summary's note when the host pairs were cut at the limit
+// (loadHostsAndPairs' raw data), else ''.
+export function pairsNote(raw)
+{
+	return raw.pairs.results.length >= raw.pairLimit ? ` (from the ${raw.pairLimit} largest host pairs)` : '';
+}
+
 // The CSV export of a view whose shaped data has links (graph, edge bundle):
 // one row per drawn link with the value shown and its last bucket.
 export function linksExport(shaped, state)
