@@ -11,3 +11,4 @@ export {protocolChart} from './protochart.js';
 export {panel, panelHead, putChart} from './panel.js';
 export {createDonutRow} from './donutrow.js';
 export {pageScaffold} from './scaffold.js';
+export {createTopHosts, hostsOption} from './tophosts.js';
