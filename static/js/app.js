@@ -24,6 +24,7 @@ import {api, ApiError, isAbort, carryRetries, allRequests} from './api.js';
 import * as format from './lib/format.js';
 import * as colors from './lib/colors.js';
 import * as exporter from './lib/export.js';
+import {el} from './lib/dom.js';
 import * as widgets from './widgets/index.js';
 
 // The pages: path, module (relative to this file), link text. The order is
@@ -164,9 +165,9 @@ function navigate(path, patch = {})
 	render();
 }
 
-function setText(el, text)
+function setText(node, text)
 {
-	el.textContent = text;
+	node.textContent = text;
 }
 
 // Draws the top bar's links (carrying the shared state) and controls.
@@ -175,12 +176,7 @@ function renderTopbar()
 	const nav = document.getElementById('fi-nav');
 	const common = serializeCommon(shell.state);
 	if (!nav.childElementCount) {
-		for (const r of ROUTES) {
-			const a = document.createElement('a');
-			a.dataset.path = r.path;
-			a.textContent = r.nav;
-			nav.appendChild(a);
-		}
+		nav.append(...ROUTES.map(r => el('a', null, r.nav, {dataset: {path: r.path}})));
 	}
 	for (const a of nav.querySelectorAll('a')) {
 		a.href = a.dataset.path + common;
@@ -206,11 +202,7 @@ function renderTopbar()
 
 function showPageError(root, text)
 {
-	root.textContent = '';
-	const box = document.createElement('div');
-	box.className = 'fi-error fi-page-error';
-	box.textContent = text;
-	root.appendChild(box);
+	root.replaceChildren(el('div', 'fi-error fi-page-error', text));
 }
 
 // Brings the page in line with the URL: mounts another page when the path
@@ -305,14 +297,8 @@ function setupTopbar()
 		navigate('/');
 	});
 	const values = document.getElementById('fi-value');
-	for (const v of format.VALUES) {
-		const b = document.createElement('button');
-		b.type = 'button';
-		b.dataset.value = v;
-		b.textContent = v;
-		b.addEventListener('click', () => setState({value: v}));
-		values.appendChild(b);
-	}
+	values.append(...format.VALUES.map(v => el('button', null, v,
+		{type: 'button', dataset: {value: v}, on: {click: () => setState({value: v})}})));
 	document.querySelector('#fi-range button').addEventListener('click',
 		() => setState({from: null, to: null}));
 	document.getElementById('fi-export-svg').addEventListener('click', () => {

@@ -8,8 +8,7 @@
 // headingWidth are pure (tests/js/export.test.mjs); the rest needs a browser.
 
 import {formatRange, valueLabel} from './format.js';
-
-const SVG_NS = 'http://www.w3.org/2000/svg';
+import {el, svgEl, SVG_NS} from './dom.js';
 
 // The heading of an export: the title's and the caption's font sizes, the
 // line height and the margin, in px.
@@ -83,9 +82,7 @@ export function headingWidth(text, px)
 export function downloadBlob(blob, name)
 {
 	const url = URL.createObjectURL(blob);
-	const a = document.createElement('a');
-	a.href = url;
-	a.download = name;
+	const a = el('a', null, null, {href: url, download: name});
 	document.body.appendChild(a);
 	a.click();
 	a.remove();
@@ -145,11 +142,7 @@ export function standaloneSvg(svg)
 	copy.setAttribute('height', String(Math.ceil(r.height)));
 	if (!copy.getAttribute('viewBox') && r.width && r.height)
 		copy.setAttribute('viewBox', `0 0 ${Math.ceil(r.width)} ${Math.ceil(r.height)}`);
-	const bg = document.createElementNS(SVG_NS, 'rect');
-	bg.setAttribute('width', '100%');
-	bg.setAttribute('height', '100%');
-	bg.setAttribute('fill', 'white');
-	copy.insertBefore(bg, copy.firstChild);
+	copy.insertBefore(whiteBackground(), copy.firstChild);
 	return copy;
 }
 
@@ -166,19 +159,17 @@ export function widgetHeading(el)
 	return {title: text('.fi-widget-title'), summary: text('.fi-widget-summary'), widget: w};
 }
 
+// A <rect> filling its SVG white: the background of an exported file.
+function whiteBackground()
+{
+	return svgEl('rect', {width: '100%', height: '100%', fill: 'white'});
+}
+
 // A <text> at (x, y) (the baseline's left end), sans-serif.
 function textElement(x, y, px, weight, fill, cls, text)
 {
-	const t = document.createElementNS(SVG_NS, 'text');
-	t.setAttribute('x', String(x));
-	t.setAttribute('y', String(y));
-	t.setAttribute('font-family', 'sans-serif');
-	t.setAttribute('font-size', String(px));
-	t.setAttribute('font-weight', weight);
-	t.setAttribute('fill', fill);
-	t.setAttribute('class', cls);
-	t.textContent = text;
-	return t;
+	return svgEl('text', {x, y, 'font-family': 'sans-serif', 'font-size': px, 'font-weight': weight, fill,
+		class: cls}, text);
 }
 
 // A new standalone SVG: lines of text at the top (the first as the title,
@@ -194,16 +185,8 @@ export function withHeading(content, lines)
 	const h = Number(content.getAttribute('height')) || 0;
 	const top = PAD + texts.length * LINE_H;
 	const width = Math.max(w, ...texts.map((t, i) => 2 * PAD + headingWidth(t, i ? CAPTION_PX : TITLE_PX)));
-	const out = document.createElementNS(SVG_NS, 'svg');
-	out.setAttribute('xmlns', SVG_NS);
-	out.setAttribute('width', String(width));
-	out.setAttribute('height', String(top + h));
-	out.setAttribute('viewBox', `0 0 ${width} ${top + h}`);
-	const bg = document.createElementNS(SVG_NS, 'rect');
-	bg.setAttribute('width', '100%');
-	bg.setAttribute('height', '100%');
-	bg.setAttribute('fill', 'white');
-	out.appendChild(bg);
+	const out = svgEl('svg', {xmlns: SVG_NS, width, height: top + h, viewBox: `0 0 ${width} ${top + h}`});
+	out.appendChild(whiteBackground());
 	texts.forEach((t, i) => {
 		out.appendChild(textElement(PAD, PAD + (i + 1) * LINE_H - 5, i ? CAPTION_PX : TITLE_PX,
 			i ? 'normal' : 'bold', i ? '#555' : '#222', i ? 'fi-export-caption' : 'fi-export-title', t));
@@ -230,7 +213,7 @@ export function headedSvg(svg, {title = '', caption = ''} = {})
 export function combineSvgs(svgs, root)
 {
 	const base = root.getBoundingClientRect();
-	const out = document.createElementNS(SVG_NS, 'svg');
+	const out = svgEl('svg');
 	let w = 0;
 	let h = 0;
 	const titled = new Set();
@@ -305,9 +288,7 @@ export async function downloadPng(svg, name, scale = 2)
 			img.onerror = () => reject(new Error('the SVG could not be drawn'));
 			img.src = url;
 		});
-		const canvas = document.createElement('canvas');
-		canvas.width = Math.ceil(w * scale);
-		canvas.height = Math.ceil(h * scale);
+		const canvas = el('canvas', null, null, {width: Math.ceil(w * scale), height: Math.ceil(h * scale)});
 		const g = canvas.getContext('2d');
 		g.fillStyle = 'white';
 		g.fillRect(0, 0, canvas.width, canvas.height);

@@ -6,14 +6,15 @@
 // 0.85), levels (grouping levels 0-3, default 3), hover (in | out | both,
 // default both). Shaping and drawing are views/edgebundle.js.
 
-import {mountView, loadHostsAndPairs, tooltipHover, linksExport} from '../views/page.js';
+import {mountView, loadHostsAndPairs, tooltipHover, linksExport, MAX_NODES, hostsControl, othersControl, openHost,
+	pairsNote} from '../views/page.js';
 import {shapeBundle, renderBundle} from '../views/edgebundle.js';
 import {intOpt, numOpt, enumOpt, boolOpt} from '../views/common.js';
 import {LEVELS} from '../lib/prefix.js';
 
 export const title = 'Edge bundle';
 
-export const MAX_NODES = 1000;
+export {MAX_NODES};
 
 export function parseOptions(opts)
 {
@@ -41,10 +42,8 @@ export function mount(root, ctx)
 		name: 'bundle',
 		heading: 'Hosts by prefix',
 		controls: [
-			{key: 'nodes', label: 'Hosts', type: 'number', min: 1, max: MAX_NODES, step: 1,
-				title: 'how many of the top hosts are shown'},
-			{key: 'others', label: 'Show others', type: 'checkbox',
-				title: 'the hosts not shown as one leaf'},
+			hostsControl('how many of the top hosts are shown'),
+			othersControl('the hosts not shown as one leaf'),
 			{key: 'levels', label: 'Group by', type: 'select',
 				options: [0, 1, 2, 3].map((n) => [String(n), levelText(n)])},
 			{key: 'tension', label: 'Tension', type: 'range', min: 0, max: 1, step: 0.05,
@@ -71,15 +70,10 @@ export function mount(root, ctx)
 					return {title: d.others ? `others (${d.count} hosts)` : d.name,
 						rows: [[F.valueLabel(value), F.formatValue(d.value, value)]]};
 				}),
-				onClick: (d) => {
-					if (!d.others)
-						ctx.navigate('/flow-details', {filters: {include_ips: [d.key]}});
-				},
+				onClick: openHost(ctx),
 			});
-			let info = `${b.hosts} hosts in ${b.groups.length} groups, ${b.links.length} links`;
-			if (b.raw.pairs.results.length >= b.raw.pairLimit)
-				info += ` (from the ${b.raw.pairLimit} largest host pairs)`;
-			return {handle, info};
+			return {handle, info: `${b.hosts} hosts in ${b.groups.length} groups, ${b.links.length} links` +
+				pairsNote(b.raw)};
 		},
 		live(handle, o) {
 			handle.setTension(o.tension);

@@ -11,6 +11,7 @@
 
 import {formatAddress, formatBucket, formatCount, formatBytes, formatExact, protoName, rowSource,
 	rowDestination} from '../lib/format.js';
+import {el} from '../lib/dom.js';
 
 export const title = 'Flows';
 
@@ -47,59 +48,22 @@ export function tableOptions(opts)
 export function mount(root, ctx)
 {
 	const W = ctx.widgets;
-	root.classList.add('fi-layout');
-	const side = document.createElement('aside');
-	side.className = 'fi-sidebar';
-	root.appendChild(side);
-	const sidebar = W.createFilterSidebar(side, ctx);
-	const main = document.createElement('div');
-	main.className = 'fi-main';
-	root.appendChild(main);
-	const timeline = W.createTimeline(main, ctx);
-
-	const body = W.panel(main, 'Flows', 'fi-flowtable');
-	const box = body.parentElement;
-	const info = document.createElement('span');
-	info.className = 'fi-table-info fi-widget-summary';
-	body.previousElementSibling.appendChild(info);
+	const frame = W.pageScaffold(root, ctx, {filters: true});
+	const info = el('span', 'fi-table-info fi-widget-summary');
+	const body = W.panel(frame.main, 'Flows', 'fi-flowtable', {head: [info]});
 	const status = W.createStatus(body);
-	const table = document.createElement('table');
-	table.className = 'fi-table';
-	const thead = table.createTHead();
-	const hrow = thead.insertRow();
-	for (const c of COLUMNS) {
-		const th = document.createElement('th');
-		th.dataset.key = c.key;
-		th.textContent = c.label;
-		th.tabIndex = 0;
-		th.className = c.num ? 'fi-num' : '';
-		th.title = 'sort by this column';
-		hrow.appendChild(th);
-	}
+	const table = el('table', 'fi-table');
+	const hrow = table.createTHead().insertRow();
+	hrow.append(...COLUMNS.map(c => el('th', c.num ? 'fi-num' : '', c.label,
+		{tabIndex: 0, title: 'sort by this column', dataset: {key: c.key}})));
 	const tbody = table.createTBody();
 	body.appendChild(table);
-	const pager = document.createElement('div');
-	pager.className = 'fi-pager';
-	const prev = document.createElement('button');
-	prev.type = 'button';
-	prev.textContent = '‹ previous';
-	prev.className = 'fi-prev';
-	const pageText = document.createElement('span');
-	pageText.className = 'fi-page-text';
-	const next = document.createElement('button');
-	next.type = 'button';
-	next.textContent = 'next ›';
-	next.className = 'fi-next';
-	const perSel = document.createElement('select');
-	perSel.className = 'fi-per-page';
-	for (const n of [25, 50, 100, 250, 1000]) {
-		const o = document.createElement('option');
-		o.value = String(n);
-		o.textContent = `${n} rows`;
-		perSel.appendChild(o);
-	}
-	pager.append(prev, pageText, next, perSel);
-	box.appendChild(pager);
+	const prev = el('button', 'fi-prev', '‹ previous', {type: 'button'});
+	const pageText = el('span', 'fi-page-text');
+	const next = el('button', 'fi-next', 'next ›', {type: 'button'});
+	const perSel = el('select', 'fi-per-page', [25, 50, 100, 250, 1000].map(n =>
+		el('option', null, `${n} rows`, {value: String(n)})));
+	body.parentElement.appendChild(el('div', 'fi-pager', [prev, pageText, next, perSel]));
 
 	let state = null;
 	let rows = [];
@@ -189,16 +153,14 @@ export function mount(root, ctx)
 	return {
 		update(s) {
 			state = s;
-			sidebar.update(s);
-			timeline.update(s);
+			frame.update(s);
 			load();
 		},
 		destroy() {
-			sidebar.destroy();
-			timeline.destroy();
+			frame.destroy();
 		},
 		exportView() {
-			return timeline ? root.querySelector('.fi-timeline svg') : null;
+			return root.querySelector('.fi-timeline svg');
 		},
 		exportData() {
 			return {

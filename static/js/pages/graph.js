@@ -4,13 +4,14 @@
 // (force | hilbert), nodes (1-1000, default 50), others (1 | 0, default 1).
 // Shaping and drawing are views/graph.js; the frame is views/page.js.
 
-import {mountView, loadHostsAndPairs, tooltipHover, linksExport} from '../views/page.js';
+import {mountView, loadHostsAndPairs, tooltipHover, linksExport, MAX_NODES, hostsControl, othersControl, openHost,
+	pairsNote} from '../views/page.js';
 import {shapeGraph, renderGraph} from '../views/graph.js';
 import {intOpt, enumOpt, boolOpt} from '../views/common.js';
 
 export const title = 'Graph';
 
-export const MAX_NODES = 1000;
+export {MAX_NODES};
 
 export function parseOptions(opts)
 {
@@ -30,10 +31,8 @@ export function mount(root, ctx)
 		controls: [
 			{key: 'layout', label: 'Layout', type: 'select',
 				options: [['force', 'force'], ['hilbert', 'Hilbert (by address)']]},
-			{key: 'nodes', label: 'Hosts', type: 'number', min: 1, max: MAX_NODES, step: 1,
-				title: 'how many of the top hosts are shown'},
-			{key: 'others', label: 'Show others', type: 'checkbox',
-				title: 'the hosts not shown as one node'},
+			hostsControl('how many of the top hosts are shown'),
+			othersControl('the hosts not shown as one node'),
 		],
 		parse: parseOptions,
 		dataKeys: ['nodes'],
@@ -53,16 +52,10 @@ export function mount(root, ctx)
 					: {title: `${d.source.key} \u2192 ${d.target.key}`,
 						rows: [[F.valueLabel(value), F.formatValue(d.value, value)],
 							['last seen', d.last === null ? '–' : F.formatTime(d.last)]]})),
-				onClick: (d) => {
-					if (!d.others)
-						ctx.navigate('/flow-details', {filters: {include_ips: [d.key]}});
-				},
+				onClick: openHost(ctx),
 			});
 			const hosts = g.nodes.filter((x) => !x.others).length;
-			let info = `${hosts} hosts, ${g.links.length} links`;
-			if (g.raw.pairs.results.length >= g.raw.pairLimit)
-				info += ` (from the ${g.raw.pairLimit} largest host pairs)`;
-			return {handle, info};
+			return {handle, info: `${hosts} hosts, ${g.links.length} links${pairsNote(g.raw)}`};
 		},
 		live() {},
 		exportData: linksExport,

@@ -14,7 +14,8 @@
 import * as M from '../lib/hilbertmap.js';
 import {formatExact, formatValue, formatRange, valueLabel} from '../lib/format.js';
 import {withHeading} from '../lib/export.js';
-import {el} from '../lib/dom.js';
+import {el, stylesheet, SVG_NS} from '../lib/dom.js';
+import {d3} from '../lib/d3.js';
 
 export const title = 'Address map';
 
@@ -28,7 +29,6 @@ const WHEEL_PAUSE_MS = 300; // one zoom step per wheel gesture
 const COUNTER_NAMES = ['flows', 'packetDeltaCount', 'octetDeltaCount'];
 const VALUE_COUNTER = {flows: 0, packets: 1, bytes: 2};
 const DIRECTIONS = ['both', 'src', 'dst'];
-const SVG_NS = 'http://www.w3.org/2000/svg';
 
 // d2xy of every cell of an order, computed once: [xs, ys].
 const positions = new Map();
@@ -83,74 +83,36 @@ function statePrefix(state)
 	}
 }
 
-function addStylesheet()
-{
-	if (!document.querySelector('link[data-fi="hilbert"]')) {
-		const link = document.createElement('link');
-		link.rel = 'stylesheet';
-		link.href = '/css/hilbert.css';
-		link.dataset.fi = 'hilbert';
-		document.head.appendChild(link);
-	}
-}
-
 export function mount(root, ctx)
 {
 	const W = ctx.widgets;
-	addStylesheet();
-	root.classList.add('fi-layout');
-	const main = el('div', 'fi-main fi-hilbert');
-	root.appendChild(main);
-	const timeline = W.createTimeline(main, ctx);
+	stylesheet('/css/hilbert.css');
+	const frame = W.pageScaffold(root, ctx, {main: 'fi-hilbert'});
 
-	const panel = el('section', 'fi-widget fi-hilbert-panel');
-	const head = el('div', 'fi-widget-head');
-	head.appendChild(el('span', 'fi-widget-title', title));
-	const crumbs = el('nav', 'fi-hilbert-crumbs');
-	crumbs.setAttribute('aria-label', 'prefix');
-	head.appendChild(crumbs);
-	const form = el('form', 'fi-hilbert-form');
-	const input = el('input');
-	input.name = 'prefix';
-	input.placeholder = '10.0.0.0/8 or 2001:db8::/32';
-	input.size = 24;
-	input.setAttribute('aria-label', 'prefix to map');
-	const go = el('button', '', 'Map');
-	go.type = 'submit';
-	const dirSel = el('select', 'fi-hilbert-direction');
-	dirSel.title = 'count addresses as source, destination or both';
-	for (const d of DIRECTIONS) {
-		const o = el('option', '', d === 'both' ? 'src + dst' : d);
-		o.value = d;
-		dirSel.appendChild(o);
-	}
-	form.append(input, go, dirSel);
-	head.appendChild(form);
-	panel.appendChild(head);
+	const crumbs = el('nav', 'fi-hilbert-crumbs', null, {attrs: {'aria-label': 'prefix'}});
+	const input = el('input', null, null, {name: 'prefix', placeholder: '10.0.0.0/8 or 2001:db8::/32', size: 24,
+		attrs: {'aria-label': 'prefix to map'}});
+	const dirSel = el('select', 'fi-hilbert-direction', DIRECTIONS.map(d =>
+		el('option', '', d === 'both' ? 'src + dst' : d, {value: d})),
+	{title: 'count addresses as source, destination or both'});
+	const form = el('form', 'fi-hilbert-form', [input, el('button', '', 'Map', {type: 'submit'}), dirSel]);
+	const body = W.panel(frame.main, title, 'fi-hilbert-panel', {head: [crumbs, form], bodyCls: 'fi-hilbert-body'});
 
-	const bar = el('div', 'fi-hilbert-bar');
-	const outBtn = el('button', 'fi-hilbert-out', 'Zoom out');
-	outBtn.type = 'button';
-	const filterBtn = el('button', 'fi-hilbert-filter', 'Filter pages by this prefix');
-	filterBtn.type = 'button';
-	filterBtn.title = 'set include_ips to the prefix: the other pages show its traffic';
-	const hint = el('span', 'fi-hint', 'click: zoom into a block, wheel: zoom in or out');
+	const outBtn = el('button', 'fi-hilbert-out', 'Zoom out', {type: 'button'});
+	const filterBtn = el('button', 'fi-hilbert-filter', 'Filter pages by this prefix', {type: 'button',
+		title: 'set include_ips to the prefix: the other pages show its traffic'});
 	const note = el('span', 'fi-hilbert-note');
 	const formError = el('span', 'fi-field-error');
-	bar.append(outBtn, filterBtn, hint, formError, note);
-	panel.appendChild(bar);
+	body.before(el('div', 'fi-hilbert-bar', [outBtn, filterBtn,
+		el('span', 'fi-hint', 'click: zoom into a block, wheel: zoom in or out'), formError, note]));
 
-	const body = el('div', 'fi-widget-body fi-hilbert-body');
-	const stage = el('div', 'fi-hilbert-stage');
 	const canvas = el('canvas', 'fi-hilbert-canvas');
+	const stage = el('div', 'fi-hilbert-stage', [canvas]);
 	const overlay = d3.select(stage).append('svg').attr('class', 'fi-hilbert-overlay');
-	stage.prepend(canvas);
 	const legend = d3.create('svg').attr('class', 'fi-chart fi-hilbert-legend')
 		.attr('width', LEGEND_W).attr('height', LEGEND_H);
 	const info = el('div', 'fi-hilbert-info');
 	body.append(stage, legend.node(), info);
-	panel.appendChild(body);
-	main.appendChild(panel);
 	const status = W.createStatus(body);
 
 	let state = null;
@@ -217,13 +179,11 @@ export function mount(root, ctx)
 				crumbs.appendChild(el('strong', 'fi-hilbert-crumb', M.formatPrefix(q)));
 				return;
 			}
-			const a = el('a', 'fi-hilbert-crumb', M.formatPrefix(q));
-			a.href = '#';
-			a.addEventListener('click', (ev) => {
+			const follow = (ev) => {
 				ev.preventDefault();
 				setPrefix(q);
-			});
-			crumbs.appendChild(a);
+			};
+			crumbs.appendChild(el('a', 'fi-hilbert-crumb', M.formatPrefix(q), {href: '#', on: {click: follow}}));
 		});
 	}
 
@@ -260,9 +220,7 @@ export function mount(root, ctx)
 			px[k + 1] = c[1];
 			px[k + 2] = c[2];
 		}
-		const off = document.createElement('canvas');
-		off.width = side;
-		off.height = side;
+		const off = el('canvas', null, null, {width: side, height: side});
 		off.getContext('2d').putImageData(img, 0, 0);
 		const g = canvas.getContext('2d');
 		g.imageSmoothingEnabled = false;
@@ -559,7 +517,7 @@ export function mount(root, ctx)
 	return {
 		update(st) {
 			state = st;
-			timeline.update(st);
+			frame.update(st);
 			const other = ['include_ips', 'exclude_ips', 'include_ports', 'exclude_ports']
 				.filter(k => st.filters[k].length);
 			note.textContent = other.length
@@ -571,7 +529,7 @@ export function mount(root, ctx)
 		destroy() {
 			ro.disconnect();
 			W.hideTooltip();
-			timeline.destroy();
+			frame.destroy();
 		},
 		exportView,
 		exportData() {

@@ -7,13 +7,13 @@
 // | none: both directions, only from the first axis of the pair to the
 // second, only back, or none). Shaping and drawing are views/hiveplot.js.
 
-import {mountView, loadHostsAndPairs, tooltipHover} from '../views/page.js';
+import {mountView, loadHostsAndPairs, tooltipHover, MAX_NODES, hostsControl, openHost, pairsNote} from '../views/page.js';
 import {shapeHive, renderHive, DEFAULT_AXES, DIRECTIONS, REST} from '../views/hiveplot.js';
 import {intOpt, enumOpt} from '../views/common.js';
 
 export const title = 'Hive plot';
 
-export const MAX_NODES = 1000;
+export {MAX_NODES};
 const DIR_KEYS = ['dir12', 'dir23', 'dir31'];
 const PAIR_NAMES = [['1', '2'], ['2', '3'], ['3', '1']];
 
@@ -50,8 +50,7 @@ export function mount(root, ctx)
 		name: 'hive',
 		heading: 'Hosts on three axes',
 		controls: [
-			{key: 'nodes', label: 'Hosts', type: 'number', min: 1, max: MAX_NODES, step: 1,
-				title: 'how many of the top hosts are placed'},
+			hostsControl('how many of the top hosts are placed'),
 			...axisControls,
 			{key: 'scale', label: 'Scale', type: 'select', options: [['log', 'log'], ['linear', 'linear']]},
 			...dirControls,
@@ -79,7 +78,7 @@ export function mount(root, ctx)
 					: {title: `${d.source} \u2192 ${d.target}`,
 						rows: [[F.valueLabel(value), F.formatValue(d.value, value)],
 							['last seen', d.last === null ? '–' : F.formatTime(d.last)]]})),
-				onClick: (d) => ctx.navigate('/flow-details', {filters: {include_ips: [d.key]}}),
+				onClick: openHost(ctx),
 			});
 			const errors = {};
 			h.axisErrors.forEach((list, i) => {
@@ -88,8 +87,7 @@ export function mount(root, ctx)
 			let info = `${h.nodes.length} hosts, ${h.links.length} links`;
 			if (h.hidden)
 				info += `; ${h.hidden} hosts on no axis`;
-			if (h.raw.pairs.results.length >= h.raw.pairLimit)
-				info += ` (from the ${h.raw.pairLimit} largest host pairs)`;
+			info += pairsNote(h.raw);
 			return {handle, info, errors};
 		},
 		live() {},

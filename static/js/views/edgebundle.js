@@ -2,11 +2,12 @@
 // bundle): hosts on a circle grouped by prefix (lib/prefix.js's levels),
 // links bundled through the groups with curveBundle.beta(tension), an arc
 // per group sized by its traffic, hover highlighting a host's in, out or
-// all links. shapeBundle is pure; renderBundle needs a DOM and global `d3`.
+// all links. shapeBundle is pure; renderBundle needs a DOM and d3 (lib/d3.js).
 
 import {buildHierarchy, groupsOf, OTHERS} from '../lib/prefix.js';
 import {shapeHosts, shapeLinks, timeColor, PROTO_COLORS, OTHERS_COLOR,
 	shortNumber} from './common.js';
+import {d3} from '../lib/d3.js';
 
 // Shapes a node index answer and a host-pair aggregate answer.
 // opts: {value, limit, others (an "others" leaf for the hosts not shown),
@@ -60,7 +61,6 @@ const RING = 10;
 // onClick(leaf), formatValue(n)}.
 export function renderBundle(svg, data, opts = {})
 {
-	const d3 = globalThis.d3;
 	const width = opts.width || 900;
 	const height = opts.height || 900;
 	const fmt = opts.formatValue || shortNumber;

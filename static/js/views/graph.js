@@ -2,12 +2,13 @@
 // the API's answers into nodes and links with an optional "others"
 // super-node, the Hilbert layout (hosts in address order along the curve),
 // and the SVG rendering with a d3-force or Hilbert layout. Shaping and the
-// Hilbert layout are pure; renderGraph needs a DOM and the global `d3`.
+// Hilbert layout are pure; renderGraph needs a DOM and d3 (lib/d3.js).
 
 import {d2xy, gridSide} from '../lib/hilbert.js';
 import {compareAddr, OTHERS} from '../lib/prefix.js';
 import {shapeHosts, shapeLinks, timeColor, PROTO_COLORS, OTHERS_COLOR,
 	shortNumber} from './common.js';
+import {d3} from '../lib/d3.js';
 
 // Shapes a node index answer and a host-pair aggregate answer.
 // opts: {value: flows|packets|bytes, limit: most hosts shown, others:
@@ -74,7 +75,6 @@ const LABELS = 12;
 // onClick(node) (not after a drag), formatValue(n), layoutBudgetMs}.
 export function renderGraph(svg, data, opts = {})
 {
-	const d3 = globalThis.d3;
 	const width = opts.width || 900;
 	const height = opts.height || 700;
 	const fmt = opts.formatValue || shortNumber;

@@ -3,11 +3,12 @@
 // host no other axis took), placed along it by its flows, packets or bytes on a
 // linear or log scale, links between axes drawn as curves and filtered by
 // direction per axis pair. shapeHive and the scale are pure; renderHive
-// needs a DOM and the global `d3`.
+// needs a DOM and d3 (lib/d3.js).
 
 import {parseCidrList, cidrContains} from '../lib/prefix.js';
 import {shapeHosts, shapeLinks, timeColor, PROTO_COLORS, OTHERS_COLOR,
 	shortNumber} from './common.js';
+import {d3} from '../lib/d3.js';
 
 export const AXES = 3;
 // The axis pairs a direction filter applies to, in the URL's order.
@@ -134,7 +135,6 @@ export function shapeHive(index, pairs, opts = {})
 // without it, <title> tooltips), onClick(node), formatValue(n)}.
 export function renderHive(svg, data, opts = {})
 {
-	const d3 = globalThis.d3;
 	const width = opts.width || 800;
 	const height = opts.height || 800;
 	const fmt = opts.formatValue || shortNumber;

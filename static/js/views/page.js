@@ -1,12 +1,13 @@
-// page.js: the frame the graph, edge bundle and hive plot pages share
-// (pages/README.md's contract): filter sidebar and a "View" panel of
-// controls bound to URL options, the timeline to brush, and one SVG view
-// with loading and error states. A page describes its controls, how it
+// page.js: what the graph, edge bundle and hive plot pages share
+// (pages/README.md's contract): in the pages' scaffold (widgets/scaffold.js:
+// filter sidebar, timeline), a "View" panel of controls bound to URL
+// options above the filters, and one SVG view with loading and error
+// states. A page describes its controls, how it
 // loads, shapes and draws; this module decides what an URL change needs:
 // new data, a new drawing, or an in-place change of the drawing.
 
 import {VALUE_FIELD} from '../lib/format.js';
-import {el} from '../lib/dom.js';
+import {el, svgEl, stylesheet} from '../lib/dom.js';
 import {allRequests, carryRetries} from '../api.js';
 
 // Most host pairs one view asks for (the largest by the value); the view
@@ -16,6 +17,38 @@ export const PAIR_LIMIT = 20000;
 // at most this many buckets: the links' last-seen times (their colours)
 // need a fine size, the counts are the same at any size.
 const RESOLUTION = 200;
+
+// Most hosts a view takes: the bound of its `nodes` option.
+export const MAX_NODES = 1000;
+
+// The node limit's control; title says what happens to the hosts.
+export function hostsControl(title)
+{
+	return {key: 'nodes', label: 'Hosts', type: 'number', min: 1, max: MAX_NODES, step: 1, title};
+}
+
+// The "others" switch; title says what the hosts not shown become.
+export function othersControl(title)
+{
+	return {key: 'others', label: 'Show others', type: 'checkbox', title};
+}
+
+// A renderer's onClick: a host opens its flow details; the others node,
+// which stands for many hosts, does nothing.
+export function openHost(ctx)
+{
+	return (d) => {
+		if (!d.others)
+			ctx.navigate('/flow-details', {filters: {include_ips: [d.key]}});
+	};
+}
+
+// The summary's note when the host pairs were cut at the limit
+// (loadHostsAndPairs' raw data), else ''.
+export function pairsNote(raw)
+{
+	return raw.pairs.results.length >= raw.pairLimit ? ` (from the ${raw.pairLimit} largest host pairs)` : '';
+}
 
 // The CSV export of a view whose shaped data has links (graph, edge bundle):
 // one row per drawn link with the value shown and its last bucket.
@@ -69,38 +102,18 @@ export function loadHostsAndPairs(ctx, state, nodes)
 // only) while the slider moves.
 function makeControl(c, onChange, onInput)
 {
-	const row = el('label', `fi-view-control fi-view-${c.key}`);
-	row.appendChild(el('span', 'fi-view-label', c.label));
-	let input;
-	if (c.type === 'select') {
-		input = el('select');
-		for (const [v, l] of c.options) {
-			const o = el('option', null, l);
-			o.value = v;
-			input.appendChild(o);
-		}
-	} else {
-		input = el('input');
-		input.type = c.type === 'checkbox' ? 'checkbox' : c.type === 'range' ? 'range'
-			: c.type === 'number' ? 'number' : 'text';
-		for (const a of ['min', 'max', 'step']) {
-			if (c[a] !== undefined)
-				input[a] = String(c[a]);
-		}
-		if (c.placeholder)
-			input.placeholder = c.placeholder;
-		input.autocomplete = 'off';
-		input.spellcheck = false;
-	}
-	input.name = c.key;
-	if (c.title)
-		row.title = c.title;
-	row.appendChild(input);
-	let shown = null;
-	if (c.type === 'range') {
-		shown = el('span', 'fi-view-range-value');
-		row.appendChild(shown);
-	}
+	const str = (v) => (v === undefined ? undefined : String(v));
+	const input = c.type === 'select'
+		? el('select', null, c.options.map(([v, l]) => el('option', null, l, {value: v})), {name: c.key})
+		: el('input', null, null, {
+			type: ['checkbox', 'range', 'number'].includes(c.type) ? c.type : 'text',
+			min: str(c.min), max: str(c.max), step: str(c.step),
+			placeholder: c.placeholder || undefined,
+			autocomplete: 'off', spellcheck: false, name: c.key,
+		});
+	const shown = c.type === 'range' ? el('span', 'fi-view-range-value') : null;
+	const row = el('label', `fi-view-control fi-view-${c.key}`,
+		[el('span', 'fi-view-label', c.label), input, shown], {title: c.title || undefined});
 	const err = el('div', 'fi-field-error');
 	const value = () => (c.type === 'checkbox' ? (input.checked ? '1' : '0') : input.value);
 	input.addEventListener('change', () => onChange(value()));
@@ -157,22 +170,10 @@ function makeControl(c, onChange, onInput)
 export function mountView(root, ctx, spec)
 {
 	const W = ctx.widgets;
-	if (!document.querySelector('link[href="/css/views.css"]')) {
-		const css = el('link');
-		css.rel = 'stylesheet';
-		css.href = '/css/views.css';
-		document.head.appendChild(css);
-	}
-	root.classList.add('fi-layout');
-	const side = el('aside', 'fi-sidebar');
-	const main = el('div', `fi-main fi-view-page fi-view-${spec.name}`);
-	root.append(side, main);
-
-	const form = el('section', 'fi-widget fi-view-controls');
-	const head = el('div', 'fi-widget-head');
-	head.appendChild(el('span', 'fi-widget-title', 'View'));
-	form.appendChild(head);
-	side.appendChild(form);
+	stylesheet('/css/views.css');
+	const form = el('section', 'fi-widget fi-view-controls', [W.panelHead('View')]);
+	const frame = W.pageScaffold(root, ctx, {main: `fi-view-page fi-view-${spec.name}`, side: [form],
+		filters: true});
 	const controls = {};
 	let handle = null;
 	let current = null; // the options last applied
@@ -186,21 +187,12 @@ export function mountView(root, ctx, spec)
 		controls[c.key] = ctl;
 		form.append(ctl.row, ctl.err);
 	}
-	const sidebar = W.createFilterSidebar(side, ctx);
-	const timeline = W.createTimeline(main, ctx);
 
-	const panel = el('section', 'fi-widget fi-view');
-	const phead = el('div', 'fi-widget-head');
-	phead.appendChild(el('span', 'fi-widget-title', spec.heading));
 	const info = el('span', 'fi-hint fi-view-info fi-widget-summary');
 	const legend = el('span', 'fi-view-legend');
-	phead.append(info, legend);
-	const body = el('div', 'fi-widget-body');
-	panel.append(phead, body);
-	main.appendChild(panel);
+	const body = W.panel(frame.main, spec.heading, 'fi-view', {head: [info, legend]});
 	const status = W.createStatus(body);
-	const svg = document.createElementNS('http://www.w3.org/2000/svg', 'svg');
-	svg.classList.add('fi-chart', 'fi-view-svg');
+	const svg = svgEl('svg', {class: 'fi-chart fi-view-svg'});
 	body.appendChild(svg);
 
 	let raw = null;
@@ -284,8 +276,7 @@ export function mountView(root, ctx, spec)
 
 	return {
 		update(s) {
-			sidebar.update(s);
-			timeline.update(s);
+			frame.update(s);
 			refresh(s);
 		},
 		destroy() {
@@ -294,8 +285,7 @@ export function mountView(root, ctx, spec)
 			if (handle && handle.stop)
 				handle.stop();
 			W.hideTooltip();
-			timeline.destroy();
-			sidebar.destroy();
+			frame.destroy();
 		},
 		exportView() {
 			return svg;
@@ -311,22 +301,14 @@ export function mountView(root, ctx, spec)
 function drawLegend(box, time, ctx)
 {
 	box.replaceChildren();
-	for (const p of ctx.colors.PROTO_CLASSES) {
-		const item = el('span', 'fi-view-legend-item');
-		const dot = el('span', 'fi-view-swatch');
-		dot.style.background = ctx.colors.PROTO_COLORS[p];
-		item.append(dot, document.createTextNode(p));
-		box.appendChild(item);
-	}
+	box.append(...ctx.colors.PROTO_CLASSES.map(p => el('span', 'fi-view-legend-item', [
+		el('span', 'fi-view-swatch', null, {style: {background: ctx.colors.PROTO_COLORS[p]}}), p])));
 	if (!time)
 		return;
-	const item = el('span', 'fi-view-legend-item');
-	const bar = el('span', 'fi-view-timebar');
-	bar.style.background = `linear-gradient(to right, ${ctx.colors.timeColor(0)}, ${ctx.colors.timeColor(1)})`;
-	item.append(document.createTextNode(`links last seen ${ctx.format.formatTime(time[0])}`), bar,
-		document.createTextNode(ctx.format.formatTime(time[1])));
-	item.title = 'link colour: the last bucket the two hosts talked in (UTC)';
-	box.appendChild(item);
+	const bar = el('span', 'fi-view-timebar', null,
+		{style: {background: `linear-gradient(to right, ${ctx.colors.timeColor(0)}, ${ctx.colors.timeColor(1)})`}});
+	box.appendChild(el('span', 'fi-view-legend-item', [`links last seen ${ctx.format.formatTime(time[0])}`, bar,
+		ctx.format.formatTime(time[1])], {title: 'link colour: the last bucket the two hosts talked in (UTC)'}));
 }
 
 // An onHover for the renderers: the shared tooltip with title and rows

@@ -4,6 +4,7 @@
 
 import {formatValue, formatExact, valueLabel} from '../lib/format.js';
 import {attachTooltip} from './tooltip.js';
+import {d3} from '../lib/d3.js';
 
 const OTHERS_COLOR = '#bbb';
 

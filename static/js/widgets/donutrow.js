@@ -4,6 +4,7 @@
 // /index/ports) as its top eight rows and the rest as "others".
 
 import {VALUE_FIELD, formatAddress} from '../lib/format.js';
+import {el} from '../lib/dom.js';
 import {donutChart} from './donut.js';
 import {panel, putChart} from './panel.js';
 import {createStatus} from './status.js';
@@ -29,8 +30,7 @@ export function donutItems(res, field, label, n = 8)
 // showNodes(res, value), showPorts(res, value) to draw an answer.
 export function createDonutRow(parent, opts = {})
 {
-	const row = document.createElement('div');
-	row.className = 'fi-donuts fi-wide';
+	const row = el('div', 'fi-donuts fi-wide');
 	parent.appendChild(row);
 	const nodeBody = panel(row, 'Hosts', 'fi-node-donut');
 	const portBody = panel(row, 'Ports', 'fi-port-donut');

@@ -5,6 +5,8 @@
 // still refuses shows as its 400 message in the widgets that asked.
 
 import {FILTER_KEYS, filterKind, parseFilterList} from '../lib/filters.js';
+import {el} from '../lib/dom.js';
+import {panelHead} from './panel.js';
 
 const LABELS = {
 	ips: ['Addresses', '10.0.0.0/8, 192.168.1.7, 2001:db8::/32'],
@@ -15,55 +17,24 @@ const LABELS = {
 // Creates the sidebar in container. Returns {update(state), destroy()}.
 export function createFilterSidebar(container, ctx)
 {
-	const form = document.createElement('form');
-	form.className = 'fi-widget fi-filters';
-	form.noValidate = true;
-	const h = document.createElement('div');
-	h.className = 'fi-widget-head';
-	const t = document.createElement('span');
-	t.className = 'fi-widget-title';
-	t.textContent = 'Filters';
-	h.appendChild(t);
-	form.appendChild(h);
 	const inputs = {};
 	const errs = {};
-	for (const kind of ['ips', 'ports', 'protos']) {
-		const fs = document.createElement('fieldset');
-		const lg = document.createElement('legend');
-		lg.textContent = LABELS[kind][0];
-		fs.appendChild(lg);
-		for (const mode of ['include', 'exclude']) {
+	const fieldsets = ['ips', 'ports', 'protos'].map(kind => el('fieldset', null, [
+		el('legend', null, LABELS[kind][0]),
+		...['include', 'exclude'].flatMap((mode) => {
 			const key = `${mode}_${kind}`;
-			const lab = document.createElement('label');
-			lab.textContent = mode;
-			const inp = document.createElement('input');
-			inp.type = 'text';
-			inp.name = key;
-			inp.placeholder = LABELS[kind][1];
-			inp.autocomplete = 'off';
-			inp.spellcheck = false;
-			lab.appendChild(inp);
-			const err = document.createElement('div');
-			err.className = 'fi-field-error';
-			err.dataset.for = key;
-			fs.append(lab, err);
-			inputs[key] = inp;
-			errs[key] = err;
-		}
-		form.appendChild(fs);
-	}
-	const buttons = document.createElement('div');
-	buttons.className = 'fi-filter-buttons';
-	const apply = document.createElement('button');
-	apply.type = 'submit';
-	apply.textContent = 'Apply';
-	apply.className = 'fi-apply';
-	const clear = document.createElement('button');
-	clear.type = 'button';
-	clear.textContent = 'Clear';
-	clear.className = 'fi-clear';
-	buttons.append(apply, clear);
-	form.appendChild(buttons);
+			inputs[key] = el('input', null, null, {type: 'text', name: key, placeholder: LABELS[kind][1],
+				autocomplete: 'off', spellcheck: false});
+			errs[key] = el('div', 'fi-field-error', null, {dataset: {for: key}});
+			return [el('label', null, [mode, inputs[key]]), errs[key]];
+		}),
+	]));
+	const clear = el('button', 'fi-clear', 'Clear', {type: 'button'});
+	const form = el('form', 'fi-widget fi-filters', [
+		panelHead('Filters'),
+		...fieldsets,
+		el('div', 'fi-filter-buttons', [el('button', 'fi-apply', 'Apply', {type: 'submit'}), clear]),
+	], {noValidate: true});
 	container.appendChild(form);
 
 	form.addEventListener('submit', (ev) => {

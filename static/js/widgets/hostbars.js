@@ -5,6 +5,7 @@
 import {PROTO_CLASSES, PROTO_COLORS} from '../lib/colors.js';
 import {VALUE_FIELD, formatValue, formatExact, valueLabel} from '../lib/format.js';
 import {attachTooltip} from './tooltip.js';
+import {d3} from '../lib/d3.js';
 
 // rows: index rows of /api/(dynamic/)index/nodes (id, counters, class
 // objects) in the order to draw. opts: value, width (default 500),

@@ -8,5 +8,7 @@ export {createFilterSidebar} from './filters.js';
 export {donutChart} from './donut.js';
 export {hostBars} from './hostbars.js';
 export {protocolChart} from './protochart.js';
-export {panel, putChart} from './panel.js';
+export {panel, panelHead, putChart} from './panel.js';
 export {createDonutRow} from './donutrow.js';
+export {pageScaffold} from './scaffold.js';
+export {createTopHosts, hostsOption} from './tophosts.js';

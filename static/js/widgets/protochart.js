@@ -5,6 +5,7 @@
 import {PROTO_CLASSES, PROTO_COLORS} from '../lib/colors.js';
 import {VALUE_FIELD, formatValue, formatExact, formatBucket, formatTick, valueLabel} from '../lib/format.js';
 import {attachTooltip} from './tooltip.js';
+import {d3} from '../lib/d3.js';
 
 // rows: per-bucket rows of /api/bucket/query (bucket, counters, class
 // objects), sorted by bucket. opts: value, bucketSize, width (600), height

@@ -6,6 +6,7 @@
 // browser tests wait on it; a retry wait is "loading" too).
 
 import {isAbort} from '../api.js';
+import {el} from '../lib/dom.js';
 
 // Status display for container (an element; it gets the fi-status-host
 // class for positioning). Returns {loading(), retrying(info), error(err),
@@ -17,9 +18,7 @@ import {isAbort} from '../api.js';
 export function createStatus(container)
 {
 	container.classList.add('fi-status-host');
-	const box = document.createElement('div');
-	box.className = 'fi-status';
-	box.hidden = true;
+	const box = el('div', 'fi-status', null, {hidden: true});
 	container.appendChild(box);
 	let pending = 0;
 	let ticker = null; // the retry countdown's interval
@@ -36,13 +35,19 @@ export function createStatus(container)
 		return `${info.message} Retrying in ${left} s (${info.attempt} of ${info.max})…`;
 	};
 
+	// The veil shown: status for data-status, kind for its class (fi-loading,
+	// fi-error, fi-empty), text in it.
+	const show = (status, kind, text) => {
+		stopTicker();
+		container.dataset.status = status;
+		box.className = `fi-status fi-${kind}`;
+		box.textContent = text;
+		box.hidden = false;
+	};
+
 	const st = {
 		loading(text = 'Loading…') {
-			stopTicker();
-			container.dataset.status = 'loading';
-			box.className = 'fi-status fi-loading';
-			box.textContent = text;
-			box.hidden = false;
+			show('loading', 'loading', text);
 		},
 		// A request waits to be asked again (info from api.js's onRetry):
 		// the API's message and the seconds left, counting down.
@@ -54,17 +59,10 @@ export function createStatus(container)
 			}, 1000);
 		},
 		error(err) {
-			stopTicker();
-			container.dataset.status = 'error';
-			box.className = 'fi-status fi-error';
-			box.textContent = '';
+			show('error', 'error', '');
 			// one inline box: the flex layout would drop the space otherwise
-			const line = document.createElement('span');
-			const strong = document.createElement('strong');
-			strong.textContent = 'Error:';
-			line.append(strong, ' ', err && err.message ? err.message : String(err));
-			box.appendChild(line);
-			box.hidden = false;
+			box.appendChild(el('span', null, [el('strong', null, 'Error:'), ' ',
+				err && err.message ? err.message : String(err)]));
 		},
 		ready() {
 			stopTicker();
@@ -74,11 +72,7 @@ export function createStatus(container)
 		},
 		// The message shown when a query matched nothing.
 		empty(text = 'No data in this range.') {
-			stopTicker();
-			container.dataset.status = 'ready';
-			box.className = 'fi-status fi-empty';
-			box.textContent = text;
-			box.hidden = false;
+			show('ready', 'empty', text);
 		},
 		async run(promise) {
 			const mine = ++pending;

@@ -9,7 +9,10 @@
 import {formatBucket, formatValue, formatExact, formatDuration, formatTick, formatRange, VALUE_FIELD,
 	valueLabel} from '../lib/format.js';
 import {hasFilters, snapRange} from '../lib/urlstate.js';
+import {el} from '../lib/dom.js';
+import {d3} from '../lib/d3.js';
 import {createStatus} from './status.js';
+import {panel} from './panel.js';
 import {showTooltip, hideTooltip} from './tooltip.js';
 
 // The bucket size to ask for: the state's, or (resolution) about one bar per
@@ -27,24 +30,11 @@ export function createTimeline(container, ctx, opts = {})
 {
 	const height = opts.height || 110;
 	const margin = {top: 8, right: 22, bottom: 22, left: 56};
-	const el = document.createElement('div');
-	el.className = 'fi-widget fi-timeline';
-	const head = document.createElement('div');
-	head.className = 'fi-widget-head';
-	const title = document.createElement('span');
-	title.className = 'fi-widget-title';
-	title.textContent = 'Timeline';
-	const hint = document.createElement('span');
-	hint.className = 'fi-hint';
-	hint.textContent = 'drag to select a time range, click to clear; or Tab to it: ←/→ move, Shift+←/→ resize, Esc clears';
-	const sizeSel = document.createElement('select');
-	sizeSel.className = 'fi-bucket-size';
-	sizeSel.title = 'bucket size';
-	head.append(title, hint, sizeSel);
-	const body = document.createElement('div');
-	body.className = 'fi-widget-body';
-	el.append(head, body);
-	container.appendChild(el);
+	const hint = el('span', 'fi-hint',
+		'drag to select a time range, click to clear; or Tab to it: ←/→ move, Shift+←/→ resize, Esc clears');
+	const sizeSel = el('select', 'fi-bucket-size', null, {title: 'bucket size'});
+	const body = panel(container, 'Timeline', 'fi-timeline', {tag: 'div', head: [hint, sizeSel]});
+	const box = body.parentElement;
 	const status = createStatus(body);
 	const svg = d3.select(body).append('svg').attr('class', 'fi-chart').attr('height', height);
 	const gBars = svg.append('g').attr('class', 'fi-bars');
@@ -112,16 +102,8 @@ export function createTimeline(container, ctx, opts = {})
 	ctx.meta().then((meta) => {
 		const sizes = meta.bucket_sizes || (meta.sizes || []).map(s => s.bucket_size);
 		sizeSel.textContent = '';
-		const auto = document.createElement('option');
-		auto.value = '';
-		auto.textContent = 'auto';
-		sizeSel.appendChild(auto);
-		for (const s of sizes) {
-			const o = document.createElement('option');
-			o.value = String(s);
-			o.textContent = formatDuration(s);
-			sizeSel.appendChild(o);
-		}
+		sizeSel.append(el('option', null, 'auto', {value: ''}),
+			...sizes.map(s => el('option', null, formatDuration(s), {value: String(s)})));
 		sizeSel.value = state && state.bucket_size ? String(state.bucket_size) : '';
 	}).catch(() => {});
 
@@ -319,7 +301,7 @@ export function createTimeline(container, ctx, opts = {})
 		destroy() {
 			clearTimeout(keyTimer);
 			ro.disconnect();
-			el.remove();
+			box.remove();
 		},
 		data() {
 			return answer;

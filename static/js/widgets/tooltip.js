@@ -1,14 +1,14 @@
 // tooltip.js: the one tooltip all charts share: a title and rows of
 // label/value text near the pointer. Text goes in with textContent only.
 
+import {el} from '../lib/dom.js';
+
 let tip = null;
 
 function element()
 {
 	if (!tip) {
-		tip = document.createElement('div');
-		tip.className = 'fi-tooltip';
-		tip.hidden = true;
+		tip = el('div', 'fi-tooltip', null, {hidden: true});
 		document.body.appendChild(tip);
 	}
 	return tip;
@@ -18,24 +18,9 @@ function element()
 export function showTooltip(event, title, rows = [])
 {
 	const t = element();
-	t.textContent = '';
-	if (title) {
-		const h = document.createElement('div');
-		h.className = 'fi-tooltip-title';
-		h.textContent = title;
-		t.appendChild(h);
-	}
-	for (const [label, value] of rows) {
-		const row = document.createElement('div');
-		const l = document.createElement('span');
-		l.className = 'fi-tooltip-label';
-		l.textContent = label;
-		const v = document.createElement('span');
-		v.className = 'fi-tooltip-value';
-		v.textContent = value;
-		row.append(l, v);
-		t.appendChild(row);
-	}
+	t.replaceChildren(...(title ? [el('div', 'fi-tooltip-title', title)] : []),
+		...rows.map(([label, value]) => el('div', null, [
+			el('span', 'fi-tooltip-label', label), el('span', 'fi-tooltip-value', value)])));
 	t.hidden = false;
 	moveTooltip(event);
 }
