@@ -16,6 +16,8 @@
 #   FI_REDIS_PORT (16379) redis, FI_FCGI_PORT (19000) the API responder.
 # FI_BUILD_DIR=DIR uses the programs of an existing build instead of
 # building build/rel; FI_NO_SAMPLE=1 skips the sample import.
+# FI_NOCACHE_ALLOW="ADDR[/LEN] ..." lets these clients, besides 127.0.0.1 and
+# ::1, bypass nginx's micro-cache with X-Flowinspector-NoCache: 1.
 set -euo pipefail
 
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -108,6 +110,19 @@ retention_days = 0
 CONF
 }
 
+# FI_NOCACHE_ALLOW as `geo` entries for the site's @NOCACHE_ALLOW@; anything
+# but an address or prefix is refused (it would be nginx config).
+nocache_allow()
+{
+	local a out=""
+	for a in ${FI_NOCACHE_ALLOW:-}; do
+		[[ $a =~ ^[0-9A-Fa-f:.]+(/[0-9]{1,3})?$ ]] ||
+			die "FI_NOCACHE_ALLOW: $a is not an address or prefix"
+		out+="$a 1; "
+	done
+	printf '%s' "$out"
+}
+
 # An nginx config for the harness: the API site inside the harness's own
 # main and http snippets. The harness fills in @NGINX_PORT@, @STATE_DIR@
 # and the site's other placeholders from the environment.
@@ -141,6 +156,8 @@ start_servers()
 		args=(--nginx-conf "$tmpl")
 		export NGINX_ADDR=127.0.0.1 STATIC_DIR=$top/static
 		export FCGI_PASS=127.0.0.1:$fcgi_port CACHE_DIR=$state/nginx/cache
+		NOCACHE_ALLOW=$(nocache_allow) || exit 1
+		export NOCACHE_ALLOW
 	fi
 	# pid 1 as the owner (unless the caller names one, as the test does):
 	# the servers outlive this script, until `stop`

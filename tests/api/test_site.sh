@@ -1,5 +1,9 @@
 #!/usr/bin/env bash
 # test_site.sh: what deploy/nginx/flowinspector.conf adds to every answer:
+# the micro-cache bypass (X-Flowinspector-NoCache: 1) works from loopback
+# and from the clients the operator lists, and from no other (the test's
+# client binds 127.0.0.2, which is not loopback's 127.0.0.1 and not listed;
+# 127.0.0.3 is listed through @NOCACHE_ALLOW@ as an operator would);
 # the security headers (Content-Security-Policy, X-Frame-Options,
 # X-Content-Type-Options, Referrer-Policy) are on pages, static files, API
 # answers and nginx's own errors alike, each once, with Cache-Control as
@@ -11,10 +15,42 @@ BUILD=$1
 api_setup site
 
 check_cmd "load the golden data set" api_load_golden
+API_NOCACHE_ALLOW='127.0.0.3 1;'
 api_start_responder && api_start_nginx || t_done
 mkdir -p "$T_TMP/static/js"
 echo 'export const x = 1;' >"$T_TMP/static/js/app.js"
 nocache=(-H 'X-Flowinspector-NoCache: 1')
+
+# ---- the cache bypass: who may use it -------------------------------------------
+uri="/api/bucket/query?bucket_size=600&limit=3"
+api_get "$uri"
+api_get "$uri" "${nocache[@]}"
+check_eq "127.0.0.1: the header bypasses the cache" "$(api_header x-cache-status)" "bypass"
+api_get "$uri" "${nocache[@]}" --interface 127.0.0.2
+check_eq "127.0.0.2: answered" "$R_STATUS" 200
+st=$(api_header x-cache-status)
+if [[ $st == hit || $st == miss || $st == expired || $st == updating ]]; then
+	t_ok
+else
+	t_fail "127.0.0.2 (not allowed): the header was obeyed: X-Cache-Status [$st]"
+fi
+# and served from the cache, not asked again: a row added behind the cache's
+# back shows from 127.0.0.1 with the header at once, not from 127.0.0.2
+api_get "$uri&sort=bucket%20desc"
+b1=$(t_sql "SELECT MAX(bucket) + 600 FROM totals_600")
+t_sql "INSERT INTO totals_600 (bucket, udp_flows, udp_packets, udp_bytes) VALUES ($b1, 1, 2, 3)"
+api_get "$uri&sort=bucket%20desc" "${nocache[@]}" --interface 127.0.0.2
+case $R_BODY in
+*"\"bucket\":$b1"*) t_fail "127.0.0.2 (not allowed): the header reached the database" ;;
+*) t_ok ;;
+esac
+api_get "$uri&sort=bucket%20desc" "${nocache[@]}"
+check_contains "127.0.0.1: the header reaches the database" "$R_BODY" "\"bucket\":$b1"
+api_get "$uri" "${nocache[@]}" --interface 127.0.0.3
+check_eq "127.0.0.3 (listed by the operator): the header bypasses the cache" \
+	"$(api_header x-cache-status)" "bypass"
+api_get /api/health --interface 127.0.0.2
+check_eq "/api/health is never cached, whoever asks" "$(api_header x-cache-status)" "bypass"
 
 # ---- security headers on every kind of answer ------------------------------------
 page_csp="default-src 'self'; script-src 'self'; style-src 'self'; style-src-attr 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"

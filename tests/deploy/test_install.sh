@@ -128,6 +128,10 @@ cert=$(md5sum <"$r/etc/flowinspector/tls/cert.pem")
 out=$(bash "$inst" --root "$r" --no-packages --build-dir "$BUILD" --listen 0.0.0.0:8443 --prefix /opt/fi 2>&1)
 check_eq "public again: certificate kept" "$(md5sum <"$r/etc/flowinspector/tls/cert.pem")" "$cert"
 check_contains "public again: htpasswd kept" "$out" "keeping /etc/flowinspector/htpasswd"
+check_contains "public: the cache bypass is loopback's, and the allow file's" "$site" \
+	"include /etc/flowinspector/nginx-nocache-allow.conf;"
+check_eq "public: the allow file lists nobody yet" \
+	"$(grep -v '^#' "$r/etc/flowinspector/nginx-nocache-allow.conf")" ""
 
 # TLS on loopback with a certificate of ours, served: HSTS on every answer
 port=$(harness_free_port)
@@ -135,9 +139,17 @@ openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=127.0.0.1" \
 	-keyout "$tmp/key.pem" -out "$tmp/cert.pem" 2>/dev/null
 r=$tmp/tls
 out=$(bash "$inst" --root "$r" --no-packages --build-dir "$BUILD" --listen "127.0.0.1:$port" \
-	--tls-cert "$tmp/cert.pem" --tls-key "$tmp/key.pem" 2>&1)
+	--tls-cert "$tmp/cert.pem" --tls-key "$tmp/key.pem" --nocache-allow 192.0.2.7 \
+	--nocache-allow 2001:db8::/64 2>&1)
 check_eq "tls: exit status" "$?" "0"
 check_contains "tls: https" "$out" "done: https://127.0.0.1:$port/"
+check_eq "tls: the operator's cache bypass list" \
+	"$(grep -v '^#' "$r/etc/flowinspector/nginx-nocache-allow.conf")" \
+	"$(printf '192.0.2.7 1;\n2001:db8::/64 1;')"
+bash "$inst" --root "$r" --no-packages --build-dir "$BUILD" --listen "127.0.0.1:$port" \
+	--tls-cert "$tmp/cert.pem" --tls-key "$tmp/key.pem" --nocache-allow 192.0.2.7 >/dev/null 2>&1
+check_eq "tls again: the list kept, nothing twice" \
+	"$(grep -c -v '^#' "$r/etc/flowinspector/nginx-nocache-allow.conf")" 2
 pw=$(sed -n 's/^install: basic auth: user flowinspector, password \(.*\) (shown once)$/\1/p' <<<"$out")
 check_cmd "tls: nginx -t" nginx_check "$r" tls
 user=()
