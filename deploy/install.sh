@@ -20,6 +20,10 @@
 #   --tls-cert FILE --tls-key FILE   the certificate for --listen
 #   --auth              basic auth on loopback too
 #   --auth-user NAME    the basic auth user (default flowinspector)
+#   --nocache-allow ADDR[/LEN]  may bypass nginx's micro-cache with the header
+#                       X-Flowinspector-NoCache: 1, besides 127.0.0.1 and ::1
+#                       (repeatable; added to /etc/flowinspector/
+#                       nginx-nocache-allow.conf, which later runs keep)
 #   --probe IFACE       enable flowinspector-probe@IFACE (repeatable)
 #   --build-dir DIR     use this build instead of building build/install
 #   --no-packages       do not run apt-get
@@ -35,7 +39,7 @@ top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 prefix=/usr/local
 listen=127.0.0.1:8080
 tls_cert="" tls_key="" auth=0 auth_user=flowinspector
-probes=() build="" packages=1 root="" dry=0
+probes=() build="" packages=1 root="" dry=0 nocache=()
 user=flowinspector
 etc=/etc/flowinspector
 
@@ -54,6 +58,7 @@ while [[ $# -gt 0 ]]; do
 	--auth) auth=1 ;;
 	--auth-user) auth_user=${2:?--auth-user NAME} && shift ;;
 	--probe) probes+=("${2:?--probe IFACE}") && shift ;;
+	--nocache-allow) nocache+=("${2:?--nocache-allow ADDR[/LEN]}") && shift ;;
 	--build-dir) build=${2:?--build-dir DIR} && shift ;;
 	--no-packages) packages=0 ;;
 	--root) root=${2:?--root DIR} && shift ;;
@@ -133,6 +138,9 @@ fi
 if [[ -n $tls_cert || -n $tls_key ]] && [[ -z $tls_cert || -z $tls_key ]]; then
 	die "--tls-cert and --tls-key go together"
 fi
+for a in "${nocache[@]}"; do
+	[[ $a =~ ^[0-9A-Fa-f:.]+(/[0-9]{1,3})?$ ]] || die "--nocache-allow: $a is not an address or prefix"
+done
 if [[ $dry == 0 && -z $root && $EUID -ne 0 ]]; then
 	die "run as root (or use --dry-run, or --root DIR to stage the files)"
 fi
@@ -236,7 +244,8 @@ render_site()
 		sed -e "s|@NGINX_ADDR@|$addr|g; s|@NGINX_PORT@|$port|g" \
 			-e "s|@STATIC_DIR@|$prefix/share/flowinspector/static|g" \
 			-e "s|@FCGI_PASS@|unix:/run/flowinspector/fcgi.sock|g" \
-			-e "s|@CACHE_DIR@|/var/cache/nginx/flowinspector|g" "$site_src"
+			-e "s|@CACHE_DIR@|/var/cache/nginx/flowinspector|g" \
+			-e "s|@NOCACHE_ALLOW@|include $etc/nginx-nocache-allow.conf;|g" "$site_src"
 	else
 		# until the API's own site lands: the pages, and /api/ to the responder
 		cat <<SITE
@@ -269,6 +278,25 @@ elif [[ $auth == 1 ]]; then
 fi
 put /etc/nginx/sites-available/flowinspector 0644 root:root <<<"# written by deploy/install.sh
 $site"
+# Who besides loopback may bypass the API's micro-cache (the site's `geo`
+# block includes it). Kept by later runs, which add what --nocache-allow says.
+allow_file=$etc/nginx-nocache-allow.conf
+put $allow_file 0644 root:root keep <<'ALLOW'
+# Clients besides 127.0.0.1 and ::1 whose X-Flowinspector-NoCache: 1 header
+# makes nginx skip its one-second API cache (benchmarks, debugging): every
+# such request reaches the database. One `ADDRESS[/LENGTH] 1;` a line, e.g.
+#   192.0.2.7 1;
+#   10.20.0.0/16 1;
+# then `systemctl reload nginx`. deploy/install.sh --nocache-allow adds one.
+ALLOW
+for a in "${nocache[@]}"; do
+	if [[ $dry == 1 ]]; then
+		say "would allow $a to bypass the API cache in $allow_file"
+	elif ! grep -qxF "$a 1;" "$root$allow_file"; then
+		echo "$a 1;" >>"$root$allow_file"
+		say "allowed $a to bypass the API cache ($allow_file)"
+	fi
+done
 if [[ $dry == 0 ]]; then
 	mkdir -p "$root/etc/nginx/sites-enabled"
 	ln -sfn ../sites-available/flowinspector "$root/etc/nginx/sites-enabled/flowinspector"

@@ -16,6 +16,13 @@
 #   FI_REDIS_PORT (16379) redis, FI_FCGI_PORT (19000) the API responder.
 # FI_BUILD_DIR=DIR uses the programs of an existing build instead of
 # building build/rel; FI_NO_SAMPLE=1 skips the sample import.
+# FI_NOCACHE_ALLOW="ADDR[/LEN] ..." lets these clients, besides 127.0.0.1 and
+# ::1, bypass nginx's micro-cache with X-Flowinspector-NoCache: 1.
+#
+# The state directory is the user's alone (mode 0700): it holds the config
+# with both database passwords (mode 0600) and MariaDB's socket, over which
+# MariaDB's root logs in without a password. Over TCP root cannot log in at
+# all: the programs use the socket too.
 set -euo pipefail
 
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -85,19 +92,24 @@ have_api()
 	[[ -f $site ]]
 }
 
+# The config holds both database passwords: the user's alone (0600), and so
+# from the first byte (umask), not after a chmod.
 write_config()
 {
-	cat >"$conf" <<CONF
+	(
+		umask 077
+		cat >"$conf.new" <<CONF
 # flowinspector configuration written by deploy/quickstart.sh
-db_host = 127.0.0.1
-db_port = $FI_TEST_MYSQL_PORT
+# every program uses MariaDB's unix socket: root may not log in over TCP
+db_host = localhost
+db_socket = $state/mysql/mysql.sock
 db_name = flowinspector
 db_user = flowinspector
 db_password = quickstart-importer
 db_ro_user = flowinspector_ro
 db_ro_password = quickstart-responder
 db_admin_user = root
-db_grant_hosts = 127.0.0.1
+db_grant_hosts = localhost
 redis_host = 127.0.0.1
 redis_port = $FI_TEST_REDIS_PORT
 fcgi_socket = 127.0.0.1:$fcgi_port
@@ -106,6 +118,33 @@ fcgi_workers = 4
 # the sample capture is old: keep everything instead of expiring it at once
 retention_days = 0
 CONF
+		chmod 0600 "$conf.new"
+		mv -f "$conf.new" "$conf"
+	)
+}
+
+# The harness lets MariaDB's root in over TCP without a password (tests
+# connect that way); a quickstart keeps root to the socket, which only the
+# state directory's owner can reach. Also run on restarts: a state dir made
+# by an older quickstart gets the same.
+lock_down()
+{
+	chmod 0700 "$state"
+	harness_mysql -e "DROP USER IF EXISTS 'root'@'127.0.0.1', 'root'@'::1';" ||
+		die "cannot remove MariaDB's TCP logins of root"
+}
+
+# FI_NOCACHE_ALLOW as `geo` entries for the site's @NOCACHE_ALLOW@; anything
+# but an address or prefix is refused (it would be nginx config).
+nocache_allow()
+{
+	local a out=""
+	for a in ${FI_NOCACHE_ALLOW:-}; do
+		[[ $a =~ ^[0-9A-Fa-f:.]+(/[0-9]{1,3})?$ ]] ||
+			die "FI_NOCACHE_ALLOW: $a is not an address or prefix"
+		out+="$a 1; "
+	done
+	printf '%s' "$out"
 }
 
 # An nginx config for the harness: the API site inside the harness's own
@@ -135,12 +174,15 @@ start_servers()
 	fi
 	rm -rf "$state"
 	mkdir -p "$(dirname "$state")"
+	mkdir -m 0700 "$state"
 	if have_api; then
 		tmpl=$(mktemp "${TMPDIR:-/tmp}/fi-quickstart-nginx.XXXXXX")
 		write_nginx_template "$tmpl"
 		args=(--nginx-conf "$tmpl")
 		export NGINX_ADDR=127.0.0.1 STATIC_DIR=$top/static
 		export FCGI_PASS=127.0.0.1:$fcgi_port CACHE_DIR=$state/nginx/cache
+		NOCACHE_ALLOW=$(nocache_allow) || exit 1
+		export NOCACHE_ALLOW
 	fi
 	# pid 1 as the owner (unless the caller names one, as the test does):
 	# the servers outlive this script, until `stop`
@@ -235,6 +277,7 @@ start()
 		start_servers
 	fi
 	export FI_TEST_DIR=$state
+	lock_down
 	write_config
 	"$build/importer/flowinspector-importer" -c "$conf" --init-db
 	if ! harness_pid importer >/dev/null; then
@@ -253,7 +296,7 @@ start()
 	status
 	say "queue: redis-cli -p $FI_TEST_REDIS_PORT RPUSH entry:queue '<VERMONT JSON flow>'"
 	say "capture: $build/importer/probe/flowinspector-probe -c $conf -r FILE.pcap (or -i IFACE)"
-	say "database: mariadb -h 127.0.0.1 -P $FI_TEST_MYSQL_PORT -u root flowinspector"
+	say "database: mariadb --socket=$state/mysql/mysql.sock -u root flowinspector"
 	say "site: http://127.0.0.1:$http_port/"
 }
 

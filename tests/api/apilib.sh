@@ -87,7 +87,8 @@ api_workers()
 
 # Starts the test's nginx on a free port; sets T_URL (http://127.0.0.1:PORT).
 # It serves API_STATIC_DIR as the site (the browser tests: static/), else a
-# stand-in index.html.
+# stand-in index.html. API_NOCACHE_ALLOW: the site's @NOCACHE_ALLOW@ (more
+# clients than loopback that may bypass the cache; none by default).
 api_start_nginx()
 {
 	local tmpl=$T_TMP/nginx.conf.in static=${API_STATIC_DIR:-$T_TMP/static}
@@ -105,7 +106,7 @@ api_start_nginx()
 		echo '}'
 	} >"$tmpl"
 	NGINX_ADDR=127.0.0.1 STATIC_DIR=$static FCGI_PASS=unix:$T_SOCK \
-		CACHE_DIR=$T_TMP/nginx-cache \
+		CACHE_DIR=$T_TMP/nginx-cache NOCACHE_ALLOW=${API_NOCACHE_ALLOW:-} \
 		bash "$FI_SOURCE_DIR/tests/harness/start.sh" "$T_NGINX_DIR" --no-mariadb \
 		--no-redis --nginx-conf "$tmpl" 2>>"$T_TMP/harness.log" || {
 		t_fail "nginx did not start"

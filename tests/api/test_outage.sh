@@ -47,7 +47,7 @@ trap cleanup EXIT
 mkdir -p "$T_TMP/static" "$T_TMP/tmp"
 # mariadbd keeps its temporary files in TMPDIR: its own, not the shared /tmp
 export TMPDIR=$T_TMP/tmp
-NGINX_ADDR=127.0.0.1 STATIC_DIR=$T_TMP/static FCGI_PASS=unix:$T_SOCK CACHE_DIR=$T_TMP/cache \
+NGINX_ADDR=127.0.0.1 STATIC_DIR=$T_TMP/static FCGI_PASS=unix:$T_SOCK CACHE_DIR=$T_TMP/cache NOCACHE_ALLOW= \
 	bash "$FI_SOURCE_DIR/tests/harness/start.sh" "$H" --no-redis \
 	--nginx-conf "$T_TMP/nginx.conf.in" 2>"$T_TMP/harness.log" || {
 	cat "$T_TMP/harness.log" >&2

@@ -5,15 +5,29 @@
 # run those programs, the nginx site passes `nginx -t` on loopback (plain)
 # and on a public address (TLS with a generated certificate, basic auth),
 # and a second run keeps the config, its passwords and the certificate.
+# The TLS site is also started (nginx on a free loopback port, its own
+# certificate made here, no responder behind it): every answer, pages, API,
+# nginx's errors and the basic-auth refusal alike, carries HSTS and the
+# security headers, and the refusals under /api/ are JSON.
 set -uo pipefail
 BUILD=$(realpath "$1")
 T_NAME=install
 top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tests/shell/testlib.sh"
+. "$top/tests/harness/lib.sh"
 PATH=$PATH:/usr/sbin
 inst=$top/deploy/install.sh
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/fi-install.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
+served=""
+cleanup()
+{
+	if [[ -n $served ]] && _harness_alive "$served"; then
+		kill -QUIT "$served"
+		_harness_wait_gone 10 "$served" || kill -KILL "$served"
+	fi
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
 
 check_cmd "bash -n install.sh" bash -n "$inst"
 check_cmd "bash -n quickstart.sh" bash -n "$top/deploy/quickstart.sh"
@@ -30,6 +44,8 @@ nginx_check()
 	# the staged paths instead of /etc/flowinspector, and a cache dir of ours
 	sed -e "s|/etc/flowinspector/|$r/etc/flowinspector/|g" \
 		-e "s|/var/cache/nginx/flowinspector|$tmp/cache|g" \
+		-e "s|unix:/run/flowinspector/fcgi.sock|unix:$tmp/no-responder.sock|g" \
+		-e "s|root \(/[^;]*/share/flowinspector/static\);|root $r\1;|" \
 		"$r/etc/nginx/sites-available/flowinspector" >"$site"
 	sed -i "s|include $r/etc/flowinspector/nginx-tls-auth.conf;|include $site.tls;|" "$site"
 	if [[ -e $r/etc/flowinspector/nginx-tls-auth.conf ]]; then
@@ -112,4 +128,71 @@ cert=$(md5sum <"$r/etc/flowinspector/tls/cert.pem")
 out=$(bash "$inst" --root "$r" --no-packages --build-dir "$BUILD" --listen 0.0.0.0:8443 --prefix /opt/fi 2>&1)
 check_eq "public again: certificate kept" "$(md5sum <"$r/etc/flowinspector/tls/cert.pem")" "$cert"
 check_contains "public again: htpasswd kept" "$out" "keeping /etc/flowinspector/htpasswd"
+check_contains "public: the cache bypass is loopback's, and the allow file's" "$site" \
+	"include /etc/flowinspector/nginx-nocache-allow.conf;"
+check_eq "public: the allow file lists nobody yet" \
+	"$(grep -v '^#' "$r/etc/flowinspector/nginx-nocache-allow.conf")" ""
+
+# TLS on loopback with a certificate of ours, served: HSTS on every answer
+port=$(harness_free_port)
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=127.0.0.1" \
+	-keyout "$tmp/key.pem" -out "$tmp/cert.pem" 2>/dev/null
+r=$tmp/tls
+out=$(bash "$inst" --root "$r" --no-packages --build-dir "$BUILD" --listen "127.0.0.1:$port" \
+	--tls-cert "$tmp/cert.pem" --tls-key "$tmp/key.pem" --nocache-allow 192.0.2.7 \
+	--nocache-allow 2001:db8::/64 2>&1)
+check_eq "tls: exit status" "$?" "0"
+check_contains "tls: https" "$out" "done: https://127.0.0.1:$port/"
+check_eq "tls: the operator's cache bypass list" \
+	"$(grep -v '^#' "$r/etc/flowinspector/nginx-nocache-allow.conf")" \
+	"$(printf '192.0.2.7 1;\n2001:db8::/64 1;')"
+bash "$inst" --root "$r" --no-packages --build-dir "$BUILD" --listen "127.0.0.1:$port" \
+	--tls-cert "$tmp/cert.pem" --tls-key "$tmp/key.pem" --nocache-allow 192.0.2.7 >/dev/null 2>&1
+check_eq "tls again: the list kept, nothing twice" \
+	"$(grep -c -v '^#' "$r/etc/flowinspector/nginx-nocache-allow.conf")" 2
+pw=$(sed -n 's/^install: basic auth: user flowinspector, password \(.*\) (shown once)$/\1/p' <<<"$out")
+check_cmd "tls: nginx -t" nginx_check "$r" tls
+user=()
+[[ $EUID -ne 0 ]] || user=(-g "user root root;")
+nginx -p "$tmp/nginx-tls" -c "$tmp/nginx-tls.conf" -e "$tmp/nginx-tls/logs/error.log" "${user[@]}"
+for ((i = 0; i < 50; i++)); do
+	served=$(cat "$tmp/nginx-tls/nginx.pid" 2>/dev/null) && [[ -n $served ]] && break
+	sleep 0.1
+done
+check_cmd "tls: nginx runs" _harness_alive "${served:-0}"
+# URI | status | JSON? | curl args
+while IFS='|' read -r uri status json args; do
+	[[ -n $uri && $uri != \#* ]] || continue
+	read -r -a extra <<<"$args"
+	extra=("${extra[@]//@PW@/$pw}")
+	what="tls: $uri ${args//@PW@/PW} "
+	headers=$(curl -s -S -k --max-time 10 -D - -o "$tmp/body" "${extra[@]}" \
+		"https://127.0.0.1:$port$uri" | tr -d '\r' | tr 'A-Z' 'a-z')
+	check_contains "${what}status" "$(head -n 1 <<<"$headers")" " $status"
+	check_eq "${what}HSTS, once" "$(grep -c '^strict-transport-security: max-age=63072000$' \
+		<<<"$headers")" 1
+	check_contains "${what}CSP" "$(grep '^content-security-policy:' <<<"$headers")" \
+		"frame-ancestors 'none'"
+	check_contains "${what}X-Frame-Options" "$headers" "x-frame-options: deny"
+	if [[ $json == json ]]; then
+		check_contains "${what}JSON" "$(grep '^content-type:' <<<"$headers")" "application/json"
+		check_cmd "${what}a JSON error" python3 -c \
+			'import json, sys; assert json.load(open(sys.argv[1]))["error"]' "$tmp/body"
+	fi
+done <<'TABLE'
+/|401|json|
+/api/meta|401|json|
+/|200|html|-u flowinspector:@PW@
+/dashboard|200|html|-u flowinspector:@PW@
+/js/app.js|200|js|-u flowinspector:@PW@
+/vendor/d3.min.js|200|js|-u flowinspector:@PW@
+/js/missing.js|404|json|-u flowinspector:@PW@
+/api/meta|503|json|-u flowinspector:@PW@
+/api/x.js|503|json|-u flowinspector:@PW@
+/api/meta|405|json|-u flowinspector:@PW@ -X TRACE
+/api/meta|413|json|-u flowinspector:@PW@ --data-binary @/etc/services
+TABLE
+out=$(curl -s -k -D - -o /dev/null "https://127.0.0.1:$port/api/meta" | tr -d '\r' | tr 'A-Z' 'a-z')
+check_contains "tls: the JSON 401 still asks for the password" "$out" \
+	'www-authenticate: basic realm="flowinspector"'
 t_done

@@ -4,6 +4,10 @@
 # capture ends up in the database with the totals its generator recorded
 # (and in the API's answer, once the API is there); a second run imports
 # nothing; `stop` leaves nothing running; a start after the stop keeps data.
+# Its secrets: the config with both database passwords is the user's alone
+# (0600) in a state directory that only the user may enter (0700), and
+# MariaDB's root cannot log in over TCP without a password (only over the
+# socket inside that directory), while the quickstart still works.
 set -uo pipefail
 BUILD=$(realpath "$1")
 T_NAME=quickstart
@@ -71,6 +75,19 @@ print(s['packets'], s['ip_bytes'], s['first'] // 86400 * 86400, s['last'] // 864
 	"$top/deploy/sample/sample.json")
 want=$(printf '%s\t%s\t%s.000000\t%s\t%s' "$pk" "$by" "$pushed" "$first" "$last")
 check_eq "database totals = the sample's" "$(totals)" "$want"
+check_eq "the config with the passwords is the user's alone" \
+	"$(stat -c %a "$state/flowinspector.conf")" "600"
+check_eq "the state dir is the user's alone" "$(stat -c %a "$state")" "700"
+# no other file of the state dir is readable by others and holds a password
+leaks=$(find "$state" -type f -perm -o+r -exec grep -l 'quickstart-\(importer\|responder\)' {} + 2>/dev/null)
+check_eq "no world-readable file holds a password" "$leaks" ""
+root_tcp()
+{
+	mariadb --no-defaults -h 127.0.0.1 -P "$FI_MYSQL_PORT" -u root -N -B -e "SELECT 1" 2>&1
+}
+out=$(root_tcp)
+check_eq "MariaDB root over TCP without a password: refused" "$?" "1"
+check_contains "MariaDB root over TCP: no such login" "$out" "is not allowed to connect"
 # per-key rows are stored for 60 s buckets only (flow_detail_sizes); the
 # totals are stored for every size
 tp="tcp_packets + udp_packets + icmp_packets + other_packets"
@@ -108,6 +125,9 @@ out=$(bash "$qs" 2>&1)
 check_eq "start after stop: exit status" "$?" "0"
 check_contains "start after stop: keeps the data" "$out" "restarting the servers"
 check_eq "start after stop: totals kept" "$(totals)" "$before"
+check_eq "start after stop: root still refused over TCP" "$(root_tcp >/dev/null; echo $?)" "1"
+check_eq "start after stop: the config still the user's alone" \
+	"$(stat -c %a "$state/flowinspector.conf")" "600"
 bash "$qs" stop >/dev/null 2>&1
 check_eq "stop again: nothing left" "$(ps -eo pid=,args= | grep -F "$state" | grep -v grep)" ""
 t_done

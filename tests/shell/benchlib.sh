@@ -70,7 +70,7 @@ bench_setup()
 	# recommends (a buffer pool that holds the day's tables), as deployed
 	FI_HARNESS_MARIADB_ARGS=$(bench_mariadb_args) \
 		NGINX_ADDR=127.0.0.1 STATIC_DIR=$work/static FCGI_PASS=unix:$work/fcgi.sock \
-		CACHE_DIR=$work/cache bash "$root/tests/harness/start.sh" "$H" --no-redis \
+		CACHE_DIR=$work/cache NOCACHE_ALLOW= bash "$root/tests/harness/start.sh" "$H" --no-redis \
 		--nginx-conf "$work/nginx.conf.in" || exit 1
 	harness_load_env "$H"
 	cat >"$work/flowinspector.conf" <<CONF
