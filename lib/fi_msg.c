@@ -76,10 +76,14 @@ fi_msg_field_of(const char *key)
 	return -1;
 }
 
-/* An unsigned integer from a JSON integer or a numeric string. */
+/*
+ * An unsigned integer from a JSON integer or a numeric string. *out is 0
+ * when the value is refused, so no caller can read an unset number.
+ */
 static int
 fi_msg_uint(const char *key, json_t *v, uint64_t max, uint64_t *out, struct fi_err *err)
 {
+	*out = 0;
 	if (json_is_integer(v)) {
 		json_int_t i = json_integer_value(v);
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The project's test command (CI runs it through .ci/run): installs missing packages,
 # builds and ctests a RelWithDebInfo and an ASan+UBSan build (ctest fixtures start the
-# servers via tests/harness), checks no server outlived ctest, checks the style, and
+# servers via tests/harness), checks no server outlived ctest, builds every other
+# configuration (Release, Debug, MinSizeRel; gcc and clang), checks the style, and
 # runs tests/bench/*.sh if FI_BENCH=1. All stages run; exit 1 if any failed.
 # Usage: tests/run.sh [--quick] [--keep-going]   (--quick: deps, rel build, its ctest)
 set -euo pipefail
@@ -67,7 +68,7 @@ build()
 {
 	local dir=$1
 	shift
-	cmake -S . -B "$dir" "$@"
+	cmake -S . -B "$dir" -DFI_WERROR=ON "$@"
 	cmake --build "$dir" -j"$jobs"
 }
 
@@ -128,6 +129,26 @@ if [[ $quick == 0 ]]; then
 fi
 
 stage "no servers left" no_leftovers "${dirs[@]}"
+
+# Every configuration a user or packager picks builds warning-free (warnings
+# are errors, FI_WERROR): each optimisation level with gcc and clang. The
+# ctest builds above cover gcc -O2 and -O0 with sanitizers; these are built,
+# not run.
+build_configs()
+{
+	local cc type
+	for cc in gcc clang; do
+		for type in Release RelWithDebInfo Debug MinSizeRel; do
+			[[ $cc == gcc && $type == RelWithDebInfo ]] && continue # build/rel
+			echo "--- $cc $type"
+			CC=$cc build "build/cfg-$cc-$type" -DCMAKE_BUILD_TYPE="$type" >/dev/null ||
+				return 1
+		done
+	done
+}
+if [[ $quick == 0 ]]; then
+	stage "build configurations" build_configs
+fi
 
 if [[ $quick == 0 ]]; then
 	stage "style" bash tests/check-style.sh
