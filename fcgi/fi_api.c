@@ -5,7 +5,6 @@
  * text) with every value bound, and its rows are written as JSON. Counters
  * are summed exactly (flows in billionths) and rounded only when printed.
  */
-#include <mysqld_error.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,10 +25,6 @@
 #include "fi_jsonw.h"
 #include "fi_log.h"
 #include "fi_query.h"
-
-#ifndef ER_STATEMENT_TIMEOUT
-#define ER_STATEMENT_TIMEOUT 1969
-#endif
 
 #define FI_API_RECONNECT_MS 1000	 /* least time between two connection attempts */
 #define FI_API_BUF_KEEP	    (1u << 20)	 /* a body buffer larger is freed after use */
@@ -153,7 +148,7 @@ struct fi_api {
 	struct fi_query *q;	 /* owned, reused */
 	struct fi_sqlb sb;	 /* reused statement builder */
 	struct fi_err dberr;	 /* the last database error */
-	unsigned dberrno;	 /* its server error number */
+	enum fi_db_fault dbfault; /* its kind */
 	struct fi_ratelimit rl;	 /* for logging database errors */
 	struct fi_gate *gate;	 /* large-query gate of the workers, or NULL */
 	unsigned gate_slot;	 /* this worker's slot in it */
@@ -405,22 +400,22 @@ fi_api_connect(struct fi_api *api)
 }
 
 /*
- * Records a failed statement's error and its server error number (read
- * before anything else is done on the connection, which would reset it); a
- * lost connection is closed.
+ * Records a failed statement's error and its fault (read before anything
+ * else is done on the connection, which would reset it); a lost connection
+ * is closed.
  */
 static int
-fi_api_dbfail(struct fi_api *api, const struct fi_err *err, unsigned dberrno)
+fi_api_dbfail(struct fi_api *api, const struct fi_err *err, enum fi_db_fault fault)
 {
 	api->dberr = *err;
-	api->dberrno = dberrno;
+	api->dbfault = fault;
 	if (err->code == FI_EUNAVAIL || (api->db != NULL && !fi_db_alive(api->db))) {
 		fi_warnx_limited(&api->rl, "database connection lost: %s", err->msg);
 		fi_api_disconnect(api);
 		api->dberr.code = FI_EUNAVAIL;
 		return FI_EUNAVAIL;
 	}
-	if (api->dberrno != ER_STATEMENT_TIMEOUT)
+	if (api->dbfault != FI_DB_FAULT_TIMEOUT)
 		fi_warnx_limited(&api->rl, "database error: %s", err->msg);
 	return err->code ? err->code : FI_EDB;
 }
@@ -968,7 +963,7 @@ fi_api_run(struct fi_req *r, fi_row_fn fn)
 	struct fi_stmt_slot *slot;
 	struct fi_stmt *st;
 	struct fi_err err;
-	unsigned dberrno;
+	enum fi_db_fault fault;
 	int rc;
 
 	if (b->err != 0) {
@@ -989,11 +984,11 @@ fi_api_run(struct fi_req *r, fi_row_fn fn)
 		fi_debug("sql (%u params): %s", b->n, b->sql.data);
 	st = fi_api_stmt(api, b->sql.data, &slot, &err);
 	if (st == NULL)
-		return fi_api_dbfail(api, &err, fi_db_errno(api->db));
+		return fi_api_dbfail(api, &err, fi_db_fault(api->db));
 	rc = fi_stmt_exec(st, b->params, b->n, &err);
 	while (rc == 0 && (rc = fi_stmt_fetch(st, &err)) == 1)
 		rc = fn(r, st);
-	dberrno = rc < 0 ? fi_db_errno(api->db) : 0;
+	fault = rc < 0 ? fi_db_fault(api->db) : FI_DB_FAULT_NONE;
 	if (slot == NULL)
 		fi_stmt_free(st);
 	else if (rc < 0)
@@ -1001,7 +996,7 @@ fi_api_run(struct fi_req *r, fi_row_fn fn)
 	else
 		fi_stmt_reset(st);
 	if (rc < 0 && err.code != 0)
-		rc = fi_api_dbfail(api, &err, dberrno);
+		rc = fi_api_dbfail(api, &err, fault);
 	return rc;
 }
 
@@ -2246,6 +2241,21 @@ fi_api_error(struct fi_api_response *resp, int status, const char *msg)
 	fi_jsonw_obj_end(&w);
 }
 
+/*
+ * What a failed statement means for the client: a lost connection (or a
+ * failure while disconnected) is "unavailable" whatever the statement's own
+ * fault; otherwise the fault of a database error (FI_EDB), else none.
+ */
+static enum fi_db_fault
+fi_api_fault(const struct fi_api *api, int rc)
+{
+	if (rc == FI_EUNAVAIL || api->dberr.code == FI_EUNAVAIL)
+		return FI_DB_FAULT_GONE;
+	if (rc == FI_EDB)
+		return api->dbfault;
+	return FI_DB_FAULT_NONE;
+}
+
 /* Maps a failed handler's outcome to the error answer. */
 static void
 fi_api_fail(struct fi_req *r, int rc)
@@ -2266,33 +2276,38 @@ fi_api_fail(struct fi_req *r, int rc)
 		fi_api_error(r->resp, 503, msg);
 		return;
 	}
-	if (rc == FI_EUNAVAIL || api->dberr.code == FI_EUNAVAIL) {
+	switch (fi_api_fault(api, rc)) {
+	case FI_DB_FAULT_GONE:
+	case FI_DB_FAULT_BUSY:
 		r->resp->retry_after = 5;
 		fi_api_error(r->resp, 503, "The database is not available.");
 		return;
-	}
-	if (rc == FI_EDB && api->dberrno == ER_STATEMENT_TIMEOUT) {
+	case FI_DB_FAULT_TIMEOUT:
 		snprintf(msg, sizeof(msg),
 			 "The query took longer than %u s and was cut off; "
 			 "narrow the range or the filters.",
 			 api->cfg->query_timeout);
 		fi_api_error(r->resp, 504, msg);
 		return;
-	}
-	if (rc == FI_EDB && api->dberrno == ER_NO_SUCH_TABLE) {
+	case FI_DB_FAULT_NO_TABLE:
 		r->resp->retry_after = 60;
 		fi_api_error(r->resp, 503,
 			     "The database has no tables for this bucket size; "
 			     "run flowinspector-importer --init-db.");
 		return;
-	}
-	if (rc == FI_ETOOBIG) {
-		snprintf(msg, sizeof(msg),
-			 "The answer is larger than %u MB; set a limit or narrow the "
-			 "query.",
-			 (unsigned)(FI_API_BODY_MAX >> 20));
-		fi_api_error(r->resp, 400, msg);
-		return;
+	case FI_DB_FAULT_NONE:
+		if (rc == FI_ETOOBIG) {
+			snprintf(msg, sizeof(msg),
+				 "The answer is larger than %u MB; set a limit or "
+				 "narrow the query.",
+				 (unsigned)(FI_API_BODY_MAX >> 20));
+			fi_api_error(r->resp, 400, msg);
+			return;
+		}
+		break;
+	case FI_DB_FAULT_DUPLICATE:
+	case FI_DB_FAULT_OTHER:
+		break;
 	}
 	fi_warnx_limited(&api->rl, "request failed: %s", fi_strerror(rc));
 	fi_api_error(r->resp, 500, "Internal error.");
@@ -2469,7 +2484,7 @@ fi_api_handle(struct fi_api *api, struct fi_str method, struct fi_str path,
 	r.resp = resp;
 	r.q = api->q;
 	fi_err_clear(&api->dberr);
-	api->dberrno = 0;
+	api->dbfault = FI_DB_FAULT_NONE;
 
 	route = fi_api_route(path, &name);
 	if (route == FI_ROUTE_NONE) {
