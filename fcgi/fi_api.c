@@ -144,14 +144,14 @@ struct fi_api {
 	struct fi_stmt_slot stmts[FI_API_STMT_CACHE]; /* statements of db */
 	uint64_t stmt_clock;			      /* use counter for the cache */
 	struct fi_db *db;			      /* owned; NULL while disconnected */
-	int64_t last_attempt_ms; /* monotonic time of the last connect attempt */
-	struct fi_query *q;	 /* owned, reused */
-	struct fi_sqlb sb;	 /* reused statement builder */
-	struct fi_err dberr;	 /* the last database error */
+	int64_t last_attempt_ms;  /* monotonic time of the last connect attempt */
+	struct fi_query *q;	  /* owned, reused */
+	struct fi_sqlb sb;	  /* reused statement builder */
+	struct fi_err dberr;	  /* the last database error */
 	enum fi_db_fault dbfault; /* its kind */
-	struct fi_ratelimit rl;	 /* for logging database errors */
-	struct fi_gate *gate;	 /* large-query gate of the workers, or NULL */
-	unsigned gate_slot;	 /* this worker's slot in it */
+	struct fi_ratelimit rl;	  /* for logging database errors */
+	struct fi_gate *gate;	  /* large-query gate of the workers, or NULL */
+	unsigned gate_slot;	  /* this worker's slot in it */
 };
 
 /* A one-row result of up to two integers (MIN/MAX, a timestamp). */
@@ -553,26 +553,6 @@ fi_sqlb_in_prefixes(struct fi_sqlb *b, const char *const *exprs, unsigned nexpr,
 	fi_sqlb_add(b, ")");
 }
 
-/* The protocols a query lets through: include (or all) minus exclude. */
-static unsigned
-fi_api_protos(const struct fi_query *q, struct fi_protoset *allowed)
-{
-	unsigned n = 0;
-
-	memset(allowed, 0, sizeof(*allowed));
-	for (unsigned p = 0; p < 256; p++) {
-		int in = !(q->have & FI_QP_INCLUDE_PROTOS) ||
-			 fi_protoset_has(&q->include_protos, p);
-		int out = (q->have & FI_QP_EXCLUDE_PROTOS) &&
-			  fi_protoset_has(&q->exclude_protos, p);
-		if (in && !out) {
-			allowed->bits[p / 8] |= (uint8_t)(1u << (p % 8));
-			n++;
-		}
-	}
-	return n;
-}
-
 /*
  * Appends the WHERE clause of the flow filters, each list in its own
  * parentheses and all joined by AND (the original's include lists were not
@@ -617,7 +597,7 @@ fi_sqlb_where(struct fi_sqlb *b, const struct fi_query *q, int with_range)
 		fi_sqlb_add(b, "NOT ");
 		fi_sqlb_in_prefixes(b, both, 2, q->exclude_ips, q->nexclude_ips);
 	}
-	nallowed = fi_api_protos(q, &allowed);
+	nallowed = fi_query_protos(q, &allowed);
 	if (nallowed < 256) {
 		int negate = nallowed > 128;
 		unsigned k = 0;
@@ -629,7 +609,7 @@ fi_sqlb_where(struct fi_sqlb *b, const struct fi_query *q, int with_range)
 		}
 		fi_sqlb_add(b, negate ? "proto NOT IN (" : "proto IN (");
 		for (unsigned p = 0; p < 256; p++)
-			if (fi_protoset_has(&allowed, p) != negate) {
+			if (fi_query_protoset_has(&allowed, p) != negate) {
 				fi_sqlb_add(b, k++ ? ", " : "");
 				fi_sqlb_u64(b, p);
 			}
@@ -1202,7 +1182,7 @@ fi_api_sort_error(struct fi_req *r, const struct fi_field *f, const char *why)
 	char name[64];
 
 	return fi_err_set(&r->err, FI_EINVAL, "Param sort: field %s %s.",
-			  fi_field_name(f, name, sizeof(name)), why);
+			  fi_query_field_name(f, name, sizeof(name)), why);
 }
 
 /* Ends an answer object: "truncated": true when rows were cut at max_rows. */
@@ -1894,12 +1874,12 @@ fi_api_hilbert_classes(struct fi_req *r, unsigned *mask)
 	struct fi_protoset allowed;
 	unsigned in[FI_PC_COUNT] = {0}, all[FI_PC_COUNT] = {0};
 
-	fi_api_protos(r->q, &allowed);
+	fi_query_protos(r->q, &allowed);
 	for (unsigned p = 0; p < 256; p++) {
 		int c = fi_proto_class((uint8_t)p);
 
 		all[c]++;
-		in[c] += (unsigned)fi_protoset_has(&allowed, p);
+		in[c] += (unsigned)fi_query_protoset_has(&allowed, p);
 	}
 	*mask = 0;
 	for (int c = 0; c < FI_PC_COUNT; c++) {
