@@ -5,7 +5,6 @@
  * text) with every value bound, and its rows are written as JSON. Counters
  * are summed exactly (flows in billionths) and rounded only when printed.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +24,7 @@
 #include "fi_jsonw.h"
 #include "fi_log.h"
 #include "fi_query.h"
+#include "fi_sqlb.h"
 
 #define FI_API_RECONNECT_MS 1000	 /* least time between two connection attempts */
 #define FI_API_BUF_KEEP	    (1u << 20)	 /* a body buffer larger is freed after use */
@@ -44,10 +44,8 @@ static const char fi_sql_session_tmp[] =
     "SET SESSION tmp_table_size = %u, max_heap_table_size = %u";
 static const char fi_sql_ping[] = "SELECT 1";
 static const char fi_sql_range[] = "SELECT MIN(bucket), MAX(bucket) FROM totals_%u";
-static const char fi_sql_min_in[] =
-    "(SELECT MIN(bucket) FROM totals_%u WHERE bucket >= ? AND bucket <= ?)";
-static const char fi_sql_max_in[] =
-    "(SELECT MAX(bucket) FROM totals_%u WHERE bucket >= ? AND bucket <= ?)";
+static const char fi_sql_min_in[] = "(SELECT MIN(bucket) FROM totals_%u WHERE ";
+static const char fi_sql_max_in[] = "(SELECT MAX(bucket) FROM totals_%u WHERE ";
 static const char fi_sql_min_all[] = "(SELECT MIN(bucket) FROM totals_%u)";
 static const char fi_sql_max_all[] = "(SELECT MAX(bucket) FROM totals_%u)";
 static const char fi_sql_last_batch[] =
@@ -78,7 +76,8 @@ static const char fi_sql_ctr_sums[] =
     ", SUM(flows) AS flows, SUM(packets) AS packets, SUM(bytes) AS bytes";
 static const char fi_sql_dirs[] =
     " CROSS JOIN (SELECT 0 AS d UNION ALL SELECT 1) fi_dirs";
-static const char fi_sql_bucket_range[] = "bucket >= ? AND bucket <= ?";
+static const char fi_sql_bucket_from[] = "bucket >= "; /* ? AND bucket <= ? */
+static const char fi_sql_bucket_to[] = " AND bucket <= ";
 static const char fi_sql_count_open[] = "SELECT COUNT(*) FROM (";
 static const char fi_sql_count_close[] = ") fi_t";
 static const char fi_sql_limit[] = " LIMIT ";
@@ -112,25 +111,14 @@ static const char *const fi_sql_index_id[2] = {"addr", "port"};
 /* /api/hilbert: the cell of an address is a bit field of a 4-byte window
  * (position, shift and mask bound), grouped over an address range of the
  * node index, so the primary key (bucket, addr) is range-scanned */
-static const char fi_sql_hilbert_cell[] =
-    "SELECT (CAST(CONV(HEX(SUBSTRING(addr, ?, 4)), 16, 10) AS UNSIGNED) >> ?) & ? "
-    "AS cell";
-static const char fi_sql_hilbert_where[] =
-    " WHERE bucket >= ? AND bucket <= ? AND addr >= ? AND addr <= ?";
+static const char *const fi_sql_hilbert_cell[4] = {
+    "SELECT (CAST(CONV(HEX(SUBSTRING(addr, ", /* ? */ ", 4)), 16, 10) AS UNSIGNED) >> ",
+    /* ? */ ") & ", /* ? */ " AS cell"};
+static const char *const fi_sql_hilbert_addr[2] = {" AND addr >= ", " AND addr <= "};
 static const char fi_sql_hilbert_group[] = " GROUP BY cell ORDER BY cell";
 static const char fi_sql_hilbert_wide[] = "CAST(%s_%s_%s AS DECIMAL(20))";
 
 /* ---- state ---------------------------------------------------------------------- */
-
-/* A statement under construction: text and bound values side by side. */
-struct fi_sqlb {
-	struct fi_buf sql;     /* the text */
-	struct fi_val *params; /* FI_API_PARAMS_MAX values */
-	struct fi_addr *addrs; /* storage behind address parameters */
-	unsigned n;	       /* parameters used */
-	unsigned naddrs;       /* addresses used */
-	int err;	       /* first error while building */
-};
 
 /* A prepared statement kept for reuse, by its text. */
 struct fi_stmt_slot {
@@ -234,11 +222,9 @@ fi_api_new(const struct fi_config *cfg)
 	api->cfg = cfg;
 	api->last_attempt_ms = INT64_MIN / 2;
 	api->q = calloc(1, sizeof(*api->q));
-	api->sb.params = calloc(FI_API_PARAMS_MAX, sizeof(*api->sb.params));
-	api->sb.addrs = calloc(FI_API_PARAMS_MAX, sizeof(*api->sb.addrs));
-	fi_buf_init(&api->sb.sql, FI_API_SQL_MAX);
 	api->rl = (struct fi_ratelimit){.period = 10, .burst = 5};
-	if (api->q == NULL || api->sb.params == NULL || api->sb.addrs == NULL) {
+	if (fi_sqlb_init(&api->sb, FI_API_SQL_MAX, FI_API_PARAMS_MAX) != 0 ||
+	    api->q == NULL) {
 		fi_api_free(api);
 		return NULL;
 	}
@@ -251,9 +237,7 @@ fi_api_free(struct fi_api *api)
 	if (api == NULL)
 		return;
 	fi_api_disconnect(api);
-	fi_buf_fini(&api->sb.sql);
-	free(api->sb.params);
-	free(api->sb.addrs);
+	fi_sqlb_fini(&api->sb);
 	free(api->q);
 	free(api);
 }
@@ -420,137 +404,16 @@ fi_api_dbfail(struct fi_api *api, const struct fi_err *err, enum fi_db_fault fau
 	return err->code ? err->code : FI_EDB;
 }
 
-/* ---- statement builder ---------------------------------------------------------- */
+/* ---- statements ------------------------------------------------------------------ */
 
+/* Appends "bucket >= ? AND bucket <= ?" with lo and hi bound. */
 static void
-fi_sqlb_reset(struct fi_sqlb *b)
+fi_api_bucket_range(struct fi_sqlb *b, int64_t lo, int64_t hi)
 {
-	fi_buf_reset(&b->sql);
-	b->n = b->naddrs = 0;
-	b->err = 0;
-}
-
-static void
-fi_sqlb_add(struct fi_sqlb *b, const char *text)
-{
-	if (b->err == 0 && fi_buf_puts(&b->sql, text) != 0)
-		b->err = FI_ETOOBIG;
-}
-
-/* Appends one of the fixed formats above with numbers or fixed names. */
-static void fi_sqlb_addf(struct fi_sqlb *b, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void
-fi_sqlb_addf(struct fi_sqlb *b, const char *fmt, ...)
-{
-	char tmp[256];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= sizeof(tmp))
-		b->err = b->err ? b->err : FI_EINTERNAL;
-	else
-		fi_sqlb_add(b, tmp);
-}
-
-static struct fi_val *
-fi_sqlb_param(struct fi_sqlb *b)
-{
-	if (b->n >= FI_API_PARAMS_MAX) {
-		b->err = b->err ? b->err : FI_ETOOBIG;
-		return NULL;
-	}
-	fi_sqlb_add(b, "?");
-	return &b->params[b->n++];
-}
-
-static void
-fi_sqlb_u64(struct fi_sqlb *b, uint64_t v)
-{
-	struct fi_val *p = fi_sqlb_param(b);
-
-	if (p != NULL)
-		*p = FI_VAL_U(v);
-}
-
-static void
-fi_sqlb_addr(struct fi_sqlb *b, const struct fi_addr *a)
-{
-	struct fi_val *p;
-
-	if (b->naddrs >= FI_API_PARAMS_MAX) {
-		b->err = b->err ? b->err : FI_ETOOBIG;
-		return;
-	}
-	p = fi_sqlb_param(b);
-	if (p == NULL)
-		return;
-	b->addrs[b->naddrs] = *a;
-	*p = FI_VAL_B((const char *)b->addrs[b->naddrs].b, 16);
-	b->naddrs++;
-}
-
-/* "expr IN (?, ...)" over a list of ports; "TRUE"/"FALSE" never needed. */
-static void
-fi_sqlb_in_ports(struct fi_sqlb *b, const char *expr, int negate, const uint16_t *ports,
-		 unsigned n)
-{
-	fi_sqlb_add(b, expr);
-	fi_sqlb_add(b, negate ? " NOT IN (" : " IN (");
-	for (unsigned i = 0; i < n; i++) {
-		if (i > 0)
-			fi_sqlb_add(b, ", ");
-		fi_sqlb_u64(b, ports[i]);
-	}
-	fi_sqlb_add(b, ")");
-}
-
-/*
- * A condition true when one of exprs[0..nexpr) lies in one of the prefixes:
- * single addresses as IN lists (an index lookup), wider prefixes as ranges.
- */
-static void
-fi_sqlb_in_prefixes(struct fi_sqlb *b, const char *const *exprs, unsigned nexpr,
-		    const struct fi_prefix *p, unsigned n)
-{
-	unsigned singles = 0, terms = 0;
-
-	for (unsigned i = 0; i < n; i++)
-		singles += p[i].len == 128;
-	fi_sqlb_add(b, "(");
-	for (unsigned e = 0; e < nexpr && singles > 0; e++) {
-		unsigned k = 0;
-
-		fi_sqlb_add(b, terms++ ? " OR " : "");
-		fi_sqlb_add(b, exprs[e]);
-		fi_sqlb_add(b, " IN (");
-		for (unsigned i = 0; i < n; i++)
-			if (p[i].len == 128) {
-				fi_sqlb_add(b, k++ ? ", " : "");
-				fi_sqlb_addr(b, &p[i].addr);
-			}
-		fi_sqlb_add(b, ")");
-	}
-	for (unsigned i = 0; i < n; i++) {
-		struct fi_addr lo, hi;
-
-		if (p[i].len == 128)
-			continue;
-		fi_prefix_range(&p[i], &lo, &hi);
-		for (unsigned e = 0; e < nexpr; e++) {
-			fi_sqlb_add(b, terms++ ? " OR " : "");
-			fi_sqlb_add(b, exprs[e]);
-			fi_sqlb_add(b, " BETWEEN ");
-			fi_sqlb_addr(b, &lo);
-			fi_sqlb_add(b, " AND ");
-			fi_sqlb_addr(b, &hi);
-		}
-	}
-	fi_sqlb_add(b, ")");
+	fi_sqlb_add(b, fi_sql_bucket_from);
+	fi_sqlb_u64(b, (uint64_t)lo);
+	fi_sqlb_add(b, fi_sql_bucket_to);
+	fi_sqlb_u64(b, (uint64_t)hi);
 }
 
 /*
@@ -569,10 +432,7 @@ fi_sqlb_where(struct fi_sqlb *b, const struct fi_query *q, int with_range)
 #define FI_WHERE_AND() (fi_sqlb_add(b, first ? " WHERE " : " AND "), first = 0)
 	if (with_range) {
 		FI_WHERE_AND();
-		fi_sqlb_add(b, "bucket >= ");
-		fi_sqlb_u64(b, (uint64_t)q->start_bucket);
-		fi_sqlb_add(b, " AND bucket <= ");
-		fi_sqlb_u64(b, (uint64_t)q->end_bucket);
+		fi_api_bucket_range(b, q->start_bucket, q->end_bucket);
 	}
 	if (q->have & FI_QP_INCLUDE_PORTS) {
 		FI_WHERE_AND();
@@ -642,24 +502,16 @@ fi_api_source(const struct fi_req *r)
 }
 
 /*
- * Binds the range of fine buckets (of a detail size) whose coarse buckets
- * (of the answered size) lie in the query's range: "bucket >= ? AND bucket
- * <= ?" must follow.
+ * Appends the range of fine buckets (of a detail size) whose coarse buckets
+ * (of the answered size) lie in the query's range.
  */
 static void
 fi_api_fine_range(struct fi_req *r)
 {
-	struct fi_sqlb *b = &r->api->sb;
 	int64_t s = r->size;
-	int64_t lo = (r->q->start_bucket + s - 1) / s * s;
-	int64_t hi = r->q->end_bucket / s * s + s - 1;
 
-	if (b->n + 2 > FI_API_PARAMS_MAX) {
-		b->err = b->err ? b->err : FI_ETOOBIG;
-		return;
-	}
-	b->params[b->n++] = FI_VAL_U((uint64_t)lo);
-	b->params[b->n++] = FI_VAL_U((uint64_t)hi);
+	fi_api_bucket_range(&r->api->sb, (r->q->start_bucket + s - 1) / s * s,
+			    r->q->end_bucket / s * s + s - 1);
 }
 
 /*
@@ -683,7 +535,6 @@ fi_api_from_flows(struct fi_req *r, int with_range, int grouped)
 		     r->size, src);
 	if (with_range) {
 		fi_sqlb_add(b, " WHERE ");
-		fi_sqlb_add(b, fi_sql_bucket_range);
 		fi_api_fine_range(r);
 	}
 	fi_sqlb_add(b, grouped ? fi_sql_derived_end : fi_sql_flat_end);
@@ -946,7 +797,10 @@ fi_api_run(struct fi_req *r, fi_row_fn fn)
 	enum fi_db_fault fault;
 	int rc;
 
-	if (b->err != 0) {
+	rc = fi_sqlb_error(b);
+	if (rc == FI_EINTERNAL)
+		return rc; /* a fixed text of ours with a `?`: a bug */
+	if (rc != 0) {
 		/* only a client's huge lists can make a statement this long */
 		fi_err_set(&r->err, FI_EINVAL,
 			   "The query is too complex (too many filter items).");
@@ -961,11 +815,11 @@ fi_api_run(struct fi_req *r, fi_row_fn fn)
 	}
 	fi_err_clear(&err);
 	if (fi_log_enabled(FI_LOG_DEBUG))
-		fi_debug("sql (%u params): %s", b->n, b->sql.data);
-	st = fi_api_stmt(api, b->sql.data, &slot, &err);
+		fi_debug("sql (%u params): %s", fi_sqlb_nparams(b), fi_sqlb_text(b));
+	st = fi_api_stmt(api, fi_sqlb_text(b), &slot, &err);
 	if (st == NULL)
 		return fi_api_dbfail(api, &err, fi_db_fault(api->db));
-	rc = fi_stmt_exec(st, b->params, b->n, &err);
+	rc = fi_stmt_exec(st, fi_sqlb_params(b), fi_sqlb_nparams(b), &err);
 	while (rc == 0 && (rc = fi_stmt_fetch(st, &err)) == 1)
 		rc = fn(r, st);
 	fault = rc < 0 ? fi_db_fault(api->db) : FI_DB_FAULT_NONE;
@@ -1061,12 +915,11 @@ fi_api_ranges(struct fi_req *r)
 
 		fi_sqlb_add(b, i ? ", " : "");
 		fi_sqlb_addf(b, fi_sql_min_in, s);
-		fi_sqlb_add(b, ", ");
+		fi_api_bucket_range(b, r->q->start_bucket, r->q->end_bucket);
+		fi_sqlb_add(b, "), ");
 		fi_sqlb_addf(b, fi_sql_max_in, s);
-		for (int k = 0; k < 4; k++)
-			b->params[b->n++] =
-			    FI_VAL_U((uint64_t)(k % 2 == 0 ? r->q->start_bucket
-							   : r->q->end_bucket));
+		fi_api_bucket_range(b, r->q->start_bucket, r->q->end_bucket);
+		fi_sqlb_add(b, ")");
 		fi_sqlb_add(b, ", ");
 		fi_sqlb_addf(b, fi_sql_min_all, s);
 		fi_sqlb_add(b, ", ");
@@ -1129,18 +982,8 @@ fi_api_row_count(struct fi_req *r, struct fi_stmt *st)
 static int
 fi_api_count(struct fi_req *r)
 {
-	struct fi_sqlb *b = &r->api->sb;
-	struct fi_buf inner = b->sql;
-	int rc;
-
-	/* wrap the text: move it aside, write the wrapper around it */
-	fi_buf_init(&b->sql, FI_API_SQL_MAX);
-	fi_sqlb_add(b, fi_sql_count_open);
-	fi_sqlb_add(b, inner.data ? inner.data : "");
-	fi_sqlb_add(b, fi_sql_count_close);
-	fi_buf_fini(&inner);
-	rc = fi_api_run(r, fi_api_row_count);
-	return rc;
+	fi_sqlb_wrap(&r->api->sb, fi_sql_count_open, fi_sql_count_close);
+	return fi_api_run(r, fi_api_row_count);
 }
 
 /* ORDER BY direction of a sort key. */
@@ -1262,9 +1105,7 @@ fi_api_bucket_totals(struct fi_req *r)
 			fi_sqlb_addf(b, ", %s_%s", fi_sql_cls[c], fi_sql_ctr[k]);
 	fi_sqlb_addf(b, fi_sql_from_totals, r->size);
 	fi_sqlb_add(b, " WHERE ");
-	fi_sqlb_add(b, fi_sql_bucket_range);
-	b->params[b->n++] = FI_VAL_U((uint64_t)q->start_bucket);
-	b->params[b->n++] = FI_VAL_U((uint64_t)q->end_bucket);
+	fi_api_bucket_range(b, q->start_bucket, q->end_bucket);
 	if (q->count)
 		return fi_api_count(r);
 	fi_sqlb_add(b, " ORDER BY ");
@@ -1776,9 +1617,7 @@ fi_api_index(struct fi_req *r, int dynamic)
 		fi_sqlb_addf(b, fi_sql_from_totals, r->size);
 		if (dynamic) {
 			fi_sqlb_add(b, " WHERE ");
-			fi_sqlb_add(b, fi_sql_bucket_range);
-			b->params[b->n++] = FI_VAL_U((uint64_t)q->start_bucket);
-			b->params[b->n++] = FI_VAL_U((uint64_t)q->end_bucket);
+			fi_api_bucket_range(b, q->start_bucket, q->end_bucket);
 		}
 	}
 	rc = fi_api_run(r, fi_api_row_total);
@@ -1818,13 +1657,10 @@ fi_api_index(struct fi_req *r, int dynamic)
 		fi_sqlb_addf(b, fi_sql_from_index, fi_sql_index_table[r->index], src);
 		if (dynamic) {
 			fi_sqlb_add(b, " WHERE ");
-			fi_sqlb_add(b, fi_sql_bucket_range);
-			if (src != r->size) {
+			if (src != r->size)
 				fi_api_fine_range(r);
-			} else {
-				b->params[b->n++] = FI_VAL_U((uint64_t)q->start_bucket);
-				b->params[b->n++] = FI_VAL_U((uint64_t)q->end_bucket);
-			}
+			else
+				fi_api_bucket_range(b, q->start_bucket, q->end_bucket);
 		}
 	}
 	fi_sqlb_add(b, " GROUP BY g_id");
@@ -2054,23 +1890,24 @@ fi_api_hilbert(struct fi_req *r)
 	fi_jsonw_arr_end(&r->w);
 
 	fi_sqlb_reset(b);
-	fi_sqlb_add(b, fi_sql_hilbert_cell);
-	b->params[b->n++] = FI_VAL_U(m->plan.win_byte + 1); /* SUBSTRING counts from 1 */
-	b->params[b->n++] = FI_VAL_U(m->plan.win_shift);
-	b->params[b->n++] = FI_VAL_U(m->plan.win_mask);
+	fi_sqlb_add(b, fi_sql_hilbert_cell[0]);
+	fi_sqlb_u64(b, m->plan.win_byte + 1); /* SUBSTRING counts from 1 */
+	fi_sqlb_add(b, fi_sql_hilbert_cell[1]);
+	fi_sqlb_u64(b, m->plan.win_shift);
+	fi_sqlb_add(b, fi_sql_hilbert_cell[2]);
+	fi_sqlb_u64(b, m->plan.win_mask);
+	fi_sqlb_add(b, fi_sql_hilbert_cell[3]);
 	for (int k = 0; k < FI_CTR_COUNT; k++)
 		if (m->ctrs & (1u << k))
 			fi_api_hilbert_sum(b, m, q->direction % FI_DIR_COUNT, k);
 	fi_sqlb_addf(b, fi_sql_from_index, fi_sql_index_table[0], r->size);
-	fi_sqlb_add(b, fi_sql_hilbert_where);
+	fi_sqlb_add(b, " WHERE ");
+	fi_api_bucket_range(b, q->start_bucket, q->end_bucket);
 	fi_prefix_range(&m->plan.prefix, &lo, &hi);
-	b->params[b->n++] = FI_VAL_U((uint64_t)q->start_bucket);
-	b->params[b->n++] = FI_VAL_U((uint64_t)q->end_bucket);
-	b->addrs[0] = lo;
-	b->addrs[1] = hi;
-	b->naddrs = 2;
-	b->params[b->n++] = FI_VAL_B((const char *)b->addrs[0].b, 16);
-	b->params[b->n++] = FI_VAL_B((const char *)b->addrs[1].b, 16);
+	fi_sqlb_add(b, fi_sql_hilbert_addr[0]);
+	fi_sqlb_addr(b, &lo);
+	fi_sqlb_add(b, fi_sql_hilbert_addr[1]);
+	fi_sqlb_addr(b, &hi);
 	fi_sqlb_add(b, fi_sql_hilbert_group);
 	fi_jsonw_key(&r->w, "cells");
 	fi_jsonw_arr_begin(&r->w);
