@@ -91,11 +91,11 @@ int fi_db_exec(struct fi_db *db, const char *sql, struct fi_err *err);
  * created yet) ask fi_db_fault after a failed call.
  */
 enum fi_db_fault {
-	FI_DB_FAULT_NONE = 0,  /* the last statement did not fail */
-	FI_DB_FAULT_GONE,      /* connection refused or lost, server shutting down, full */
-	FI_DB_FAULT_BUSY,      /* deadlock or lock wait timeout: retry the transaction */
-	FI_DB_FAULT_TIMEOUT,   /* the statement ran past max_statement_time */
-	FI_DB_FAULT_NO_TABLE,  /* a table it names does not exist */
+	FI_DB_FAULT_NONE = 0, /* the last statement did not fail */
+	FI_DB_FAULT_GONE,     /* connection refused or lost, server shutting down, full */
+	FI_DB_FAULT_BUSY,     /* deadlock or lock wait timeout: retry the transaction */
+	FI_DB_FAULT_TIMEOUT,  /* the statement ran past max_statement_time */
+	FI_DB_FAULT_NO_TABLE, /* a table it names does not exist */
 	FI_DB_FAULT_DUPLICATE, /* a duplicate key */
 	FI_DB_FAULT_OTHER,     /* anything else (syntax, access denied, ...) */
 };
