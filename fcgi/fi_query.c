@@ -15,7 +15,7 @@ const char *const fi_ctr_names[FI_CTR_COUNT] = {"flows", "packetDeltaCount",
 const char *const fi_dir_names[FI_DIR_COUNT] = {"", "src", "dst"};
 
 /* How a parameter's value is parsed. */
-enum fi_qp_type {
+enum fi_query_ptype {
 	FI_QT_INT,     /* a signed integer (start_bucket, end_bucket, limit, ...) */
 	FI_QT_SIZE,    /* bucket_size: an integer that must be a configured size */
 	FI_QT_SORT,    /* comma list of "field [asc|desc]" */
@@ -30,13 +30,13 @@ enum fi_qp_type {
 	FI_QT_IGNORED, /* accepted and ignored (jQuery's cache buster "_") */
 };
 
-struct fi_qp_entry {
+struct fi_query_param {
 	const char *name;
 	unsigned bit; /* FI_QP_*, 0 for ignored ones */
-	enum fi_qp_type type;
+	enum fi_query_ptype type;
 };
 
-static const struct fi_qp_entry fi_qp_table[] = {
+static const struct fi_query_param fi_query_params[] = {
     {"start_bucket", FI_QP_START_BUCKET, FI_QT_INT},
     {"end_bucket", FI_QP_END_BUCKET, FI_QT_INT},
     {"bucket_size", FI_QP_BUCKET_SIZE, FI_QT_SIZE},
@@ -62,7 +62,7 @@ static const struct fi_qp_entry fi_qp_table[] = {
     {"_", 0, FI_QT_IGNORED},
 };
 
-#define FI_QP_NENTRIES (sizeof(fi_qp_table) / sizeof(fi_qp_table[0]))
+#define FI_QUERY_NPARAMS (sizeof(fi_query_params) / sizeof(fi_query_params[0]))
 
 /* Field names that are not counters. */
 static const struct {
@@ -180,19 +180,19 @@ fi_query_has_ctl(struct fi_str s)
 }
 
 int
-fi_protoset_has(const struct fi_protoset *s, unsigned p)
+fi_query_protoset_has(const struct fi_protoset *s, unsigned p)
 {
 	return p < 256 && (s->bits[p / 8] >> (p % 8) & 1);
 }
 
 static void
-fi_protoset_add(struct fi_protoset *s, unsigned p)
+fi_query_protoset_add(struct fi_protoset *s, unsigned p)
 {
 	s->bits[p / 8] |= (uint8_t)(1u << (p % 8));
 }
 
 int
-fi_field_eq(const struct fi_field *a, const struct fi_field *b)
+fi_query_field_eq(const struct fi_field *a, const struct fi_field *b)
 {
 	return a->kind == b->kind && a->dir == b->dir && a->cls == b->cls &&
 	       a->ctr == b->ctr;
@@ -200,7 +200,7 @@ fi_field_eq(const struct fi_field *a, const struct fi_field *b)
 
 /* Resolves a field name; returns 0 or FI_EINVAL. */
 static int
-fi_field_lookup(struct fi_str s, struct fi_field *out)
+fi_query_field_lookup(struct fi_str s, struct fi_field *out)
 {
 	static const char *const cls_names[FI_PC_COUNT] = {"tcp", "udp", "icmp", "other"};
 	struct fi_field f = {FI_FK_COUNTER, FI_DIR_ALL, FI_PC_COUNT, 0};
@@ -244,7 +244,7 @@ fi_field_lookup(struct fi_str s, struct fi_field *out)
 }
 
 const char *
-fi_field_name(const struct fi_field *f, char *buf, size_t size)
+fi_query_field_name(const struct fi_field *f, char *buf, size_t size)
 {
 	static const char *const kind_names[] = {"bucket",
 						 "sourceIPv4Address",
@@ -294,8 +294,8 @@ fi_query_next_item(struct fi_str *rest, struct fi_str *item)
 }
 
 /* Everything one parameter's parser needs. */
-struct fi_qp_ctx {
-	const struct fi_qp_entry *e;
+struct fi_query_ctx {
+	const struct fi_query_param *e;
 	struct fi_query *q;
 	const uint32_t *sizes;
 	unsigned nsizes;
@@ -303,7 +303,7 @@ struct fi_qp_ctx {
 };
 
 static int
-fi_qp_int(struct fi_qp_ctx *c, struct fi_str v)
+fi_query_param_int(struct fi_query_ctx *c, struct fi_str v)
 {
 	struct fi_query *q = c->q;
 	int64_t x;
@@ -346,7 +346,7 @@ fi_qp_int(struct fi_qp_ctx *c, struct fi_str v)
  * than a wish for 10.0.0.0/8, and the cells are numbered from the prefix.
  */
 static int
-fi_qp_prefix(struct fi_qp_ctx *c, struct fi_str v)
+fi_query_param_prefix(struct fi_query_ctx *c, struct fi_str v)
 {
 	const char *slash = memchr(v.p, '/', v.n);
 	struct fi_addr host;
@@ -369,7 +369,7 @@ fi_qp_prefix(struct fi_qp_ctx *c, struct fi_str v)
 
 /* value and direction: one word of a fixed list. */
 static int
-fi_qp_choice(struct fi_qp_ctx *c, struct fi_str v)
+fi_query_param_choice(struct fi_query_ctx *c, struct fi_str v)
 {
 	static const char *const values[FI_CTR_COUNT] = {"flows", "packets", "bytes"};
 	static const char *const dirs[FI_DIR_COUNT] = {"both", "src", "dst"};
@@ -393,7 +393,7 @@ fi_qp_choice(struct fi_qp_ctx *c, struct fi_str v)
 }
 
 static int
-fi_qp_size(struct fi_qp_ctx *c, struct fi_str v)
+fi_query_param_size(struct fi_query_ctx *c, struct fi_str v)
 {
 	uint64_t x;
 	int64_t sx;
@@ -415,11 +415,11 @@ fi_qp_size(struct fi_qp_ctx *c, struct fi_str v)
 
 /* Adds f to list[*n] unless it is there already. */
 static int
-fi_qp_add_field(struct fi_qp_ctx *c, struct fi_field *list, unsigned *n,
-		const struct fi_field *f)
+fi_query_param_add_field(struct fi_query_ctx *c, struct fi_field *list, unsigned *n,
+			 const struct fi_field *f)
 {
 	for (unsigned i = 0; i < *n; i++)
-		if (fi_field_eq(&list[i], f))
+		if (fi_query_field_eq(&list[i], f))
 			return 0;
 	if (*n >= FI_QUERY_NAMES_MAX)
 		return fi_err_set(c->err, FI_EINVAL, "Param %s has too many names.",
@@ -429,7 +429,7 @@ fi_qp_add_field(struct fi_qp_ctx *c, struct fi_field *list, unsigned *n,
 }
 
 static int
-fi_qp_unknown_field(struct fi_qp_ctx *c, struct fi_str item)
+fi_query_param_unknown_field(struct fi_query_ctx *c, struct fi_str item)
 {
 	char echo[FI_QUERY_ECHO_MAX + 4];
 
@@ -438,26 +438,27 @@ fi_qp_unknown_field(struct fi_qp_ctx *c, struct fi_str item)
 }
 
 static int
-fi_qp_fields(struct fi_qp_ctx *c, struct fi_str item)
+fi_query_param_fields(struct fi_query_ctx *c, struct fi_str item)
 {
 	struct fi_field f;
 
-	if (fi_field_lookup(item, &f) != 0)
-		return fi_qp_unknown_field(c, item);
+	if (fi_query_field_lookup(item, &f) != 0)
+		return fi_query_param_unknown_field(c, item);
 	if (c->e->type == FI_QT_AGGR) {
 		if (f.kind >= FI_FK_CLASS || f.kind == FI_FK_ID)
-			return fi_qp_unknown_field(c, item);
-		return fi_qp_add_field(c, c->q->aggregate, &c->q->naggregate, &f);
+			return fi_query_param_unknown_field(c, item);
+		return fi_query_param_add_field(c, c->q->aggregate, &c->q->naggregate,
+						&f);
 	}
 	/* fields: row keys, counters of the whole row, protocol classes */
 	if (f.kind == FI_FK_IPADDRESS || f.kind == FI_FK_PORT || f.kind == FI_FK_ID ||
 	    (f.kind == FI_FK_COUNTER && f.dir != FI_DIR_ALL))
-		return fi_qp_unknown_field(c, item);
-	return fi_qp_add_field(c, c->q->fields, &c->q->nfields, &f);
+		return fi_query_param_unknown_field(c, item);
+	return fi_query_param_add_field(c, c->q->fields, &c->q->nfields, &f);
 }
 
 static int
-fi_qp_sort(struct fi_qp_ctx *c, struct fi_str item)
+fi_query_param_sort(struct fi_query_ctx *c, struct fi_str item)
 {
 	struct fi_query *q = c->q;
 	const char *sp = memchr(item.p, ' ', item.n);
@@ -476,8 +477,8 @@ fi_qp_sort(struct fi_qp_ctx *c, struct fi_str item)
 			    "Param sort: \"%s\" is not \"field [asc|desc]\".",
 			    fi_query_echo(item, echo));
 	}
-	if (fi_field_lookup(name, &k.field) != 0 || k.field.kind == FI_FK_CLASS)
-		return fi_qp_unknown_field(c, name);
+	if (fi_query_field_lookup(name, &k.field) != 0 || k.field.kind == FI_FK_CLASS)
+		return fi_query_param_unknown_field(c, name);
 	if (q->nsort >= FI_QUERY_SORT_MAX)
 		return fi_err_set(c->err, FI_EINVAL, "Param sort has more than %d keys.",
 				  FI_QUERY_SORT_MAX);
@@ -486,7 +487,7 @@ fi_qp_sort(struct fi_qp_ctx *c, struct fi_str item)
 }
 
 static int
-fi_qp_ips(struct fi_qp_ctx *c, struct fi_str item)
+fi_query_param_ips(struct fi_query_ctx *c, struct fi_str item)
 {
 	struct fi_query *q = c->q;
 	int inc = c->e->bit == FI_QP_INCLUDE_IPS;
@@ -505,7 +506,7 @@ fi_qp_ips(struct fi_qp_ctx *c, struct fi_str item)
 }
 
 static int
-fi_qp_ports(struct fi_qp_ctx *c, struct fi_str item)
+fi_query_param_ports(struct fi_query_ctx *c, struct fi_str item)
 {
 	struct fi_query *q = c->q;
 	int inc = c->e->bit == FI_QP_INCLUDE_PORTS;
@@ -524,7 +525,7 @@ fi_qp_ports(struct fi_qp_ctx *c, struct fi_str item)
 }
 
 static int
-fi_qp_protos(struct fi_qp_ctx *c, struct fi_str item)
+fi_query_param_protos(struct fi_query_ctx *c, struct fi_str item)
 {
 	struct fi_query *q = c->q;
 	struct fi_protoset *set =
@@ -533,19 +534,19 @@ fi_qp_protos(struct fi_qp_ctx *c, struct fi_str item)
 	unsigned p;
 
 	if (fi_str_caseeq(item, "tcp")) {
-		fi_protoset_add(set, 6);
+		fi_query_protoset_add(set, 6);
 	} else if (fi_str_caseeq(item, "udp")) {
-		fi_protoset_add(set, 17);
+		fi_query_protoset_add(set, 17);
 	} else if (fi_str_caseeq(item, "icmp")) {
-		fi_protoset_add(set, 1);
-		fi_protoset_add(set, 58);
+		fi_query_protoset_add(set, 1);
+		fi_query_protoset_add(set, 58);
 	} else if (fi_str_caseeq(item, "other")) {
 		/* every protocol but the three classes (the original's meant 0) */
 		for (p = 0; p < 256; p++)
 			if (fi_proto_class((uint8_t)p) == FI_PC_OTHER)
-				fi_protoset_add(set, p);
+				fi_query_protoset_add(set, p);
 	} else if (fi_num_u64(item, 0, 255, &x) == 0) {
-		fi_protoset_add(set, (unsigned)x);
+		fi_query_protoset_add(set, (unsigned)x);
 	} else {
 		return fi_err_set(c->err, FI_EINVAL,
 				  "Protocols have to be tcp, udp, icmp, other or numbers "
@@ -555,7 +556,7 @@ fi_qp_protos(struct fi_qp_ctx *c, struct fi_str item)
 }
 
 static int
-fi_qp_flag(struct fi_qp_ctx *c, struct fi_str v)
+fi_query_param_flag(struct fi_query_ctx *c, struct fi_str v)
 {
 	static const char *const yes[] = {"", "1", "true", "yes", "on"};
 	static const char *const no[] = {"0", "false", "no", "off"};
@@ -587,8 +588,8 @@ fi_qp_flag(struct fi_qp_ctx *c, struct fi_str v)
 
 /* Runs the item parser of a list parameter over every item of v. */
 static int
-fi_qp_list(struct fi_qp_ctx *c, struct fi_str v,
-	   int (*fn)(struct fi_qp_ctx *, struct fi_str))
+fi_query_param_list(struct fi_query_ctx *c, struct fi_str v,
+		    int (*fn)(struct fi_query_ctx *, struct fi_str))
 {
 	struct fi_str rest = v, item;
 	unsigned n = 0;
@@ -611,30 +612,30 @@ fi_qp_list(struct fi_qp_ctx *c, struct fi_str v,
 
 /* Parses one decoded value of parameter e. */
 static int
-fi_qp_value(struct fi_qp_ctx *c, struct fi_str v)
+fi_query_param_value(struct fi_query_ctx *c, struct fi_str v)
 {
 	switch (c->e->type) {
 	case FI_QT_INT:
-		return fi_qp_int(c, v);
+		return fi_query_param_int(c, v);
 	case FI_QT_SIZE:
-		return fi_qp_size(c, v);
+		return fi_query_param_size(c, v);
 	case FI_QT_SORT:
-		return fi_qp_list(c, v, fi_qp_sort);
+		return fi_query_param_list(c, v, fi_query_param_sort);
 	case FI_QT_FIELDS:
 	case FI_QT_AGGR:
-		return fi_qp_list(c, v, fi_qp_fields);
+		return fi_query_param_list(c, v, fi_query_param_fields);
 	case FI_QT_IPS:
-		return fi_qp_list(c, v, fi_qp_ips);
+		return fi_query_param_list(c, v, fi_query_param_ips);
 	case FI_QT_PORTS:
-		return fi_qp_list(c, v, fi_qp_ports);
+		return fi_query_param_list(c, v, fi_query_param_ports);
 	case FI_QT_PROTOS:
-		return fi_qp_list(c, v, fi_qp_protos);
+		return fi_query_param_list(c, v, fi_query_param_protos);
 	case FI_QT_FLAG:
-		return fi_qp_flag(c, v);
+		return fi_query_param_flag(c, v);
 	case FI_QT_PREFIX:
-		return fi_qp_prefix(c, v);
+		return fi_query_param_prefix(c, v);
 	case FI_QT_CHOICE:
-		return fi_qp_choice(c, v);
+		return fi_query_param_choice(c, v);
 	case FI_QT_IGNORED:
 		return 0;
 	}
@@ -643,10 +644,38 @@ fi_qp_value(struct fi_qp_ctx *c, struct fi_str v)
 
 /* Whether an empty value means "not given" (lists) rather than an error. */
 static int
-fi_qp_empty_ok(enum fi_qp_type t)
+fi_query_param_empty_ok(enum fi_query_ptype t)
 {
 	return t != FI_QT_INT && t != FI_QT_SIZE && t != FI_QT_FLAG &&
 	       t != FI_QT_PREFIX && t != FI_QT_CHOICE;
+}
+
+unsigned
+fi_query_protos(const struct fi_query *q, struct fi_protoset *allowed)
+{
+	unsigned n = 0;
+
+	memset(allowed, 0, sizeof(*allowed));
+	for (unsigned p = 0; p < 256; p++) {
+		int in = !(q->have & FI_QP_INCLUDE_PROTOS) ||
+			 fi_query_protoset_has(&q->include_protos, p);
+		int out = (q->have & FI_QP_EXCLUDE_PROTOS) &&
+			  fi_query_protoset_has(&q->exclude_protos, p);
+		if (in && !out) {
+			fi_query_protoset_add(allowed, p);
+			n++;
+		}
+	}
+	return n;
+}
+
+const char *
+fi_query_param_name(unsigned bit)
+{
+	for (size_t i = 0; i < FI_QUERY_NPARAMS; i++)
+		if (bit != 0 && fi_query_params[i].bit == bit)
+			return fi_query_params[i].name;
+	return "?";
 }
 
 static void
@@ -690,8 +719,8 @@ fi_query_parse(struct fi_str qs, const uint32_t *sizes, unsigned nsizes,
 		struct fi_str pair = {qs.p + pos, end - pos}, rawkey, rawval = {NULL, 0};
 		const char *eq = memchr(pair.p, '=', pair.n);
 		struct fi_str key, val;
-		const struct fi_qp_entry *e = NULL;
-		struct fi_qp_ctx ctx;
+		const struct fi_query_param *e = NULL;
+		struct fi_query_ctx ctx;
 		char echo[FI_QUERY_ECHO_MAX + 4];
 		long kn, vn;
 		int rc;
@@ -712,9 +741,9 @@ fi_query_parse(struct fi_str qs, const uint32_t *sizes, unsigned nsizes,
 					  "The query string has a malformed %%-escape.");
 		key = (struct fi_str){scratch, (size_t)kn};
 		val = fi_query_trim((struct fi_str){scratch + kn, (size_t)vn});
-		for (size_t i = 0; i < FI_QP_NENTRIES; i++)
-			if (fi_str_eq(key, fi_qp_table[i].name))
-				e = &fi_qp_table[i];
+		for (size_t i = 0; i < FI_QUERY_NPARAMS; i++)
+			if (fi_str_eq(key, fi_query_params[i].name))
+				e = &fi_query_params[i];
 		if (e == NULL)
 			return fi_err_set(err, FI_EINVAL, "Unknown parameter \"%s\".",
 					  fi_query_echo(key, echo));
@@ -731,10 +760,10 @@ fi_query_parse(struct fi_str qs, const uint32_t *sizes, unsigned nsizes,
 			return fi_err_set(err, FI_EINVAL,
 					  "Param %s contains a control character.",
 					  e->name);
-		if (val.n == 0 && fi_qp_empty_ok(e->type))
+		if (val.n == 0 && fi_query_param_empty_ok(e->type))
 			continue;
-		ctx = (struct fi_qp_ctx){e, q, sizes, nsizes, err};
-		rc = fi_qp_value(&ctx, val);
+		ctx = (struct fi_query_ctx){e, q, sizes, nsizes, err};
+		rc = fi_query_param_value(&ctx, val);
 		if (rc != 0)
 			return rc;
 		q->have |= e->bit;
@@ -747,7 +776,7 @@ fi_query_print_set(FILE *out, const char *name, const struct fi_protoset *s)
 {
 	fprintf(out, "%s =", name);
 	for (unsigned p = 0; p < 256; p++)
-		if (fi_protoset_has(s, p))
+		if (fi_query_protoset_has(s, p))
 			fprintf(out, " %u", p);
 	fputc('\n', out);
 }
@@ -759,7 +788,7 @@ fi_query_print_fields(FILE *out, const char *name, const struct fi_field *f, uns
 
 	fprintf(out, "%s =", name);
 	for (unsigned i = 0; i < n; i++)
-		fprintf(out, " %s", fi_field_name(&f[i], buf, sizeof(buf)));
+		fprintf(out, " %s", fi_query_field_name(&f[i], buf, sizeof(buf)));
 	fputc('\n', out);
 }
 
@@ -803,7 +832,7 @@ fi_query_print(const struct fi_query *q, FILE *out)
 		fprintf(out, "sort =");
 		for (unsigned i = 0; i < q->nsort; i++)
 			fprintf(out, " %s %s",
-				fi_field_name(&q->sort[i].field, buf, sizeof(buf)),
+				fi_query_field_name(&q->sort[i].field, buf, sizeof(buf)),
 				q->sort[i].desc ? "desc" : "asc");
 		fputc('\n', out);
 	}

@@ -142,16 +142,25 @@ int fi_query_parse(struct fi_str qs, const uint32_t *sizes, unsigned nsizes,
 		   struct fi_query *q, struct fi_err *err);
 
 /* Whether protocol p is in set s. */
-int fi_protoset_has(const struct fi_protoset *s, unsigned p);
+int fi_query_protoset_has(const struct fi_protoset *s, unsigned p);
+
+/*
+ * The protocols q lets through: include_protos (or every protocol) minus
+ * exclude_protos, into *allowed. Returns how many (0-256).
+ */
+unsigned fi_query_protos(const struct fi_query *q, struct fi_protoset *allowed);
+
+/* The name of the parameter with FI_QP_* bit, a static string ("?" if none). */
+const char *fi_query_param_name(unsigned bit);
 
 /*
  * The API name of a field (for messages and output), written into buf;
  * returns buf. Addresses get their IPv4 names.
  */
-const char *fi_field_name(const struct fi_field *f, char *buf, size_t size);
+const char *fi_query_field_name(const struct fi_field *f, char *buf, size_t size);
 
 /* Whether two fields are the same. */
-int fi_field_eq(const struct fi_field *a, const struct fi_field *b);
+int fi_query_field_eq(const struct fi_field *a, const struct fi_field *b);
 
 /*
  * Prints q in a stable text form (one parameter a line, only those given),

@@ -17,8 +17,13 @@
 #define FI_DB_COL_MAX	  (1u << 24) /* largest column value we read */
 #define FI_DB_PARAMS_MAX  65535	     /* the protocol's limit on placeholders */
 
+#ifndef ER_STATEMENT_TIMEOUT /* MariaDB's; older headers lack it */
+#define ER_STATEMENT_TIMEOUT 1969
+#endif
+
 struct fi_db {
-	MYSQL *my; /* owned connection */
+	MYSQL *my;		/* owned connection */
+	enum fi_db_fault fault; /* of the last statement, see fi_db_fault */
 };
 
 struct fi_col {
@@ -46,11 +51,13 @@ struct fi_stmt {
 	int have_result;     /* a result set is open */
 };
 
-/* Connection-level errors mean "try again later", others are real errors. */
-static int
-fi_db_code(unsigned e)
+/* The one place that reads the server's and the library's error numbers. */
+static enum fi_db_fault
+fi_db_classify(unsigned e)
 {
 	switch (e) {
+	case 0:
+		return FI_DB_FAULT_NONE;
 	case CR_CONNECTION_ERROR:
 	case CR_CONN_HOST_ERROR:
 	case CR_SERVER_GONE_ERROR:
@@ -58,13 +65,33 @@ fi_db_code(unsigned e)
 	case CR_SERVER_LOST_EXTENDED:
 	case ER_SERVER_SHUTDOWN:
 	case ER_CON_COUNT_ERROR:
+		return FI_DB_FAULT_GONE;
 	case ER_LOCK_DEADLOCK:
 	case ER_LOCK_WAIT_TIMEOUT:
-		return FI_EUNAVAIL;
+		return FI_DB_FAULT_BUSY;
+	case ER_STATEMENT_TIMEOUT:
+		return FI_DB_FAULT_TIMEOUT;
+	case ER_NO_SUCH_TABLE:
+		return FI_DB_FAULT_NO_TABLE;
 	case ER_DUP_ENTRY:
-		return FI_EEXIST;
+		return FI_DB_FAULT_DUPLICATE;
 	}
-	return FI_EDB;
+	return FI_DB_FAULT_OTHER;
+}
+
+/* Connection-level errors mean "try again later", others are real errors. */
+static int
+fi_db_code(enum fi_db_fault f)
+{
+	switch (f) {
+	case FI_DB_FAULT_GONE:
+	case FI_DB_FAULT_BUSY:
+		return FI_EUNAVAIL;
+	case FI_DB_FAULT_DUPLICATE:
+		return FI_EEXIST;
+	default:
+		return FI_EDB;
+	}
 }
 
 static int
@@ -72,8 +99,11 @@ fi_db_fail(struct fi_db *db, struct fi_err *err, const char *what)
 {
 	unsigned e = mysql_errno(db->my);
 
-	return fi_err_set(err, fi_db_code(e), "%s: %s (%u)", what, mysql_error(db->my),
-			  e);
+	db->fault = fi_db_classify(e);
+	if (db->fault == FI_DB_FAULT_NONE)
+		db->fault = FI_DB_FAULT_OTHER; /* failed without a number */
+	return fi_err_set(err, fi_db_code(db->fault), "%s: %s (%u)", what,
+			  mysql_error(db->my), e);
 }
 
 static int
@@ -81,7 +111,11 @@ fi_stmt_fail(struct fi_stmt *st, struct fi_err *err, const char *what)
 {
 	unsigned e = mysql_stmt_errno(st->st);
 
-	return fi_err_set(err, fi_db_code(e), "%s: %s (%u)", what,
+	/* the connection's number where the statement has none of its own */
+	st->db->fault = fi_db_classify(e ? e : mysql_errno(st->db->my));
+	if (st->db->fault == FI_DB_FAULT_NONE)
+		st->db->fault = FI_DB_FAULT_OTHER;
+	return fi_err_set(err, fi_db_code(st->db->fault), "%s: %s (%u)", what,
 			  mysql_stmt_error(st->st), e);
 }
 
@@ -171,6 +205,7 @@ fi_db_exec(struct fi_db *db, const char *sql, struct fi_err *err)
 {
 	int status;
 
+	db->fault = FI_DB_FAULT_NONE;
 	if (mysql_real_query(db->my, sql, strlen(sql)) != 0)
 		return fi_db_fail(db, err, "statement failed");
 	do {
@@ -187,10 +222,10 @@ fi_db_exec(struct fi_db *db, const char *sql, struct fi_err *err)
 	return 0;
 }
 
-unsigned
-fi_db_errno(struct fi_db *db)
+enum fi_db_fault
+fi_db_fault(const struct fi_db *db)
 {
-	return mysql_errno(db->my);
+	return db != NULL ? db->fault : FI_DB_FAULT_GONE;
 }
 
 int
@@ -278,6 +313,7 @@ fi_stmt_new(struct fi_db *db, const char *sql, struct fi_err *err)
 	struct fi_stmt *st;
 	MYSQL_RES *meta;
 
+	db->fault = FI_DB_FAULT_NONE;
 	st = calloc(1, sizeof(*st));
 	if (st == NULL) {
 		fi_err_set(err, FI_ENOMEM, "out of memory");
@@ -354,6 +390,7 @@ int
 fi_stmt_exec(struct fi_stmt *st, const struct fi_val *params, unsigned n,
 	     struct fi_err *err)
 {
+	st->db->fault = FI_DB_FAULT_NONE;
 	if (n != st->nparams)
 		return fi_err_set(err, FI_EINTERNAL,
 				  "statement takes %u parameters, got %u", st->nparams,

@@ -84,8 +84,30 @@ void fi_db_close(struct fi_db *db);
  */
 int fi_db_exec(struct fi_db *db, const char *sql, struct fi_err *err);
 
-/* The server's error number of the last failure (0 if none). */
-unsigned fi_db_errno(struct fi_db *db);
+/*
+ * What went wrong, in the project's terms: the server's and the client
+ * library's error numbers stay inside this module. Callers that must tell
+ * failures apart (a statement cut off by max_statement_time, a table not
+ * created yet) ask fi_db_fault after a failed call.
+ */
+enum fi_db_fault {
+	FI_DB_FAULT_NONE = 0, /* the last statement did not fail */
+	FI_DB_FAULT_GONE,     /* connection refused or lost, server shutting down, full */
+	FI_DB_FAULT_BUSY,     /* deadlock or lock wait timeout: retry the transaction */
+	FI_DB_FAULT_TIMEOUT,  /* the statement ran past max_statement_time */
+	FI_DB_FAULT_NO_TABLE, /* a table it names does not exist */
+	FI_DB_FAULT_DUPLICATE, /* a duplicate key */
+	FI_DB_FAULT_OTHER,     /* anything else (syntax, access denied, ...) */
+};
+
+/*
+ * The fault of the last statement run on db (fi_db_exec, fi_stmt_new,
+ * fi_stmt_exec and the fetches that follow): FI_DB_FAULT_NONE unless it
+ * failed. The error code of such a failure is FI_EUNAVAIL for GONE and
+ * BUSY, FI_EEXIST for DUPLICATE, FI_EDB otherwise (or FI_ENOMEM /
+ * FI_ETOOBIG / FI_EINTERNAL for failures of our own, with no fault).
+ */
+enum fi_db_fault fi_db_fault(const struct fi_db *db);
 
 /* Whether the connection is alive (pings the server). */
 int fi_db_alive(struct fi_db *db);

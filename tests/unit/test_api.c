@@ -92,6 +92,31 @@ test_hilbert_params(void)
 	CHECK_INT(resp.status, 405);
 }
 
+/* The route table refuses what a route does not take, before the database. */
+static void
+test_route_params(void)
+{
+	get("GET", "/api/index/nodes", "fields=flows");
+	CHECK_INT(resp.status, 400);
+	CHECK_STR(resp.body.data,
+		  "{\"error\":\"Param fields is not supported by the index.\"}");
+	get("GET", "/api/dynamic/index/ports/", "black_others=0");
+	CHECK_STR(resp.body.data,
+		  "{\"error\":\"Param black_others is not supported by the index.\"}");
+	/* another route's own parameter is named first */
+	get("GET", "/api/index/nodes", "aggregate=port&value=bytes");
+	CHECK_STR(resp.body.data,
+		  "{\"error\":\"Param value is only supported by /api/hilbert.\"}");
+	get("GET", "/api/hilbert", "count=1&offset=2&limit=1");
+	CHECK_STR(resp.body.data,
+		  "{\"error\":\"Param limit is not supported by /api/hilbert.\"}");
+	/* meta and health take (and ignore) every parameter */
+	get("GET", "/api/meta", "fields=flows&depth=3");
+	CHECK_INT(resp.status, 503);
+	get("GET", "/api/health/", "limit=1");
+	CHECK_INT(resp.status, 503);
+}
+
 static void
 test_unavailable(void)
 {
@@ -134,6 +159,7 @@ main(void)
 	test_routes();
 	test_bad_params();
 	test_hilbert_params();
+	test_route_params();
 	test_unavailable();
 	fi_api_response_fini(&resp);
 	fi_api_free(api);

@@ -1,0 +1,271 @@
+/*
+ * fi_api_int.h: what the files of the API (fi_api*.c) share and nothing
+ * else sees: the worker's state, the state of one request, and the shared
+ * parts each route uses: the connection (fi_api_db.c), running statements
+ * (fi_api_run.c), statement pieces (fi_api_sql.c), rows and numbers
+ * (fi_api_row.c), the HTTP side (fi_api_http.c), and the route handlers.
+ */
+#ifndef FI_API_INT_H
+#define FI_API_INT_H
+
+#include <stdint.h>
+
+#include "fi_api.h"
+#include "fi_db.h"
+#include "fi_err.h"
+#include "fi_hilbert.h"
+#include "fi_jsonw.h"
+#include "fi_log.h"
+#include "fi_query.h"
+#include "fi_sqlb.h"
+
+#define FI_API_SUBUNITS	  1000000000LL /* counters are kept in billionths */
+#define FI_API_STMT_CACHE 32	       /* prepared statements a worker keeps */
+#define FI_API_KEYS_MAX	  8	       /* key fields of a row or a group */
+
+/* A prepared statement kept for reuse, by its text. */
+struct fi_api_stmt_slot {
+	char *sql;	    /* owned copy of the text, NULL when the slot is free */
+	struct fi_stmt *st; /* owned, prepared on api->db */
+	uint64_t last_used; /* for evicting the least recently used */
+};
+
+/* One worker's API state (fi_api.h). */
+struct fi_api {
+	const struct fi_config *cfg;			  /* borrowed */
+	struct fi_api_stmt_slot stmts[FI_API_STMT_CACHE]; /* statements of db */
+	uint64_t stmt_clock;				  /* use counter for the cache */
+	struct fi_db *db;	  /* owned; NULL while disconnected */
+	int64_t last_attempt_ms;  /* monotonic time of the last connect attempt */
+	struct fi_query *q;	  /* owned, reused */
+	struct fi_sqlb sb;	  /* reused statement builder */
+	struct fi_err dberr;	  /* the last database error */
+	enum fi_db_fault dbfault; /* its kind */
+	struct fi_ratelimit rl;	  /* for logging database errors */
+	struct fi_gate *gate;	  /* large-query gate of the workers, or NULL */
+	unsigned gate_slot;	  /* this worker's slot in it */
+};
+
+/* A one-row result of up to two integers (MIN/MAX, a timestamp). */
+struct fi_api_pair {
+	int have[2];   /* the value was not NULL */
+	uint64_t v[2]; /* the values */
+};
+
+/*
+ * What a row of the flow table prints (bucket query modes B and C): bucket,
+ * the listed keys in order, the whole-row counters asked for, and per class
+ * the counters asked for. Built from `fields`, or everything without it.
+ */
+struct fi_api_rowplan {
+	enum fi_fkind keys[FI_API_KEYS_MAX]; /* key fields after bucket, in order */
+	unsigned nkeys;
+	unsigned all_ctrs;		/* bit k: whole-row counter k */
+	unsigned cls_ctrs[FI_PC_COUNT]; /* bit k: counter k of that class */
+};
+
+/* The grouped rows of bucket query modes D and E. */
+struct fi_api_aggplan {
+	enum fi_fkind keys[FI_API_KEYS_MAX]; /* group keys: column i is keys[i] */
+	unsigned nkeys;
+	enum fi_fkind maxes[FI_API_KEYS_MAX]; /* MAX() of these key fields follow */
+	unsigned nmaxes;
+	int endpoint; /* grouped by ipaddress or port (mode E) */
+};
+
+/* The map of /api/hilbert while its rows are read. */
+struct fi_api_hmap {
+	struct fi_hilbert plan;	      /* prefix, depth, SQL window */
+	unsigned classes;	      /* bit c: protocol class c is counted */
+	unsigned ctrs;		      /* bit k: counter k is answered */
+	__int128 max[FI_CTR_COUNT];   /* largest cell, per counter */
+	__int128 total[FI_CTR_COUNT]; /* sum of the cells, per counter */
+	uint64_t nonzero;	      /* cells with traffic */
+};
+
+/* One request while it is answered. */
+struct fi_req {
+	struct fi_api *api;
+	struct fi_api_response *resp;
+	struct fi_jsonw w; /* writes into resp->body */
+	const struct fi_query *q;
+	uint32_t size;	/* the bucket size answered */
+	uint64_t fetch; /* rows to fetch (LIMIT), one more than max_rows to see a cut */
+	uint64_t max;	/* rows to write */
+	uint64_t rows;	/* rows written */
+	unsigned name;	/* the name after a route's path: indexes 0 nodes, 1 ports */
+	struct fi_err err;	 /* a client error (400) found while planning */
+	struct fi_api_pair pair; /* result of fi_api_run_pair */
+	struct fi_api_pair
+	    in[FI_BUCKET_SIZES_MAX]; /* per size: data range within the query's */
+	struct fi_api_pair all[FI_BUCKET_SIZES_MAX]; /* per size: data range overall */
+	int have_ranges;			     /* in[] and all[] are filled */
+	int heavy;    /* the statement being built scans a per-key table */
+	int admitted; /* the request holds the large-query gate */
+	int busy;     /* refused by the gate */
+	struct fi_api_rowplan rowplan; /* bucket query modes B and C */
+	struct fi_api_aggplan aggplan; /* bucket query modes D and E */
+	struct fi_api_hmap hmap;       /* /api/hilbert */
+};
+
+/* A counter block: [dir][class, FI_PC_COUNT = all][counter], in billionths. */
+struct fi_api_block {
+	__int128 v[FI_DIR_COUNT][FI_PC_COUNT + 1][FI_CTR_COUNT];
+};
+
+/* Writes one row of a result; returns 0 or a negative code. */
+typedef int (*fi_api_row_fn)(struct fi_req *r, struct fi_stmt *st);
+
+/* A route's step: 0, or a negative code (r->err set for a 400). */
+typedef int (*fi_api_step_fn)(struct fi_req *r);
+
+/* ---- fi_api_db.c: the connection and its prepared statements ---- */
+
+/* Connects (at most once a second) and sets the session up; 0 or FI_EUNAVAIL. */
+int fi_api_db_connect(struct fi_api *api);
+
+/* Closes the connection and the statements prepared on it. */
+void fi_api_db_disconnect(struct fi_api *api);
+
+/*
+ * The prepared statement for sql, from the cache or prepared now. Returns a
+ * borrowed statement with *slotp its cache slot, or an owned one with
+ * *slotp NULL (the caller frees it), or NULL with err set.
+ */
+struct fi_stmt *fi_api_db_stmt(struct fi_api *api, const char *sql,
+			       struct fi_api_stmt_slot **slotp, struct fi_err *err);
+
+/* Drops a cached statement (after a failure, it is prepared afresh). */
+void fi_api_db_stmt_drop(struct fi_api_stmt_slot *slot);
+
+/*
+ * Records a failed statement's error and fault; closes a lost connection.
+ * Returns the code to pass on (FI_EUNAVAIL when the connection is gone).
+ */
+int fi_api_db_fail(struct fi_api *api, const struct fi_err *err, enum fi_db_fault fault);
+
+/* ---- fi_api_run.c: running the built statement ---- */
+
+/*
+ * Prepares and runs the statement built in r->api->sb, calling fn for every
+ * row; a statement that scans a per-key table (r->heavy) first enters the
+ * large-query gate. Returns 0, a negative code with the database error
+ * recorded, FI_EINVAL with r->err set (a statement too large), or
+ * FI_EUNAVAIL with r->busy set (the gate stayed full).
+ */
+int fi_api_run(struct fi_req *r, fi_api_row_fn fn);
+
+/* Runs the built one-row statement of up to two integers into *out. */
+int fi_api_run_pair(struct fi_req *r, struct fi_api_pair *out);
+
+/* The data range (MIN, MAX bucket) of one size. */
+int fi_api_run_range(struct fi_req *r, uint32_t size, struct fi_api_pair *out);
+
+/*
+ * Sets r->size: bucket_size if given, else the finest size whose buckets
+ * with data in the range number <= resolution, else the coarsest.
+ */
+int fi_api_run_choose_size(struct fi_req *r);
+
+/* Runs the statement built so far as a count of its rows: "count": N. */
+int fi_api_run_count(struct fi_req *r);
+
+/* ---- fi_api_sql.c: statement pieces every route uses ---- */
+
+extern const char fi_api_sql_select[];
+extern const char fi_api_sql_ctr_sums[];
+extern const char fi_api_sql_dirs[];
+extern const char fi_api_sql_endpoint_addr[];
+extern const char fi_api_sql_endpoint_port[];
+extern const char *const fi_api_sql_cls_cond[FI_PC_COUNT];
+extern const char *const fi_api_sql_ctr[FI_CTR_COUNT];
+extern const char *const fi_api_sql_cls[FI_PC_COUNT];
+extern const char *const fi_api_sql_dir[FI_DIR_COUNT];
+
+/* Appends " FROM totals_<size>". */
+void fi_api_sql_from_totals(struct fi_sqlb *b, uint32_t size);
+
+/* Appends " FROM nodes_<size>" (ports 0) or " FROM ports_<size>". */
+void fi_api_sql_from_index(struct fi_sqlb *b, unsigned ports, uint32_t size);
+
+/* Appends "bucket >= ? AND bucket <= ?" with lo and hi bound. */
+void fi_api_sql_bucket_range(struct fi_sqlb *b, int64_t lo, int64_t hi);
+
+/* Appends the WHERE clause of the query's flow filters (and its range). */
+void fi_api_sql_where(struct fi_sqlb *b, const struct fi_query *q, int with_range);
+
+/* The twelve per-class sums of the flow table, ", "-separated. */
+void fi_api_sql_class_sums(struct fi_sqlb *b, int first);
+
+/* The size whose flows_ and ports_ tables hold the answered size's rows. */
+uint32_t fi_api_sql_source(const struct fi_req *r);
+
+/* Appends the range of fine buckets behind the query's coarse range. */
+void fi_api_sql_fine_range(struct fi_req *r);
+
+/* Appends " FROM" the answered size's flow table, stored or summed. */
+void fi_api_sql_from_flows(struct fi_req *r, int with_range, int grouped);
+
+/* " ASC" or " DESC". */
+const char *fi_api_sql_order(int desc);
+
+/* Appends " LIMIT ?" (and " OFFSET ?") for the rows to fetch. */
+void fi_api_sql_limit(struct fi_req *r);
+
+/* Sets the 400 of a sort key a route cannot order by; returns FI_EINVAL. */
+int fi_api_sql_sort_error(struct fi_req *r, const struct fi_field *f, const char *why);
+
+/* ---- fi_api_row.c: counters and values of result rows, as JSON ---- */
+
+/* Reads a counter column (integer, DECIMAL text, NULL = 0) into billionths. */
+int fi_api_row_num(const struct fi_val *v, __int128 *out);
+
+/* Rounds billionths to a whole number, half away from zero (SPEC 6). */
+__int128 fi_api_row_round(__int128 v);
+
+/* Reads cols[first ...] as [dirs][class][counter] cells and completes the sums. */
+int fi_api_row_block_read(struct fi_stmt *st, unsigned first, int with_dirs,
+			  struct fi_api_block *bl);
+
+/* Writes a block's members: counters, class objects, and src/dst objects. */
+void fi_api_row_block_write(struct fi_jsonw *w, const struct fi_api_block *bl,
+			    int with_dirs);
+
+/* Writes an integer member (bucket, port, protocol); NULL as 0. */
+int fi_api_row_uint(struct fi_jsonw *w, const char *key, const struct fi_val *v);
+
+/* Writes a key field's member from its column. */
+int fi_api_row_key(struct fi_jsonw *w, enum fi_fkind kind, const struct fi_val *v);
+
+/* Counts a row; 1 when it is past max_rows and must not be written. */
+int fi_api_row_cut(struct fi_req *r);
+
+/* Ends an answer object: "truncated": true when rows were cut at max_rows. */
+int fi_api_row_end(struct fi_req *r);
+
+/* ---- fi_api_http.c: status lines, errors, headers, ETag ---- */
+
+/* Replaces the body by {"error": msg} with the given status. */
+void fi_api_http_error(struct fi_api_response *resp, int status, const char *msg);
+
+/* Maps a failed route's outcome (rc, r->err, the database fault) to its answer. */
+void fi_api_http_fail(struct fi_req *r, int rc);
+
+/* Sets a good answer's ETag, and turns it into a 304 when inm matches. */
+void fi_api_http_done(struct fi_api_response *resp, struct fi_str inm);
+
+/* Empties resp for a new answer (200 OK, no headers). */
+void fi_api_http_begin(struct fi_api_response *resp);
+
+/* ---- the routes (fi_api_bucket.c, fi_api_index.c, fi_api_hilbert.c, fi_api_meta.c) ----
+ */
+
+int fi_api_bucket_query(struct fi_req *r);
+int fi_api_index_all(struct fi_req *r);
+int fi_api_index_dynamic(struct fi_req *r);
+int fi_api_hilbert_check(struct fi_req *r); /* before the database is asked */
+int fi_api_hilbert(struct fi_req *r);
+int fi_api_meta(struct fi_req *r);
+int fi_api_meta_health(struct fi_req *r);
+
+#endif
