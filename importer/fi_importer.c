@@ -23,8 +23,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "fi_clock.h"
 #include "fi_agg.h"
+#include "fi_backoff.h"
+#include "fi_clock.h"
 #include "fi_db.h"
 #include "fi_importer.h"
 #include "fi_log.h"
@@ -33,15 +34,14 @@
 #include "fi_queue.h"
 #include "fi_store.h"
 
-#define FI_IMP_STATS_S	     10.0  /* seconds between statistics lines */
-#define FI_IMP_KEEPALIVE_S   5.0   /* seconds between lock refreshes */
-#define FI_IMP_WAIT_MS	     500   /* longest block on an empty queue */
-#define FI_IMP_BACKOFF_MAX_S 30	   /* longest wait between reconnects */
-#define FI_IMP_PENDING_MAX   64	   /* unfinished batches recovered at start */
-#define FI_IMP_READ_CHUNK    10000 /* elements read per round trip in recovery */
-#define FI_IMP_DEAD_MAX	     10000 /* dead letters held before an early flush */
-#define FI_IMP_STOP_TRIES    5	   /* write attempts after a stop request */
-#define FI_IMP_WRITERS_MAX   8
+#define FI_IMP_STATS_S	   10.0	 /* seconds between statistics lines */
+#define FI_IMP_KEEPALIVE_S 5.0	 /* seconds between lock refreshes */
+#define FI_IMP_WAIT_MS	   500	 /* longest block on an empty queue */
+#define FI_IMP_PENDING_MAX 64	 /* unfinished batches recovered at start */
+#define FI_IMP_READ_CHUNK  10000 /* elements read per round trip in recovery */
+#define FI_IMP_DEAD_MAX	   10000 /* dead letters held before an early flush */
+#define FI_IMP_STOP_TRIES  5	 /* write attempts after a stop request */
+#define FI_IMP_WRITERS_MAX 8
 
 static volatile sig_atomic_t fi_imp_stop;
 static volatile sig_atomic_t fi_imp_reload;
@@ -109,22 +109,6 @@ fi_imp_signal(int sig)
 		fi_imp_stop = 1;
 }
 
-/* Sleeps up to seconds, waking early on a stop request. */
-static void
-fi_imp_sleep(double seconds)
-{
-	double until = fi_clock_now() + seconds;
-
-	while (!fi_imp_stop && fi_clock_now() < until)
-		usleep(50000);
-}
-
-static unsigned
-fi_imp_backoff(unsigned backoff)
-{
-	return backoff * 2 > FI_IMP_BACKOFF_MAX_S ? FI_IMP_BACKOFF_MAX_S : backoff * 2;
-}
-
 /*
  * Connects *db and *store, retrying with backoff; after a stop request it
  * gives up after FI_IMP_STOP_TRIES attempts and returns -1.
@@ -148,8 +132,7 @@ fi_imp_db_up(struct fi_importer *imp, struct fi_db **db, struct fi_store **store
 		if (fi_imp_stop && ++tries >= FI_IMP_STOP_TRIES)
 			return -1;
 		fi_warnx("%s; retrying in %u s", err.msg, backoff);
-		fi_imp_sleep(backoff);
-		backoff = fi_imp_backoff(backoff);
+		fi_backoff_wait(&backoff, &fi_imp_stop);
 	}
 	return 0;
 }
@@ -182,8 +165,7 @@ fi_imp_redis_up(struct fi_importer *imp)
 		if (fi_imp_stop && ++tries >= FI_IMP_STOP_TRIES)
 			return -1;
 		fi_warnx("%s; retrying in %u s", err.msg, backoff);
-		fi_imp_sleep(backoff);
-		backoff = fi_imp_backoff(backoff);
+		fi_backoff_wait(&backoff, &fi_imp_stop);
 	}
 	return 0;
 }
@@ -282,8 +264,7 @@ fi_imp_write_part(struct fi_imp_writer *w, const struct fi_store_part *part,
 			fi_imp_db_close(&w->db, &w->store);
 		if (fi_imp_stop && ++tries >= FI_IMP_STOP_TRIES)
 			return -1;
-		fi_imp_sleep(backoff);
-		backoff = fi_imp_backoff(backoff);
+		fi_backoff_wait(&backoff, &fi_imp_stop);
 	}
 }
 
@@ -477,7 +458,7 @@ fi_imp_recover(struct fi_importer *imp)
 		fi_warnx("recovery: %s", err.msg);
 		fi_imp_redis_lost(imp, &err);
 		fi_imp_db_close(&imp->db, &imp->store);
-		fi_imp_sleep(1);
+		fi_clock_sleep(1, &fi_imp_stop);
 	}
 	for (size_t i = 0; i < n; i++) {
 		struct fi_imp_slot *s = &imp->slots[imp->cur];

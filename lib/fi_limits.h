@@ -31,6 +31,7 @@
 #define FI_SQL_SCRIPT_MAX   (1 << 20)	/* bytes of one schema script */
 #define FI_BUF_DEFAULT_CAP  (64u << 20) /* default hard cap of an fi_buf */
 #define FI_IDENT_MAX	    64		/* bytes of a database identifier */
+#define FI_BACKOFF_MAX_S    30 /* seconds of the longest wait between reconnects */
 
 /* the JSON API: query strings, generated statements, answers */
 #define FI_QUERY_SORT_MAX  8	       /* keys in the sort parameter */

@@ -12,8 +12,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "fi_clock.h"
+#include "fi_backoff.h"
 #include "fi_capture.h"
+#include "fi_clock.h"
 #include "fi_log.h"
 #include "fi_meter.h"
 #include "fi_msg.h"
@@ -29,7 +30,6 @@ static const char *const probe_name = "flowinspector-probe";
 #define FI_PROBE_PUSH_IDLE_S 1.0  /* live: push a partial batch this old */
 #define FI_PROBE_WAIT_MS     250  /* live: longest wait for frames */
 #define FI_PROBE_BAR_S	     0.25 /* progress bar refresh */
-#define FI_PROBE_BACKOFF_MAX 30	  /* seconds between reconnects */
 
 static volatile sig_atomic_t probe_stop;
 static volatile sig_atomic_t probe_hup;
@@ -141,10 +141,7 @@ probe_connect(struct probe *pr, int patient)
 			return -1;
 		}
 		fi_warnx_limited(&pr->push_log, "%s; retrying in %u s", err.msg, backoff);
-		for (unsigned i = 0; i < backoff * 10 && !probe_stop; i++)
-			usleep(100000);
-		if (backoff < FI_PROBE_BACKOFF_MAX)
-			backoff *= 2;
+		fi_backoff_wait(&backoff, &probe_stop);
 	}
 }
 
@@ -167,10 +164,7 @@ probe_send(struct probe *pr, uint64_t seq, const char *const *p, const size_t *l
 
 		if (failed) {
 			pr->push_retries++;
-			for (unsigned i = 0; i < backoff * 10 && !probe_stop; i++)
-				usleep(100000);
-			if (backoff < FI_PROBE_BACKOFF_MAX)
-				backoff *= 2;
+			fi_backoff_wait(&backoff, &probe_stop);
 			fi_queue_disconnect(pr->q);
 			if (probe_connect(pr, 1) != 0)
 				return -1;
