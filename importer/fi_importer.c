@@ -68,7 +68,7 @@ struct fi_importer {
 	struct fi_config *cfg;
 	const char *config_path;
 	struct fi_importer_opts opts;
-	char consumer[FI_CFG_STR];
+	char consumer[FI_CONFIG_STR_MAX];
 	struct fi_db *db;	/* the main thread's: recovery and bookkeeping */
 	struct fi_store *store; /* tied to db */
 	struct fi_queue *q;

@@ -385,7 +385,7 @@ static int
 fi_schema_password(struct fi_db *db, const char *user, const char *host, const char *pw,
 		   struct fi_err *err)
 {
-	char sql[FI_IDENT_MAX + FI_CFG_STR + 128];
+	char sql[FI_IDENT_MAX + FI_CONFIG_STR_MAX + 128];
 	char hash[64] = "";
 	struct fi_val v = FI_VAL_S(pw, strlen(pw));
 	struct fi_stmt *st;
@@ -422,14 +422,14 @@ static int
 fi_schema_accounts(struct fi_db *db, const struct fi_config *cfg, struct fi_err *err)
 {
 	const char *tmpl = fi_schema_file("grants.sql");
-	char hosts[FI_CFG_STR];
+	char hosts[FI_CONFIG_STR_MAX];
 	char *save = NULL;
 	unsigned nhosts = 0;
 
 	snprintf(hosts, sizeof(hosts), "%s", cfg->db_grant_hosts);
 	for (char *h = strtok_r(hosts, ", ", &save); h != NULL;
 	     h = strtok_r(NULL, ", ", &save)) {
-		char user[FI_IDENT_MAX + 2], ro[FI_IDENT_MAX + 2], host[FI_CFG_STR + 2];
+		char user[FI_IDENT_MAX + 2], ro[FI_IDENT_MAX + 2], host[FI_CONFIG_STR_MAX + 2];
 		char dbq[FI_IDENT_MAX + 2];
 		struct fi_sql_var vars[] = {
 		    {"USER", user}, {"RO_USER", ro}, {"HOST", host}, {"DB", dbq}};

@@ -16,6 +16,7 @@
 
 #define FI_CONFIG_LINE_MAX  4096	/* bytes in one config line */
 #define FI_CONFIG_VALUE_MAX 1024	/* bytes in one config value */
+#define FI_CONFIG_STR_MAX   256		/* bytes of a string setting, with NUL */
 #define FI_BUCKET_SIZES_MAX 8		/* entries in flow_bucket_sizes */
 #define FI_BUCKET_SIZE_MIN  1		/* seconds */
 #define FI_BUCKET_SIZE_MAX  31622400	/* one leap year of seconds */

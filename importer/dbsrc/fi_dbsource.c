@@ -96,7 +96,7 @@ struct fi_dbs_shape {
 struct fi_dbs {
 	const struct fi_config *cfg;
 	struct fi_dbsource_opts opts;
-	char source[FI_CFG_STR + 16]; /* the name marks are kept under */
+	char source[FI_CONFIG_STR_MAX + 16]; /* the name marks are kept under */
 	struct fi_db *src;	      /* source connection */
 	struct fi_db *dst;	      /* bucket tables */
 	struct fi_store *store;	      /* on dst */
