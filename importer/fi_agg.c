@@ -4,6 +4,7 @@
  * in the port index once for each of its ports (SPEC 4, 9).
  */
 #include <string.h>
+#include <time.h>
 
 #include "fi_agg.h"
 #include "fi_err.h"
@@ -219,4 +220,30 @@ fi_agg_rows(const struct fi_agg *a)
 		n += a->sizes[i].flows.count + a->sizes[i].nodes.count +
 		     a->sizes[i].ports.count + a->sizes[i].totals.count;
 	return n;
+}
+
+void
+fi_agg_retention_warning(const struct fi_agg *a, const struct fi_config *cfg,
+			 struct fi_ratelimit *rl, const char *kept,
+			 struct fi_progress *bar)
+{
+	int64_t now = (int64_t)time(NULL);
+
+	for (unsigned i = 0; i < cfg->n_bucket_sizes; i++) {
+		int64_t days = cfg->retention_days[i];
+		int64_t size = cfg->bucket_sizes[i];
+
+		if (days <= 0 || a->min_time < 0 ||
+		    a->min_time + size > now - days * 86400)
+			continue;
+		if (bar != NULL)
+			fi_progress_clear(bar);
+		fi_warnx_limited(
+		    rl,
+		    "imported flows from %lld s ago into %lld s buckets, which "
+		    "retention deletes after %lld days; set retention_days = 0 "
+		    "to keep %s",
+		    (long long)(now - a->min_time), (long long)size, (long long)days,
+		    kept);
+	}
 }

@@ -10,9 +10,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "fi_config.h"
 #include "fi_flow.h"
+#include "fi_log.h"
 #include "fi_limits.h"
 #include "fi_map.h"
+#include "fi_progress.h"
 
 /* Counter layout of node and port rows: [direction][class][metric]. */
 enum { FI_DIR_SRC = 0, FI_DIR_DST = 1, FI_DIR_COUNT = 2 };
@@ -101,6 +104,16 @@ size_t fi_agg_bytes(const struct fi_agg *a);
 
 /* Rows a write of the cache produces. */
 uint64_t fi_agg_rows(const struct fi_agg *a);
+
+/*
+ * Warns (rate-limited by rl) for each bucket size of cfg whose retention
+ * deletes some of the cached flows at its next run: an import of old flows
+ * rarely wants that, and retention_days = 0 keeps them. `kept` ends the
+ * advice ("old captures"); bar, when not NULL, is cleared before a warning.
+ */
+void fi_agg_retention_warning(const struct fi_agg *a, const struct fi_config *cfg,
+			      struct fi_ratelimit *rl, const char *kept,
+			      struct fi_progress *bar);
 
 /* Big-endian helpers for keys. */
 uint32_t fi_agg_get32(const uint8_t b[4]);

@@ -206,32 +206,6 @@ fi_importer_element(struct fi_importer *imp, const char *p, size_t n)
 	fi_warnx_limited(&imp->dead_log, "dead letter: %s", err.msg);
 }
 
-/*
- * Warns (rate-limited) when a batch held flows older than a bucket size's
- * retention: the next run of its event deletes them, which is rarely what a
- * forensic import of an old capture wants (retention_days = 0 keeps all).
- */
-static void
-fi_importer_retention_warning(struct fi_importer *imp, const struct fi_agg *agg)
-{
-	int64_t now = (int64_t)time(NULL);
-
-	for (unsigned i = 0; i < imp->cfg->n_bucket_sizes; i++) {
-		int64_t days = imp->cfg->retention_days[i];
-		int64_t size = imp->cfg->bucket_sizes[i];
-
-		if (days > 0 && agg->min_time >= 0 &&
-		    agg->min_time + size <= now - days * 86400)
-			fi_warnx_limited(
-			    &imp->retention_log,
-			    "imported flows from %lld s ago into %lld s buckets, "
-			    "which retention deletes after %lld days; set "
-			    "retention_days = 0 to keep old captures",
-			    (long long)(now - agg->min_time), (long long)size,
-			    (long long)days);
-	}
-}
-
 /* Writes one part of the current job, reconnecting as needed. */
 static int
 fi_importer_write_part(struct fi_importer_writer *w, const struct fi_store_part *part,
@@ -308,7 +282,8 @@ fi_importer_submit(struct fi_importer *imp, unsigned i)
 {
 	struct fi_importer_slot *s = &imp->slots[i];
 
-	fi_importer_retention_warning(imp, &s->agg);
+	fi_agg_retention_warning(&s->agg, imp->cfg, &imp->retention_log, "old captures",
+				 NULL);
 	s->submitted = fi_clock_now();
 	pthread_mutex_lock(&imp->mu);
 	imp->job_agg = &s->agg;

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fi_dbsource.h"
+#include "fi_dbsrc_run.h"
 #include "fi_importer.h"
 #include "fi_num.h"
 #include "fi_log.h"
@@ -92,7 +92,7 @@ struct importer_args {
 	unsigned nsrc;
 	int dbsource; /* --argus-db, --vermont-db or --src-database given */
 	int init_db;
-	struct fi_dbsource_opts dopts;
+	struct fi_dbsrc_opts dopts;
 	struct fi_importer_opts opts;
 };
 
@@ -199,7 +199,7 @@ main(int argc, char **argv)
 	}
 	if (a.dbsource) {
 		a.dopts.verbose = cli.verbose;
-		return fi_dbsource_run(&cfg, &a.dopts);
+		return fi_dbsrc_run(&cfg, &a.dopts);
 	}
 	if (a.dopts.table != NULL || a.dopts.every > 0) {
 		fprintf(stderr,
