@@ -132,6 +132,14 @@ int fi_dbsrc_count(struct fi_dbsrc_import *im, const int64_t *from, int64_t *out
 /* Appends the quoted columns the layout reads, comma-separated. */
 int fi_dbsrc_select_list(struct fi_buf *sql, const struct fi_dbsrc_layout *l);
 
+/*
+ * Prepares the statement built in sql on the source; rc says whether
+ * building it went well (else "statement too long"). Frees sql. Returns
+ * the statement (new) or NULL with err set.
+ */
+struct fi_stmt *fi_dbsrc_prepare(struct fi_dbsrc_source *d, struct fi_buf *sql, int rc,
+				 struct fi_err *err);
+
 /* Copies the current row's n values into vals. */
 void fi_dbsrc_take_row(struct fi_stmt *st, struct fi_val *vals, unsigned n);
 

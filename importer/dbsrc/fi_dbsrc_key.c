@@ -182,7 +182,6 @@ static struct fi_stmt *
 fi_dbsrc_key_stmt(struct fi_dbsrc_import *im, const char *cond, struct fi_err *err)
 {
 	const struct fi_dbsrc_shape *sh = im->shape;
-	struct fi_stmt *st;
 	struct fi_buf sql;
 	int rc;
 
@@ -199,14 +198,7 @@ fi_dbsrc_key_stmt(struct fi_dbsrc_import *im, const char *cond, struct fi_err *e
 	rc = rc ? rc : fi_buf_puts(&sql, " ORDER BY ");
 	rc = rc ? rc : fi_dbsrc_quote(&sql, sh->autoinc);
 	rc = rc ? rc : fi_buf_puts(&sql, " LIMIT ?");
-	if (rc != 0) {
-		fi_buf_fini(&sql);
-		fi_err_set(err, rc, "statement too long");
-		return NULL;
-	}
-	st = fi_stmt_new(im->d->src, sql.data, err);
-	fi_buf_fini(&sql);
-	return st;
+	return fi_dbsrc_prepare(im->d, &sql, rc, err);
 }
 
 /* Writes the cache, the gaps and the mark at key (rows read so far). */

@@ -211,40 +211,34 @@ fi_dbsrc_take_row(struct fi_stmt *st, struct fi_val *vals, unsigned n)
 		vals[i] = *fi_stmt_col(st, i);
 }
 
-/*
- * Scan mode (snapshot 0) and snapshot mode (snapshot 1): streams the table
- * in its scan order (snapshots: in key order), checks that its first
- * mark.rows rows are the ones read before, and imports the rest.
- */
-int
-fi_dbsrc_scan(struct fi_dbsrc_import *im, int snapshot, struct fi_err *err)
+struct fi_stmt *
+fi_dbsrc_prepare(struct fi_dbsrc_source *d, struct fi_buf *sql, int rc,
+		 struct fi_err *err)
 {
-	struct fi_dbsrc_source *d = im->d;
-	const struct fi_dbsrc_shape *sh = im->shape;
-	const struct fi_dbsrc_layout *l = &sh->layout;
-	uint64_t verify = im->have_prev ? im->mark.rows : 0, pos = 0;
-	struct fi_val vals[FI_SR_COUNT];
-	struct fi_dbsrc_digest dg;
 	struct fi_stmt *st = NULL;
-	struct fi_buf sql;
-	int64_t count;
-	int rc;
 
-	rc = fi_dbsrc_count(im, NULL, &count, err);
 	if (rc != 0)
-		return rc;
-	if ((uint64_t)count < verify)
-		return fi_err_set(
-		    err, FI_EINVAL,
-		    "%s has %lld rows, fewer than the %llu imported before: "
-		    "rows were deleted, so it cannot be followed any more",
-		    im->t->name, (long long)count, (unsigned long long)verify);
-	if (!snapshot && (uint64_t)count == verify)
-		return 0; /* nothing new: rows are only ever appended */
+		fi_err_set(err, rc, "statement too long");
+	else
+		st = fi_stmt_new(d->src, sql->data, err);
+	fi_buf_fini(sql);
+	return st;
+}
+
+/*
+ * The statement of scan mode (a table scan: rows in the order they were
+ * stored) or of snapshot mode (in the order of the first unique key).
+ */
+static struct fi_stmt *
+fi_dbsrc_scan_stmt(struct fi_dbsrc_import *im, int snapshot, struct fi_err *err)
+{
+	const struct fi_dbsrc_shape *sh = im->shape;
+	struct fi_buf sql;
+	int rc;
 
 	fi_buf_init(&sql, FI_DBSRC_SQL_MAX);
 	rc = fi_buf_puts(&sql, "SELECT ");
-	rc = rc ? rc : fi_dbsrc_select_list(&sql, l);
+	rc = rc ? rc : fi_dbsrc_select_list(&sql, &sh->layout);
 	rc = rc ? rc : fi_buf_puts(&sql, " FROM ");
 	rc = rc ? rc : fi_dbsrc_quote(&sql, im->t->name);
 	if (!snapshot) {
@@ -259,15 +253,61 @@ fi_dbsrc_scan(struct fi_dbsrc_import *im, int snapshot, struct fi_err *err)
 		/* a UNIQUE key may hold NULLs: the columns read complete the order */
 		if (!sh->primary) {
 			rc = rc ? rc : fi_buf_puts(&sql, ",");
-			rc = rc ? rc : fi_dbsrc_select_list(&sql, l);
+			rc = rc ? rc : fi_dbsrc_select_list(&sql, &sh->layout);
 		}
 	}
-	if (rc != 0) {
-		fi_buf_fini(&sql);
-		return fi_err_set(err, rc, "statement too long");
-	}
-	st = fi_stmt_new(d->src, sql.data, err);
-	fi_buf_fini(&sql);
+	return fi_dbsrc_prepare(im->d, &sql, rc, err);
+}
+
+/*
+ * The end of a scan: a table shorter than the rows read before cannot be
+ * followed; what was read since the last write is written with the final
+ * mark (a whole snapshot is marked done even when nothing was left).
+ */
+static int
+fi_dbsrc_scan_end(struct fi_dbsrc_import *im, int snapshot, uint64_t pos, uint64_t verify,
+		  const struct fi_dbsrc_digest *dg, struct fi_err *err)
+{
+	struct fi_dbsrc_mark next = {.rows = pos, .digest = *dg};
+
+	if (!im->interrupted && pos < verify)
+		return fi_err_set(err, FI_EINVAL,
+				  "%s ended after %llu rows, before the %llu imported "
+				  "before: it cannot be followed any more",
+				  im->t->name, (unsigned long long)pos,
+				  (unsigned long long)verify);
+	if (im->since_write == 0 && (!snapshot || im->interrupted))
+		return 0;
+	next.mode = !snapshot	      ? FI_DBSRC_MARK_SCAN
+		    : im->interrupted ? FI_DBSRC_MARK_SNAP_RUN
+				      : FI_DBSRC_MARK_SNAP;
+	return pos >= verify ? fi_dbsrc_commit(im, &next, err) : 0;
+}
+
+int
+fi_dbsrc_scan(struct fi_dbsrc_import *im, int snapshot, struct fi_err *err)
+{
+	struct fi_dbsrc_source *d = im->d;
+	unsigned ncol = im->shape->layout.n;
+	uint64_t verify = im->have_prev ? im->mark.rows : 0, pos = 0;
+	struct fi_val vals[FI_SR_COUNT];
+	struct fi_dbsrc_digest dg;
+	struct fi_stmt *st;
+	int64_t count;
+	int rc;
+
+	rc = fi_dbsrc_count(im, NULL, &count, err);
+	if (rc != 0)
+		return rc;
+	if ((uint64_t)count < verify)
+		return fi_err_set(
+		    err, FI_EINVAL,
+		    "%s has %lld rows, fewer than the %llu imported before: "
+		    "rows were deleted, so it cannot be followed any more",
+		    im->t->name, (long long)count, (unsigned long long)verify);
+	if (!snapshot && (uint64_t)count == verify)
+		return 0; /* nothing new: rows are only ever appended */
+	st = fi_dbsrc_scan_stmt(im, snapshot, err);
 	if (st == NULL)
 		return err->code;
 	rc = fi_stmt_exec(st, NULL, 0, err);
@@ -283,21 +323,17 @@ fi_dbsrc_scan(struct fi_dbsrc_import *im, int snapshot, struct fi_err *err)
 		if (rc <= 0)
 			break;
 		rc = 0;
-		fi_dbsrc_take_row(st, vals, l->n);
-		fi_dbsrc_digest_row(&dg, vals, l->n);
-		pos++;
-		fi_progress_update(&d->prog, pos);
-		if (pos <= verify) {
-			if (pos == verify && !fi_dbsrc_digest_eq(&dg, &im->mark.digest))
-				rc = fi_err_set(
-				    err, FI_EINVAL,
-				    "the first %llu rows of %s are not the ones imported "
-				    "before (rows were deleted, changed or reordered), "
-				    "so it "
-				    "cannot be followed any more",
-				    (unsigned long long)verify, im->t->name);
+		fi_dbsrc_take_row(st, vals, ncol);
+		fi_dbsrc_digest_row(&dg, vals, ncol);
+		fi_progress_update(&d->prog, ++pos);
+		if (pos == verify && !fi_dbsrc_digest_eq(&dg, &im->mark.digest))
+			rc = fi_err_set(err, FI_EINVAL,
+					"the first %llu rows of %s are not the ones "
+					"imported before (rows were deleted, changed or "
+					"reordered), so it cannot be followed any more",
+					(unsigned long long)verify, im->t->name);
+		if (pos <= verify)
 			continue;
-		}
 		rc = fi_dbsrc_row(im, pos, NULL, err);
 		if (rc == 0 && fi_dbsrc_due(im)) {
 			struct fi_dbsrc_mark next = {.mode = snapshot
@@ -309,21 +345,8 @@ fi_dbsrc_scan(struct fi_dbsrc_import *im, int snapshot, struct fi_err *err)
 			rc = fi_dbsrc_commit(im, &next, err);
 		}
 	}
-	if (rc == 0 && !im->interrupted && pos < verify)
-		rc = fi_err_set(err, FI_EINVAL,
-				"%s ended after %llu rows, before the %llu imported "
-				"before: it cannot be followed any more",
-				im->t->name, (unsigned long long)pos,
-				(unsigned long long)verify);
-	if (rc == 0 && (im->since_write > 0 || (snapshot && !im->interrupted))) {
-		struct fi_dbsrc_mark next = {.rows = pos, .digest = dg};
-
-		next.mode = !snapshot	      ? FI_DBSRC_MARK_SCAN
-			    : im->interrupted ? FI_DBSRC_MARK_SNAP_RUN
-					      : FI_DBSRC_MARK_SNAP;
-		if (pos >= verify)
-			rc = fi_dbsrc_commit(im, &next, err);
-	}
+	if (rc == 0)
+		rc = fi_dbsrc_scan_end(im, snapshot, pos, verify, &dg, err);
 	fi_progress_clear(&d->prog);
 	fi_agg_clear(&d->agg); /* what was not written stays for the next run */
 	im->vals = NULL;

@@ -183,6 +183,106 @@ fi_dbsrc_summary(struct fi_dbsrc_source *d, const struct fi_dbsrc_import *im,
 	}
 }
 
+/* Reads the table's mark, when it has one, into im. */
+static int
+fi_dbsrc_mark_load(struct fi_dbsrc_import *im, struct fi_err *err)
+{
+	struct fi_dbsrc_source *d = im->d;
+	char text[FI_DBSRC_MARK_TEXT_MAX + 1];
+	uint64_t rows = 0;
+	int found, rc;
+
+	rc = fi_store_source_mark_get(d->store, d->source, im->t->name, text,
+				      sizeof(text), &rows, &found, err);
+	if (rc != 0 || !found)
+		return rc;
+	if (fi_dbsrc_mark_parse(text, strlen(text), &im->mark) != 0)
+		return fi_err_set(err, FI_EINVAL,
+				  "%s: unreadable mark \"%.60s\" in fi_source_marks",
+				  im->t->name, text);
+	memcpy(im->prev, text, sizeof(text));
+	im->have_prev = 1;
+	return 0;
+}
+
+/* A table imported whole as a snapshot before: it is not imported again. */
+static int
+fi_dbsrc_snapshot_done(struct fi_dbsrc_import *im, struct fi_err *err)
+{
+	struct fi_dbsrc_source *d = im->d;
+	int64_t count;
+	int rc = fi_dbsrc_count(im, NULL, &count, err);
+
+	if (rc != 0)
+		return rc;
+	if ((uint64_t)count != im->mark.rows && d->opts.table != NULL)
+		fi_warnx("%s was imported as a snapshot of %llu rows before; it has "
+			 "%lld rows now. It is not imported again (that would count "
+			 "its rows twice)",
+			 im->t->name, (unsigned long long)im->mark.rows,
+			 (long long)count);
+	else
+		fi_dbsrc_say(d, "%s: imported as a snapshot before (%llu rows); skipped",
+			     im->t->name, (unsigned long long)im->mark.rows);
+	return 0;
+}
+
+/*
+ * Follows the table the way its mark says, or a new table the way its keys
+ * allow. Sets *mode to what was done, for the summary; leaves it NULL when
+ * nothing was (a keyed table still being written, or an error about the
+ * mark).
+ */
+static int
+fi_dbsrc_follow(struct fi_dbsrc_import *im, const char **mode, struct fi_err *err)
+{
+	struct fi_dbsrc_source *d = im->d;
+	const struct fi_dbsrc_shape *sh = im->shape;
+	const char *name = im->t->name, *reason;
+
+	if (im->have_prev && im->mark.mode == FI_DBSRC_MARK_KEY) {
+		if (strcmp(im->mark.column, sh->autoinc) != 0)
+			return fi_err_set(
+			    err, FI_EINVAL,
+			    "%s: its mark follows the AUTO_INCREMENT column "
+			    "%s, which it no longer has",
+			    name, im->mark.column);
+		*mode = "new rows by key";
+		return fi_dbsrc_key_table(im, err);
+	}
+	if (im->have_prev) {
+		int snap = im->mark.mode == FI_DBSRC_MARK_SNAP_RUN;
+
+		*mode = snap ? "snapshot (resumed)" : "new rows by scan";
+		return fi_dbsrc_scan(im, snap, err);
+	}
+	if (sh->keyed) {
+		reason = fi_dbsrc_complete(d, im->t);
+		if (reason == NULL) {
+			fi_dbsrc_say(
+			    d,
+			    "%s: skipped: a keyed table (rows are updated in place) "
+			    "cannot be followed while it is written; it is imported "
+			    "as a snapshot once complete: name it with --table-name, "
+			    "or, for a daily table, when its day is over",
+			    name);
+			return 0;
+		}
+		fi_info("%s: importing it as a snapshot of its current state (%s); "
+			"changes after this import are not imported",
+			name, reason);
+		fi_dbsrc_say(d,
+			     "%s: importing it as a snapshot of its current state (%s); "
+			     "changes after this import are not imported",
+			     name, reason);
+		*mode = "snapshot";
+		return fi_dbsrc_scan(im, 1, err);
+	}
+	*mode = sh->autoinc[0] != '\0' ? "new rows by key" : "new rows by scan";
+	return sh->autoinc[0] != '\0' ? fi_dbsrc_key_table(im, err)
+				      : fi_dbsrc_scan(im, 0, err);
+}
+
 /* Imports one table. Returns 0 or the error that stopped it. */
 static int
 fi_dbsrc_run_table(struct fi_dbsrc_source *d, const struct fi_dbsrc_table *t,
@@ -191,11 +291,9 @@ fi_dbsrc_run_table(struct fi_dbsrc_source *d, const struct fi_dbsrc_table *t,
 	struct fi_dbsrc_shape sh;
 	struct fi_dbsrc_import im;
 	struct fi_err why;
-	char text[FI_DBSRC_MARK_TEXT_MAX + 1];
-	const char *mode, *reason;
-	uint64_t rows = 0;
+	const char *mode = NULL;
 	double t0 = fi_clock_now();
-	int found, rc;
+	int rc;
 
 	fi_err_clear(&why);
 	rc = fi_dbsrc_shape_read(d, t, &sh, &why, err);
@@ -216,80 +314,14 @@ fi_dbsrc_run_table(struct fi_dbsrc_source *d, const struct fi_dbsrc_table *t,
 	im.t = t;
 	im.shape = &sh;
 	im.written_at = t0;
-	rc = fi_store_source_mark_get(d->store, d->source, t->name, text, sizeof(text),
-				      &rows, &found, err);
+	rc = fi_dbsrc_mark_load(&im, err);
 	if (rc != 0)
 		return rc;
-	if (found) {
-		if (fi_dbsrc_mark_parse(text, strlen(text), &im.mark) != 0)
-			return fi_err_set(
-			    err, FI_EINVAL,
-			    "%s: unreadable mark \"%.60s\" in fi_source_marks", t->name,
-			    text);
-		memcpy(im.prev, text, sizeof(text));
-		im.have_prev = 1;
-	}
-	if (found && im.mark.mode == FI_DBSRC_MARK_SNAP) {
-		int64_t count;
-
-		rc = fi_dbsrc_count(&im, NULL, &count, err);
-		if (rc != 0)
-			return rc;
-		if ((uint64_t)count != im.mark.rows && d->opts.table != NULL) {
-			fi_warnx(
-			    "%s was imported as a snapshot of %llu rows before; it has "
-			    "%lld rows now. It is not imported again (that would count "
-			    "its rows twice)",
-			    t->name, (unsigned long long)im.mark.rows, (long long)count);
-		} else {
-			fi_dbsrc_say(
-			    d, "%s: imported as a snapshot before (%llu rows); skipped",
-			    t->name, (unsigned long long)im.mark.rows);
-		}
-		return 0;
-	}
-	if (found && im.mark.mode == FI_DBSRC_MARK_KEY) {
-		if (strcmp(im.mark.column, sh.autoinc) != 0)
-			return fi_err_set(
-			    err, FI_EINVAL,
-			    "%s: its mark follows the AUTO_INCREMENT column "
-			    "%s, which it no longer has",
-			    t->name, im.mark.column);
-		mode = "new rows by key";
-		rc = fi_dbsrc_key_table(&im, err);
-	} else if (found) {
-		int snap = im.mark.mode == FI_DBSRC_MARK_SNAP_RUN;
-
-		mode = snap ? "snapshot (resumed)" : "new rows by scan";
-		rc = fi_dbsrc_scan(&im, snap, err);
-	} else if (sh.keyed) {
-		reason = fi_dbsrc_complete(d, t);
-		if (reason == NULL) {
-			fi_dbsrc_say(
-			    d,
-			    "%s: skipped: a keyed table (rows are updated in place) "
-			    "cannot be followed while it is written; it is imported "
-			    "as a snapshot once complete: name it with --table-name, "
-			    "or, for a daily table, when its day is over",
-			    t->name);
-			return 0;
-		}
-		fi_info("%s: importing it as a snapshot of its current state (%s); "
-			"changes after this import are not imported",
-			t->name, reason);
-		fi_dbsrc_say(d,
-			     "%s: importing it as a snapshot of its current state (%s); "
-			     "changes after this import are not imported",
-			     t->name, reason);
-		mode = "snapshot";
-		rc = fi_dbsrc_scan(&im, 1, err);
-	} else if (sh.autoinc[0] != '\0') {
-		mode = "new rows by key";
-		rc = fi_dbsrc_key_table(&im, err);
-	} else {
-		mode = "new rows by scan";
-		rc = fi_dbsrc_scan(&im, 0, err);
-	}
+	if (im.have_prev && im.mark.mode == FI_DBSRC_MARK_SNAP)
+		return fi_dbsrc_snapshot_done(&im, err);
+	rc = fi_dbsrc_follow(&im, &mode, err);
+	if (mode == NULL)
+		return rc;
 	d->bad += im.bad;
 	d->flows += im.flows;
 	d->read += im.read;
@@ -302,56 +334,34 @@ fi_dbsrc_run_table(struct fi_dbsrc_source *d, const struct fi_dbsrc_table *t,
 	return rc;
 }
 
-/* One import of every table (or the one named). Returns the exit status. */
+/*
+ * Takes the lock of this source in the destination database, so that one
+ * import of a source runs at a time (cron runs may overlap); the session
+ * holds it until d->dst is closed. Sets *got to 1 when it was free.
+ */
 static int
-fi_dbsrc_run_round(struct fi_dbsrc_source *d)
+fi_dbsrc_lock(struct fi_dbsrc_source *d, int64_t *got, struct fi_err *err)
 {
-	struct fi_dbsrc_table *tables = NULL;
-	struct fi_err err;
-	struct fi_dbsrc_digest lock_digest;
+	struct fi_dbsrc_digest dg;
 	struct fi_val lv = FI_VAL_S(d->source, strlen(d->source));
 	char lock[48];
-	size_t n = 0;
-	int64_t got = 0;
-	int status = 0, seen = 0;
-	double t0 = fi_clock_now();
 
-	d->failed = 0;
-	d->bad = d->flows = d->read = 0;
-	d->gaps_dropped = d->gap_keys_dropped = d->gaps_trimmed = 0;
-	fi_err_clear(&err);
-	if (fi_dbsrc_dst_open(d, &err) != 0) {
-		fi_warnx("%s", err.msg);
-		return FI_DBSRC_FAILED;
-	}
-	if (fi_dbsrc_query_int(d->dst, fi_dbsrc_sql_marks, NULL, 0, &got, &err) != 0) {
-		fi_warnx("database %s: %s (run flowinspector-importer --init-db first)",
-			 d->cfg->db_name, err.msg);
-		status = FI_DBSRC_FAILED;
-		goto out;
-	}
-	/* one import of a source at a time (cron runs may overlap) */
-	fi_dbsrc_digest_init(&lock_digest);
-	fi_dbsrc_digest_row(&lock_digest, &lv, 1);
-	snprintf(lock, sizeof(lock), "fi_src_%016llx%016llx",
-		 (unsigned long long)lock_digest.hi, (unsigned long long)lock_digest.lo);
+	fi_dbsrc_digest_init(&dg);
+	fi_dbsrc_digest_row(&dg, &lv, 1);
+	snprintf(lock, sizeof(lock), "fi_src_%016llx%016llx", (unsigned long long)dg.hi,
+		 (unsigned long long)dg.lo);
 	lv = FI_VAL_S(lock, strlen(lock));
-	if (fi_dbsrc_query_int(d->dst, fi_dbsrc_sql_lock, &lv, 1, &got, &err) != 0) {
-		fi_warnx("%s", err.msg);
-		status = FI_DBSRC_FAILED;
-		goto out;
-	}
-	if (got != 1) {
-		fi_dbsrc_say(d, "another import of %s is running; nothing done",
-			     d->source);
-		goto out;
-	}
-	if (fi_dbsrc_src_open(d, &err) != 0 ||
-	    fi_dbsrc_tables(d, &tables, &n, &err) != 0) {
-		fi_warnx("source %s: %s", d->source, err.msg);
-		status = FI_DBSRC_FAILED;
-		goto out;
-	}
+	return fi_dbsrc_query_int(d->dst, fi_dbsrc_sql_lock, &lv, 1, got, err);
+}
+
+/* Imports each of the n tables (or the one named) in turn. */
+static void
+fi_dbsrc_run_tables(struct fi_dbsrc_source *d, const struct fi_dbsrc_table *tables,
+		    size_t n)
+{
+	struct fi_err err;
+	int seen = 0;
+
 	for (size_t i = 0; i < n && !fi_dbsrc_stop; i++) {
 		if (d->opts.table != NULL && strcmp(tables[i].name, d->opts.table) != 0)
 			continue;
@@ -374,16 +384,18 @@ fi_dbsrc_run_round(struct fi_dbsrc_source *d)
 		fi_warnx("interrupted; the next run continues where this one stopped");
 		d->failed++;
 	}
-	if (d->failed > 0)
-		status = FI_DBSRC_FAILED;
-	else if (d->bad > 0)
-		status = FI_DBSRC_BADROWS;
-	fi_dbsrc_say(
-	    d,
-	    "%s: %zu tables, %llu rows read, %llu flows imported, %llu bad rows, "
-	    "%d failed, %.1f s",
-	    d->source, n, (unsigned long long)d->read, (unsigned long long)d->flows,
-	    (unsigned long long)d->bad, d->failed, fi_clock_now() - t0);
+}
+
+/* What a round did, and what it gave up; returns its exit status. */
+static int
+fi_dbsrc_round_report(struct fi_dbsrc_source *d, size_t ntables, double seconds)
+{
+	fi_dbsrc_say(d,
+		     "%s: %zu tables, %llu rows read, %llu flows imported, %llu bad "
+		     "rows, %d failed, %.1f s",
+		     d->source, ntables, (unsigned long long)d->read,
+		     (unsigned long long)d->flows, (unsigned long long)d->bad, d->failed,
+		     seconds);
 	if (d->gaps_dropped > 0) {
 		fi_info("%s: %llu ranges of skipped keys (%llu keys) given up: no row "
 			"came in them within src_settle = %u s (rolled back inserts)",
@@ -399,7 +411,48 @@ fi_dbsrc_run_round(struct fi_dbsrc_source *d)
 		    "%s: %llu ranges of skipped keys given up over src_max_gaps = %u "
 		    "per table: rows committed there later are not imported",
 		    d->source, (unsigned long long)d->gaps_trimmed, d->cfg->src_max_gaps);
-out:
+	if (d->failed > 0)
+		return FI_DBSRC_FAILED;
+	return d->bad > 0 ? FI_DBSRC_BADROWS : 0;
+}
+
+/* One import of every table (or the one named). Returns the exit status. */
+static int
+fi_dbsrc_run_round(struct fi_dbsrc_source *d)
+{
+	struct fi_dbsrc_table *tables = NULL;
+	struct fi_err err;
+	size_t n = 0;
+	int64_t got = 0;
+	int status = 0;
+	double t0 = fi_clock_now();
+
+	d->failed = 0;
+	d->bad = d->flows = d->read = 0;
+	d->gaps_dropped = d->gap_keys_dropped = d->gaps_trimmed = 0;
+	fi_err_clear(&err);
+	if (fi_dbsrc_dst_open(d, &err) != 0) {
+		fi_warnx("%s", err.msg);
+		return FI_DBSRC_FAILED;
+	}
+	if (fi_dbsrc_query_int(d->dst, fi_dbsrc_sql_marks, NULL, 0, &got, &err) != 0) {
+		fi_warnx("database %s: %s (run flowinspector-importer --init-db first)",
+			 d->cfg->db_name, err.msg);
+		status = FI_DBSRC_FAILED;
+	} else if (fi_dbsrc_lock(d, &got, &err) != 0) {
+		fi_warnx("%s", err.msg);
+		status = FI_DBSRC_FAILED;
+	} else if (got != 1) {
+		fi_dbsrc_say(d, "another import of %s is running; nothing done",
+			     d->source);
+	} else if (fi_dbsrc_src_open(d, &err) != 0 ||
+		   fi_dbsrc_tables(d, &tables, &n, &err) != 0) {
+		fi_warnx("source %s: %s", d->source, err.msg);
+		status = FI_DBSRC_FAILED;
+	} else {
+		fi_dbsrc_run_tables(d, tables, n);
+		status = fi_dbsrc_round_report(d, n, fi_clock_now() - t0);
+	}
 	free(tables);
 	fi_db_close(d->src);
 	d->src = NULL;
@@ -450,9 +503,7 @@ fi_dbsrc_run(const struct fi_config *cfg, const struct fi_dbsrc_opts *opts)
 		status = fi_dbsrc_run_round(&d);
 		if (opts->every == 0 || fi_dbsrc_stop)
 			break;
-		for (double until = fi_clock_now() + opts->every;
-		     !fi_dbsrc_stop && fi_clock_now() < until;)
-			usleep(100000);
+		fi_clock_sleep(opts->every, &fi_dbsrc_stop);
 		if (fi_dbsrc_stop)
 			break;
 	}

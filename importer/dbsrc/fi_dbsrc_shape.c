@@ -27,31 +27,44 @@ static const char fi_dbsrc_sql_unique[] =
     " WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND NON_UNIQUE = 0"
     " ORDER BY INDEX_NAME <> 'PRIMARY', INDEX_NAME, SEQ_IN_INDEX";
 
-/* Reads the columns and unique keys of table t. */
-int
-fi_dbsrc_shape_read(struct fi_dbsrc_source *d, const struct fi_dbsrc_table *t,
-		    struct fi_dbsrc_shape *sh, struct fi_err *why, struct fi_err *err)
+/* Whether a column is an integer AUTO_INCREMENT column (an import's key). */
+static int
+fi_dbsrc_shape_autoinc(const char *extra, const char *type)
+{
+	static const char *const ints[] = {"tinyint", "smallint", "mediumint", "int",
+					   "bigint"};
+
+	if (strcasestr(extra, "auto_increment") == NULL)
+		return 0;
+	for (size_t i = 0; i < sizeof(ints) / sizeof(ints[0]); i++)
+		if (strcasecmp(type, ints[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * Reads the columns of table t: the layout an import reads (a table of
+ * another kind leaves why set to what it lacks) and the AUTO_INCREMENT
+ * column.
+ */
+static int
+fi_dbsrc_shape_columns(struct fi_dbsrc_source *d, const struct fi_dbsrc_table *t,
+		       struct fi_dbsrc_shape *sh, struct fi_err *why, struct fi_err *err)
 {
 	struct fi_val name = FI_VAL_S(t->name, strlen(t->name));
 	char(*cols)[FI_IDENT_MAX] = NULL;
 	const char **ptrs = NULL;
-	char first_index[FI_IDENT_MAX] = "", index[FI_IDENT_MAX], col[FI_IDENT_MAX];
-	char prev_index[FI_IDENT_MAX] = "";
-	unsigned ncols = 0, in_index = 0;
-	int index_is_autoinc = 1, rc;
+	unsigned ncols = 0;
 	struct fi_stmt *st;
+	int rc;
 
-	memset(sh, 0, sizeof(*sh));
 	st = fi_stmt_new(d->src, fi_dbsrc_sql_columns, err);
 	if (st == NULL)
 		return err->code;
 	cols = calloc(FI_DBSRC_COLUMNS_MAX, sizeof(*cols));
 	ptrs = calloc(FI_DBSRC_COLUMNS_MAX, sizeof(*ptrs));
-	if (cols == NULL || ptrs == NULL) {
-		rc = fi_err_set(err, FI_ENOMEM, "out of memory");
-		goto out;
-	}
-	rc = fi_stmt_exec(st, &name, 1, err);
+	rc = cols == NULL || ptrs == NULL ? fi_err_set(err, FI_ENOMEM, "out of memory")
+					  : fi_stmt_exec(st, &name, 1, err);
 	while (rc == 0 && (rc = fi_stmt_fetch(st, err)) == 1) {
 		char extra[256], type[64];
 
@@ -64,27 +77,37 @@ fi_dbsrc_shape_read(struct fi_dbsrc_source *d, const struct fi_dbsrc_table *t,
 					"%s: too many or too long columns", t->name);
 			break;
 		}
-		if (strcasestr(extra, "auto_increment") != NULL &&
-		    (strcasecmp(type, "tinyint") == 0 ||
-		     strcasecmp(type, "smallint") == 0 ||
-		     strcasecmp(type, "mediumint") == 0 || strcasecmp(type, "int") == 0 ||
-		     strcasecmp(type, "bigint") == 0))
+		if (fi_dbsrc_shape_autoinc(extra, type))
 			memcpy(sh->autoinc, cols[ncols], FI_IDENT_MAX);
 		ptrs[ncols] = cols[ncols];
 		ncols++;
 	}
 	fi_stmt_free(st);
-	st = NULL;
-	if (rc < 0)
-		goto out;
-	if (fi_dbsrc_layout_init(&sh->layout, d->opts.kind, ptrs, ncols, why) != 0)
-		goto out; /* not a table of this kind: why says so */
+	if (rc == 0) /* else not a table of this kind: why says so */
+		fi_dbsrc_layout_init(&sh->layout, d->opts.kind, ptrs, ncols, why);
+	free(cols);
+	free(ptrs);
+	return rc < 0 ? rc : 0;
+}
 
-	st = fi_stmt_new(d->src, fi_dbsrc_sql_unique, err);
-	if (st == NULL) {
-		rc = err->code;
-		goto out;
-	}
+/*
+ * Reads the unique keys of table t: whether it has one besides its
+ * AUTO_INCREMENT column (then rows may be updated in place), and the
+ * columns of the first (PRIMARY if there is one), a snapshot's order.
+ */
+static int
+fi_dbsrc_shape_keys(struct fi_dbsrc_source *d, const struct fi_dbsrc_table *t,
+		    struct fi_dbsrc_shape *sh, struct fi_err *err)
+{
+	struct fi_val name = FI_VAL_S(t->name, strlen(t->name));
+	char first_index[FI_IDENT_MAX] = "", index[FI_IDENT_MAX], col[FI_IDENT_MAX];
+	char prev_index[FI_IDENT_MAX] = "";
+	unsigned in_index = 0;
+	int index_is_autoinc = 1, rc;
+	struct fi_stmt *st = fi_stmt_new(d->src, fi_dbsrc_sql_unique, err);
+
+	if (st == NULL)
+		return err->code;
 	rc = fi_stmt_exec(st, &name, 1, err);
 	while (rc == 0 && (rc = fi_stmt_fetch(st, err)) == 1) {
 		rc = 0;
@@ -115,11 +138,21 @@ fi_dbsrc_shape_read(struct fi_dbsrc_source *d, const struct fi_dbsrc_table *t,
 	if (rc == 0 && prev_index[0] && !(index_is_autoinc && in_index == 1))
 		sh->keyed = 1;
 	sh->primary = strcmp(first_index, "PRIMARY") == 0;
-out:
 	fi_stmt_free(st);
-	free(cols);
-	free(ptrs);
 	return rc < 0 ? rc : 0;
+}
+
+int
+fi_dbsrc_shape_read(struct fi_dbsrc_source *d, const struct fi_dbsrc_table *t,
+		    struct fi_dbsrc_shape *sh, struct fi_err *why, struct fi_err *err)
+{
+	int rc;
+
+	memset(sh, 0, sizeof(*sh));
+	rc = fi_dbsrc_shape_columns(d, t, sh, why, err);
+	if (rc != 0 || why->code != 0)
+		return rc;
+	return fi_dbsrc_shape_keys(d, t, sh, err);
 }
 
 /* Lists the tables of the source database (names and estimates). */
