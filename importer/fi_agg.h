@@ -18,10 +18,11 @@
 #include "fi_progress.h"
 
 /* Counter layout of node and port rows: [direction][class][metric]. */
-enum { FI_DIR_SRC = 0, FI_DIR_DST = 1, FI_DIR_COUNT = 2 };
-enum { FI_M_FLOWS = 0, FI_M_PACKETS = 1, FI_M_BYTES = 2, FI_M_COUNT = 3 };
-extern const char *const fi_dir_names[FI_DIR_COUNT];  /* "src", "dst" */
-extern const char *const fi_metric_names[FI_M_COUNT]; /* "flows", "packets", "bytes" */
+enum { FI_AGG_DIR_SRC = 0, FI_AGG_DIR_DST = 1, FI_AGG_DIR_COUNT = 2 };
+enum { FI_AGG_M_FLOWS = 0, FI_AGG_M_PACKETS = 1, FI_AGG_M_BYTES = 2, FI_AGG_M_COUNT = 3 };
+extern const char *const fi_agg_dir_names[FI_AGG_DIR_COUNT]; /* "src", "dst" */
+extern const char
+    *const fi_agg_metric_names[FI_AGG_M_COUNT]; /* "flows", "packets", "bytes" */
 
 /* Keys, laid out so that byte order is the tables' primary-key order. */
 struct fi_agg_flow_key {
@@ -49,13 +50,13 @@ struct fi_agg_total_key {
 };
 
 struct fi_agg_flow_val {
-	uint64_t c[FI_M_COUNT]; /* flows in 1/FI_FLOW_UNIT, packets, bytes */
+	uint64_t c[FI_AGG_M_COUNT]; /* flows in 1/FI_FLOW_UNIT, packets, bytes */
 };
 struct fi_agg_index_val {
-	uint64_t c[FI_DIR_COUNT][FI_PC_COUNT][FI_M_COUNT];
+	uint64_t c[FI_AGG_DIR_COUNT][FI_PC_COUNT][FI_AGG_M_COUNT];
 };
 struct fi_agg_total_val {
-	uint64_t c[FI_PC_COUNT][FI_M_COUNT];
+	uint64_t c[FI_PC_COUNT][FI_AGG_M_COUNT];
 };
 
 /* The four tables of one bucket size. */

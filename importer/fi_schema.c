@@ -47,8 +47,8 @@ fi_schema_file(const char *name)
 }
 
 int
-fi_sql_expand(const char *tmpl, const struct fi_sql_var *vars, unsigned n,
-	      struct fi_buf *out, struct fi_err *err)
+fi_schema_expand(const char *tmpl, const struct fi_schema_var *vars, unsigned n,
+		 struct fi_buf *out, struct fi_err *err)
 {
 	const char *p = tmpl;
 
@@ -89,14 +89,14 @@ fi_sql_expand(const char *tmpl, const struct fi_sql_var *vars, unsigned n,
 
 /* Expands a template and runs it (several statements allowed). */
 static int
-fi_schema_run(struct fi_db *db, const char *tmpl, const struct fi_sql_var *vars,
+fi_schema_run(struct fi_db *db, const char *tmpl, const struct fi_schema_var *vars,
 	      unsigned n, struct fi_err *err)
 {
 	struct fi_buf sql;
 	int rc;
 
 	fi_buf_init(&sql, FI_SQL_SCRIPT_MAX);
-	rc = fi_sql_expand(tmpl, vars, n, &sql, err);
+	rc = fi_schema_expand(tmpl, vars, n, &sql, err);
 	if (rc == 0)
 		rc = fi_db_exec(db, sql.data ? sql.data : "", err);
 	fi_buf_fini(&sql);
@@ -233,7 +233,7 @@ fi_schema_buckets(struct fi_db *db, const struct fi_config *cfg, struct fi_err *
 
 	for (unsigned i = 0; i < cfg->n_bucket_sizes; i++) {
 		char size[16];
-		struct fi_sql_var vars[] = {{"SIZE", size}};
+		struct fi_schema_var vars[] = {{"SIZE", size}};
 		struct fi_val v[2];
 		int rc;
 
@@ -342,11 +342,11 @@ fi_schema_retention(struct fi_db *db, const struct fi_config *cfg, struct fi_err
 	for (unsigned i = 0; i < cfg->n_bucket_sizes; i++) {
 		char size[16], days[16], interval[16], batch[16];
 		char detail[FI_SCHEMA_CUTOFF_MAX];
-		struct fi_sql_var vars[] = {{"SIZE", size},
-					    {"DAYS", days},
-					    {"INTERVAL", interval},
-					    {"BATCH", batch},
-					    {"DETAIL_CUTOFF", detail}};
+		struct fi_schema_var vars[] = {{"SIZE", size},
+					       {"DAYS", days},
+					       {"INTERVAL", interval},
+					       {"BATCH", batch},
+					       {"DETAIL_CUTOFF", detail}};
 
 		rc = fi_schema_detail_cutoff(cfg, i, detail, sizeof(detail), err);
 		if (rc != 0)
@@ -429,9 +429,10 @@ fi_schema_accounts(struct fi_db *db, const struct fi_config *cfg, struct fi_err 
 	snprintf(hosts, sizeof(hosts), "%s", cfg->db_grant_hosts);
 	for (char *h = strtok_r(hosts, ", ", &save); h != NULL;
 	     h = strtok_r(NULL, ", ", &save)) {
-		char user[FI_IDENT_MAX + 2], ro[FI_IDENT_MAX + 2], host[FI_CONFIG_STR_MAX + 2];
+		char user[FI_IDENT_MAX + 2], ro[FI_IDENT_MAX + 2],
+		    host[FI_CONFIG_STR_MAX + 2];
 		char dbq[FI_IDENT_MAX + 2];
-		struct fi_sql_var vars[] = {
+		struct fi_schema_var vars[] = {
 		    {"USER", user}, {"RO_USER", ro}, {"HOST", host}, {"DB", dbq}};
 		int rc;
 

@@ -89,12 +89,12 @@ fi_store_ncols(enum fi_store_kind kind)
 		return 9;
 	case FI_T_NODES:
 	case FI_T_PORTS:
-		return 2 + FI_DIR_COUNT * FI_PC_COUNT * FI_M_COUNT;
+		return 2 + FI_AGG_DIR_COUNT * FI_PC_COUNT * FI_AGG_M_COUNT;
 	case FI_T_TOTALS:
 	case FI_T_COUNT:
 		break;
 	}
-	return 1 + FI_PC_COUNT * FI_M_COUNT;
+	return 1 + FI_PC_COUNT * FI_AGG_M_COUNT;
 }
 
 static unsigned
@@ -115,15 +115,16 @@ fi_store_colname(struct fi_buf *b, enum fi_store_kind kind, unsigned i)
 		return fi_buf_puts(b, "bucket");
 	if (kind == FI_T_TOTALS) {
 		c = i - 1;
-		return fi_buf_printf(b, "%s_%s", fi_proto_class_names[c / FI_M_COUNT],
-				     fi_metric_names[c % FI_M_COUNT]);
+		return fi_buf_printf(b, "%s_%s", fi_proto_class_names[c / FI_AGG_M_COUNT],
+				     fi_agg_metric_names[c % FI_AGG_M_COUNT]);
 	}
 	if (i == 1)
 		return fi_buf_puts(b, kind == FI_T_NODES ? "addr" : "port");
 	c = i - 2;
-	return fi_buf_printf(b, "%s_%s_%s", fi_dir_names[c / (FI_PC_COUNT * FI_M_COUNT)],
-			     fi_proto_class_names[c / FI_M_COUNT % FI_PC_COUNT],
-			     fi_metric_names[c % FI_M_COUNT]);
+	return fi_buf_printf(b, "%s_%s_%s",
+			     fi_agg_dir_names[c / (FI_PC_COUNT * FI_AGG_M_COUNT)],
+			     fi_proto_class_names[c / FI_AGG_M_COUNT % FI_PC_COUNT],
+			     fi_agg_metric_names[c % FI_AGG_M_COUNT]);
 }
 
 /* Builds the upsert text for rows rows of a table. */
@@ -268,9 +269,9 @@ fi_store_row(struct fi_store *st, enum fi_store_kind kind, unsigned p,
 		st->params[p + 3] = FI_VAL_U(fi_agg_get16(k->sport));
 		st->params[p + 4] = FI_VAL_U(fi_agg_get16(k->dport));
 		st->params[p + 5] = FI_VAL_U(k->proto);
-		fi_store_flows(st, p + 6, v->c[FI_M_FLOWS]);
-		st->params[p + 7] = FI_VAL_U(v->c[FI_M_PACKETS]);
-		st->params[p + 8] = FI_VAL_U(v->c[FI_M_BYTES]);
+		fi_store_flows(st, p + 6, v->c[FI_AGG_M_FLOWS]);
+		st->params[p + 7] = FI_VAL_U(v->c[FI_AGG_M_PACKETS]);
+		st->params[p + 8] = FI_VAL_U(v->c[FI_AGG_M_BYTES]);
 		return;
 	}
 	case FI_T_NODES:
@@ -283,8 +284,9 @@ fi_store_row(struct fi_store *st, enum fi_store_kind kind, unsigned p,
 			st->params[p + 1] = FI_VAL_B(entry + 4, 16);
 		else
 			st->params[p + 1] = FI_VAL_U(fi_agg_get16(entry + 4));
-		for (unsigned i = 0; i < FI_DIR_COUNT * FI_PC_COUNT * FI_M_COUNT; i++) {
-			if (i % FI_M_COUNT == FI_M_FLOWS)
+		for (unsigned i = 0; i < FI_AGG_DIR_COUNT * FI_PC_COUNT * FI_AGG_M_COUNT;
+		     i++) {
+			if (i % FI_AGG_M_COUNT == FI_AGG_M_FLOWS)
 				fi_store_flows(st, p + 2 + i, c[i]);
 			else
 				st->params[p + 2 + i] = FI_VAL_U(c[i]);
@@ -296,8 +298,8 @@ fi_store_row(struct fi_store *st, enum fi_store_kind kind, unsigned p,
 		const uint64_t *c = (const uint64_t *)(const void *)val;
 
 		st->params[p] = FI_VAL_U(fi_agg_get32(entry));
-		for (unsigned i = 0; i < FI_PC_COUNT * FI_M_COUNT; i++) {
-			if (i % FI_M_COUNT == FI_M_FLOWS)
+		for (unsigned i = 0; i < FI_PC_COUNT * FI_AGG_M_COUNT; i++) {
+			if (i % FI_AGG_M_COUNT == FI_AGG_M_FLOWS)
 				fi_store_flows(st, p + 1 + i, c[i]);
 			else
 				st->params[p + 1 + i] = FI_VAL_U(c[i]);
