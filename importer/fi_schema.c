@@ -16,7 +16,6 @@
 
 #define FI_SCHEMA_DELETE_BATCH 5000 /* rows per DELETE in a retention event */
 #define FI_SCHEMA_CUTOFF_MAX   1024 /* text of a detail size's retention cutoff */
-#define FI_SCHEMA_HOSTS_MAX    16   /* entries in db_grant_hosts */
 
 static const char fi_schema_version_sql[] =
     "CREATE TABLE IF NOT EXISTS fi_schema_version ("

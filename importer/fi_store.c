@@ -16,8 +16,7 @@
 #include "fi_num.h"
 #include "fi_store.h"
 
-#define FI_STORE_PARAMS_MAX 8000 /* placeholders per statement */
-#define FI_STORE_LADDER_MIN 8	 /* fewer rows go in a statement not kept */
+#define FI_STORE_LADDER_MIN 8 /* fewer rows go in a statement not kept */
 /* kept statements: per table, the full size and each power of two below it */
 #define FI_STORE_STMTS_MAX    (4 * FI_BUCKET_SIZES_MAX * 12)
 #define FI_STORE_DEC_MAX      32   /* bytes of a DECIMAL(30,9) in text, with NUL */

@@ -9,8 +9,10 @@
 #include <stdint.h>
 
 #include "fi_addr.h"
+#include "fi_limits.h"
 
-#define FI_TIME_MAX 4294967295LL /* buckets are stored as INT UNSIGNED */
+/* flows are counted in units of 1e-9 so that slices add up exactly */
+#define FI_FLOW_UNIT 1000000000LL
 
 enum fi_proto_class {
 	FI_PC_TCP = 0,

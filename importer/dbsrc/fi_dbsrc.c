@@ -19,7 +19,6 @@
 #include "fi_num.h"
 
 #define FI_DBSRC_SHOW_MAX 48 /* bytes of a bad value shown in a message */
-#define FI_DBSRC_NUM_MAX  64 /* bytes of a number given as text */
 
 /* Column names per kind and role; for one role the earlier name wins. */
 struct fi_dbsrc_alias {

@@ -125,8 +125,6 @@ struct fi_dbsrc_mark {
 	char column[FI_IDENT_MAX];     /* KEY: the key column */
 };
 
-#define FI_DBSRC_MARK_TEXT_MAX 255 /* fi_source_marks.mark is VARBINARY(255) */
-
 /* Name of a mode as used in marks and messages: "key", "scan", ... */
 const char *fi_dbsrc_mark_mode_name(enum fi_dbsrc_mark_mode mode);
 

@@ -19,9 +19,7 @@
 #include "fi_progress.h"
 #include "fi_store.h"
 
-#define FI_DBSRC_KEY_COLS  64	 /* columns of a unique key used for ordering */
-#define FI_DBSRC_BAD_SHOWN 10	 /* bad rows shown in full per table and run */
-#define FI_DBSRC_SQL_MAX   16384 /* bytes of a generated SELECT */
+#define FI_DBSRC_BAD_SHOWN 10 /* bad rows shown in full per table and run */
 
 /* One table of the source database. */
 struct fi_dbsrc_table {

@@ -10,9 +10,6 @@
 
 #include "fi_dbsrc_import.h"
 
-#define FI_DBSRC_TABLES_MAX  65536 /* tables of one source database we look at */
-#define FI_DBSRC_COLUMNS_MAX 4096  /* MariaDB's own limit on columns per table */
-
 static const char fi_dbsrc_sql_tables[] =
     "SELECT TABLE_NAME, COALESCE(TABLE_ROWS, 0),"
     " COALESCE(UNIX_TIMESTAMP() - UNIX_TIMESTAMP(UPDATE_TIME), -1)"
