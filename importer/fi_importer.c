@@ -110,6 +110,21 @@ fi_importer_signal(int sig)
 }
 
 /*
+ * After a failed attempt to reach the database or redis (msg says why):
+ * gives up (-1) after FI_IMPORTER_STOP_TRIES attempts once a stop is
+ * requested, else waits the back-off and returns 0.
+ */
+static int
+fi_importer_retry(unsigned *backoff, unsigned *tries, const char *msg)
+{
+	if (fi_importer_stop && ++*tries >= FI_IMPORTER_STOP_TRIES)
+		return -1;
+	fi_warnx("%s; retrying in %u s", msg, *backoff);
+	fi_backoff_wait(backoff, &fi_importer_stop);
+	return 0;
+}
+
+/*
  * Connects *db and *store, retrying with backoff; after a stop request it
  * gives up after FI_IMPORTER_STOP_TRIES attempts and returns -1.
  */
@@ -129,10 +144,8 @@ fi_importer_db_up(struct fi_importer *imp, struct fi_db **db, struct fi_store **
 			return 0;
 		fi_db_close(*db);
 		*db = NULL;
-		if (fi_importer_stop && ++tries >= FI_IMPORTER_STOP_TRIES)
+		if (fi_importer_retry(&backoff, &tries, err.msg) != 0)
 			return -1;
-		fi_warnx("%s; retrying in %u s", err.msg, backoff);
-		fi_backoff_wait(&backoff, &fi_importer_stop);
 	}
 	return 0;
 }
@@ -162,10 +175,8 @@ fi_importer_redis_up(struct fi_importer *imp)
 				imp->consumer);
 			return 0;
 		}
-		if (fi_importer_stop && ++tries >= FI_IMPORTER_STOP_TRIES)
+		if (fi_importer_retry(&backoff, &tries, err.msg) != 0)
 			return -1;
-		fi_warnx("%s; retrying in %u s", err.msg, backoff);
-		fi_backoff_wait(&backoff, &fi_importer_stop);
 	}
 	return 0;
 }

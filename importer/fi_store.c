@@ -424,16 +424,42 @@ fi_store_parts(const struct fi_agg *agg, struct fi_store_part *parts)
 	return n;
 }
 
+/* Starts a write: clears its statement counters, opens its transaction. */
+static int
+fi_store_begin(struct fi_store *st, struct fi_err *err)
+{
+	memset(&st->stats, 0, sizeof(st->stats));
+	return fi_db_begin(st->db, err);
+}
+
+/*
+ * Ends a write that went as rc says: commits it, or rolls it back, and
+ * adds its counters (since t0) to stats when not NULL. Returns the outcome.
+ */
+static int
+fi_store_end(struct fi_store *st, int rc, double t0, struct fi_store_stats *stats,
+	     struct fi_err *err)
+{
+	if (rc == 0)
+		rc = fi_db_commit(st->db, err);
+	if (rc != 0)
+		fi_db_rollback(st->db);
+	if (stats != NULL) {
+		stats->rows += st->stats.rows;
+		stats->statements += st->stats.statements;
+		stats->seconds += fi_clock_now() - t0;
+	}
+	return rc;
+}
+
 int
 fi_store_write_part(struct fi_store *st, const struct fi_agg *agg,
 		    const struct fi_store_part *part, const struct fi_store_mark *mark,
 		    struct fi_store_stats *stats, struct fi_err *err)
 {
 	double t0 = fi_clock_now();
-	int rc;
+	int rc = fi_store_begin(st, err);
 
-	memset(&st->stats, 0, sizeof(st->stats));
-	rc = fi_db_begin(st->db, err);
 	if (rc != 0)
 		return rc;
 	if (mark != NULL) {
@@ -448,19 +474,11 @@ fi_store_write_part(struct fi_store *st, const struct fi_agg *agg,
 		rc = fi_store_table(st, (enum fi_store_kind)part->kind,
 				    agg->sizes[part->size_index].size,
 				    fi_store_map(agg, part->size_index, part->kind), err);
-	if (rc == 0)
-		rc = fi_db_commit(st->db, err);
-	if (rc != 0)
-		fi_db_rollback(st->db);
+	rc = fi_store_end(st, rc, t0, stats, err);
 	fi_debug("%s: %llu rows in %llu statements, %.3f s%s", part->name,
 		 (unsigned long long)st->stats.rows,
 		 (unsigned long long)st->stats.statements, fi_clock_now() - t0,
 		 rc == 0 ? "" : " (failed)");
-	if (stats != NULL) {
-		stats->rows += st->stats.rows;
-		stats->statements += st->stats.statements;
-		stats->seconds += fi_clock_now() - t0;
-	}
 	return rc;
 }
 
@@ -605,10 +623,8 @@ fi_store_write_source(struct fi_store *st, const struct fi_agg *agg,
 		      struct fi_store_stats *stats, struct fi_err *err)
 {
 	double t0 = fi_clock_now();
-	int rc;
+	int rc = fi_store_begin(st, err);
 
-	memset(&st->stats, 0, sizeof(st->stats));
-	rc = fi_db_begin(st->db, err);
 	if (rc != 0)
 		return rc;
 	rc = fi_store_source_move(st, mark, err);
@@ -621,16 +637,7 @@ fi_store_write_source(struct fi_store *st, const struct fi_agg *agg,
 					    fi_store_map(agg, i, k), err);
 	if (rc == 0)
 		rc = fi_store_exec(st, fi_store_sql_meta, NULL, 0, err);
-	if (rc == 0)
-		rc = fi_db_commit(st->db, err);
-	if (rc != 0)
-		fi_db_rollback(st->db);
-	if (stats != NULL) {
-		stats->rows += st->stats.rows;
-		stats->statements += st->stats.statements;
-		stats->seconds += fi_clock_now() - t0;
-	}
-	return rc;
+	return fi_store_end(st, rc, t0, stats, err);
 }
 
 int

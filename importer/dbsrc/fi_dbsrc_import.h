@@ -127,6 +127,13 @@ int fi_dbsrc_query_int(struct fi_db *db, const char *sql, const struct fi_val *v
 int fi_dbsrc_count(struct fi_dbsrc_import *im, const int64_t *from, int64_t *out,
 		   struct fi_err *err);
 
+/*
+ * Starts sql (initialised here, capped at FI_DBSRC_SQL_MAX; fi_buf_fini it)
+ * as "SELECT " and the columns the layout reads. Returns 0 or the error
+ * of fi_buf_append.
+ */
+int fi_dbsrc_select(struct fi_buf *sql, const struct fi_dbsrc_layout *l);
+
 /* Appends the quoted columns the layout reads, comma-separated. */
 int fi_dbsrc_select_list(struct fi_buf *sql, const struct fi_dbsrc_layout *l);
 

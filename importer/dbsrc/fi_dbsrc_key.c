@@ -185,9 +185,7 @@ fi_dbsrc_key_stmt(struct fi_dbsrc_import *im, const char *cond, struct fi_err *e
 	struct fi_buf sql;
 	int rc;
 
-	fi_buf_init(&sql, FI_DBSRC_SQL_MAX);
-	rc = fi_buf_puts(&sql, "SELECT ");
-	rc = rc ? rc : fi_dbsrc_select_list(&sql, &sh->layout);
+	rc = fi_dbsrc_select(&sql, &sh->layout);
 	rc = rc ? rc : fi_buf_puts(&sql, ",");
 	rc = rc ? rc : fi_dbsrc_quote(&sql, sh->autoinc);
 	rc = rc ? rc : fi_buf_puts(&sql, " FROM ");

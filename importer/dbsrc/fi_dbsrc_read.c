@@ -178,6 +178,16 @@ fi_dbsrc_select_list(struct fi_buf *sql, const struct fi_dbsrc_layout *l)
 	return rc;
 }
 
+int
+fi_dbsrc_select(struct fi_buf *sql, const struct fi_dbsrc_layout *l)
+{
+	int rc;
+
+	fi_buf_init(sql, FI_DBSRC_SQL_MAX);
+	rc = fi_buf_puts(sql, "SELECT ");
+	return rc ? rc : fi_dbsrc_select_list(sql, l);
+}
+
 /* SELECT COUNT(*) FROM the table [WHERE key > from]. */
 int
 fi_dbsrc_count(struct fi_dbsrc_import *im, const int64_t *from, int64_t *out,
@@ -236,9 +246,7 @@ fi_dbsrc_scan_stmt(struct fi_dbsrc_import *im, int snapshot, struct fi_err *err)
 	struct fi_buf sql;
 	int rc;
 
-	fi_buf_init(&sql, FI_DBSRC_SQL_MAX);
-	rc = fi_buf_puts(&sql, "SELECT ");
-	rc = rc ? rc : fi_dbsrc_select_list(&sql, &sh->layout);
+	rc = fi_dbsrc_select(&sql, &sh->layout);
 	rc = rc ? rc : fi_buf_puts(&sql, " FROM ");
 	rc = rc ? rc : fi_dbsrc_quote(&sql, im->t->name);
 	if (!snapshot) {
