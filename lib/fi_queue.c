@@ -109,11 +109,11 @@ static const char *const fi_queue_scripts[FI_LUA_COUNT] = {
     fi_queue_lua_steal, fi_queue_lua_unlock, fi_queue_lua_push};
 
 struct fi_queue {
-	const struct fi_config *cfg;	/* borrowed */
-	redisContext *c;		/* NULL while disconnected */
-	redisReply *last;		/* reply behind the items handed out */
-	char consumer[FI_CONFIG_STR_MAX];	/* "" for a producer */
-	char set_key[FI_QUEUE_KEY_MAX]; /* fi:batches:<consumer> */
+	const struct fi_config *cfg;	  /* borrowed */
+	redisContext *c;		  /* NULL while disconnected */
+	redisReply *last;		  /* reply behind the items handed out */
+	char consumer[FI_CONFIG_STR_MAX]; /* "" for a producer */
+	char set_key[FI_QUEUE_KEY_MAX];	  /* fi:batches:<consumer> */
 	char lock_key[FI_QUEUE_KEY_MAX];
 	char token[128]; /* host:pid:start, our lock value */
 	char host[64];
