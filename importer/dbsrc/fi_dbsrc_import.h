@@ -38,6 +38,7 @@ struct fi_dbsrc_shape {
 	int primary; /* order is the PRIMARY KEY (NOT NULL, so a total order) */
 };
 
+/* The source database being imported: connections, cache, this round. */
 struct fi_dbsrc_source {
 	const struct fi_config *cfg;
 	struct fi_dbsrc_opts opts;

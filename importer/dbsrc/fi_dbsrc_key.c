@@ -173,6 +173,14 @@ fi_dbsrc_gaps_changes(struct fi_dbsrc_import *im, struct fi_store_source_mark *s
 	return 0;
 }
 
+void
+fi_dbsrc_gaps_written(struct fi_dbsrc_gaps *g)
+{
+	if (g->n > 0)
+		memset(g->dirty, 0, g->n);
+	g->ngone = 0;
+}
+
 /*
  * The statement of key mode: the columns read and the key, of the rows
  * whose key matches cond (" > ?" or " BETWEEN ? AND ?"), in key order, at

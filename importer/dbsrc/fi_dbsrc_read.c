@@ -94,11 +94,8 @@ fi_dbsrc_commit(struct fi_dbsrc_import *im, const struct fi_dbsrc_mark *next,
 		sleep(1);
 	}
 	free(changed);
-	if (im->gaps != NULL) {
-		if (im->gaps->n > 0)
-			memset(im->gaps->dirty, 0, im->gaps->n);
-		im->gaps->ngone = 0;
-	}
+	if (im->gaps != NULL)
+		fi_dbsrc_gaps_written(im->gaps);
 	fi_agg_retention_warning(&d->agg, d->cfg, &d->retention_log, "old data",
 				 &d->prog);
 	im->flows += d->agg.nflows;
