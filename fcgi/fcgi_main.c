@@ -6,7 +6,6 @@
  * reopens the logs. `-q URI` answers one request on standard output instead.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,23 +43,17 @@ struct fcgi_slot {
 static void
 fcgi_usage(FILE *out)
 {
-	fprintf(
-	    out,
-	    "usage: %s [-c FILE] [-n [-v]] [-q URI]\n\n"
-	    "Answers the JSON API under /api/ as a FastCGI responder: a master and\n"
-	    "fcgi_workers worker processes on the socket fcgi_socket, or on the\n"
-	    "socket inherited from systemd (LISTEN_FDS) or spawn-fcgi (fd 0).\n\n"
-	    "  -c, --config FILE  configuration file (default: $" FI_CONFIG_ENV
-	    " or " FI_CONFIG_DEFAULT_PATH ")\n"
-	    "  -n, --check        check the configuration and exit\n"
-	    "  -v, --verbose      with -n: print the effective configuration\n"
-	    "  -q, --query URI    answer one GET of URI (\"/api/...?...\") on standard\n"
-	    "                     output, headers first, and exit\n"
-	    "  -h, --help         this text\n"
-	    "  -V, --version      print the version\n"
-	    "\nconfiguration keys:\n",
-	    FCGI_NAME);
-	fi_config_print_keys(out);
+	fprintf(out,
+		"usage: %s [-c FILE] [-n [-v]] [-q URI]\n\n"
+		"Answers the JSON API under /api/ as a FastCGI responder: a master and\n"
+		"fcgi_workers worker processes on the socket fcgi_socket, or on the\n"
+		"socket inherited from systemd (LISTEN_FDS) or spawn-fcgi (fd "
+		"0).\n\n" FI_PROGRAM_USAGE_CONFIG
+		"  -q, --query URI    answer one GET of URI (\"/api/...?...\") on "
+		"standard\n"
+		"                     output, headers first, and "
+		"exit\n" FI_PROGRAM_USAGE_HELP,
+		FCGI_NAME);
 }
 
 /* -q: one request without a socket, for debugging and scripts. */
@@ -279,57 +272,41 @@ fcgi_master(const struct fi_config *cfg, int fd)
 	return 0;
 }
 
+static const struct option fcgi_longopts[] = {
+    {"query", required_argument, NULL, 'q'},
+    {NULL, 0, NULL, 0},
+};
+
+/* -q URI: the one option of the responder's own. */
+static int
+fcgi_option(void *ctx, int ch, const char *longname, char *arg)
+{
+	(void)longname;
+	if (ch != 'q')
+		return 2;
+	*(const char **)ctx = arg;
+	return -1;
+}
+
 int
 main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-	    {"config", required_argument, NULL, 'c'},
-	    {"check", no_argument, NULL, 'n'},
-	    {"verbose", no_argument, NULL, 'v'},
-	    {"query", required_argument, NULL, 'q'},
-	    {"help", no_argument, NULL, 'h'},
-	    {"version", no_argument, NULL, 'V'},
-	    {NULL, 0, NULL, 0},
+	const char *uri = NULL;
+	struct fi_program_cli cli = {
+	    .name = FCGI_NAME,
+	    .usage = fcgi_usage,
+	    .shortopts = "q:",
+	    .longopts = fcgi_longopts,
+	    .option = fcgi_option,
+	    .ctx = &uri,
 	};
 	struct fi_config cfg;
 	struct fi_err err;
-	const char *config_path = NULL, *uri = NULL;
-	int check = 0, verbose = 0, ch, fd, own_socket = 0, rc;
+	int fd, own_socket = 0, rc;
 
-	while ((ch = getopt_long(argc, argv, "c:nvq:hV", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'c':
-			config_path = optarg;
-			break;
-		case 'n':
-			check = 1;
-			break;
-		case 'v':
-			verbose = 1;
-			break;
-		case 'q':
-			uri = optarg;
-			break;
-		case 'h':
-			fcgi_usage(stdout);
-			return 0;
-		case 'V':
-			fi_program_version(FCGI_NAME);
-			return 0;
-		default:
-			fcgi_usage(stderr);
-			return 2;
-		}
-	}
-	if (optind < argc) {
-		fprintf(stderr, "%s: unexpected argument \"%s\"\n", FCGI_NAME,
-			argv[optind]);
-		return 2;
-	}
-	if (fi_program_config(FCGI_NAME, config_path, &cfg) != 0)
-		return 1;
-	if (check)
-		return fi_program_check(FCGI_NAME, config_path, &cfg, verbose);
+	rc = fi_program_start(&cli, argc, argv, &cfg);
+	if (rc >= 0)
+		return rc;
 	if (uri != NULL)
 		return fcgi_query_once(&cfg, uri);
 

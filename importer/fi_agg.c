@@ -4,12 +4,13 @@
  * in the port index once for each of its ports (SPEC 4, 9).
  */
 #include <string.h>
+#include <time.h>
 
 #include "fi_agg.h"
 #include "fi_err.h"
 
-const char *const fi_dir_names[FI_DIR_COUNT] = {"src", "dst"};
-const char *const fi_metric_names[FI_M_COUNT] = {"flows", "packets", "bytes"};
+const char *const fi_agg_dir_names[FI_AGG_DIR_COUNT] = {"src", "dst"};
+const char *const fi_agg_metric_names[FI_AGG_M_COUNT] = {"flows", "packets", "bytes"};
 
 static void
 fi_agg_put32(uint8_t b[4], uint32_t v)
@@ -98,17 +99,17 @@ fi_agg_fini(struct fi_agg *a)
 }
 
 static void
-fi_agg_count(uint64_t c[FI_M_COUNT], const struct fi_slice *s)
+fi_agg_count(uint64_t c[FI_AGG_M_COUNT], const struct fi_flow_slice *s)
 {
-	c[FI_M_FLOWS] += s->flows;
-	c[FI_M_PACKETS] += s->packets;
-	c[FI_M_BYTES] += s->bytes;
+	c[FI_AGG_M_FLOWS] += s->flows;
+	c[FI_AGG_M_PACKETS] += s->packets;
+	c[FI_AGG_M_BYTES] += s->bytes;
 }
 
 /* Adds one slice to the index row of (bucket, addr). */
 static int
 fi_agg_node(struct fi_map *m, const uint8_t bucket[4], const struct fi_addr *addr,
-	    int dir, enum fi_proto_class pc, const struct fi_slice *s)
+	    int dir, enum fi_proto_class pc, const struct fi_flow_slice *s)
 {
 	struct fi_agg_node_key k;
 	struct fi_agg_index_val *v;
@@ -125,7 +126,7 @@ fi_agg_node(struct fi_map *m, const uint8_t bucket[4], const struct fi_addr *add
 
 static int
 fi_agg_port(struct fi_map *m, const uint8_t bucket[4], uint16_t port, int dir,
-	    enum fi_proto_class pc, const struct fi_slice *s)
+	    enum fi_proto_class pc, const struct fi_flow_slice *s)
 {
 	struct fi_agg_port_key k;
 	struct fi_agg_index_val *v;
@@ -155,11 +156,11 @@ fi_agg_add(struct fi_agg *a, const struct fi_flow *f)
 
 	for (unsigned i = 0; i < a->nsizes; i++) {
 		struct fi_agg_size *sz = &a->sizes[i];
-		struct fi_slicer it;
-		struct fi_slice s;
+		struct fi_flow_slicer it;
+		struct fi_flow_slice s;
 
-		fi_slicer_init(&it, f, sz->size);
-		while (fi_slicer_next(&it, &s)) {
+		fi_flow_slicer_init(&it, f, sz->size);
+		while (fi_flow_slicer_next(&it, &s)) {
 			struct fi_agg_total_key tk;
 			struct fi_agg_flow_val *fv;
 			struct fi_agg_total_val *tv;
@@ -179,15 +180,15 @@ fi_agg_add(struct fi_agg *a, const struct fi_flow *f)
 				return FI_ENOMEM;
 			fi_agg_count(tv->c[pc], &s);
 
-			if (fi_agg_node(&sz->nodes, fk.bucket, &f->src, FI_DIR_SRC, pc,
-					&s) ||
-			    fi_agg_node(&sz->nodes, fk.bucket, &f->dst, FI_DIR_DST, pc,
-					&s))
+			if (fi_agg_node(&sz->nodes, fk.bucket, &f->src, FI_AGG_DIR_SRC,
+					pc, &s) ||
+			    fi_agg_node(&sz->nodes, fk.bucket, &f->dst, FI_AGG_DIR_DST,
+					pc, &s))
 				return FI_ENOMEM;
 			if (sz->detail && (fi_agg_port(&sz->ports, fk.bucket, f->sport,
-						       FI_DIR_SRC, pc, &s) ||
+						       FI_AGG_DIR_SRC, pc, &s) ||
 					   fi_agg_port(&sz->ports, fk.bucket, f->dport,
-						       FI_DIR_DST, pc, &s)))
+						       FI_AGG_DIR_DST, pc, &s)))
 				return FI_ENOMEM;
 		}
 	}
@@ -219,4 +220,30 @@ fi_agg_rows(const struct fi_agg *a)
 		n += a->sizes[i].flows.count + a->sizes[i].nodes.count +
 		     a->sizes[i].ports.count + a->sizes[i].totals.count;
 	return n;
+}
+
+void
+fi_agg_retention_warning(const struct fi_agg *a, const struct fi_config *cfg,
+			 struct fi_ratelimit *rl, const char *kept,
+			 struct fi_progress *bar)
+{
+	int64_t now = (int64_t)time(NULL);
+
+	for (unsigned i = 0; i < cfg->n_bucket_sizes; i++) {
+		int64_t days = cfg->retention_days[i];
+		int64_t size = cfg->bucket_sizes[i];
+
+		if (days <= 0 || a->min_time < 0 ||
+		    a->min_time + size > now - days * 86400)
+			continue;
+		if (bar != NULL)
+			fi_progress_clear(bar);
+		fi_warnx_limited(
+		    rl,
+		    "imported flows from %lld s ago into %lld s buckets, which "
+		    "retention deletes after %lld days; set retention_days = 0 "
+		    "to keep %s",
+		    (long long)(now - a->min_time), (long long)size, (long long)days,
+		    kept);
+	}
 }

@@ -10,15 +10,19 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "fi_config.h"
 #include "fi_flow.h"
+#include "fi_log.h"
 #include "fi_limits.h"
 #include "fi_map.h"
+#include "fi_progress.h"
 
 /* Counter layout of node and port rows: [direction][class][metric]. */
-enum { FI_DIR_SRC = 0, FI_DIR_DST = 1, FI_DIR_COUNT = 2 };
-enum { FI_M_FLOWS = 0, FI_M_PACKETS = 1, FI_M_BYTES = 2, FI_M_COUNT = 3 };
-extern const char *const fi_dir_names[FI_DIR_COUNT];  /* "src", "dst" */
-extern const char *const fi_metric_names[FI_M_COUNT]; /* "flows", "packets", "bytes" */
+enum { FI_AGG_DIR_SRC = 0, FI_AGG_DIR_DST = 1, FI_AGG_DIR_COUNT = 2 };
+enum { FI_AGG_M_FLOWS = 0, FI_AGG_M_PACKETS = 1, FI_AGG_M_BYTES = 2, FI_AGG_M_COUNT = 3 };
+extern const char *const fi_agg_dir_names[FI_AGG_DIR_COUNT]; /* "src", "dst" */
+extern const char
+    *const fi_agg_metric_names[FI_AGG_M_COUNT]; /* "flows", "packets", "bytes" */
 
 /* Keys, laid out so that byte order is the tables' primary-key order. */
 struct fi_agg_flow_key {
@@ -46,13 +50,13 @@ struct fi_agg_total_key {
 };
 
 struct fi_agg_flow_val {
-	uint64_t c[FI_M_COUNT]; /* flows in 1/FI_FLOW_UNIT, packets, bytes */
+	uint64_t c[FI_AGG_M_COUNT]; /* flows in 1/FI_FLOW_UNIT, packets, bytes */
 };
 struct fi_agg_index_val {
-	uint64_t c[FI_DIR_COUNT][FI_PC_COUNT][FI_M_COUNT];
+	uint64_t c[FI_AGG_DIR_COUNT][FI_PC_COUNT][FI_AGG_M_COUNT];
 };
 struct fi_agg_total_val {
-	uint64_t c[FI_PC_COUNT][FI_M_COUNT];
+	uint64_t c[FI_PC_COUNT][FI_AGG_M_COUNT];
 };
 
 /* The four tables of one bucket size. */
@@ -101,6 +105,16 @@ size_t fi_agg_bytes(const struct fi_agg *a);
 
 /* Rows a write of the cache produces. */
 uint64_t fi_agg_rows(const struct fi_agg *a);
+
+/*
+ * Warns (rate-limited by rl) for each bucket size of cfg whose retention
+ * deletes some of the cached flows at its next run: an import of old flows
+ * rarely wants that, and retention_days = 0 keeps them. `kept` ends the
+ * advice ("old captures"); bar, when not NULL, is cleared before a warning.
+ */
+void fi_agg_retention_warning(const struct fi_agg *a, const struct fi_config *cfg,
+			      struct fi_ratelimit *rl, const char *kept,
+			      struct fi_progress *bar);
 
 /* Big-endian helpers for keys. */
 uint32_t fi_agg_get32(const uint8_t b[4]);

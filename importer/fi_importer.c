@@ -23,8 +23,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "fi_clock.h"
 #include "fi_agg.h"
+#include "fi_backoff.h"
+#include "fi_clock.h"
 #include "fi_db.h"
 #include "fi_importer.h"
 #include "fi_log.h"
@@ -33,21 +34,20 @@
 #include "fi_queue.h"
 #include "fi_store.h"
 
-#define FI_IMP_STATS_S	     10.0  /* seconds between statistics lines */
-#define FI_IMP_KEEPALIVE_S   5.0   /* seconds between lock refreshes */
-#define FI_IMP_WAIT_MS	     500   /* longest block on an empty queue */
-#define FI_IMP_BACKOFF_MAX_S 30	   /* longest wait between reconnects */
-#define FI_IMP_PENDING_MAX   64	   /* unfinished batches recovered at start */
-#define FI_IMP_READ_CHUNK    10000 /* elements read per round trip in recovery */
-#define FI_IMP_DEAD_MAX	     10000 /* dead letters held before an early flush */
-#define FI_IMP_STOP_TRIES    5	   /* write attempts after a stop request */
-#define FI_IMP_WRITERS_MAX   8
+#define FI_IMPORTER_STATS_S	10.0  /* seconds between statistics lines */
+#define FI_IMPORTER_KEEPALIVE_S 5.0   /* seconds between lock refreshes */
+#define FI_IMPORTER_WAIT_MS	500   /* longest block on an empty queue */
+#define FI_IMPORTER_PENDING_MAX 64    /* unfinished batches recovered at start */
+#define FI_IMPORTER_READ_CHUNK	10000 /* elements read per round trip in recovery */
+#define FI_IMPORTER_DEAD_MAX	10000 /* dead letters held before an early flush */
+#define FI_IMPORTER_STOP_TRIES	5     /* write attempts after a stop request */
+#define FI_IMPORTER_WRITERS_MAX 8
 
-static volatile sig_atomic_t fi_imp_stop;
-static volatile sig_atomic_t fi_imp_reload;
+static volatile sig_atomic_t fi_importer_stop;
+static volatile sig_atomic_t fi_importer_reload;
 
 /* One batch being filled, or being written. */
-struct fi_imp_slot {
+struct fi_importer_slot {
 	struct fi_agg agg;  /* its sums */
 	struct fi_buf dead; /* its dead letters, NUL-separated */
 	size_t ndead;
@@ -57,7 +57,7 @@ struct fi_imp_slot {
 	double submitted; /* when it was handed to the writers */
 };
 
-struct fi_imp_writer {
+struct fi_importer_writer {
 	struct fi_importer *imp; /* borrowed */
 	pthread_t thread;
 	struct fi_db *db;	/* NULL while disconnected */
@@ -68,13 +68,13 @@ struct fi_importer {
 	struct fi_config *cfg;
 	const char *config_path;
 	struct fi_importer_opts opts;
-	char consumer[FI_CFG_STR];
+	char consumer[FI_CONFIG_STR_MAX];
 	struct fi_db *db;	/* the main thread's: recovery and bookkeeping */
 	struct fi_store *store; /* tied to db */
 	struct fi_queue *q;
 	int q_up; /* redis connected and locked */
 	struct fi_msg_limits lim;
-	struct fi_imp_slot slots[2];
+	struct fi_importer_slot slots[2];
 	unsigned cur;	   /* the slot being filled */
 	int inflight;	   /* the slot being written, or -1 */
 	int64_t flow_mark; /* flow time at the last flush, -1 before */
@@ -88,7 +88,7 @@ struct fi_importer {
 	size_t nparts, next_part, parts_done;
 	int job_failed, quit;
 	struct fi_store_stats job_stats;
-	struct fi_imp_writer writers[FI_IMP_WRITERS_MAX];
+	struct fi_importer_writer writers[FI_IMPORTER_WRITERS_MAX];
 	unsigned nwriters;
 	/* statistics */
 	uint64_t taken, written, dead_total, flushes, rows;
@@ -101,36 +101,35 @@ struct fi_importer {
 };
 
 static void
-fi_imp_signal(int sig)
+fi_importer_signal(int sig)
 {
 	if (sig == SIGHUP)
-		fi_imp_reload = 1;
+		fi_importer_reload = 1;
 	else
-		fi_imp_stop = 1;
+		fi_importer_stop = 1;
 }
 
-/* Sleeps up to seconds, waking early on a stop request. */
-static void
-fi_imp_sleep(double seconds)
+/*
+ * After a failed attempt to reach the database or redis (msg says why):
+ * gives up (-1) after FI_IMPORTER_STOP_TRIES attempts once a stop is
+ * requested, else waits the back-off and returns 0.
+ */
+static int
+fi_importer_retry(unsigned *backoff, unsigned *tries, const char *msg)
 {
-	double until = fi_clock_now() + seconds;
-
-	while (!fi_imp_stop && fi_clock_now() < until)
-		usleep(50000);
-}
-
-static unsigned
-fi_imp_backoff(unsigned backoff)
-{
-	return backoff * 2 > FI_IMP_BACKOFF_MAX_S ? FI_IMP_BACKOFF_MAX_S : backoff * 2;
+	if (fi_importer_stop && ++*tries >= FI_IMPORTER_STOP_TRIES)
+		return -1;
+	fi_warnx("%s; retrying in %u s", msg, *backoff);
+	fi_backoff_wait(backoff, &fi_importer_stop);
+	return 0;
 }
 
 /*
  * Connects *db and *store, retrying with backoff; after a stop request it
- * gives up after FI_IMP_STOP_TRIES attempts and returns -1.
+ * gives up after FI_IMPORTER_STOP_TRIES attempts and returns -1.
  */
 static int
-fi_imp_db_up(struct fi_importer *imp, struct fi_db **db, struct fi_store **store)
+fi_importer_db_up(struct fi_importer *imp, struct fi_db **db, struct fi_store **store)
 {
 	unsigned backoff = 1, tries = 0;
 
@@ -145,17 +144,14 @@ fi_imp_db_up(struct fi_importer *imp, struct fi_db **db, struct fi_store **store
 			return 0;
 		fi_db_close(*db);
 		*db = NULL;
-		if (fi_imp_stop && ++tries >= FI_IMP_STOP_TRIES)
+		if (fi_importer_retry(&backoff, &tries, err.msg) != 0)
 			return -1;
-		fi_warnx("%s; retrying in %u s", err.msg, backoff);
-		fi_imp_sleep(backoff);
-		backoff = fi_imp_backoff(backoff);
 	}
 	return 0;
 }
 
 static void
-fi_imp_db_close(struct fi_db **db, struct fi_store **store)
+fi_importer_db_close(struct fi_db **db, struct fi_store **store)
 {
 	fi_store_free(*store);
 	*store = NULL;
@@ -164,7 +160,7 @@ fi_imp_db_close(struct fi_db **db, struct fi_store **store)
 }
 
 static int
-fi_imp_redis_up(struct fi_importer *imp)
+fi_importer_redis_up(struct fi_importer *imp)
 {
 	unsigned backoff = 1, tries = 0;
 
@@ -179,17 +175,14 @@ fi_imp_redis_up(struct fi_importer *imp)
 				imp->consumer);
 			return 0;
 		}
-		if (fi_imp_stop && ++tries >= FI_IMP_STOP_TRIES)
+		if (fi_importer_retry(&backoff, &tries, err.msg) != 0)
 			return -1;
-		fi_warnx("%s; retrying in %u s", err.msg, backoff);
-		fi_imp_sleep(backoff);
-		backoff = fi_imp_backoff(backoff);
 	}
 	return 0;
 }
 
 static void
-fi_imp_redis_lost(struct fi_importer *imp, const struct fi_err *err)
+fi_importer_redis_lost(struct fi_importer *imp, const struct fi_err *err)
 {
 	fi_warnx("%s", err->msg);
 	fi_queue_disconnect(imp->q);
@@ -198,9 +191,9 @@ fi_imp_redis_lost(struct fi_importer *imp, const struct fi_err *err)
 
 /* Decodes one element into the current slot, or records it as a dead letter. */
 static void
-fi_imp_element(struct fi_importer *imp, const char *p, size_t n)
+fi_importer_element(struct fi_importer *imp, const char *p, size_t n)
 {
-	struct fi_imp_slot *s = &imp->slots[imp->cur];
+	struct fi_importer_slot *s = &imp->slots[imp->cur];
 	struct fi_flow f;
 	struct fi_err err;
 
@@ -224,36 +217,10 @@ fi_imp_element(struct fi_importer *imp, const char *p, size_t n)
 	fi_warnx_limited(&imp->dead_log, "dead letter: %s", err.msg);
 }
 
-/*
- * Warns (rate-limited) when a batch held flows older than a bucket size's
- * retention: the next run of its event deletes them, which is rarely what a
- * forensic import of an old capture wants (retention_days = 0 keeps all).
- */
-static void
-fi_imp_retention_warning(struct fi_importer *imp, const struct fi_agg *agg)
-{
-	int64_t now = (int64_t)time(NULL);
-
-	for (unsigned i = 0; i < imp->cfg->n_bucket_sizes; i++) {
-		int64_t days = imp->cfg->retention_days[i];
-		int64_t size = imp->cfg->bucket_sizes[i];
-
-		if (days > 0 && agg->min_time >= 0 &&
-		    agg->min_time + size <= now - days * 86400)
-			fi_warnx_limited(
-			    &imp->retention_log,
-			    "imported flows from %lld s ago into %lld s buckets, "
-			    "which retention deletes after %lld days; set "
-			    "retention_days = 0 to keep old captures",
-			    (long long)(now - agg->min_time), (long long)size,
-			    (long long)days);
-	}
-}
-
 /* Writes one part of the current job, reconnecting as needed. */
 static int
-fi_imp_write_part(struct fi_imp_writer *w, const struct fi_store_part *part,
-		  struct fi_store_stats *stats)
+fi_importer_write_part(struct fi_importer_writer *w, const struct fi_store_part *part,
+		       struct fi_store_stats *stats)
 {
 	struct fi_importer *imp = w->imp;
 	unsigned backoff = 1, tries = 0;
@@ -262,7 +229,7 @@ fi_imp_write_part(struct fi_imp_writer *w, const struct fi_store_part *part,
 		struct fi_err err;
 		int rc;
 
-		if (fi_imp_db_up(imp, &w->db, &w->store) != 0)
+		if (fi_importer_db_up(imp, &w->db, &w->store) != 0)
 			return -1;
 		fi_err_clear(&err);
 		rc = fi_store_write_part(w->store, imp->job_agg, part, &imp->job_mark,
@@ -279,19 +246,18 @@ fi_imp_write_part(struct fi_imp_writer *w, const struct fi_store_part *part,
 			 (unsigned long long)imp->job_mark.batch_id, part->name, err.msg,
 			 backoff);
 		if (rc == FI_EUNAVAIL || !fi_db_alive(w->db))
-			fi_imp_db_close(&w->db, &w->store);
-		if (fi_imp_stop && ++tries >= FI_IMP_STOP_TRIES)
+			fi_importer_db_close(&w->db, &w->store);
+		if (fi_importer_stop && ++tries >= FI_IMPORTER_STOP_TRIES)
 			return -1;
-		fi_imp_sleep(backoff);
-		backoff = fi_imp_backoff(backoff);
+		fi_backoff_wait(&backoff, &fi_importer_stop);
 	}
 }
 
 /* A writer thread: takes parts of the current job until told to quit. */
 static void *
-fi_imp_writer_main(void *arg)
+fi_importer_writer_main(void *arg)
 {
-	struct fi_imp_writer *w = arg;
+	struct fi_importer_writer *w = arg;
 	struct fi_importer *imp = w->imp;
 
 	pthread_mutex_lock(&imp->mu);
@@ -307,7 +273,7 @@ fi_imp_writer_main(void *arg)
 			break;
 		part = imp->parts[imp->next_part++];
 		pthread_mutex_unlock(&imp->mu);
-		rc = fi_imp_write_part(w, &part, &stats);
+		rc = fi_importer_write_part(w, &part, &stats);
 		pthread_mutex_lock(&imp->mu);
 		imp->job_stats.rows += stats.rows;
 		imp->job_stats.statements += stats.statements;
@@ -317,17 +283,18 @@ fi_imp_writer_main(void *arg)
 		pthread_cond_broadcast(&imp->cv);
 	}
 	pthread_mutex_unlock(&imp->mu);
-	fi_imp_db_close(&w->db, &w->store);
+	fi_importer_db_close(&w->db, &w->store);
 	return NULL;
 }
 
 /* Hands slot i to the writers. */
 static void
-fi_imp_submit(struct fi_importer *imp, unsigned i)
+fi_importer_submit(struct fi_importer *imp, unsigned i)
 {
-	struct fi_imp_slot *s = &imp->slots[i];
+	struct fi_importer_slot *s = &imp->slots[i];
 
-	fi_imp_retention_warning(imp, &s->agg);
+	fi_agg_retention_warning(&s->agg, imp->cfg, &imp->retention_log, "old captures",
+				 NULL);
 	s->submitted = fi_clock_now();
 	pthread_mutex_lock(&imp->mu);
 	imp->job_agg = &s->agg;
@@ -347,9 +314,9 @@ fi_imp_submit(struct fi_importer *imp, unsigned i)
  * (the batch then stays in redis and is read again at the next start).
  */
 static int
-fi_imp_complete(struct fi_importer *imp)
+fi_importer_complete(struct fi_importer *imp)
 {
-	struct fi_imp_slot *s;
+	struct fi_importer_slot *s;
 	struct fi_err err;
 	unsigned tries = 0;
 	int failed;
@@ -367,21 +334,21 @@ fi_imp_complete(struct fi_importer *imp)
 	if (failed)
 		return -1;
 	/* bookkeeping only: a failure here loses nothing */
-	if (fi_imp_db_up(imp, &imp->db, &imp->store) == 0) {
+	if (fi_importer_db_up(imp, &imp->db, &imp->store) == 0) {
 		fi_err_clear(&err);
 		if (fi_store_finish(imp->store, &imp->job_mark, &err) != 0) {
 			fi_warnx("batch %llu: %s", (unsigned long long)s->batch, err.msg);
-			fi_imp_db_close(&imp->db, &imp->store);
+			fi_importer_db_close(&imp->db, &imp->store);
 		}
 	}
 	for (;;) {
-		if (fi_imp_redis_up(imp) != 0)
+		if (fi_importer_redis_up(imp) != 0)
 			return -1;
 		fi_err_clear(&err);
 		if (fi_queue_done(imp->q, s->batch, &s->dead, s->ndead, &err) == 0)
 			break;
-		fi_imp_redis_lost(imp, &err);
-		if (fi_imp_stop && ++tries >= FI_IMP_STOP_TRIES)
+		fi_importer_redis_lost(imp, &err);
+		if (fi_importer_stop && ++tries >= FI_IMPORTER_STOP_TRIES)
 			return -1;
 	}
 	imp->written += s->agg.nflows;
@@ -403,18 +370,18 @@ fi_imp_complete(struct fi_importer *imp)
 /*
  * Hands the current batch to the writers (after the previous one is
  * finished) and starts the next batch in the other slot. Returns 0 or -1
- * as fi_imp_complete.
+ * as fi_importer_complete.
  */
 static int
-fi_imp_flush(struct fi_importer *imp)
+fi_importer_flush(struct fi_importer *imp)
 {
-	struct fi_imp_slot *s = &imp->slots[imp->cur];
+	struct fi_importer_slot *s = &imp->slots[imp->cur];
 
 	if (s->elements == 0)
 		return 0;
-	if (fi_imp_complete(imp) != 0)
+	if (fi_importer_complete(imp) != 0)
 		return -1;
-	fi_imp_submit(imp, imp->cur);
+	fi_importer_submit(imp, imp->cur);
 	if (s->agg.max_time > imp->flow_mark)
 		imp->flow_mark = s->agg.max_time;
 	imp->cur ^= 1;
@@ -425,19 +392,19 @@ fi_imp_flush(struct fi_importer *imp)
 
 /* Flushes and waits until everything is written. */
 static int
-fi_imp_flush_all(struct fi_importer *imp)
+fi_importer_flush_all(struct fi_importer *imp)
 {
-	if (fi_imp_flush(imp) != 0)
+	if (fi_importer_flush(imp) != 0)
 		return -1;
-	return fi_imp_complete(imp);
+	return fi_importer_complete(imp);
 }
 
 /* Whether the current batch should be written now. */
 static int
-fi_imp_due(struct fi_importer *imp, double now)
+fi_importer_due(struct fi_importer *imp, double now)
 {
 	const struct fi_config *cfg = imp->cfg;
-	const struct fi_imp_slot *s = &imp->slots[imp->cur];
+	const struct fi_importer_slot *s = &imp->slots[imp->cur];
 	size_t bytes = fi_agg_bytes(&s->agg) + s->dead.len;
 	int64_t base;
 
@@ -447,7 +414,7 @@ fi_imp_due(struct fi_importer *imp, double now)
 		return 1;
 	if (imp->inflight >= 0)
 		bytes += fi_agg_bytes(&imp->slots[imp->inflight].agg);
-	if (bytes >= (size_t)cfg->max_memory_mb << 20 || s->ndead >= FI_IMP_DEAD_MAX)
+	if (bytes >= (size_t)cfg->max_memory_mb << 20 || s->ndead >= FI_IMPORTER_DEAD_MAX)
 		return 1;
 	/* the original's rule: flow time moved max_flow_age past the last flush */
 	base = imp->flow_mark >= 0 ? imp->flow_mark : s->agg.min_time;
@@ -460,27 +427,28 @@ fi_imp_due(struct fi_importer *imp, double now)
  * list and written; parts that were in already are refused and skipped.
  */
 static int
-fi_imp_recover(struct fi_importer *imp)
+fi_importer_recover(struct fi_importer *imp)
 {
-	uint64_t ids[FI_IMP_PENDING_MAX], last = 0;
+	uint64_t ids[FI_IMPORTER_PENDING_MAX], last = 0;
 	size_t n = 0;
 	struct fi_err err;
 
 	for (;;) {
-		if (fi_imp_redis_up(imp) != 0 ||
-		    fi_imp_db_up(imp, &imp->db, &imp->store) != 0)
+		if (fi_importer_redis_up(imp) != 0 ||
+		    fi_importer_db_up(imp, &imp->db, &imp->store) != 0)
 			return -1;
 		fi_err_clear(&err);
-		if (fi_queue_pending(imp->q, ids, FI_IMP_PENDING_MAX, &n, &err) == 0 &&
+		if (fi_queue_pending(imp->q, ids, FI_IMPORTER_PENDING_MAX, &n, &err) ==
+			0 &&
 		    fi_store_last_batch(imp->store, imp->consumer, &last, &err) == 0)
 			break;
 		fi_warnx("recovery: %s", err.msg);
-		fi_imp_redis_lost(imp, &err);
-		fi_imp_db_close(&imp->db, &imp->store);
-		fi_imp_sleep(1);
+		fi_importer_redis_lost(imp, &err);
+		fi_importer_db_close(&imp->db, &imp->store);
+		fi_clock_sleep(1, &fi_importer_stop);
 	}
 	for (size_t i = 0; i < n; i++) {
-		struct fi_imp_slot *s = &imp->slots[imp->cur];
+		struct fi_importer_slot *s = &imp->slots[imp->cur];
 		struct fi_queue_items items;
 		size_t start = 0;
 
@@ -488,19 +456,19 @@ fi_imp_recover(struct fi_importer *imp)
 		fi_info("recovering batch %llu", (unsigned long long)ids[i]);
 		do {
 			fi_err_clear(&err);
-			if (fi_queue_read(imp->q, ids[i], start, FI_IMP_READ_CHUNK,
+			if (fi_queue_read(imp->q, ids[i], start, FI_IMPORTER_READ_CHUNK,
 					  &items, &err) != 0) {
 				fi_warnx("recovery: %s", err.msg);
 				return -1;
 			}
 			for (size_t k = 0; k < items.n; k++)
-				fi_imp_element(imp, items.p[k], items.len[k]);
+				fi_importer_element(imp, items.p[k], items.len[k]);
 			start += items.n;
-		} while (items.n == FI_IMP_READ_CHUNK);
+		} while (items.n == FI_IMPORTER_READ_CHUNK);
 		imp->end_seen = 0;
 		/* an empty list still has to be finished so that it leaves the set */
 		s->elements = start > 0 ? start : 1;
-		if (fi_imp_flush_all(imp) != 0)
+		if (fi_importer_flush_all(imp) != 0)
 			return -1;
 	}
 	imp->slots[imp->cur].batch = (n > 0 && ids[n - 1] > last ? ids[n - 1] : last) + 1;
@@ -508,7 +476,7 @@ fi_imp_recover(struct fi_importer *imp)
 }
 
 static void
-fi_imp_stats(struct fi_importer *imp, double now)
+fi_importer_stats(struct fi_importer *imp, double now)
 {
 	double dt = now - imp->stats_at;
 	long long qlen = imp->q_up ? fi_queue_length(imp->q) : -1;
@@ -529,7 +497,7 @@ fi_imp_stats(struct fi_importer *imp, double now)
 
 /* The figures of the whole run, for the log and the benchmarks. */
 static void
-fi_imp_summary(const struct fi_importer *imp)
+fi_importer_summary(const struct fi_importer *imp)
 {
 	struct rusage ru;
 
@@ -546,11 +514,11 @@ fi_imp_summary(const struct fi_importer *imp)
 }
 
 static void
-fi_imp_reload_config(struct fi_importer *imp)
+fi_importer_reload_config(struct fi_importer *imp)
 {
 	struct fi_config fresh;
 
-	fi_imp_reload = 0;
+	fi_importer_reload = 0;
 	fi_log_reopen();
 	if (fi_program_config_quiet(imp->config_path, &fresh) != 0)
 		return;
@@ -576,7 +544,7 @@ fi_imp_reload_config(struct fi_importer *imp)
 }
 
 static void
-fi_imp_consumer_name(const struct fi_config *cfg, char *out, size_t size)
+fi_importer_consumer_name(const struct fi_config *cfg, char *out, size_t size)
 {
 	char host[64];
 
@@ -590,155 +558,204 @@ fi_imp_consumer_name(const struct fi_config *cfg, char *out, size_t size)
 	snprintf(out, size, "%s", host);
 }
 
-int
-fi_importer_run(struct fi_config *cfg, const char *config_path,
-		const struct fi_importer_opts *opts)
+/* Sets up imp: the two slots, the writer threads, the queue, the signals. */
+static void
+fi_importer_init(struct fi_importer *imp, struct fi_config *cfg, const char *config_path,
+		 const struct fi_importer_opts *opts)
 {
-	struct fi_importer imp;
 	struct sigaction sa;
-	int status = 0;
 
-	memset(&imp, 0, sizeof(imp));
-	imp.cfg = cfg;
-	imp.config_path = config_path;
-	imp.opts = *opts;
-	imp.flow_mark = -1;
-	imp.inflight = -1;
-	imp.lim.max_duration = cfg->max_flow_duration;
-	imp.dead_log = (struct fi_ratelimit){.period = 10, .burst = 5};
-	imp.retention_log = (struct fi_ratelimit){.period = 3600, .burst = 4};
+	memset(imp, 0, sizeof(*imp));
+	imp->cfg = cfg;
+	imp->config_path = config_path;
+	imp->opts = *opts;
+	imp->flow_mark = -1;
+	imp->inflight = -1;
+	imp->lim.max_duration = cfg->max_flow_duration;
+	imp->dead_log = (struct fi_ratelimit){.period = 10, .burst = 5};
+	imp->retention_log = (struct fi_ratelimit){.period = 3600, .burst = 4};
 	for (unsigned i = 0; i < 2; i++) {
-		fi_buf_init(&imp.slots[i].dead, 0);
-		fi_agg_init(&imp.slots[i].agg, cfg->bucket_sizes, cfg->n_bucket_sizes);
+		fi_buf_init(&imp->slots[i].dead, 0);
+		fi_agg_init(&imp->slots[i].agg, cfg->bucket_sizes, cfg->n_bucket_sizes);
 		for (unsigned k = 0; k < cfg->n_bucket_sizes; k++)
-			fi_agg_set_detail(&imp.slots[i].agg, k,
+			fi_agg_set_detail(&imp->slots[i].agg, k,
 					  fi_config_is_detail(cfg, k));
 	}
-	pthread_mutex_init(&imp.mu, NULL);
-	pthread_cond_init(&imp.cv, NULL);
-	imp.nwriters =
-	    cfg->db_writers < FI_IMP_WRITERS_MAX ? cfg->db_writers : FI_IMP_WRITERS_MAX;
-	for (unsigned i = 0; i < imp.nwriters; i++) {
-		imp.writers[i].imp = &imp;
-		if (pthread_create(&imp.writers[i].thread, NULL, fi_imp_writer_main,
-				   &imp.writers[i]) != 0)
+	pthread_mutex_init(&imp->mu, NULL);
+	pthread_cond_init(&imp->cv, NULL);
+	imp->nwriters = cfg->db_writers < FI_IMPORTER_WRITERS_MAX
+			    ? cfg->db_writers
+			    : FI_IMPORTER_WRITERS_MAX;
+	for (unsigned i = 0; i < imp->nwriters; i++) {
+		imp->writers[i].imp = imp;
+		if (pthread_create(&imp->writers[i].thread, NULL, fi_importer_writer_main,
+				   &imp->writers[i]) != 0)
 			fi_fatalx("cannot start a writer thread");
 	}
-	fi_imp_consumer_name(cfg, imp.consumer, sizeof(imp.consumer));
-	imp.q = fi_queue_new(cfg, imp.consumer);
-	if (imp.q == NULL)
+	fi_importer_consumer_name(cfg, imp->consumer, sizeof(imp->consumer));
+	imp->q = fi_queue_new(cfg, imp->consumer);
+	if (imp->q == NULL)
 		fi_fatalx("out of memory");
 
 	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = fi_imp_signal;
+	sa.sa_handler = fi_importer_signal;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+}
 
-	if (fi_imp_recover(&imp) != 0) {
-		status = fi_imp_stop ? 0 : 1;
-		goto out;
+/* Stops the writer threads and frees what fi_importer_init set up. */
+static void
+fi_importer_fini(struct fi_importer *imp)
+{
+	pthread_mutex_lock(&imp->mu);
+	imp->quit = 1;
+	pthread_cond_broadcast(&imp->cv);
+	pthread_mutex_unlock(&imp->mu);
+	for (unsigned i = 0; i < imp->nwriters; i++)
+		pthread_join(imp->writers[i].thread, NULL);
+	if (imp->q_up)
+		fi_queue_unlock(imp->q);
+	fi_queue_free(imp->q);
+	fi_importer_db_close(&imp->db, &imp->store);
+	for (unsigned i = 0; i < 2; i++) {
+		fi_agg_fini(&imp->slots[i].agg);
+		fi_buf_fini(&imp->slots[i].dead);
 	}
-	fi_info("importing from %s (batch %llu, %u writers)", cfg->redis_queue,
-		(unsigned long long)imp.slots[imp.cur].batch, imp.nwriters);
-	imp.stats_at = imp.keepalive_at = fi_clock_now();
-	while (!fi_imp_stop) {
-		struct fi_imp_slot *cur = &imp.slots[imp.cur];
-		struct fi_queue_items items;
+	pthread_mutex_destroy(&imp->mu);
+	pthread_cond_destroy(&imp->cv);
+}
+
+/* Finishes the batch in flight once the writers are through with it. */
+static int
+fi_importer_reap(struct fi_importer *imp)
+{
+	int done;
+
+	if (imp->inflight < 0)
+		return 0;
+	pthread_mutex_lock(&imp->mu);
+	done = imp->parts_done >= imp->nparts;
+	pthread_mutex_unlock(&imp->mu);
+	return done ? fi_importer_complete(imp) : 0;
+}
+
+/*
+ * Takes the next elements into the current batch, blocking on an empty
+ * queue no longer than the flush deadline allows. Returns 0 to go on, 1
+ * when the loop ends (--once found the queue empty; *status is 1 when
+ * writing what it took failed).
+ */
+static int
+fi_importer_take(struct fi_importer *imp, double now, int *status)
+{
+	struct fi_importer_slot *cur = &imp->slots[imp->cur];
+	const struct fi_config *cfg = imp->cfg;
+	unsigned wait = imp->opts.once ? 0 : FI_IMPORTER_WAIT_MS;
+	struct fi_queue_items items;
+	struct fi_err err;
+
+	if (cur->elements > 0) {
+		double left = cur->started + cfg->flush_interval - now;
+
+		if (left * 1000 < wait)
+			wait = left > 0 ? (unsigned)(left * 1000) : 0;
+	}
+	fi_err_clear(&err);
+	if (fi_queue_take(imp->q, cur->batch, cfg->batch_size, wait, &items, &err) != 0) {
+		fi_importer_redis_lost(imp, &err);
+		return 0;
+	}
+	if (items.n == 0) {
+		if (!imp->opts.once)
+			return 0;
+		if (fi_importer_flush_all(imp) != 0)
+			*status = 1;
+		return 1;
+	}
+	if (cur->elements == 0)
+		cur->started = now;
+	cur->elements += items.n;
+	for (size_t i = 0; i < items.n; i++)
+		fi_importer_element(imp, items.p[i], items.len[i]);
+	imp->taken += items.n;
+	return 0;
+}
+
+/*
+ * The main loop, until a stop, an END with --exit-on-end, the end of the
+ * queue with --once, or a failure to write. Returns the exit status.
+ */
+static int
+fi_importer_loop(struct fi_importer *imp)
+{
+	int status = 0;
+
+	while (!fi_importer_stop) {
 		struct fi_err err;
 		double now = fi_clock_now();
-		unsigned wait;
 
-		if (fi_imp_reload)
-			fi_imp_reload_config(&imp);
-		if (now - imp.stats_at >= FI_IMP_STATS_S)
-			fi_imp_stats(&imp, now);
-		if (fi_imp_redis_up(&imp) != 0)
+		if (fi_importer_reload)
+			fi_importer_reload_config(imp);
+		if (now - imp->stats_at >= FI_IMPORTER_STATS_S)
+			fi_importer_stats(imp, now);
+		if (fi_importer_redis_up(imp) != 0)
 			break;
-		if (now - imp.keepalive_at >= FI_IMP_KEEPALIVE_S) {
+		if (now - imp->keepalive_at >= FI_IMPORTER_KEEPALIVE_S) {
 			fi_err_clear(&err);
-			if (fi_queue_keepalive(imp.q, &err) != 0) {
-				fi_imp_redis_lost(&imp, &err);
+			if (fi_queue_keepalive(imp->q, &err) != 0) {
+				fi_importer_redis_lost(imp, &err);
 				continue;
 			}
-			imp.keepalive_at = now;
+			imp->keepalive_at = now;
 		}
-		if (fi_imp_due(&imp, now)) {
-			int end = imp.end_seen;
+		if (fi_importer_due(imp, now)) {
+			int end = imp->end_seen;
 
 			/* END asks for everything to be in the database now */
-			if ((end ? fi_imp_flush_all(&imp) : fi_imp_flush(&imp)) != 0)
+			if ((end ? fi_importer_flush_all(imp) : fi_importer_flush(imp)) !=
+			    0)
 				break;
-			imp.end_seen = 0;
-			if (end && imp.opts.exit_on_end)
+			imp->end_seen = 0;
+			if (end && imp->opts.exit_on_end)
 				break;
 			continue;
 		}
 		/* a finished write is finished in redis before the queue is read on */
-		if (imp.inflight >= 0) {
-			int done;
-
-			pthread_mutex_lock(&imp.mu);
-			done = imp.parts_done >= imp.nparts;
-			pthread_mutex_unlock(&imp.mu);
-			if (done && fi_imp_complete(&imp) != 0)
-				break;
-		}
-		/* block on an empty queue no longer than the flush deadline allows */
-		wait = opts->once ? 0 : FI_IMP_WAIT_MS;
-		if (cur->elements > 0) {
-			double left = cur->started + cfg->flush_interval - now;
-
-			if (left * 1000 < wait)
-				wait = left > 0 ? (unsigned)(left * 1000) : 0;
-		}
-		fi_err_clear(&err);
-		if (fi_queue_take(imp.q, cur->batch, cfg->batch_size, wait, &items,
-				  &err) != 0) {
-			fi_imp_redis_lost(&imp, &err);
-			continue;
-		}
-		if (items.n == 0) {
-			if (opts->once) {
-				if (fi_imp_flush_all(&imp) != 0)
-					status = 1;
-				break;
-			}
-			continue;
-		}
-		if (cur->elements == 0)
-			cur->started = now;
-		cur->elements += items.n;
-		for (size_t i = 0; i < items.n; i++)
-			fi_imp_element(&imp, items.p[i], items.len[i]);
-		imp.taken += items.n;
+		if (fi_importer_reap(imp) != 0 ||
+		    fi_importer_take(imp, now, &status) != 0)
+			break;
 	}
-	if (fi_imp_stop)
+	return status;
+}
+
+int
+fi_importer_run(struct fi_config *cfg, const char *config_path,
+		const struct fi_importer_opts *opts)
+{
+	struct fi_importer imp;
+	int status;
+
+	fi_importer_init(&imp, cfg, config_path, opts);
+	if (fi_importer_recover(&imp) != 0) {
+		status = fi_importer_stop ? 0 : 1;
+		fi_importer_fini(&imp);
+		return status;
+	}
+	fi_info("importing from %s (batch %llu, %u writers)", cfg->redis_queue,
+		(unsigned long long)imp.slots[imp.cur].batch, imp.nwriters);
+	imp.stats_at = imp.keepalive_at = fi_clock_now();
+	status = fi_importer_loop(&imp);
+	if (fi_importer_stop)
 		fi_info("stopping: writing what is cached");
-	if (fi_imp_flush_all(&imp) != 0)
+	if (fi_importer_flush_all(&imp) != 0)
 		fi_warnx(
 		    "could not write everything before stopping; what is missing stays "
 		    "queued in redis and is written at the next start");
-	fi_imp_stats(&imp, fi_clock_now());
-	fi_imp_summary(&imp);
-out:
-	pthread_mutex_lock(&imp.mu);
-	imp.quit = 1;
-	pthread_cond_broadcast(&imp.cv);
-	pthread_mutex_unlock(&imp.mu);
-	for (unsigned i = 0; i < imp.nwriters; i++)
-		pthread_join(imp.writers[i].thread, NULL);
-	if (imp.q_up)
-		fi_queue_unlock(imp.q);
-	fi_queue_free(imp.q);
-	fi_imp_db_close(&imp.db, &imp.store);
-	for (unsigned i = 0; i < 2; i++) {
-		fi_agg_fini(&imp.slots[i].agg);
-		fi_buf_fini(&imp.slots[i].dead);
-	}
-	pthread_mutex_destroy(&imp.mu);
-	pthread_cond_destroy(&imp.cv);
+	fi_importer_stats(&imp, fi_clock_now());
+	fi_importer_summary(&imp);
+	fi_importer_fini(&imp);
 	return status;
 }

@@ -16,7 +16,6 @@
 
 #define FI_SCHEMA_DELETE_BATCH 5000 /* rows per DELETE in a retention event */
 #define FI_SCHEMA_CUTOFF_MAX   1024 /* text of a detail size's retention cutoff */
-#define FI_SCHEMA_HOSTS_MAX    16   /* entries in db_grant_hosts */
 
 static const char fi_schema_version_sql[] =
     "CREATE TABLE IF NOT EXISTS fi_schema_version ("
@@ -47,8 +46,8 @@ fi_schema_file(const char *name)
 }
 
 int
-fi_sql_expand(const char *tmpl, const struct fi_sql_var *vars, unsigned n,
-	      struct fi_buf *out, struct fi_err *err)
+fi_schema_expand(const char *tmpl, const struct fi_schema_var *vars, unsigned n,
+		 struct fi_buf *out, struct fi_err *err)
 {
 	const char *p = tmpl;
 
@@ -89,14 +88,14 @@ fi_sql_expand(const char *tmpl, const struct fi_sql_var *vars, unsigned n,
 
 /* Expands a template and runs it (several statements allowed). */
 static int
-fi_schema_run(struct fi_db *db, const char *tmpl, const struct fi_sql_var *vars,
+fi_schema_run(struct fi_db *db, const char *tmpl, const struct fi_schema_var *vars,
 	      unsigned n, struct fi_err *err)
 {
 	struct fi_buf sql;
 	int rc;
 
 	fi_buf_init(&sql, FI_SQL_SCRIPT_MAX);
-	rc = fi_sql_expand(tmpl, vars, n, &sql, err);
+	rc = fi_schema_expand(tmpl, vars, n, &sql, err);
 	if (rc == 0)
 		rc = fi_db_exec(db, sql.data ? sql.data : "", err);
 	fi_buf_fini(&sql);
@@ -233,7 +232,7 @@ fi_schema_buckets(struct fi_db *db, const struct fi_config *cfg, struct fi_err *
 
 	for (unsigned i = 0; i < cfg->n_bucket_sizes; i++) {
 		char size[16];
-		struct fi_sql_var vars[] = {{"SIZE", size}};
+		struct fi_schema_var vars[] = {{"SIZE", size}};
 		struct fi_val v[2];
 		int rc;
 
@@ -342,11 +341,11 @@ fi_schema_retention(struct fi_db *db, const struct fi_config *cfg, struct fi_err
 	for (unsigned i = 0; i < cfg->n_bucket_sizes; i++) {
 		char size[16], days[16], interval[16], batch[16];
 		char detail[FI_SCHEMA_CUTOFF_MAX];
-		struct fi_sql_var vars[] = {{"SIZE", size},
-					    {"DAYS", days},
-					    {"INTERVAL", interval},
-					    {"BATCH", batch},
-					    {"DETAIL_CUTOFF", detail}};
+		struct fi_schema_var vars[] = {{"SIZE", size},
+					       {"DAYS", days},
+					       {"INTERVAL", interval},
+					       {"BATCH", batch},
+					       {"DETAIL_CUTOFF", detail}};
 
 		rc = fi_schema_detail_cutoff(cfg, i, detail, sizeof(detail), err);
 		if (rc != 0)
@@ -385,7 +384,7 @@ static int
 fi_schema_password(struct fi_db *db, const char *user, const char *host, const char *pw,
 		   struct fi_err *err)
 {
-	char sql[FI_IDENT_MAX + FI_CFG_STR + 128];
+	char sql[FI_IDENT_MAX + FI_CONFIG_STR_MAX + 128];
 	char hash[64] = "";
 	struct fi_val v = FI_VAL_S(pw, strlen(pw));
 	struct fi_stmt *st;
@@ -422,16 +421,17 @@ static int
 fi_schema_accounts(struct fi_db *db, const struct fi_config *cfg, struct fi_err *err)
 {
 	const char *tmpl = fi_schema_file("grants.sql");
-	char hosts[FI_CFG_STR];
+	char hosts[FI_CONFIG_STR_MAX];
 	char *save = NULL;
 	unsigned nhosts = 0;
 
 	snprintf(hosts, sizeof(hosts), "%s", cfg->db_grant_hosts);
 	for (char *h = strtok_r(hosts, ", ", &save); h != NULL;
 	     h = strtok_r(NULL, ", ", &save)) {
-		char user[FI_IDENT_MAX + 2], ro[FI_IDENT_MAX + 2], host[FI_CFG_STR + 2];
+		char user[FI_IDENT_MAX + 2], ro[FI_IDENT_MAX + 2],
+		    host[FI_CONFIG_STR_MAX + 2];
 		char dbq[FI_IDENT_MAX + 2];
-		struct fi_sql_var vars[] = {
+		struct fi_schema_var vars[] = {
 		    {"USER", user}, {"RO_USER", ro}, {"HOST", host}, {"DB", dbq}};
 		int rc;
 

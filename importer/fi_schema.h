@@ -22,7 +22,7 @@ extern const struct fi_sql_file fi_sql_files[];
 const char *fi_schema_file(const char *name);
 
 /* A template variable: @NAME@ in a text is replaced by value. */
-struct fi_sql_var {
+struct fi_schema_var {
 	const char *name;
 	const char *value;
 };
@@ -33,8 +33,8 @@ struct fi_sql_var {
  * template cannot reach the server; "@" not followed by NAME@ is copied as is.
  * Values must already be safe SQL fragments (numbers, quoted identifiers).
  */
-int fi_sql_expand(const char *tmpl, const struct fi_sql_var *vars, unsigned n,
-		  struct fi_buf *out, struct fi_err *err);
+int fi_schema_expand(const char *tmpl, const struct fi_schema_var *vars, unsigned n,
+		     struct fi_buf *out, struct fi_err *err);
 
 /*
  * Creates or upgrades the database of cfg through the admin account:

@@ -16,8 +16,7 @@
 #include "fi_num.h"
 #include "fi_store.h"
 
-#define FI_STORE_PARAMS_MAX 8000 /* placeholders per statement */
-#define FI_STORE_LADDER_MIN 8	 /* fewer rows go in a statement not kept */
+#define FI_STORE_LADDER_MIN 8 /* fewer rows go in a statement not kept */
 /* kept statements: per table, the full size and each power of two below it */
 #define FI_STORE_STMTS_MAX    (4 * FI_BUCKET_SIZES_MAX * 12)
 #define FI_STORE_DEC_MAX      32   /* bytes of a DECIMAL(30,9) in text, with NUL */
@@ -89,12 +88,12 @@ fi_store_ncols(enum fi_store_kind kind)
 		return 9;
 	case FI_T_NODES:
 	case FI_T_PORTS:
-		return 2 + FI_DIR_COUNT * FI_PC_COUNT * FI_M_COUNT;
+		return 2 + FI_AGG_DIR_COUNT * FI_PC_COUNT * FI_AGG_M_COUNT;
 	case FI_T_TOTALS:
 	case FI_T_COUNT:
 		break;
 	}
-	return 1 + FI_PC_COUNT * FI_M_COUNT;
+	return 1 + FI_PC_COUNT * FI_AGG_M_COUNT;
 }
 
 static unsigned
@@ -115,15 +114,16 @@ fi_store_colname(struct fi_buf *b, enum fi_store_kind kind, unsigned i)
 		return fi_buf_puts(b, "bucket");
 	if (kind == FI_T_TOTALS) {
 		c = i - 1;
-		return fi_buf_printf(b, "%s_%s", fi_proto_class_names[c / FI_M_COUNT],
-				     fi_metric_names[c % FI_M_COUNT]);
+		return fi_buf_printf(b, "%s_%s", fi_proto_class_names[c / FI_AGG_M_COUNT],
+				     fi_agg_metric_names[c % FI_AGG_M_COUNT]);
 	}
 	if (i == 1)
 		return fi_buf_puts(b, kind == FI_T_NODES ? "addr" : "port");
 	c = i - 2;
-	return fi_buf_printf(b, "%s_%s_%s", fi_dir_names[c / (FI_PC_COUNT * FI_M_COUNT)],
-			     fi_proto_class_names[c / FI_M_COUNT % FI_PC_COUNT],
-			     fi_metric_names[c % FI_M_COUNT]);
+	return fi_buf_printf(b, "%s_%s_%s",
+			     fi_agg_dir_names[c / (FI_PC_COUNT * FI_AGG_M_COUNT)],
+			     fi_proto_class_names[c / FI_AGG_M_COUNT % FI_PC_COUNT],
+			     fi_agg_metric_names[c % FI_AGG_M_COUNT]);
 }
 
 /* Builds the upsert text for rows rows of a table. */
@@ -268,9 +268,9 @@ fi_store_row(struct fi_store *st, enum fi_store_kind kind, unsigned p,
 		st->params[p + 3] = FI_VAL_U(fi_agg_get16(k->sport));
 		st->params[p + 4] = FI_VAL_U(fi_agg_get16(k->dport));
 		st->params[p + 5] = FI_VAL_U(k->proto);
-		fi_store_flows(st, p + 6, v->c[FI_M_FLOWS]);
-		st->params[p + 7] = FI_VAL_U(v->c[FI_M_PACKETS]);
-		st->params[p + 8] = FI_VAL_U(v->c[FI_M_BYTES]);
+		fi_store_flows(st, p + 6, v->c[FI_AGG_M_FLOWS]);
+		st->params[p + 7] = FI_VAL_U(v->c[FI_AGG_M_PACKETS]);
+		st->params[p + 8] = FI_VAL_U(v->c[FI_AGG_M_BYTES]);
 		return;
 	}
 	case FI_T_NODES:
@@ -283,8 +283,9 @@ fi_store_row(struct fi_store *st, enum fi_store_kind kind, unsigned p,
 			st->params[p + 1] = FI_VAL_B(entry + 4, 16);
 		else
 			st->params[p + 1] = FI_VAL_U(fi_agg_get16(entry + 4));
-		for (unsigned i = 0; i < FI_DIR_COUNT * FI_PC_COUNT * FI_M_COUNT; i++) {
-			if (i % FI_M_COUNT == FI_M_FLOWS)
+		for (unsigned i = 0; i < FI_AGG_DIR_COUNT * FI_PC_COUNT * FI_AGG_M_COUNT;
+		     i++) {
+			if (i % FI_AGG_M_COUNT == FI_AGG_M_FLOWS)
 				fi_store_flows(st, p + 2 + i, c[i]);
 			else
 				st->params[p + 2 + i] = FI_VAL_U(c[i]);
@@ -296,8 +297,8 @@ fi_store_row(struct fi_store *st, enum fi_store_kind kind, unsigned p,
 		const uint64_t *c = (const uint64_t *)(const void *)val;
 
 		st->params[p] = FI_VAL_U(fi_agg_get32(entry));
-		for (unsigned i = 0; i < FI_PC_COUNT * FI_M_COUNT; i++) {
-			if (i % FI_M_COUNT == FI_M_FLOWS)
+		for (unsigned i = 0; i < FI_PC_COUNT * FI_AGG_M_COUNT; i++) {
+			if (i % FI_AGG_M_COUNT == FI_AGG_M_FLOWS)
 				fi_store_flows(st, p + 1 + i, c[i]);
 			else
 				st->params[p + 1 + i] = FI_VAL_U(c[i]);
@@ -423,16 +424,42 @@ fi_store_parts(const struct fi_agg *agg, struct fi_store_part *parts)
 	return n;
 }
 
+/* Starts a write: clears its statement counters, opens its transaction. */
+static int
+fi_store_begin(struct fi_store *st, struct fi_err *err)
+{
+	memset(&st->stats, 0, sizeof(st->stats));
+	return fi_db_begin(st->db, err);
+}
+
+/*
+ * Ends a write that went as rc says: commits it, or rolls it back, and
+ * adds its counters (since t0) to stats when not NULL. Returns the outcome.
+ */
+static int
+fi_store_end(struct fi_store *st, int rc, double t0, struct fi_store_stats *stats,
+	     struct fi_err *err)
+{
+	if (rc == 0)
+		rc = fi_db_commit(st->db, err);
+	if (rc != 0)
+		fi_db_rollback(st->db);
+	if (stats != NULL) {
+		stats->rows += st->stats.rows;
+		stats->statements += st->stats.statements;
+		stats->seconds += fi_clock_now() - t0;
+	}
+	return rc;
+}
+
 int
 fi_store_write_part(struct fi_store *st, const struct fi_agg *agg,
 		    const struct fi_store_part *part, const struct fi_store_mark *mark,
 		    struct fi_store_stats *stats, struct fi_err *err)
 {
 	double t0 = fi_clock_now();
-	int rc;
+	int rc = fi_store_begin(st, err);
 
-	memset(&st->stats, 0, sizeof(st->stats));
-	rc = fi_db_begin(st->db, err);
 	if (rc != 0)
 		return rc;
 	if (mark != NULL) {
@@ -447,19 +474,11 @@ fi_store_write_part(struct fi_store *st, const struct fi_agg *agg,
 		rc = fi_store_table(st, (enum fi_store_kind)part->kind,
 				    agg->sizes[part->size_index].size,
 				    fi_store_map(agg, part->size_index, part->kind), err);
-	if (rc == 0)
-		rc = fi_db_commit(st->db, err);
-	if (rc != 0)
-		fi_db_rollback(st->db);
+	rc = fi_store_end(st, rc, t0, stats, err);
 	fi_debug("%s: %llu rows in %llu statements, %.3f s%s", part->name,
 		 (unsigned long long)st->stats.rows,
 		 (unsigned long long)st->stats.statements, fi_clock_now() - t0,
 		 rc == 0 ? "" : " (failed)");
-	if (stats != NULL) {
-		stats->rows += st->stats.rows;
-		stats->statements += st->stats.statements;
-		stats->seconds += fi_clock_now() - t0;
-	}
 	return rc;
 }
 
@@ -604,10 +623,8 @@ fi_store_write_source(struct fi_store *st, const struct fi_agg *agg,
 		      struct fi_store_stats *stats, struct fi_err *err)
 {
 	double t0 = fi_clock_now();
-	int rc;
+	int rc = fi_store_begin(st, err);
 
-	memset(&st->stats, 0, sizeof(st->stats));
-	rc = fi_db_begin(st->db, err);
 	if (rc != 0)
 		return rc;
 	rc = fi_store_source_move(st, mark, err);
@@ -620,16 +637,7 @@ fi_store_write_source(struct fi_store *st, const struct fi_agg *agg,
 					    fi_store_map(agg, i, k), err);
 	if (rc == 0)
 		rc = fi_store_exec(st, fi_store_sql_meta, NULL, 0, err);
-	if (rc == 0)
-		rc = fi_db_commit(st->db, err);
-	if (rc != 0)
-		fi_db_rollback(st->db);
-	if (stats != NULL) {
-		stats->rows += st->stats.rows;
-		stats->statements += st->stats.statements;
-		stats->seconds += fi_clock_now() - t0;
-	}
-	return rc;
+	return fi_store_end(st, rc, t0, stats, err);
 }
 
 int

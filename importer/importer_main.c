@@ -3,12 +3,11 @@
  * daemon (default), --once and --exit-on-end for scripts, --init-db, and
  * the imports of argus and VERMONT database tables (--argus-db, --vermont-db).
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "fi_dbsource.h"
+#include "fi_dbsrc_run.h"
 #include "fi_importer.h"
 #include "fi_num.h"
 #include "fi_log.h"
@@ -30,11 +29,7 @@ importer_usage(FILE *out)
 	    "\n"
 	    "Takes flow records from the redis queue (and database sources) and keeps\n"
 	    "the time-bucket tables in MySQL/MariaDB current.\n"
-	    "\n"
-	    "  -c, --config FILE  configuration file (default: $" FI_CONFIG_ENV
-	    " or " FI_CONFIG_DEFAULT_PATH ")\n"
-	    "  -n, --check        check the configuration and exit\n"
-	    "  -v, --verbose      with -n: print the effective configuration\n"
+	    "\n" FI_PROGRAM_USAGE_CONFIG
 	    "      --init-db      create or upgrade schema, retention events and "
 	    "accounts\n"
 	    "      --once         import what is queued now, write it, and exit\n"
@@ -54,148 +49,146 @@ importer_usage(FILE *out)
 	    "  -v, --verbose      with a database source: a summary per table even when\n"
 	    "                     not on a terminal\n"
 	    "  exit status of a database import: 0 all imported, 1 failed (the next run\n"
-	    "  resumes), 3 imported but invalid rows were skipped\n"
-	    "  -h, --help         this text\n"
-	    "  -V, --version      print the version\n"
-	    "\nconfiguration keys:\n",
+	    "  resumes), 3 imported but invalid rows were "
+	    "skipped\n" FI_PROGRAM_USAGE_HELP,
 	    importer_name, importer_name);
-	fi_config_print_keys(out);
+}
+
+enum {
+	OPT_INIT_DB = 256,
+	OPT_ONCE,
+	OPT_EXIT_ON_END,
+	OPT_ARGUS_DB,
+	OPT_VERMONT_DB,
+	OPT_TABLE,
+	OPT_EVERY,
+	OPT_SRC, /* --src-*: the config key is the option name with _ */
+};
+
+static const struct option importer_longopts[] = {
+    {"init-db", no_argument, NULL, OPT_INIT_DB},
+    {"once", no_argument, NULL, OPT_ONCE},
+    {"exit-on-end", no_argument, NULL, OPT_EXIT_ON_END},
+    {"argus-db", no_argument, NULL, OPT_ARGUS_DB},
+    {"vermont-db", no_argument, NULL, OPT_VERMONT_DB},
+    {"table-name", required_argument, NULL, OPT_TABLE},
+    {"every", required_argument, NULL, OPT_EVERY},
+    {"src-host", required_argument, NULL, OPT_SRC},
+    {"src-port", required_argument, NULL, OPT_SRC},
+    {"src-socket", required_argument, NULL, OPT_SRC},
+    {"src-user", required_argument, NULL, OPT_SRC},
+    {"src-password", required_argument, NULL, OPT_SRC},
+    {"src-database", required_argument, NULL, OPT_SRC},
+    {"src-name", required_argument, NULL, OPT_SRC},
+    {NULL, 0, NULL, 0},
+};
+
+/* What the importer's own options ask for. */
+struct importer_args {
+	struct {
+		char key[16]; /* src_host, ... */
+		char *value;  /* in argv: a password is blanked there once read */
+	} src[8];
+	unsigned nsrc;
+	int dbsource; /* --argus-db, --vermont-db or --src-database given */
+	int init_db;
+	struct fi_dbsrc_opts dopts;
+	struct fi_importer_opts opts;
+};
+
+static int
+importer_option(void *ctx, int ch, const char *longname, char *arg)
+{
+	struct importer_args *a = ctx;
+	uint64_t every;
+
+	switch (ch) {
+	case OPT_INIT_DB:
+		a->init_db = 1;
+		break;
+	case OPT_ONCE:
+		a->opts.once = 1;
+		break;
+	case OPT_EXIT_ON_END:
+		a->opts.exit_on_end = 1;
+		break;
+	case OPT_ARGUS_DB:
+	case OPT_VERMONT_DB:
+		a->dopts.kind = ch == OPT_ARGUS_DB ? FI_DBSRC_ARGUS : FI_DBSRC_VERMONT;
+		a->dbsource = 1;
+		break;
+	case OPT_TABLE:
+		if (strlen(arg) == 0 || strlen(arg) >= FI_IDENT_MAX) {
+			fprintf(stderr, "%s: --table-name: not a table name\n",
+				importer_name);
+			return 2;
+		}
+		a->dopts.table = arg;
+		break;
+	case OPT_EVERY:
+		if (fi_num_u64_cstr(arg, 1, 31536000, &every) != 0) {
+			fprintf(stderr, "%s: --every: not a number of seconds\n",
+				importer_name);
+			return 2;
+		}
+		a->dopts.every = (unsigned)every;
+		break;
+	case OPT_SRC:
+		/* "src-host" -> "src_host"; an option given twice: the last wins */
+		snprintf(a->src[a->nsrc].key, sizeof(a->src[a->nsrc].key), "src_%s",
+			 longname + 4);
+		a->src[a->nsrc].value = arg;
+		if (strcmp(a->src[a->nsrc].key, "src_database") == 0)
+			a->dbsource = 1;
+		if (a->nsrc < sizeof(a->src) / sizeof(a->src[0]) - 1)
+			a->nsrc++;
+		break;
+	default:
+		return 2;
+	}
+	return -1;
+}
+
+/* The --src-* options over the config's src_* keys. */
+static int
+importer_configured(void *ctx, struct fi_config *cfg)
+{
+	struct importer_args *a = ctx;
+	struct fi_err err;
+
+	for (unsigned i = 0; i < a->nsrc; i++) {
+		fi_err_clear(&err);
+		if (fi_config_set(cfg, a->src[i].key, a->src[i].value, "command line",
+				  &err) != 0) {
+			fprintf(stderr, "%s: %s\n", importer_name, err.msg);
+			return 1;
+		}
+		/* keep the password out of ps(1) from here on */
+		if (strcmp(a->src[i].key, "src_password") == 0)
+			memset(a->src[i].value, 'x', strlen(a->src[i].value));
+	}
+	return -1;
 }
 
 int
 main(int argc, char **argv)
 {
-	enum {
-		OPT_INIT_DB = 256,
-		OPT_ONCE,
-		OPT_EXIT_ON_END,
-		OPT_ARGUS_DB,
-		OPT_VERMONT_DB,
-		OPT_TABLE,
-		OPT_EVERY,
-		OPT_SRC, /* --src-*: the config key is the option name with _ */
+	struct importer_args a = {.dopts = {.kind = FI_DBSRC_VERMONT}};
+	struct fi_program_cli cli = {
+	    .name = importer_name,
+	    .usage = importer_usage,
+	    .longopts = importer_longopts,
+	    .option = importer_option,
+	    .configured = importer_configured,
+	    .ctx = &a,
 	};
-	static const struct option longopts[] = {
-	    {"config", required_argument, NULL, 'c'},
-	    {"check", no_argument, NULL, 'n'},
-	    {"verbose", no_argument, NULL, 'v'},
-	    {"help", no_argument, NULL, 'h'},
-	    {"version", no_argument, NULL, 'V'},
-	    {"init-db", no_argument, NULL, OPT_INIT_DB},
-	    {"once", no_argument, NULL, OPT_ONCE},
-	    {"exit-on-end", no_argument, NULL, OPT_EXIT_ON_END},
-	    {"argus-db", no_argument, NULL, OPT_ARGUS_DB},
-	    {"vermont-db", no_argument, NULL, OPT_VERMONT_DB},
-	    {"table-name", required_argument, NULL, OPT_TABLE},
-	    {"every", required_argument, NULL, OPT_EVERY},
-	    {"src-host", required_argument, NULL, OPT_SRC},
-	    {"src-port", required_argument, NULL, OPT_SRC},
-	    {"src-socket", required_argument, NULL, OPT_SRC},
-	    {"src-user", required_argument, NULL, OPT_SRC},
-	    {"src-password", required_argument, NULL, OPT_SRC},
-	    {"src-database", required_argument, NULL, OPT_SRC},
-	    {"src-name", required_argument, NULL, OPT_SRC},
-	    {NULL, 0, NULL, 0},
-	};
-	struct {
-		char key[16]; /* src_host, ... */
-		char *value;  /* in argv: a password is blanked there once read */
-	} src[8];
-	unsigned nsrc = 0;
-	int dbsource = 0, idx;
-	struct fi_dbsource_opts dopts = {.kind = FI_DBSRC_VERMONT};
-	uint64_t every;
-	const char *config_path = NULL;
-	int check = 0, verbose = 0, init_db = 0, ch;
-	struct fi_importer_opts opts = {0, 0};
 	struct fi_config cfg;
 	struct fi_err err;
+	int rc = fi_program_start(&cli, argc, argv, &cfg);
 
-	while ((ch = getopt_long(argc, argv, "c:nvhV", longopts, &idx)) != -1) {
-		switch (ch) {
-		case 'c':
-			config_path = optarg;
-			break;
-		case 'n':
-			check = 1;
-			break;
-		case 'v':
-			verbose = 1;
-			break;
-		case 'h':
-			importer_usage(stdout);
-			return 0;
-		case 'V':
-			fi_program_version(importer_name);
-			return 0;
-		case OPT_INIT_DB:
-			init_db = 1;
-			break;
-		case OPT_ONCE:
-			opts.once = 1;
-			break;
-		case OPT_EXIT_ON_END:
-			opts.exit_on_end = 1;
-			break;
-		case OPT_ARGUS_DB:
-		case OPT_VERMONT_DB:
-			dopts.kind =
-			    ch == OPT_ARGUS_DB ? FI_DBSRC_ARGUS : FI_DBSRC_VERMONT;
-			dbsource = 1;
-			break;
-		case OPT_TABLE:
-			if (strlen(optarg) == 0 || strlen(optarg) >= FI_IDENT_MAX) {
-				fprintf(stderr, "%s: --table-name: not a table name\n",
-					importer_name);
-				return 2;
-			}
-			dopts.table = optarg;
-			break;
-		case OPT_EVERY:
-			if (fi_num_u64_cstr(optarg, 1, 31536000, &every) != 0) {
-				fprintf(stderr, "%s: --every: not a number of seconds\n",
-					importer_name);
-				return 2;
-			}
-			dopts.every = (unsigned)every;
-			break;
-		case OPT_SRC:
-			/* "src-host" -> "src_host"; an option given twice: the last wins
-			 */
-			snprintf(src[nsrc].key, sizeof(src[nsrc].key), "src_%s",
-				 longopts[idx].name + 4);
-			src[nsrc].value = optarg;
-			if (strcmp(src[nsrc].key, "src_database") == 0)
-				dbsource = 1;
-			if (nsrc < sizeof(src) / sizeof(src[0]) - 1)
-				nsrc++;
-			break;
-		default:
-			importer_usage(stderr);
-			return 2;
-		}
-	}
-	if (optind < argc) {
-		fprintf(stderr, "%s: unexpected argument \"%s\"\n", importer_name,
-			argv[optind]);
-		return 2;
-	}
-	if (fi_program_config(importer_name, config_path, &cfg) != 0)
-		return 1;
-	for (unsigned i = 0; i < nsrc; i++) {
-		fi_err_clear(&err);
-		if (fi_config_set(&cfg, src[i].key, src[i].value, "command line", &err) !=
-		    0) {
-			fprintf(stderr, "%s: %s\n", importer_name, err.msg);
-			return 1;
-		}
-		/* keep the password out of ps(1) from here on */
-		if (strcmp(src[i].key, "src_password") == 0)
-			memset(src[i].value, 'x', strlen(src[i].value));
-	}
-	if (check)
-		return fi_program_check(importer_name, config_path, &cfg, verbose);
-	if (init_db) {
+	if (rc >= 0)
+		return rc;
+	if (a.init_db) {
 		fi_err_clear(&err);
 		if (fi_schema_init(&cfg, &err) != 0) {
 			fi_warnx("--init-db failed: %s", err.msg);
@@ -204,15 +197,15 @@ main(int argc, char **argv)
 		fi_info("database %s is ready", cfg.db_name);
 		return 0;
 	}
-	if (dbsource) {
-		dopts.verbose = verbose;
-		return fi_dbsource_run(&cfg, &dopts);
+	if (a.dbsource) {
+		a.dopts.verbose = cli.verbose;
+		return fi_dbsrc_run(&cfg, &a.dopts);
 	}
-	if (dopts.table != NULL || dopts.every > 0) {
+	if (a.dopts.table != NULL || a.dopts.every > 0) {
 		fprintf(stderr,
 			"%s: --table-name and --every need --argus-db or --vermont-db\n",
 			importer_name);
 		return 2;
 	}
-	return fi_importer_run(&cfg, config_path, &opts);
+	return fi_importer_run(&cfg, cli.config_path, &a.opts);
 }

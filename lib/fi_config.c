@@ -16,7 +16,7 @@
 #include "fi_log.h"
 #include "fi_num.h"
 
-enum fi_cfg_type {
+enum fi_config_type {
 	FI_CT_STRING, /* any text */
 	FI_CT_SECRET, /* text, or "env:NAME" to read the environment; masked */
 	FI_CT_IDENT,  /* database identifier: [A-Za-z0-9_]+ */
@@ -29,147 +29,150 @@ enum fi_cfg_type {
 	FI_CT_LEVEL,  /* log level name */
 };
 
-struct fi_cfg_entry {
-	const char *name;      /* key in the file */
-	enum fi_cfg_type type; /* how the value is parsed */
-	size_t off;	       /* offset of the field in struct fi_config */
-	size_t size;	       /* size of the field (strings) */
-	const char *def;       /* default, as text */
-	uint64_t min, max;     /* bounds for FI_CT_UINT */
-	const char *help;      /* one line for --help */
+struct fi_config_entry {
+	const char *name;	  /* key in the file */
+	enum fi_config_type type; /* how the value is parsed */
+	size_t off;		  /* offset of the field in struct fi_config */
+	size_t size;		  /* size of the field (strings) */
+	const char *def;	  /* default, as text */
+	uint64_t min, max;	  /* bounds for FI_CT_UINT */
+	const char *help;	  /* one line for --help */
 };
 
-#define FI_CFG_FIELD(f) offsetof(struct fi_config, f), sizeof(((struct fi_config *)0)->f)
+#define FI_CONFIG_FIELD(f)                                                               \
+	offsetof(struct fi_config, f), sizeof(((struct fi_config *)0)->f)
 
-static const struct fi_cfg_entry fi_cfg_table[] = {
-    {"db_host", FI_CT_STRING, FI_CFG_FIELD(db_host), "localhost", 0, 0,
+static const struct fi_config_entry fi_config_table[] = {
+    {"db_host", FI_CT_STRING, FI_CONFIG_FIELD(db_host), "localhost", 0, 0,
      "database server host (\"localhost\" uses the unix socket)"},
-    {"db_port", FI_CT_UINT, FI_CFG_FIELD(db_port), "3306", 1, 65535, "database TCP port"},
-    {"db_socket", FI_CT_STRING, FI_CFG_FIELD(db_socket), "", 0, 0,
+    {"db_port", FI_CT_UINT, FI_CONFIG_FIELD(db_port), "3306", 1, 65535,
+     "database TCP port"},
+    {"db_socket", FI_CT_STRING, FI_CONFIG_FIELD(db_socket), "", 0, 0,
      "database unix socket (empty: the client library's default)"},
-    {"db_name", FI_CT_IDENT, FI_CFG_FIELD(db_name), "flowinspector", 0, 0,
+    {"db_name", FI_CT_IDENT, FI_CONFIG_FIELD(db_name), "flowinspector", 0, 0,
      "database holding the bucket tables"},
-    {"db_user", FI_CT_IDENT, FI_CFG_FIELD(db_user), "flowinspector", 0, 0,
+    {"db_user", FI_CT_IDENT, FI_CONFIG_FIELD(db_user), "flowinspector", 0, 0,
      "the importer's account (SELECT, INSERT, UPDATE, DELETE)"},
-    {"db_password", FI_CT_SECRET, FI_CFG_FIELD(db_password), "", 0, 0,
+    {"db_password", FI_CT_SECRET, FI_CONFIG_FIELD(db_password), "", 0, 0,
      "its password, or env:NAME to read the environment variable NAME"},
-    {"db_ro_user", FI_CT_IDENT, FI_CFG_FIELD(db_ro_user), "flowinspector_ro", 0, 0,
+    {"db_ro_user", FI_CT_IDENT, FI_CONFIG_FIELD(db_ro_user), "flowinspector_ro", 0, 0,
      "the responder's account (SELECT only)"},
-    {"db_ro_password", FI_CT_SECRET, FI_CFG_FIELD(db_ro_password), "", 0, 0,
+    {"db_ro_password", FI_CT_SECRET, FI_CONFIG_FIELD(db_ro_password), "", 0, 0,
      "its password, or env:NAME"},
-    {"db_admin_user", FI_CT_IDENT, FI_CFG_FIELD(db_admin_user), "root", 0, 0,
+    {"db_admin_user", FI_CT_IDENT, FI_CONFIG_FIELD(db_admin_user), "root", 0, 0,
      "account used by --init-db to create tables, events and accounts"},
-    {"db_admin_password", FI_CT_SECRET, FI_CFG_FIELD(db_admin_password), "", 0, 0,
+    {"db_admin_password", FI_CT_SECRET, FI_CONFIG_FIELD(db_admin_password), "", 0, 0,
      "its password, or env:NAME"},
-    {"db_grant_hosts", FI_CT_STRING, FI_CFG_FIELD(db_grant_hosts),
+    {"db_grant_hosts", FI_CT_STRING, FI_CONFIG_FIELD(db_grant_hosts),
      "localhost,127.0.0.1,::1", 0, 0,
      "comma list of client hosts the two accounts are created for"},
-    {"flow_bucket_sizes", FI_CT_SIZES, FI_CFG_FIELD(bucket_sizes), "60,600,3600,86400", 0,
-     0, "comma list of bucket sizes in seconds"},
-    {"retention_days", FI_CT_DAYS, FI_CFG_FIELD(retention_days), "", 0, 0,
+    {"flow_bucket_sizes", FI_CT_SIZES, FI_CONFIG_FIELD(bucket_sizes), "60,600,3600,86400",
+     0, 0, "comma list of bucket sizes in seconds"},
+    {"retention_days", FI_CT_DAYS, FI_CONFIG_FIELD(retention_days), "", 0, 0,
      "days to keep, per bucket size or one for all, 0 = forever (empty: "
      "<600 s 2, <3600 s 31, <86400 s 400, else forever)"},
-    {"flow_detail_sizes", FI_CT_DETAIL, FI_CFG_FIELD(detail_sizes), "", 0, 0,
+    {"flow_detail_sizes", FI_CT_DETAIL, FI_CONFIG_FIELD(detail_sizes), "", 0, 0,
      "bucket sizes whose per-key flows and ports are stored, or \"all\"; the others "
      "are summed from the coarsest of these that divides them (empty: the finest "
      "size)"},
-    {"retention_interval", FI_CT_UINT, FI_CFG_FIELD(retention_interval), "3600", 1, 86400,
-     "seconds between runs of the retention events"},
-    {"live_import", FI_CT_BOOL, FI_CFG_FIELD(live_import), "yes", 0, 0,
+    {"retention_interval", FI_CT_UINT, FI_CONFIG_FIELD(retention_interval), "3600", 1,
+     86400, "seconds between runs of the retention events"},
+    {"live_import", FI_CT_BOOL, FI_CONFIG_FIELD(live_import), "yes", 0, 0,
      "flush when flow time moves more than max_flow_age past the last flush"},
-    {"max_flow_age", FI_CT_UINT, FI_CFG_FIELD(max_flow_age), "300", 1, 86400,
+    {"max_flow_age", FI_CT_UINT, FI_CONFIG_FIELD(max_flow_age), "300", 1, 86400,
      "seconds of flow time between flushes with live_import"},
-    {"max_flow_duration", FI_CT_UINT, FI_CFG_FIELD(max_flow_duration), "604800", 1,
+    {"max_flow_duration", FI_CT_UINT, FI_CONFIG_FIELD(max_flow_duration), "604800", 1,
      31622400, "flows lasting longer are rejected as malformed"},
-    {"redis_host", FI_CT_STRING, FI_CFG_FIELD(redis_host), "127.0.0.1", 0, 0,
+    {"redis_host", FI_CT_STRING, FI_CONFIG_FIELD(redis_host), "127.0.0.1", 0, 0,
      "redis host, or a unix socket path starting with /"},
-    {"redis_port", FI_CT_UINT, FI_CFG_FIELD(redis_port), "6379", 1, 65535, "redis port"},
-    {"redis_db", FI_CT_UINT, FI_CFG_FIELD(redis_db), "0", 0, 1023,
+    {"redis_port", FI_CT_UINT, FI_CONFIG_FIELD(redis_port), "6379", 1, 65535,
+     "redis port"},
+    {"redis_db", FI_CT_UINT, FI_CONFIG_FIELD(redis_db), "0", 0, 1023,
      "redis database number"},
-    {"redis_password", FI_CT_SECRET, FI_CFG_FIELD(redis_password), "", 0, 0,
+    {"redis_password", FI_CT_SECRET, FI_CONFIG_FIELD(redis_password), "", 0, 0,
      "redis password, or env:NAME (empty: none)"},
-    {"redis_queue", FI_CT_KEY, FI_CFG_FIELD(redis_queue), "entry:queue", 0, 0,
+    {"redis_queue", FI_CT_KEY, FI_CONFIG_FIELD(redis_queue), "entry:queue", 0, 0,
      "redis list the producers push flows to"},
-    {"redis_dead_queue", FI_CT_KEY, FI_CFG_FIELD(redis_dead_queue), "entry:dead", 0, 0,
+    {"redis_dead_queue", FI_CT_KEY, FI_CONFIG_FIELD(redis_dead_queue), "entry:dead", 0, 0,
      "redis list malformed elements are moved to, with the reason"},
-    {"consumer_name", FI_CT_KEY, FI_CFG_FIELD(consumer_name), "", 0, 0,
+    {"consumer_name", FI_CT_KEY, FI_CONFIG_FIELD(consumer_name), "", 0, 0,
      "name of this importer among several, stable across restarts (empty: the host "
      "name)"},
-    {"flush_interval", FI_CT_UINT, FI_CFG_FIELD(flush_interval), "10", 1, 3600,
+    {"flush_interval", FI_CT_UINT, FI_CONFIG_FIELD(flush_interval), "10", 1, 3600,
      "wall-clock seconds after which cached data is written"},
-    {"batch_size", FI_CT_UINT, FI_CFG_FIELD(batch_size), "5000", 1, 1000000,
+    {"batch_size", FI_CT_UINT, FI_CONFIG_FIELD(batch_size), "5000", 1, 1000000,
      "queue elements taken per round trip"},
-    {"max_memory_mb", FI_CT_UINT, FI_CFG_FIELD(max_memory_mb), "256", 16, 65536,
+    {"max_memory_mb", FI_CT_UINT, FI_CONFIG_FIELD(max_memory_mb), "256", 16, 65536,
      "flush early when the importer's cache reaches this size"},
-    {"db_writers", FI_CT_UINT, FI_CFG_FIELD(db_writers), "2", 1, 8,
+    {"db_writers", FI_CT_UINT, FI_CONFIG_FIELD(db_writers), "2", 1, 8,
      "database connections the importer writes a batch's tables over, in parallel"},
-    {"src_host", FI_CT_STRING, FI_CFG_FIELD(src_host), "localhost", 0, 0,
+    {"src_host", FI_CT_STRING, FI_CONFIG_FIELD(src_host), "localhost", 0, 0,
      "database source (--argus-db, --vermont-db) server host (\"localhost\" uses the "
      "unix socket)"},
-    {"src_port", FI_CT_UINT, FI_CFG_FIELD(src_port), "3306", 1, 65535,
+    {"src_port", FI_CT_UINT, FI_CONFIG_FIELD(src_port), "3306", 1, 65535,
      "database source TCP port"},
-    {"src_socket", FI_CT_STRING, FI_CFG_FIELD(src_socket), "", 0, 0,
+    {"src_socket", FI_CT_STRING, FI_CONFIG_FIELD(src_socket), "", 0, 0,
      "database source unix socket (empty: the client library's default)"},
-    {"src_user", FI_CT_STRING, FI_CFG_FIELD(src_user), "", 0, 0,
+    {"src_user", FI_CT_STRING, FI_CONFIG_FIELD(src_user), "", 0, 0,
      "account that reads the source tables (empty: the login name)"},
-    {"src_password", FI_CT_SECRET, FI_CFG_FIELD(src_password), "", 0, 0,
+    {"src_password", FI_CT_SECRET, FI_CONFIG_FIELD(src_password), "", 0, 0,
      "its password, or env:NAME to read the environment variable NAME"},
-    {"src_database", FI_CT_STRING, FI_CFG_FIELD(src_database), "", 0, 0,
+    {"src_database", FI_CT_STRING, FI_CONFIG_FIELD(src_database), "", 0, 0,
      "database holding the argus or VERMONT tables"},
-    {"src_name", FI_CT_KEY, FI_CFG_FIELD(src_name), "", 0, 0,
+    {"src_name", FI_CT_KEY, FI_CONFIG_FIELD(src_name), "", 0, 0,
      "name the import marks of this source are kept under (empty: "
      "argus:DATABASE or vermont:DATABASE)"},
-    {"src_chunk_rows", FI_CT_UINT, FI_CFG_FIELD(src_chunk_rows), "20000", 1, 10000000,
+    {"src_chunk_rows", FI_CT_UINT, FI_CONFIG_FIELD(src_chunk_rows), "20000", 1, 10000000,
      "source rows imported per transaction"},
-    {"src_settle", FI_CT_UINT, FI_CFG_FIELD(src_settle), "3600", 0, 31536000,
+    {"src_settle", FI_CT_UINT, FI_CONFIG_FIELD(src_settle), "3600", 0, 31536000,
      "seconds after its day (and its last write) before a keyed daily table is "
      "imported as a snapshot"},
-    {"src_max_gaps", FI_CT_UINT, FI_CFG_FIELD(src_max_gaps), "100000", 1, 100000000,
+    {"src_max_gaps", FI_CT_UINT, FI_CONFIG_FIELD(src_max_gaps), "100000", 1, 100000000,
      "ranges of skipped keys kept per table followed by its AUTO_INCREMENT key"},
-    {"probe_max_queue", FI_CT_UINT, FI_CFG_FIELD(probe_max_queue), "100000", 0,
+    {"probe_max_queue", FI_CT_UINT, FI_CONFIG_FIELD(probe_max_queue), "100000", 0,
      1000000000, "the probe waits while the queue holds this many elements (0: never)"},
-    {"probe_inactive_timeout", FI_CT_UINT, FI_CFG_FIELD(probe_inactive_timeout), "300", 1,
-     86400, "seconds without a packet after which the probe ends a flow"},
-    {"probe_active_timeout", FI_CT_UINT, FI_CFG_FIELD(probe_active_timeout), "600", 1,
+    {"probe_inactive_timeout", FI_CT_UINT, FI_CONFIG_FIELD(probe_inactive_timeout), "300",
+     1, 86400, "seconds without a packet after which the probe ends a flow"},
+    {"probe_active_timeout", FI_CT_UINT, FI_CONFIG_FIELD(probe_active_timeout), "600", 1,
      86400, "seconds after its first packet at which the probe cuts a flow"},
-    {"probe_tcp_end_timeout", FI_CT_UINT, FI_CFG_FIELD(probe_tcp_end_timeout), "5", 0,
+    {"probe_tcp_end_timeout", FI_CT_UINT, FI_CONFIG_FIELD(probe_tcp_end_timeout), "5", 0,
      3600, "seconds a TCP flow stays open after its first FIN or RST (0: ends at once)"},
-    {"probe_max_flows", FI_CT_UINT, FI_CFG_FIELD(probe_max_flows), "1000000", 1,
+    {"probe_max_flows", FI_CT_UINT, FI_CONFIG_FIELD(probe_max_flows), "1000000", 1,
      100000000,
      "flows the probe holds (up to about 130 bytes each); when full the least recently "
      "active is exported"},
-    {"probe_icmp_typecode", FI_CT_BOOL, FI_CFG_FIELD(probe_icmp_typecode), "yes", 0, 0,
+    {"probe_icmp_typecode", FI_CT_BOOL, FI_CONFIG_FIELD(probe_icmp_typecode), "yes", 0, 0,
      "ICMP type*256+code as the destination port (no: 0, as VERMONT writes it)"},
-    {"fcgi_socket", FI_CT_STRING, FI_CFG_FIELD(fcgi_socket), "127.0.0.1:9000", 0, 0,
+    {"fcgi_socket", FI_CT_STRING, FI_CONFIG_FIELD(fcgi_socket), "127.0.0.1:9000", 0, 0,
      "responder socket: host:port or a unix socket path"},
-    {"fcgi_workers", FI_CT_UINT, FI_CFG_FIELD(fcgi_workers), "4", 1, 256,
+    {"fcgi_workers", FI_CT_UINT, FI_CONFIG_FIELD(fcgi_workers), "4", 1, 256,
      "responder worker processes, one database connection each"},
-    {"fcgi_light_workers", FI_CT_UINT, FI_CFG_FIELD(fcgi_light_workers), "1", 0, 255,
+    {"fcgi_light_workers", FI_CT_UINT, FI_CONFIG_FIELD(fcgi_light_workers), "1", 0, 255,
      "responder workers kept for light calls: a query scanning per-key rows "
      "gets 503 (Retry-After) rather than take one of them (0: no limit)"},
-    {"max_rows", FI_CT_UINT, FI_CFG_FIELD(max_rows), "100000", 1, 10000000,
+    {"max_rows", FI_CT_UINT, FI_CONFIG_FIELD(max_rows), "100000", 1, 10000000,
      "most rows one API answer returns"},
-    {"query_timeout", FI_CT_UINT, FI_CFG_FIELD(query_timeout), "30", 1, 3600,
+    {"query_timeout", FI_CT_UINT, FI_CONFIG_FIELD(query_timeout), "30", 1, 3600,
      "seconds after which a database query is cut off"},
-    {"log_level", FI_CT_LEVEL, FI_CFG_FIELD(log_level), "info", 0, 0,
+    {"log_level", FI_CT_LEVEL, FI_CONFIG_FIELD(log_level), "info", 0, 0,
      "error, warn, info or debug"},
-    {"log_file", FI_CT_STRING, FI_CFG_FIELD(log_file), "", 0, 0,
+    {"log_file", FI_CT_STRING, FI_CONFIG_FIELD(log_file), "", 0, 0,
      "log file (empty: standard error)"},
 };
 
-#define FI_CFG_NENTRIES (sizeof(fi_cfg_table) / sizeof(fi_cfg_table[0]))
+#define FI_CONFIG_NENTRIES (sizeof(fi_config_table) / sizeof(fi_config_table[0]))
 
-static const struct fi_cfg_entry *
-fi_cfg_lookup(const char *key)
+static const struct fi_config_entry *
+fi_config_lookup(const char *key)
 {
-	for (size_t i = 0; i < FI_CFG_NENTRIES; i++)
-		if (strcmp(fi_cfg_table[i].name, key) == 0)
-			return &fi_cfg_table[i];
+	for (size_t i = 0; i < FI_CONFIG_NENTRIES; i++)
+		if (strcmp(fi_config_table[i].name, key) == 0)
+			return &fi_config_table[i];
 	return NULL;
 }
 
 static int
-fi_cfg_bool(const char *v, int *out)
+fi_config_bool(const char *v, int *out)
 {
 	static const char *const yes[] = {"yes", "true", "on", "1"};
 	static const char *const no[] = {"no", "false", "off", "0"};
@@ -189,8 +192,8 @@ fi_cfg_bool(const char *v, int *out)
 
 /* Parses a comma list of unsigned numbers in [min, max] into out[]. */
 static int
-fi_cfg_list(const char *v, uint64_t min, uint64_t max, uint32_t *out, unsigned *n,
-	    const char **why)
+fi_config_list(const char *v, uint64_t min, uint64_t max, uint32_t *out, unsigned *n,
+	       const char **why)
 {
 	const char *p = v;
 
@@ -228,77 +231,55 @@ fi_cfg_list(const char *v, uint64_t min, uint64_t max, uint32_t *out, unsigned *
 	return 0;
 }
 
-/* Sets one entry from its text value; on failure writes the reason to why. */
+/* Sets a text entry (string, secret, identifier, redis key). */
 static int
-fi_cfg_apply(struct fi_config *cfg, const struct fi_cfg_entry *e, const char *v,
-	     const char **why)
+fi_config_apply_text(struct fi_config *cfg, const struct fi_config_entry *e,
+		     const char *v, const char **why)
 {
 	char *field = (char *)cfg + e->off;
-	uint64_t u;
-	int b, lvl;
-	unsigned n;
+
+	if (e->type == FI_CT_SECRET && strncmp(v, "env:", 4) == 0) {
+		v = getenv(v + 4);
+		if (v == NULL) {
+			*why = "environment variable not set";
+			return FI_EINVAL;
+		}
+	}
+	if (strlen(v) >= e->size) {
+		*why = "value too long";
+		return FI_ETOOBIG;
+	}
+	for (const char *p = v; *p && (e->type == FI_CT_IDENT || e->type == FI_CT_KEY);
+	     p++) {
+		unsigned char c = (unsigned char)*p;
+
+		if (e->type == FI_CT_IDENT ? !(isalnum(c) || c == '_') : !isgraph(c)) {
+			*why = e->type == FI_CT_IDENT
+				   ? "only letters, digits and _ are allowed"
+				   : "spaces and control characters are not allowed";
+			return FI_EINVAL;
+		}
+	}
+	if (e->type == FI_CT_IDENT && *v == '\0') {
+		*why = "must not be empty";
+		return FI_EINVAL;
+	}
+	memcpy(field, v, strlen(v) + 1);
+	return 0;
+}
+
+/* Sets a list entry: bucket sizes, retention days or detail sizes. */
+static int
+fi_config_apply_list(struct fi_config *cfg, const struct fi_config_entry *e,
+		     const char *v, const char **why)
+{
 	uint32_t list[FI_BUCKET_SIZES_MAX];
+	unsigned n = 0;
 
 	switch (e->type) {
-	case FI_CT_SECRET:
-		if (strncmp(v, "env:", 4) == 0) {
-			const char *env = getenv(v + 4);
-
-			if (env == NULL) {
-				*why = "environment variable not set";
-				return FI_EINVAL;
-			}
-			v = env;
-		}
-		/* the attribute, not a comment: clang does not read comments */
-		__attribute__((fallthrough));
-	case FI_CT_STRING:
-		if (strlen(v) >= e->size) {
-			*why = "value too long";
-			return FI_ETOOBIG;
-		}
-		memcpy(field, v, strlen(v) + 1);
-		return 0;
-	case FI_CT_IDENT:
-	case FI_CT_KEY:
-		if (strlen(v) >= e->size) {
-			*why = "value too long";
-			return FI_ETOOBIG;
-		}
-		for (const char *p = v; *p; p++) {
-			unsigned char c = (unsigned char)*p;
-			if (e->type == FI_CT_IDENT ? !(isalnum(c) || c == '_')
-						   : !(isgraph(c))) {
-				*why =
-				    e->type == FI_CT_IDENT
-					? "only letters, digits and _ are allowed"
-					: "spaces and control characters are not allowed";
-				return FI_EINVAL;
-			}
-		}
-		if (e->type == FI_CT_IDENT && *v == '\0') {
-			*why = "must not be empty";
-			return FI_EINVAL;
-		}
-		memcpy(field, v, strlen(v) + 1);
-		return 0;
-	case FI_CT_UINT:
-		if (fi_num_u64_cstr(v, e->min, e->max, &u) != 0) {
-			*why = "not a whole number in range";
-			return FI_EINVAL;
-		}
-		*(unsigned *)(void *)field = (unsigned)u;
-		return 0;
-	case FI_CT_BOOL:
-		if (fi_cfg_bool(v, &b) != 0) {
-			*why = "expected yes or no";
-			return FI_EINVAL;
-		}
-		*(int *)(void *)field = b;
-		return 0;
 	case FI_CT_SIZES:
-		if (fi_cfg_list(v, FI_BUCKET_SIZE_MIN, FI_BUCKET_SIZE_MAX, list, &n,
-				why) != 0)
+		if (fi_config_list(v, FI_BUCKET_SIZE_MIN, FI_BUCKET_SIZE_MAX, list, &n,
+				   why) != 0)
 			return FI_EINVAL;
 		if (n == 0) {
 			*why = "at least one bucket size is needed";
@@ -308,20 +289,55 @@ fi_cfg_apply(struct fi_config *cfg, const struct fi_cfg_entry *e, const char *v,
 		cfg->n_bucket_sizes = n;
 		return 0;
 	case FI_CT_DAYS:
-		if (fi_cfg_list(v, 0, 100000, list, &n, why) != 0)
+		if (fi_config_list(v, 0, 100000, list, &n, why) != 0)
 			return FI_EINVAL;
 		memcpy(cfg->retention_days, list, sizeof(list));
 		cfg->n_retention_given = n;
 		return 0;
-	case FI_CT_DETAIL:
+	default: /* FI_CT_DETAIL */
 		cfg->detail_all = strcmp(v, "all") == 0;
-		n = 0;
 		if (!cfg->detail_all &&
-		    fi_cfg_list(v, FI_BUCKET_SIZE_MIN, FI_BUCKET_SIZE_MAX, list, &n,
-				why) != 0)
+		    fi_config_list(v, FI_BUCKET_SIZE_MIN, FI_BUCKET_SIZE_MAX, list, &n,
+				   why) != 0)
 			return FI_EINVAL;
 		memcpy(cfg->detail_sizes, list, sizeof(list));
 		cfg->n_detail_given = n;
+		return 0;
+	}
+}
+
+/* Sets one entry from its text value; on failure writes the reason to why. */
+static int
+fi_config_apply(struct fi_config *cfg, const struct fi_config_entry *e, const char *v,
+		const char **why)
+{
+	char *field = (char *)cfg + e->off;
+	uint64_t u;
+	int b, lvl;
+
+	switch (e->type) {
+	case FI_CT_SECRET:
+	case FI_CT_STRING:
+	case FI_CT_IDENT:
+	case FI_CT_KEY:
+		return fi_config_apply_text(cfg, e, v, why);
+	case FI_CT_SIZES:
+	case FI_CT_DAYS:
+	case FI_CT_DETAIL:
+		return fi_config_apply_list(cfg, e, v, why);
+	case FI_CT_UINT:
+		if (fi_num_u64_cstr(v, e->min, e->max, &u) != 0) {
+			*why = "not a whole number in range";
+			return FI_EINVAL;
+		}
+		*(unsigned *)(void *)field = (unsigned)u;
+		return 0;
+	case FI_CT_BOOL:
+		if (fi_config_bool(v, &b) != 0) {
+			*why = "expected yes or no";
+			return FI_EINVAL;
+		}
+		*(int *)(void *)field = b;
 		return 0;
 	case FI_CT_LEVEL:
 		lvl = fi_log_level_parse(v);
@@ -340,12 +356,13 @@ void
 fi_config_defaults(struct fi_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
-	for (size_t i = 0; i < FI_CFG_NENTRIES; i++) {
+	for (size_t i = 0; i < FI_CONFIG_NENTRIES; i++) {
 		const char *why = NULL;
 
-		if (fi_cfg_apply(cfg, &fi_cfg_table[i], fi_cfg_table[i].def, &why) != 0)
-			fi_fatalx("bad built-in default for %s: %s", fi_cfg_table[i].name,
-				  why);
+		if (fi_config_apply(cfg, &fi_config_table[i], fi_config_table[i].def,
+				    &why) != 0)
+			fi_fatalx("bad built-in default for %s: %s",
+				  fi_config_table[i].name, why);
 	}
 	snprintf(cfg->sizes_where, sizeof(cfg->sizes_where), "built-in default");
 	snprintf(cfg->retention_where, sizeof(cfg->retention_where), "built-in default");
@@ -356,12 +373,12 @@ int
 fi_config_set(struct fi_config *cfg, const char *key, const char *value,
 	      const char *where, struct fi_err *err)
 {
-	const struct fi_cfg_entry *e = fi_cfg_lookup(key);
+	const struct fi_config_entry *e = fi_config_lookup(key);
 	const char *why = "invalid value";
 
 	if (e == NULL)
 		return fi_err_set(err, FI_ECONFIG, "%s: unknown key \"%s\"", where, key);
-	if (fi_cfg_apply(cfg, e, value, &why) != 0)
+	if (fi_config_apply(cfg, e, value, &why) != 0)
 		return fi_err_set(err, FI_ECONFIG, "%s: %s: %s", where, key, why);
 	if (e->type == FI_CT_SIZES)
 		snprintf(cfg->sizes_where, sizeof(cfg->sizes_where), "%s", where);
@@ -374,7 +391,7 @@ fi_config_set(struct fi_config *cfg, const char *key, const char *value,
 
 /* Trims ASCII white space at both ends, in place. */
 static char *
-fi_cfg_trim(char *s)
+fi_config_trim(char *s)
 {
 	char *end;
 
@@ -390,8 +407,8 @@ int
 fi_config_load(struct fi_config *cfg, const char *path, struct fi_err *err)
 {
 	char line[FI_CONFIG_LINE_MAX + 2];
-	int seen[FI_CFG_NENTRIES] = {0};
-	char where[FI_CFG_STR + 32];
+	int seen[FI_CONFIG_NENTRIES] = {0};
+	char where[FI_CONFIG_STR_MAX + 32];
 	FILE *fp;
 	int lineno = 0, rc = 0;
 
@@ -400,7 +417,7 @@ fi_config_load(struct fi_config *cfg, const char *path, struct fi_err *err)
 		return fi_err_set(err, FI_EIO, "%s: %s", path, strerror(errno));
 	while (fgets(line, sizeof(line), fp) != NULL) {
 		char *key, *value, *eq;
-		const struct fi_cfg_entry *e;
+		const struct fi_config_entry *e;
 
 		lineno++;
 		snprintf(where, sizeof(where), "%s:%d", path, lineno);
@@ -409,7 +426,7 @@ fi_config_load(struct fi_config *cfg, const char *path, struct fi_err *err)
 					where, FI_CONFIG_LINE_MAX);
 			break;
 		}
-		key = fi_cfg_trim(line);
+		key = fi_config_trim(line);
 		if (*key == '\0' || *key == '#')
 			continue;
 		eq = strchr(key, '=');
@@ -419,15 +436,15 @@ fi_config_load(struct fi_config *cfg, const char *path, struct fi_err *err)
 			break;
 		}
 		*eq = '\0';
-		value = fi_cfg_trim(eq + 1);
-		key = fi_cfg_trim(key);
+		value = fi_config_trim(eq + 1);
+		key = fi_config_trim(key);
 		if (strlen(value) >= FI_CONFIG_VALUE_MAX) {
 			rc = fi_err_set(err, FI_ECONFIG, "%s: value too long", where);
 			break;
 		}
-		e = fi_cfg_lookup(key);
+		e = fi_config_lookup(key);
 		if (e != NULL) {
-			size_t idx = (size_t)(e - fi_cfg_table);
+			size_t idx = (size_t)(e - fi_config_table);
 
 			if (seen[idx]) {
 				rc = fi_err_set(err, FI_ECONFIG,
@@ -449,7 +466,7 @@ fi_config_load(struct fi_config *cfg, const char *path, struct fi_err *err)
 
 /* The default retention for a bucket size when retention_days is empty. */
 static uint32_t
-fi_cfg_default_days(uint32_t size)
+fi_config_default_days(uint32_t size)
 {
 	if (size < 600)
 		return 2;
@@ -466,7 +483,7 @@ fi_cfg_default_days(uint32_t size)
  * it, or keeps its own when none does.
  */
 static int
-fi_cfg_finish_detail(struct fi_config *cfg, struct fi_err *err)
+fi_config_finish_detail(struct fi_config *cfg, struct fi_err *err)
 {
 	unsigned n = cfg->n_bucket_sizes;
 	int detail[FI_BUCKET_SIZES_MAX];
@@ -519,7 +536,7 @@ fi_config_finish(struct fi_config *cfg, struct fi_err *err)
 	/* retention_days follows flow_bucket_sizes' order as written */
 	if (cfg->n_retention_given == 0) {
 		for (unsigned i = 0; i < n; i++)
-			days[i] = fi_cfg_default_days(cfg->bucket_sizes[i]);
+			days[i] = fi_config_default_days(cfg->bucket_sizes[i]);
 	} else if (cfg->n_retention_given == 1) {
 		for (unsigned i = 0; i < n; i++)
 			days[i] = cfg->retention_days[0];
@@ -550,7 +567,7 @@ fi_config_finish(struct fi_config *cfg, struct fi_err *err)
 					  cfg->sizes_where, cfg->bucket_sizes[i]);
 	memcpy(cfg->retention_days, days, sizeof(days));
 	cfg->n_retention_given = n;
-	return fi_cfg_finish_detail(cfg, err);
+	return fi_config_finish_detail(cfg, err);
 }
 
 const char *
@@ -584,7 +601,7 @@ fi_config_read(struct fi_config *cfg, const char *explicit_path, struct fi_err *
 }
 
 static void
-fi_cfg_print_list(FILE *out, const uint32_t *v, unsigned n)
+fi_config_print_list(FILE *out, const uint32_t *v, unsigned n)
 {
 	for (unsigned i = 0; i < n; i++)
 		fprintf(out, "%s%u", i ? "," : "", v[i]);
@@ -593,8 +610,8 @@ fi_cfg_print_list(FILE *out, const uint32_t *v, unsigned n)
 void
 fi_config_print(const struct fi_config *cfg, FILE *out)
 {
-	for (size_t i = 0; i < FI_CFG_NENTRIES; i++) {
-		const struct fi_cfg_entry *e = &fi_cfg_table[i];
+	for (size_t i = 0; i < FI_CONFIG_NENTRIES; i++) {
+		const struct fi_config_entry *e = &fi_config_table[i];
 		const char *field = (const char *)cfg + e->off;
 
 		fprintf(out, "%s = ", e->name);
@@ -614,17 +631,18 @@ fi_config_print(const struct fi_config *cfg, FILE *out)
 			fputs(*(const int *)(const void *)field ? "yes" : "no", out);
 			break;
 		case FI_CT_SIZES:
-			fi_cfg_print_list(out, cfg->bucket_sizes, cfg->n_bucket_sizes);
+			fi_config_print_list(out, cfg->bucket_sizes, cfg->n_bucket_sizes);
 			break;
 		case FI_CT_DAYS:
-			fi_cfg_print_list(out, cfg->retention_days, cfg->n_bucket_sizes);
+			fi_config_print_list(out, cfg->retention_days,
+					     cfg->n_bucket_sizes);
 			break;
 		case FI_CT_DETAIL:
 			if (cfg->detail_all)
 				fputs("all", out);
 			else
-				fi_cfg_print_list(out, cfg->detail_sizes,
-						  cfg->n_detail_given);
+				fi_config_print_list(out, cfg->detail_sizes,
+						     cfg->n_detail_given);
 			break;
 		case FI_CT_LEVEL: {
 			static const char *const names[] = {"error", "warn", "info",
@@ -640,9 +658,9 @@ fi_config_print(const struct fi_config *cfg, FILE *out)
 void
 fi_config_print_keys(FILE *out)
 {
-	for (size_t i = 0; i < FI_CFG_NENTRIES; i++)
-		fprintf(out, "  %-20s %s (default: \"%s\")\n", fi_cfg_table[i].name,
-			fi_cfg_table[i].help, fi_cfg_table[i].def);
+	for (size_t i = 0; i < FI_CONFIG_NENTRIES; i++)
+		fprintf(out, "  %-20s %s (default: \"%s\")\n", fi_config_table[i].name,
+			fi_config_table[i].help, fi_config_table[i].def);
 }
 
 int

@@ -15,21 +15,19 @@
 #define FI_CONFIG_DEFAULT_PATH "/etc/flowinspector/flowinspector.conf"
 #define FI_CONFIG_ENV	       "FLOWINSPECTOR_CONF"
 
-#define FI_CFG_STR 256 /* bytes of a string setting, with NUL */
-
 struct fi_config {
 	/* database */
-	char db_host[FI_CFG_STR];	  /* server host, "localhost" uses the socket */
-	unsigned db_port;		  /* TCP port */
-	char db_socket[FI_CFG_STR];	  /* unix socket path, "" = client default */
-	char db_name[FI_IDENT_MAX];	  /* database holding the bucket tables */
-	char db_user[FI_IDENT_MAX];	  /* importer's account (read/write) */
-	char db_password[FI_CFG_STR];	  /* its password */
-	char db_ro_user[FI_IDENT_MAX];	  /* responder's account (SELECT only) */
-	char db_ro_password[FI_CFG_STR];  /* its password */
-	char db_admin_user[FI_IDENT_MAX]; /* account --init-db uses */
-	char db_admin_password[FI_CFG_STR];
-	char db_grant_hosts[FI_CFG_STR]; /* hosts the accounts are created for */
+	char db_host[FI_CONFIG_STR_MAX];   /* server host, "localhost" uses the socket */
+	unsigned db_port;		   /* TCP port */
+	char db_socket[FI_CONFIG_STR_MAX]; /* unix socket path, "" = client default */
+	char db_name[FI_IDENT_MAX];	   /* database holding the bucket tables */
+	char db_user[FI_IDENT_MAX];	   /* importer's account (read/write) */
+	char db_password[FI_CONFIG_STR_MAX];	/* its password */
+	char db_ro_user[FI_IDENT_MAX];		/* responder's account (SELECT only) */
+	char db_ro_password[FI_CONFIG_STR_MAX]; /* its password */
+	char db_admin_user[FI_IDENT_MAX];	/* account --init-db uses */
+	char db_admin_password[FI_CONFIG_STR_MAX];
+	char db_grant_hosts[FI_CONFIG_STR_MAX]; /* hosts the accounts are created for */
 	/* aggregation */
 	uint32_t bucket_sizes[FI_BUCKET_SIZES_MAX]; /* ascending, seconds */
 	unsigned n_bucket_sizes;
@@ -51,27 +49,27 @@ struct fi_config {
 	unsigned max_flow_age;	     /* seconds of flow time between flushes */
 	unsigned max_flow_duration;  /* longer flows are rejected */
 	/* queue */
-	char redis_host[FI_CFG_STR];
+	char redis_host[FI_CONFIG_STR_MAX];
 	unsigned redis_port;
 	unsigned redis_db;
-	char redis_password[FI_CFG_STR];
-	char redis_queue[FI_CFG_STR];	   /* list the producers RPUSH to */
-	char redis_dead_queue[FI_CFG_STR]; /* list of rejected elements */
-	char consumer_name[FI_CFG_STR];	   /* this importer's name, "" = host:pid-free
-					      default */
-	unsigned flush_interval;	   /* wall-clock seconds between flushes */
-	unsigned batch_size;		   /* queue elements taken per round trip */
-	unsigned max_memory_mb;		   /* flush early when the cache reaches it */
-	unsigned db_writers;		   /* connections the importer writes over */
+	char redis_password[FI_CONFIG_STR_MAX];
+	char redis_queue[FI_CONFIG_STR_MAX];	  /* list the producers RPUSH to */
+	char redis_dead_queue[FI_CONFIG_STR_MAX]; /* list of rejected elements */
+	char consumer_name[FI_CONFIG_STR_MAX]; /* this importer's name, "" = host:pid-free
+					  default */
+	unsigned flush_interval;	       /* wall-clock seconds between flushes */
+	unsigned batch_size;		       /* queue elements taken per round trip */
+	unsigned max_memory_mb;		       /* flush early when the cache reaches it */
+	unsigned db_writers;		       /* connections the importer writes over */
 	/* database sources: one-shot imports of argus / VERMONT tables */
-	char src_host[FI_CFG_STR];     /* source server host, "localhost": socket */
-	unsigned src_port;	       /* its TCP port */
-	char src_socket[FI_CFG_STR];   /* its unix socket, "" = client default */
-	char src_user[FI_CFG_STR];     /* account that reads the source tables */
-	char src_password[FI_CFG_STR]; /* its password */
-	char src_database[FI_CFG_STR]; /* database holding the source tables */
-	char src_name[FI_CFG_STR];     /* name of the source in fi_source_marks */
-	unsigned src_chunk_rows;       /* source rows per transaction */
+	char src_host[FI_CONFIG_STR_MAX];   /* source server host, "localhost": socket */
+	unsigned src_port;		    /* its TCP port */
+	char src_socket[FI_CONFIG_STR_MAX]; /* its unix socket, "" = client default */
+	char src_user[FI_CONFIG_STR_MAX];   /* account that reads the source tables */
+	char src_password[FI_CONFIG_STR_MAX]; /* its password */
+	char src_database[FI_CONFIG_STR_MAX]; /* database holding the source tables */
+	char src_name[FI_CONFIG_STR_MAX];     /* name of the source in fi_source_marks */
+	unsigned src_chunk_rows;	      /* source rows per transaction */
 	unsigned src_settle;   /* seconds before a finished day counts as complete */
 	unsigned src_max_gaps; /* gap ranges kept per table in key mode */
 	/* probe */
@@ -82,18 +80,18 @@ struct fi_config {
 	unsigned probe_max_flows;	 /* flow table capacity */
 	int probe_icmp_typecode;	 /* ICMP type*256+code as destination port */
 	/* responder */
-	char fcgi_socket[FI_CFG_STR]; /* host:port or unix socket path */
-	unsigned fcgi_workers;	      /* worker processes */
-	unsigned fcgi_light_workers;  /* workers large queries may not take */
-	unsigned max_rows;	      /* cap on rows one answer returns */
-	unsigned query_timeout;	      /* seconds before a query is cut off */
+	char fcgi_socket[FI_CONFIG_STR_MAX]; /* host:port or unix socket path */
+	unsigned fcgi_workers;		     /* worker processes */
+	unsigned fcgi_light_workers;	     /* workers large queries may not take */
+	unsigned max_rows;		     /* cap on rows one answer returns */
+	unsigned query_timeout;		     /* seconds before a query is cut off */
 	/* logging */
-	int log_level;		   /* enum fi_log_level */
-	char log_file[FI_CFG_STR]; /* "" = stderr */
+	int log_level;			  /* enum fi_log_level */
+	char log_file[FI_CONFIG_STR_MAX]; /* "" = stderr */
 	/* where the two related keys were set, for fi_config_finish's messages */
-	char sizes_where[FI_CFG_STR + 16];     /* "file:line", or "" for the default */
-	char retention_where[FI_CFG_STR + 16]; /* likewise */
-	char detail_where[FI_CFG_STR + 16];    /* likewise */
+	char sizes_where[FI_CONFIG_STR_MAX + 16]; /* "file:line", or "" for the default */
+	char retention_where[FI_CONFIG_STR_MAX + 16]; /* likewise */
+	char detail_where[FI_CONFIG_STR_MAX + 16];    /* likewise */
 };
 
 /* Fills cfg with every key's default. */

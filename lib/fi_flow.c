@@ -25,7 +25,7 @@ fi_proto_class(uint8_t proto)
 }
 
 void
-fi_slicer_init(struct fi_slicer *it, const struct fi_flow *flow, int64_t size)
+fi_flow_slicer_init(struct fi_flow_slicer *it, const struct fi_flow *flow, int64_t size)
 {
 	it->flow = flow;
 	it->size = size;
@@ -41,7 +41,7 @@ fi_flow_share(uint64_t total, uint64_t part, uint64_t whole)
 }
 
 int
-fi_slicer_next(struct fi_slicer *it, struct fi_slice *out)
+fi_flow_slicer_next(struct fi_flow_slicer *it, struct fi_flow_slice *out)
 {
 	const struct fi_flow *f = it->flow;
 	uint64_t dur = (uint64_t)(f->last - f->first) + 1;

@@ -9,8 +9,10 @@
 #include <stdint.h>
 
 #include "fi_addr.h"
+#include "fi_limits.h"
 
-#define FI_TIME_MAX 4294967295LL /* buckets are stored as INT UNSIGNED */
+/* flows are counted in units of 1e-9 so that slices add up exactly */
+#define FI_FLOW_UNIT 1000000000LL
 
 enum fi_proto_class {
 	FI_PC_TCP = 0,
@@ -40,7 +42,7 @@ struct fi_flow {
 enum fi_proto_class fi_proto_class(uint8_t proto);
 
 /* One bucket's share of a flow. */
-struct fi_slice {
+struct fi_flow_slice {
 	int64_t bucket;	  /* bucket start, a multiple of the size */
 	uint64_t packets; /* share of packets */
 	uint64_t bytes;	  /* share of bytes */
@@ -48,7 +50,7 @@ struct fi_slice {
 };
 
 /* Iterator over the slices of one flow for one bucket size. */
-struct fi_slicer {
+struct fi_flow_slicer {
 	const struct fi_flow *flow; /* borrowed */
 	int64_t size;		    /* bucket size in seconds */
 	int64_t bucket;		    /* next bucket to produce */
@@ -61,7 +63,8 @@ struct fi_slicer {
  * Starts slicing flow (which must satisfy 0 <= first <= last) into buckets of
  * size seconds (> 0). The flow is borrowed and must outlive the iterator.
  */
-void fi_slicer_init(struct fi_slicer *it, const struct fi_flow *flow, int64_t size);
+void fi_flow_slicer_init(struct fi_flow_slicer *it, const struct fi_flow *flow,
+			 int64_t size);
 
 /*
  * Produces the next slice; returns 1, or 0 when every bucket the flow touches
@@ -69,7 +72,7 @@ void fi_slicer_init(struct fi_slicer *it, const struct fi_flow *flow, int64_t si
  * the flow inside the bucket, rounding down and carrying the remainder, and
  * the last slice takes the rest, so the slices sum to the flow exactly.
  */
-int fi_slicer_next(struct fi_slicer *it, struct fi_slice *out);
+int fi_flow_slicer_next(struct fi_flow_slicer *it, struct fi_flow_slice *out);
 
 /* Number of buckets of the given size that [first, last] touches. */
 int64_t fi_flow_nslices(const struct fi_flow *flow, int64_t size);

@@ -77,32 +77,29 @@ fi_msg_field_of(const char *key)
 }
 
 /*
- * An unsigned integer from a JSON integer or a numeric string. *out is 0
- * when the value is refused, so no caller can read an unset number.
+ * An unsigned integer in [0, max] from a JSON integer, a numeric string or
+ * an integral real. Returns 0 with *out set, or FI_EINVAL (never 0) with
+ * err saying why: callers read *out only after a 0.
  */
 static int
 fi_msg_uint(const char *key, json_t *v, uint64_t max, uint64_t *out, struct fi_err *err)
 {
-	*out = 0;
 	if (json_is_integer(v)) {
 		json_int_t i = json_integer_value(v);
 
-		if (i < 0 || (uint64_t)i > max)
-			return fi_err_set(err, FI_EINVAL, "%s: %lld is out of range", key,
-					  (long long)i);
-		*out = (uint64_t)i;
-		return 0;
-	}
-	if (json_is_string(v)) {
+		if (i >= 0 && (uint64_t)i <= max) {
+			*out = (uint64_t)i;
+			return 0;
+		}
+		fi_err_set(err, FI_EINVAL, "%s: %lld is out of range", key, (long long)i);
+	} else if (json_is_string(v)) {
 		struct fi_str s = {json_string_value(v), json_string_length(v)};
 
 		if (fi_num_u64(s, 0, max, out) == 0)
 			return 0;
-		return fi_err_set(err, FI_EINVAL,
-				  "%s: \"%.40s\" is not a whole number in range", key,
-				  s.p);
-	}
-	if (json_is_real(v)) {
+		fi_err_set(err, FI_EINVAL, "%s: \"%.40s\" is not a whole number in range",
+			   key, s.p);
+	} else if (json_is_real(v)) {
 		double d = json_real_value(v);
 
 		/* an integral real (1e3, 234.0) is a whole number too */
@@ -111,10 +108,12 @@ fi_msg_uint(const char *key, json_t *v, uint64_t max, uint64_t *out, struct fi_e
 			*out = (uint64_t)d;
 			return 0;
 		}
-		return fi_err_set(err, FI_EINVAL, "%s: %g is not a whole number in range",
-				  key, d);
+		fi_err_set(err, FI_EINVAL, "%s: %g is not a whole number in range", key,
+			   d);
+	} else {
+		fi_err_set(err, FI_EINVAL, "%s: expected a number", key);
 	}
-	return fi_err_set(err, FI_EINVAL, "%s: expected a number", key);
+	return FI_EINVAL;
 }
 
 /* An IPv4 address: integer, numeric string, or dotted text. */
@@ -201,17 +200,161 @@ fi_msg_weight(const char *key, json_t *v, uint64_t *out, struct fi_err *err)
 	return 0;
 }
 
+/* The known fields of one element: jansson's values (borrowed) and keys. */
+struct fi_msg_fields {
+	json_t *v[FM_COUNT];
+	const char *key[FM_COUNT];
+};
+
+/* Finds the known keys of the object root; a field given twice is an error. */
+static int
+fi_msg_fields(json_t *root, struct fi_msg_fields *fs, struct fi_err *err)
+{
+	const char *key;
+	json_t *v;
+
+	memset(fs, 0, sizeof(*fs));
+	json_object_foreach(root, key, v)
+	{
+		int f = fi_msg_field_of(key);
+
+		if (f < 0)
+			continue; /* revOctetDeltaCount, exporterID, tcpControlBits, ...
+				   */
+		if (fs->v[f] != NULL)
+			return fi_err_set(err, FI_EINVAL, "%s and %s give the same field",
+					  fs->key[f], key);
+		fs->v[f] = v;
+		fs->key[f] = key;
+	}
+	return 0;
+}
+
+/* The unsigned number of field f in [0, max]. */
+static int
+fi_msg_field_uint(const struct fi_msg_fields *fs, enum fi_msg_field f, uint64_t max,
+		  uint64_t *out, struct fi_err *err)
+{
+	return fi_msg_uint(fs->key[f], fs->v[f], max, out, err);
+}
+
+/*
+ * The first and last second: seconds win over milliseconds when both are
+ * given; the flow must not end before it starts nor last longer than lim
+ * allows.
+ */
+static int
+fi_msg_times(const struct fi_msg_fields *fs, const struct fi_msg_limits *lim,
+	     struct fi_flow *out, struct fi_err *err)
+{
+	uint64_t ms[2] = {0, 0}, u;
+	int in_ms = 0;
+
+	for (int end = 0; end < 2; end++) {
+		enum fi_msg_field fsec = end ? FM_END_S : FM_START_S;
+		enum fi_msg_field fms = end ? FM_END_MS : FM_START_MS;
+		int64_t *t = end ? &out->last : &out->first;
+
+		if (fs->v[fsec] != NULL) {
+			if (fi_msg_field_uint(fs, fsec, FI_TIME_MAX, &u, err) != 0)
+				return FI_EINVAL;
+			*t = (int64_t)u;
+		} else if (fs->v[fms] != NULL) {
+			if (fi_msg_field_uint(fs, fms, FI_TIME_MAX * 1000 + 999, &u,
+					      err) != 0)
+				return FI_EINVAL;
+			*t = (int64_t)(u / 1000);
+			ms[end] = u;
+			in_ms |= 1 << end;
+		} else {
+			return fi_err_set(err, FI_EINVAL, "missing %s (or %s)",
+					  end ? "flowEndSeconds" : "flowStartSeconds",
+					  end ? "flowEndMilliseconds"
+					      : "flowStartMilliseconds");
+		}
+	}
+	if (in_ms == 3 && ms[1] < ms[0])
+		return fi_err_set(err, FI_EINVAL,
+				  "flow ends (%llu ms) before it starts (%llu ms)",
+				  (unsigned long long)ms[1], (unsigned long long)ms[0]);
+	if (out->last < out->first)
+		return fi_err_set(err, FI_EINVAL,
+				  "flow ends (%lld) before it starts (%lld)",
+				  (long long)out->last, (long long)out->first);
+	if (lim != NULL && out->last - out->first + 1 > lim->max_duration)
+		return fi_err_set(err, FI_EINVAL,
+				  "flow lasts %lld s, longer than max_flow_duration",
+				  (long long)(out->last - out->first + 1));
+	return 0;
+}
+
+/* Addresses (each endpoint IPv4 or IPv6), ports, protocol. */
+static int
+fi_msg_endpoints(const struct fi_msg_fields *fs, struct fi_flow *out, struct fi_err *err)
+{
+	uint64_t u;
+
+	if ((fs->v[FM_SRC4] && fs->v[FM_SRC6]) || (fs->v[FM_DST4] && fs->v[FM_DST6]))
+		return fi_err_set(err, FI_EINVAL,
+				  "both an IPv4 and an IPv6 address for one endpoint");
+	if ((fs->v[FM_SRC4] &&
+	     fi_msg_v4(fs->key[FM_SRC4], fs->v[FM_SRC4], &out->src, err)) ||
+	    (fs->v[FM_DST4] &&
+	     fi_msg_v4(fs->key[FM_DST4], fs->v[FM_DST4], &out->dst, err)) ||
+	    (fs->v[FM_SRC6] &&
+	     fi_msg_v6(fs->key[FM_SRC6], fs->v[FM_SRC6], &out->src, err)) ||
+	    (fs->v[FM_DST6] &&
+	     fi_msg_v6(fs->key[FM_DST6], fs->v[FM_DST6], &out->dst, err)))
+		return FI_EINVAL;
+	if (fs->v[FM_SPORT] != NULL) {
+		if (fi_msg_field_uint(fs, FM_SPORT, 65535, &u, err) != 0)
+			return FI_EINVAL;
+		out->sport = (uint16_t)u;
+	}
+	if (fs->v[FM_DPORT] != NULL) {
+		if (fi_msg_field_uint(fs, FM_DPORT, 65535, &u, err) != 0)
+			return FI_EINVAL;
+		out->dport = (uint16_t)u;
+	}
+	if (fs->v[FM_PROTO] != NULL &&
+	    fi_msg_proto(fs->key[FM_PROTO], fs->v[FM_PROTO], &out->proto, err) != 0)
+		return FI_EINVAL;
+	return 0;
+}
+
+/* The flow of an element's fields. */
+static int
+fi_msg_flow(const struct fi_msg_fields *fs, const struct fi_msg_limits *lim,
+	    struct fi_flow *out, struct fi_err *err)
+{
+	memset(out, 0, sizeof(*out));
+	out->flows = FI_FLOW_UNIT;
+	out->src = fi_addr_from_v4(0);
+	out->dst = fi_addr_from_v4(0);
+	if (fi_msg_times(fs, lim, out, err) != 0)
+		return FI_EINVAL;
+	if (fs->v[FM_PACKETS] == NULL || fs->v[FM_BYTES] == NULL)
+		return fi_err_set(err, FI_EINVAL, "missing %s",
+				  fs->v[FM_PACKETS] == NULL ? "packetDeltaCount"
+							    : "octetDeltaCount");
+	if (fi_msg_field_uint(fs, FM_PACKETS, INT64_MAX, &out->packets, err) != 0 ||
+	    fi_msg_field_uint(fs, FM_BYTES, INT64_MAX, &out->bytes, err) != 0 ||
+	    fi_msg_endpoints(fs, out, err) != 0)
+		return FI_EINVAL;
+	if (fs->v[FM_FLOWS] != NULL &&
+	    fi_msg_weight(fs->key[FM_FLOWS], fs->v[FM_FLOWS], &out->flows, err) != 0)
+		return FI_EINVAL;
+	return 0;
+}
+
 int
 fi_msg_decode(const char *p, size_t n, const struct fi_msg_limits *lim,
 	      struct fi_flow *out, struct fi_err *err)
 {
-	json_t *seen[FM_COUNT] = {0};
-	const char *seen_key[FM_COUNT] = {0};
+	struct fi_msg_fields fs;
 	json_error_t jerr;
-	json_t *root, *v;
-	const char *key;
-	uint64_t u;
-	int rc = FI_EINVAL;
+	json_t *root;
+	int rc;
 
 	if (n > FI_MESSAGE_MAX)
 		return fi_err_set(err, FI_ETOOBIG, "element longer than %d bytes",
@@ -220,118 +363,12 @@ fi_msg_decode(const char *p, size_t n, const struct fi_msg_limits *lim,
 	if (root == NULL)
 		return fi_err_set(err, FI_EINVAL, "not JSON: %s at byte %d", jerr.text,
 				  jerr.position);
-	if (!json_is_object(root)) {
-		fi_err_set(err, FI_EINVAL, "not a JSON object");
-		goto out;
-	}
-	json_object_foreach(root, key, v)
-	{
-		int f = fi_msg_field_of(key);
-
-		if (f < 0)
-			continue; /* revOctetDeltaCount, exporterID, tcpControlBits, ...
-				   */
-		if (seen[f] != NULL) {
-			fi_err_set(err, FI_EINVAL, "%s and %s give the same field",
-				   seen_key[f], key);
-			goto out;
-		}
-		seen[f] = v;
-		seen_key[f] = key;
-	}
-	memset(out, 0, sizeof(*out));
-	out->flows = FI_FLOW_UNIT;
-	out->src = fi_addr_from_v4(0);
-	out->dst = fi_addr_from_v4(0);
-
-	/* times: seconds win over milliseconds when both are given */
-	uint64_t ms[2] = {0, 0};
-	int in_ms = 0;
-
-	for (int end = 0; end < 2; end++) {
-		enum fi_msg_field fs = end ? FM_END_S : FM_START_S;
-		enum fi_msg_field fms = end ? FM_END_MS : FM_START_MS;
-		int64_t *t = end ? &out->last : &out->first;
-
-		if (seen[fs] != NULL) {
-			if (fi_msg_uint(seen_key[fs], seen[fs], FI_TIME_MAX, &u, err) !=
-			    0)
-				goto out;
-			*t = (int64_t)u;
-		} else if (seen[fms] != NULL) {
-			if (fi_msg_uint(seen_key[fms], seen[fms],
-					FI_TIME_MAX * 1000 + 999, &u, err) != 0)
-				goto out;
-			*t = (int64_t)(u / 1000);
-			ms[end] = u;
-			in_ms |= 1 << end;
-		} else {
-			fi_err_set(err, FI_EINVAL, "missing %s (or %s)",
-				   end ? "flowEndSeconds" : "flowStartSeconds",
-				   end ? "flowEndMilliseconds" : "flowStartMilliseconds");
-			goto out;
-		}
-	}
-	if (in_ms == 3 && ms[1] < ms[0]) {
-		fi_err_set(err, FI_EINVAL,
-			   "flow ends (%llu ms) before it starts (%llu ms)",
-			   (unsigned long long)ms[1], (unsigned long long)ms[0]);
-		goto out;
-	}
-	if (out->last < out->first) {
-		fi_err_set(err, FI_EINVAL, "flow ends (%lld) before it starts (%lld)",
-			   (long long)out->last, (long long)out->first);
-		goto out;
-	}
-	if (lim != NULL && out->last - out->first + 1 > lim->max_duration) {
-		fi_err_set(err, FI_EINVAL,
-			   "flow lasts %lld s, longer than max_flow_duration",
-			   (long long)(out->last - out->first + 1));
-		goto out;
-	}
-	if (seen[FM_PACKETS] == NULL || seen[FM_BYTES] == NULL) {
-		fi_err_set(err, FI_EINVAL, "missing %s",
-			   seen[FM_PACKETS] == NULL ? "packetDeltaCount"
-						    : "octetDeltaCount");
-		goto out;
-	}
-	if (fi_msg_uint(seen_key[FM_PACKETS], seen[FM_PACKETS], INT64_MAX, &out->packets,
-			err) != 0 ||
-	    fi_msg_uint(seen_key[FM_BYTES], seen[FM_BYTES], INT64_MAX, &out->bytes,
-			err) != 0)
-		goto out;
-	if ((seen[FM_SRC4] && seen[FM_SRC6]) || (seen[FM_DST4] && seen[FM_DST6])) {
-		fi_err_set(err, FI_EINVAL,
-			   "both an IPv4 and an IPv6 address for one endpoint");
-		goto out;
-	}
-	if ((seen[FM_SRC4] &&
-	     fi_msg_v4(seen_key[FM_SRC4], seen[FM_SRC4], &out->src, err)) ||
-	    (seen[FM_DST4] &&
-	     fi_msg_v4(seen_key[FM_DST4], seen[FM_DST4], &out->dst, err)) ||
-	    (seen[FM_SRC6] &&
-	     fi_msg_v6(seen_key[FM_SRC6], seen[FM_SRC6], &out->src, err)) ||
-	    (seen[FM_DST6] &&
-	     fi_msg_v6(seen_key[FM_DST6], seen[FM_DST6], &out->dst, err)))
-		goto out;
-	if (seen[FM_SPORT] != NULL) {
-		if (fi_msg_uint(seen_key[FM_SPORT], seen[FM_SPORT], 65535, &u, err) != 0)
-			goto out;
-		out->sport = (uint16_t)u;
-	}
-	if (seen[FM_DPORT] != NULL) {
-		if (fi_msg_uint(seen_key[FM_DPORT], seen[FM_DPORT], 65535, &u, err) != 0)
-			goto out;
-		out->dport = (uint16_t)u;
-	}
-	if (seen[FM_PROTO] != NULL &&
-	    fi_msg_proto(seen_key[FM_PROTO], seen[FM_PROTO], &out->proto, err) != 0)
-		goto out;
-	if (seen[FM_FLOWS] != NULL &&
-	    fi_msg_weight(seen_key[FM_FLOWS], seen[FM_FLOWS], &out->flows, err) != 0)
-		goto out;
-	rc = 0;
-out:
+	if (!json_is_object(root))
+		rc = fi_err_set(err, FI_EINVAL, "not a JSON object");
+	else if (fi_msg_fields(root, &fs, err) != 0)
+		rc = FI_EINVAL;
+	else
+		rc = fi_msg_flow(&fs, lim, out, err) != 0 ? FI_EINVAL : 0;
 	json_decref(root);
 	return rc;
 }

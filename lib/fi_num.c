@@ -34,11 +34,12 @@ fi_num_digits(struct fi_str s, unsigned base, uint64_t *out)
 	return 0;
 }
 
-int
-fi_num_u64(struct fi_str s, uint64_t min, uint64_t max, uint64_t *out)
+/* The number in base base that s spells, within [min, max]. */
+static int
+fi_num_in_range(struct fi_str s, unsigned base, uint64_t min, uint64_t max, uint64_t *out)
 {
 	uint64_t v;
-	int rc = fi_num_digits(s, 10, &v);
+	int rc = fi_num_digits(s, base, &v);
 
 	if (rc != 0)
 		return rc;
@@ -49,21 +50,18 @@ fi_num_u64(struct fi_str s, uint64_t min, uint64_t max, uint64_t *out)
 }
 
 int
+fi_num_u64(struct fi_str s, uint64_t min, uint64_t max, uint64_t *out)
+{
+	return fi_num_in_range(s, 10, min, max, out);
+}
+
+int
 fi_num_u64_hexdec(struct fi_str s, uint64_t min, uint64_t max, uint64_t *out)
 {
-	uint64_t v;
-	int rc;
-
 	if (s.n > 2 && s.p[0] == '0' && (s.p[1] == 'x' || s.p[1] == 'X'))
-		rc = fi_num_digits((struct fi_str){s.p + 2, s.n - 2}, 16, &v);
-	else
-		rc = fi_num_digits(s, 10, &v);
-	if (rc != 0)
-		return rc;
-	if (v < min || v > max)
-		return FI_ERANGE;
-	*out = v;
-	return 0;
+		return fi_num_in_range((struct fi_str){s.p + 2, s.n - 2}, 16, min, max,
+				       out);
+	return fi_num_in_range(s, 10, min, max, out);
 }
 
 int

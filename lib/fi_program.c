@@ -1,19 +1,25 @@
 /*
- * fi_program.c: shared start-up of the three programs.
+ * fi_program.c: shared start-up of the three programs: one command-line
+ * parser for the common options that hands each program its own, the
+ * config read with its messages, and the answers to -h, -V and -n.
  */
-#include <getopt.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "fi_log.h"
 #include "fi_err.h"
 #include "fi_program.h"
 
-void
-fi_program_version(const char *name)
-{
-	printf("%s %s\n", name, FI_VERSION);
-}
+#define FI_PROGRAM_OPTS_MAX  32 /* long options of one program, common ones included */
+#define FI_PROGRAM_SHORT_MAX 64 /* bytes of its short option string */
+
+static const struct option fi_program_longopts[] = {
+    {"config", required_argument, NULL, 'c'}, {"check", no_argument, NULL, 'n'},
+    {"verbose", no_argument, NULL, 'v'},      {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, 'V'},
+};
+#define FI_PROGRAM_NCOMMON (sizeof(fi_program_longopts) / sizeof(fi_program_longopts[0]))
 
 int
 fi_program_config(const char *name, const char *explicit_path, struct fi_config *cfg)
@@ -45,7 +51,11 @@ fi_program_config_quiet(const char *explicit_path, struct fi_config *cfg)
 	return 0;
 }
 
-int
+/*
+ * For -n: reports "configuration OK" with the file used, and with verbose
+ * prints the effective configuration. Returns the exit status (0).
+ */
+static int
 fi_program_check(const char *name, const char *explicit_path, const struct fi_config *cfg,
 		 int verbose)
 {
@@ -63,62 +73,106 @@ fi_program_check(const char *name, const char *explicit_path, const struct fi_co
 }
 
 static void
-fi_program_usage(FILE *out, const char *name, const char *summary)
+fi_program_usage(const struct fi_program_cli *cli, FILE *out)
 {
-	fprintf(out,
-		"usage: %s [-c FILE] [-n [-v]]\n\n%s\n\n"
-		"  -c, --config FILE  configuration file (default: $" FI_CONFIG_ENV
-		" or " FI_CONFIG_DEFAULT_PATH ")\n"
-		"  -n, --check        check the configuration and exit\n"
-		"  -v, --verbose      with -n: print the effective configuration\n"
-		"  -h, --help         this text\n"
-		"  -V, --version      print the version\n"
-		"\nconfiguration keys:\n",
-		name, summary);
+	cli->usage(out);
 	fi_config_print_keys(out);
 }
 
-int
-fi_program_basic(const char *name, const char *summary, int argc, char **argv,
-		 struct fi_config *cfg)
+/*
+ * The common options followed by the program's own, as getopt_long wants
+ * them. Returns 0, or -1 when the program has more than the limits allow.
+ */
+static int
+fi_program_options(const struct fi_program_cli *cli, struct option *all, char *shortopts)
 {
-	static const struct option longopts[] = {
-	    {"config", required_argument, NULL, 'c'}, {"check", no_argument, NULL, 'n'},
-	    {"verbose", no_argument, NULL, 'v'},      {"help", no_argument, NULL, 'h'},
-	    {"version", no_argument, NULL, 'V'},      {NULL, 0, NULL, 0},
-	};
-	const char *config_path = NULL;
-	int check = 0, verbose = 0, ch;
+	size_t n = FI_PROGRAM_NCOMMON;
+	int w;
 
-	while ((ch = getopt_long(argc, argv, "c:nvhV", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'c':
-			config_path = optarg;
-			break;
-		case 'n':
-			check = 1;
-			break;
-		case 'v':
-			verbose = 1;
-			break;
-		case 'h':
-			fi_program_usage(stdout, name, summary);
-			return 0;
-		case 'V':
-			fi_program_version(name);
-			return 0;
-		default:
-			fi_program_usage(stderr, name, summary);
-			return 2;
-		}
+	memcpy(all, fi_program_longopts, sizeof(fi_program_longopts));
+	for (size_t i = 0; cli->longopts != NULL && cli->longopts[i].name != NULL; i++) {
+		if (n + 1 >= FI_PROGRAM_OPTS_MAX)
+			return -1;
+		all[n++] = cli->longopts[i];
 	}
-	if (optind < argc) {
-		fprintf(stderr, "%s: unexpected argument \"%s\"\n", name, argv[optind]);
+	memset(&all[n], 0, sizeof(all[n]));
+	w = snprintf(shortopts, FI_PROGRAM_SHORT_MAX, "c:nvhV%s",
+		     cli->shortopts != NULL ? cli->shortopts : "");
+	return w < 0 || w >= FI_PROGRAM_SHORT_MAX ? -1 : 0;
+}
+
+/* Parses argv; fills cli's results and *check. Returns -1 or the exit status. */
+static int
+fi_program_parse(struct fi_program_cli *cli, int argc, char **argv, int *check)
+{
+	struct option all[FI_PROGRAM_OPTS_MAX];
+	char shortopts[FI_PROGRAM_SHORT_MAX];
+	int ch, idx = -1, rc;
+
+	if (fi_program_options(cli, all, shortopts) != 0) {
+		fprintf(stderr, "%s: too many options\n", cli->name);
 		return 2;
 	}
-	if (fi_program_config(name, config_path, cfg) != 0)
+	while ((ch = getopt_long(argc, argv, shortopts, all, &idx)) != -1) {
+		const char *longname = idx >= 0 ? all[idx].name : NULL;
+
+		idx = -1;
+		switch (ch) {
+		case 'c':
+			cli->config_path = optarg;
+			continue;
+		case 'n':
+			*check = 1;
+			continue;
+		case 'v':
+			cli->verbose = 1;
+			continue;
+		case 'h':
+			fi_program_usage(cli, stdout);
+			return 0;
+		case 'V':
+			printf("%s %s\n", cli->name, FI_VERSION);
+			return 0;
+		case '?':
+		case ':':
+			fi_program_usage(cli, stderr);
+			return 2;
+		default:
+			break;
+		}
+		rc =
+		    cli->option != NULL ? cli->option(cli->ctx, ch, longname, optarg) : 2;
+		if (rc >= 0)
+			return rc;
+	}
+	if (optind < argc && cli->operands != NULL)
+		return cli->operands(cli->ctx, argc - optind, argv + optind);
+	if (optind < argc) {
+		fprintf(stderr, "%s: unexpected argument \"%s\"\n", cli->name,
+			argv[optind]);
+		return 2;
+	}
+	return -1;
+}
+
+int
+fi_program_start(struct fi_program_cli *cli, int argc, char **argv, struct fi_config *cfg)
+{
+	int check = 0, rc;
+
+	cli->config_path = NULL;
+	cli->verbose = 0;
+	rc = fi_program_parse(cli, argc, argv, &check);
+	if (rc >= 0)
+		return rc;
+	if (fi_program_config(cli->name, cli->config_path, cfg) != 0)
 		return 1;
+	if (cli->configured != NULL) {
+		rc = cli->configured(cli->ctx, cfg);
+		if (rc >= 0)
+			return rc;
+	}
 	if (check)
-		return fi_program_check(name, config_path, cfg, verbose);
+		return fi_program_check(cli->name, cli->config_path, cfg, cli->verbose);
 	return -1;
 }

@@ -21,7 +21,7 @@
 #include "fi_num.h"
 #include "fi_queue.h"
 
-#define FI_QUEUE_KEY_MAX      (FI_CFG_STR + 64)
+#define FI_QUEUE_KEY_MAX      (FI_CONFIG_STR_MAX + 64)
 #define FI_QUEUE_TIMEOUT_S    30    /* socket timeout for ordinary commands */
 #define FI_QUEUE_LOCK_MS      15000 /* lock lifetime; refreshed by keepalive */
 #define FI_QUEUE_PUSH_WAIT_US 50000 /* back-pressure poll interval */
@@ -109,16 +109,16 @@ static const char *const fi_queue_scripts[FI_LUA_COUNT] = {
     fi_queue_lua_steal, fi_queue_lua_unlock, fi_queue_lua_push};
 
 struct fi_queue {
-	const struct fi_config *cfg;	/* borrowed */
-	redisContext *c;		/* NULL while disconnected */
-	redisReply *last;		/* reply behind the items handed out */
-	char consumer[FI_CFG_STR];	/* "" for a producer */
-	char set_key[FI_QUEUE_KEY_MAX]; /* fi:batches:<consumer> */
+	const struct fi_config *cfg;	  /* borrowed */
+	redisContext *c;		  /* NULL while disconnected */
+	redisReply *last;		  /* reply behind the items handed out */
+	char consumer[FI_CONFIG_STR_MAX]; /* "" for a producer */
+	char set_key[FI_QUEUE_KEY_MAX];	  /* fi:batches:<consumer> */
 	char lock_key[FI_QUEUE_KEY_MAX];
 	char token[128]; /* host:pid:start, our lock value */
 	char host[64];
 	/* a producer's mark: <queue>:probe:<host>:<pid>:<random>, one per run */
-	char mark_key[FI_CFG_STR + 128];
+	char mark_key[FI_CONFIG_STR_MAX + 128];
 	uint64_t push_seq;	    /* the batch of fi_queue_push_send */
 	char sha[FI_LUA_COUNT][41]; /* loaded scripts */
 	size_t cap;		    /* entries in p/len */

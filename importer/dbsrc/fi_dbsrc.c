@@ -1,8 +1,9 @@
 /*
- * fi_dbsrc.c: typing and validating rows of argus and VERMONT source
- * tables, row digests and marks of incremental imports. Every value comes
- * from a database we do not control: each is checked for type and range,
- * and a message about a bad value shows it with unprintable bytes replaced.
+ * fi_dbsrc.c: the shapes of argus and VERMONT source tables (which column
+ * plays which role), and typing and validating their rows into flows; the
+ * names of daily tables. Every value comes from a database we do not
+ * control: each is checked for type and range, and a message about a bad
+ * value shows it with unprintable bytes replaced.
  */
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -18,7 +19,6 @@
 #include "fi_num.h"
 
 #define FI_DBSRC_SHOW_MAX 48 /* bytes of a bad value shown in a message */
-#define FI_DBSRC_NUM_MAX  64 /* bytes of a number given as text */
 
 /* Column names per kind and role; for one role the earlier name wins. */
 struct fi_dbsrc_alias {
@@ -238,7 +238,7 @@ fi_dbsrc_bad(const struct fi_dbsrc_layout *l, enum fi_dbsrc_role role,
 
 /* A whole number in [0, max] from an integer, integral double or decimal text. */
 static int
-fi_dbsrc_u64(const struct fi_val *v, uint64_t max, uint64_t *out)
+fi_dbsrc_val_u64(const struct fi_val *v, uint64_t max, uint64_t *out)
 {
 	switch (v->type) {
 	case FI_VAL_INT:
@@ -266,9 +266,29 @@ fi_dbsrc_u64(const struct fi_val *v, uint64_t max, uint64_t *out)
 	return FI_EINVAL;
 }
 
+int
+fi_dbsrc_val_i64(const struct fi_val *v, int64_t *out)
+{
+	switch (v->type) {
+	case FI_VAL_INT:
+		*out = v->v.i;
+		return 0;
+	case FI_VAL_UINT:
+		if (v->v.u > INT64_MAX)
+			return FI_ERANGE;
+		*out = (int64_t)v->v.u;
+		return 0;
+	case FI_VAL_TEXT:
+		return fi_num_i64((struct fi_str){v->v.s.p, v->v.s.n}, INT64_MIN,
+				  INT64_MAX, out);
+	default:
+		return FI_EINVAL;
+	}
+}
+
 /* A finite number from a double, an integer or decimal text ("123.456"). */
 static int
-fi_dbsrc_double(const struct fi_val *v, double *out)
+fi_dbsrc_val_double(const struct fi_val *v, double *out)
 {
 	char tmp[FI_DBSRC_NUM_MAX];
 	char *end;
@@ -338,7 +358,7 @@ fi_dbsrc_proto(const struct fi_val *v, uint8_t *num)
 				return 0;
 			}
 	}
-	if (fi_dbsrc_u64(v, 255, &u) != 0)
+	if (fi_dbsrc_val_u64(v, 255, &u) != 0)
 		return FI_EINVAL;
 	*num = (uint8_t)u;
 	return 0;
@@ -393,7 +413,7 @@ fi_dbsrc_port(const struct fi_val *v, uint8_t proto, uint16_t *port)
 
 		if (fi_num_u64_hexdec(s, 0, 65535, &u) != 0)
 			return fi_dbsrc_service(s, proto, port);
-	} else if (fi_dbsrc_u64(v, 65535, &u) != 0) {
+	} else if (fi_dbsrc_val_u64(v, 65535, &u) != 0) {
 		return FI_EINVAL;
 	}
 	*port = (uint16_t)u;
@@ -411,7 +431,7 @@ fi_dbsrc_addr(const struct fi_val *v, enum fi_dbsrc_kind kind, struct fi_addr *a
 				     kind == FI_DBSRC_VERMONT ? FI_ADDR_ALLOW_INT : 0, a);
 	if (kind == FI_DBSRC_VERMONT &&
 	    (v->type == FI_VAL_INT || v->type == FI_VAL_UINT) &&
-	    fi_dbsrc_u64(v, UINT32_MAX, &u) == 0) {
+	    fi_dbsrc_val_u64(v, UINT32_MAX, &u) == 0) {
 		*a = fi_addr_from_v4((uint32_t)u);
 		return 0;
 	}
@@ -426,12 +446,13 @@ fi_dbsrc_argus_times(const struct fi_dbsrc_layout *l, const struct fi_val *vals,
 	const struct fi_val *vs = &vals[l->col[FI_SR_STIME]];
 	double stime, end, x;
 
-	if (fi_dbsrc_double(vs, &stime) != 0 || stime < 0 || stime >= FI_TIME_MAX + 1.0)
+	if (fi_dbsrc_val_double(vs, &stime) != 0 || stime < 0 ||
+	    stime >= FI_TIME_MAX + 1.0)
 		return fi_dbsrc_bad(l, FI_SR_STIME, vs, "not a time", err);
 	if (l->col[FI_SR_DUR] >= 0) {
 		const struct fi_val *vd = &vals[l->col[FI_SR_DUR]];
 
-		if (fi_dbsrc_double(vd, &x) != 0)
+		if (fi_dbsrc_val_double(vd, &x) != 0)
 			return fi_dbsrc_bad(l, FI_SR_DUR, vd, "not a duration", err);
 		if (x < 0)
 			return fi_dbsrc_bad(l, FI_SR_DUR, vd, "negative duration", err);
@@ -442,7 +463,7 @@ fi_dbsrc_argus_times(const struct fi_dbsrc_layout *l, const struct fi_val *vals,
 	} else {
 		const struct fi_val *vl = &vals[l->col[FI_SR_LTIME]];
 
-		if (fi_dbsrc_double(vl, &end) != 0 || end >= FI_TIME_MAX + 1.0)
+		if (fi_dbsrc_val_double(vl, &end) != 0 || end >= FI_TIME_MAX + 1.0)
 			return fi_dbsrc_bad(l, FI_SR_LTIME, vl, "not a time", err);
 		if (end < stime)
 			return fi_dbsrc_bad(l, FI_SR_LTIME, vl, "before stime", err);
@@ -467,13 +488,13 @@ fi_dbsrc_vermont_times(const struct fi_dbsrc_layout *l, const struct fi_val *val
 		if (l->col[rs] >= 0) {
 			const struct fi_val *v = &vals[l->col[rs]];
 
-			if (fi_dbsrc_u64(v, FI_TIME_MAX, &t[end]) != 0)
+			if (fi_dbsrc_val_u64(v, FI_TIME_MAX, &t[end]) != 0)
 				return fi_dbsrc_bad(l, rs, v, "not a time in seconds",
 						    err);
 		} else {
 			const struct fi_val *v = &vals[l->col[rms]];
 
-			if (fi_dbsrc_u64(v, FI_TIME_MAX * 1000 + 999, &ms[end]) != 0)
+			if (fi_dbsrc_val_u64(v, FI_TIME_MAX * 1000 + 999, &ms[end]) != 0)
 				return fi_dbsrc_bad(l, rms, v,
 						    "not a time in milliseconds", err);
 			t[end] = ms[end] / 1000;
@@ -496,7 +517,7 @@ fi_dbsrc_counter(const struct fi_dbsrc_layout *l, enum fi_dbsrc_role role,
 
 	if (v->type == FI_VAL_NULL)
 		return fi_dbsrc_bad(l, role, v, "counter is NULL", err);
-	if (fi_dbsrc_u64(v, INT64_MAX, out) != 0)
+	if (fi_dbsrc_val_u64(v, INT64_MAX, out) != 0)
 		return fi_dbsrc_bad(l, role, v, "not a count", err);
 	return 0;
 }
@@ -577,154 +598,6 @@ fi_dbsrc_decode(const struct fi_dbsrc_layout *l, const struct fi_val *vals,
 			*nout = 2;
 		}
 	}
-	return 0;
-}
-
-/* FNV-1a, 128 bits: offset basis and prime from the FNV reference. */
-#define FI_FNV128_PRIME_HI 0x0000000001000000ULL
-#define FI_FNV128_PRIME_LO 0x000000000000013BULL
-
-void
-fi_digest_init(struct fi_digest *d)
-{
-	d->hi = 0x6c62272e07bb0142ULL;
-	d->lo = 0x62b821756295c58dULL;
-}
-
-static void
-fi_digest_bytes(struct fi_digest *d, const void *p, size_t n)
-{
-	const unsigned char *b = p;
-	unsigned __int128 h = (unsigned __int128)d->hi << 64 | d->lo;
-	const unsigned __int128 prime =
-	    (unsigned __int128)FI_FNV128_PRIME_HI << 64 | FI_FNV128_PRIME_LO;
-
-	for (size_t i = 0; i < n; i++) {
-		h ^= b[i];
-		h *= prime;
-	}
-	d->hi = (uint64_t)(h >> 64);
-	d->lo = (uint64_t)h;
-}
-
-void
-fi_digest_row(struct fi_digest *d, const struct fi_val *vals, unsigned n)
-{
-	for (unsigned i = 0; i < n; i++) {
-		const struct fi_val *v = &vals[i];
-		unsigned char head[9];
-		uint64_t x = 0;
-		size_t len = 9;
-
-		head[0] = (unsigned char)v->type;
-		switch (v->type) {
-		case FI_VAL_NULL:
-			len = 1;
-			break;
-		case FI_VAL_INT:
-		case FI_VAL_UINT:
-			x = v->v.u;
-			break;
-		case FI_VAL_DOUBLE:
-			memcpy(&x, &v->v.d, sizeof(x));
-			break;
-		case FI_VAL_TEXT:
-		case FI_VAL_BLOB:
-			x = v->v.s.n; /* the length first: values cannot run together */
-			break;
-		}
-		for (int k = 0; k < 8; k++)
-			head[1 + k] = (unsigned char)(x >> (56 - 8 * k));
-		fi_digest_bytes(d, head, len);
-		if (v->type == FI_VAL_TEXT || v->type == FI_VAL_BLOB)
-			fi_digest_bytes(d, v->v.s.p, v->v.s.n);
-	}
-	fi_digest_bytes(d, "\n", 1);
-}
-
-static const char *const fi_mark_modes[] = {"key", "scan", "snapshot-partial",
-					    "snapshot"};
-
-const char *
-fi_mark_mode_name(enum fi_mark_mode mode)
-{
-	return fi_mark_modes[mode];
-}
-
-int
-fi_mark_format(const struct fi_mark *m, char *buf, size_t size)
-{
-	int n;
-
-	if (m->mode == FI_MARK_KEY)
-		n = snprintf(buf, size, "key %llu %lld %s", (unsigned long long)m->rows,
-			     (long long)m->key, m->column);
-	else
-		n = snprintf(buf, size, "%s %llu %016llx%016llx", fi_mark_modes[m->mode],
-			     (unsigned long long)m->rows,
-			     (unsigned long long)m->digest.hi,
-			     (unsigned long long)m->digest.lo);
-	return n < 0 || (size_t)n >= size || (size_t)n > FI_MARK_TEXT_MAX ? FI_ETOOBIG
-									  : 0;
-}
-
-/* Splits the next space-separated word off *s (of *n bytes). */
-static struct fi_str
-fi_mark_word(const char **s, size_t *n)
-{
-	struct fi_str w = {*s, 0};
-
-	while (w.n < *n && (*s)[w.n] != ' ')
-		w.n++;
-	*s += w.n;
-	*n -= w.n;
-	if (*n > 0) {
-		(*s)++;
-		(*n)--;
-	}
-	return w;
-}
-
-static int
-fi_mark_hex64(struct fi_str s, uint64_t *out)
-{
-	char tmp[19] = "0x";
-
-	if (s.n != 16)
-		return FI_EINVAL;
-	memcpy(tmp + 2, s.p, 16);
-	return fi_num_u64_hexdec((struct fi_str){tmp, 18}, 0, UINT64_MAX, out);
-}
-
-int
-fi_mark_parse(const char *text, size_t n, struct fi_mark *m)
-{
-	struct fi_str mode = fi_mark_word(&text, &n);
-	struct fi_str rows = fi_mark_word(&text, &n);
-	struct fi_str third = fi_mark_word(&text, &n);
-	int found = -1;
-
-	memset(m, 0, sizeof(*m));
-	for (int i = 0; i < 4; i++)
-		if (fi_str_eq(mode, fi_mark_modes[i]))
-			found = i;
-	if (found < 0 || fi_num_u64(rows, 0, UINT64_MAX, &m->rows) != 0)
-		return FI_EINVAL;
-	m->mode = (enum fi_mark_mode)found;
-	if (m->mode == FI_MARK_KEY) {
-		struct fi_str col = fi_mark_word(&text, &n);
-
-		if (fi_num_i64(third, INT64_MIN, INT64_MAX, &m->key) != 0 || col.n == 0 ||
-		    col.n >= FI_IDENT_MAX || n != 0)
-			return FI_EINVAL;
-		memcpy(m->column, col.p, col.n);
-		m->column[col.n] = '\0';
-		return 0;
-	}
-	if (n != 0 || third.n != 32 ||
-	    fi_mark_hex64((struct fi_str){third.p, 16}, &m->digest.hi) != 0 ||
-	    fi_mark_hex64((struct fi_str){third.p + 16, 16}, &m->digest.lo) != 0)
-		return FI_EINVAL;
 	return 0;
 }
 

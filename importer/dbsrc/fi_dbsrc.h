@@ -2,8 +2,9 @@
  * fi_dbsrc.h: rows of database flow sources (SPEC 3.2 argus rasqlinsert
  * tables, 3.3 VERMONT IpfixDbWriter tables) turned into flow records, and
  * the bookkeeping of incremental imports (marks, row digests, daily table
- * names). No database access here: the importer reads the rows, this
- * module types, validates and converts them, so all of it is unit-tested.
+ * names), for fi_dbsrc.c and fi_dbsrc_mark.c. No database access here:
+ * the import (fi_dbsrc_run.h) reads the rows, these functions type,
+ * validate and convert them, so all of them are unit-tested.
  */
 #ifndef FI_DBSRC_H
 #define FI_DBSRC_H
@@ -82,51 +83,59 @@ int fi_dbsrc_decode(const struct fi_dbsrc_layout *l, const struct fi_val *vals,
 		    unsigned *nout, struct fi_err *err);
 
 /*
+ * A column value as a signed integer: an integer, or decimal text. Returns
+ * 0, FI_ERANGE or FI_EINVAL.
+ */
+int fi_dbsrc_val_i64(const struct fi_val *v, int64_t *out);
+
+/*
  * A digest of a sequence of rows (FNV-1a, 128 bits): the same rows with the
  * same values in the same order give the same digest. An import keeps the
  * digest of the rows it has read so far, so the next run can check that the
  * table still starts with exactly those rows before it reads further.
  */
-struct fi_digest {
+struct fi_dbsrc_digest {
 	uint64_t hi, lo;
 };
 
 /* The digest of no rows. */
-void fi_digest_init(struct fi_digest *d);
+void fi_dbsrc_digest_init(struct fi_dbsrc_digest *d);
 
 /* Adds one row of n values (types and bytes, NULLs distinct from ""). */
-void fi_digest_row(struct fi_digest *d, const struct fi_val *vals, unsigned n);
+void fi_dbsrc_digest_row(struct fi_dbsrc_digest *d, const struct fi_val *vals,
+			 unsigned n);
+
+/* Whether two digests are the same. */
+int fi_dbsrc_digest_eq(const struct fi_dbsrc_digest *a, const struct fi_dbsrc_digest *b);
 
 /* How an import follows a table (the first word of its mark). */
-enum fi_mark_mode {
-	FI_MARK_KEY,	  /* rows with an AUTO_INCREMENT key above the mark are new */
-	FI_MARK_SCAN,	  /* the first `rows` rows (digest checked) were imported */
-	FI_MARK_SNAP_RUN, /* a snapshot import read the first `rows` rows so far */
-	FI_MARK_SNAP,	  /* the table was imported whole, as a snapshot; done */
+enum fi_dbsrc_mark_mode {
+	FI_DBSRC_MARK_KEY,  /* rows with an AUTO_INCREMENT key above the mark are new */
+	FI_DBSRC_MARK_SCAN, /* the first `rows` rows (digest checked) were imported */
+	FI_DBSRC_MARK_SNAP_RUN, /* a snapshot import read the first `rows` rows so far */
+	FI_DBSRC_MARK_SNAP,	/* the table was imported whole, as a snapshot; done */
 };
 
 /* The high-water mark of one source table (fi_source_marks.mark). */
-struct fi_mark {
-	enum fi_mark_mode mode;
-	uint64_t rows;		   /* source rows read (imported or skipped) */
-	struct fi_digest digest;   /* of those rows, in scan order (not KEY) */
-	int64_t key;		   /* KEY: highest key value read */
-	char column[FI_IDENT_MAX]; /* KEY: the key column */
+struct fi_dbsrc_mark {
+	enum fi_dbsrc_mark_mode mode;
+	uint64_t rows;		       /* source rows read (imported or skipped) */
+	struct fi_dbsrc_digest digest; /* of those rows, in scan order (not KEY) */
+	int64_t key;		       /* KEY: highest key value read */
+	char column[FI_IDENT_MAX];     /* KEY: the key column */
 };
 
-#define FI_MARK_TEXT_MAX 255 /* fi_source_marks.mark is VARBINARY(255) */
-
 /* Name of a mode as used in marks and messages: "key", "scan", ... */
-const char *fi_mark_mode_name(enum fi_mark_mode mode);
+const char *fi_dbsrc_mark_mode_name(enum fi_dbsrc_mark_mode mode);
 
 /*
  * Writes a mark as text ("scan 496 <32 hex digits>", "key 17 1234 id", ...)
  * into buf. Returns 0 or FI_ETOOBIG.
  */
-int fi_mark_format(const struct fi_mark *m, char *buf, size_t size);
+int fi_dbsrc_mark_format(const struct fi_dbsrc_mark *m, char *buf, size_t size);
 
-/* Parses a mark written by fi_mark_format. Returns 0 or FI_EINVAL. */
-int fi_mark_parse(const char *text, size_t n, struct fi_mark *m);
+/* Parses a mark written by fi_dbsrc_mark_format. Returns 0 or FI_EINVAL. */
+int fi_dbsrc_mark_parse(const char *text, size_t n, struct fi_dbsrc_mark *m);
 
 /*
  * The UTC day a daily table's name gives: argus `-M time 1d` names holding

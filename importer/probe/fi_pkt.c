@@ -50,13 +50,13 @@ const char *const fi_pkt_status_names[FI_PKT_NSTATUS] = {
 #define IPV6_HDR 40
 
 static uint16_t
-fi_be16(const uint8_t *p)
+fi_pkt_be16(const uint8_t *p)
 {
 	return (uint16_t)(p[0] << 8 | p[1]);
 }
 
 static uint32_t
-fi_be32(const uint8_t *p)
+fi_pkt_be32(const uint8_t *p)
 {
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
@@ -102,11 +102,11 @@ fi_pkt_l4(const struct fi_frame *f, size_t cur, size_t end)
 	if (cur + need > f->n)
 		return FI_PKT_TRUNCATED;
 	if (need == 2) {
-		out->dport = fi_be16(f->p + cur);
+		out->dport = fi_pkt_be16(f->p + cur);
 		return FI_PKT_OK;
 	}
-	out->sport = fi_be16(f->p + cur);
-	out->dport = fi_be16(f->p + cur + 2);
+	out->sport = fi_pkt_be16(f->p + cur);
+	out->dport = fi_pkt_be16(f->p + cur + 2);
 	if (out->proto == IPP_TCP)
 		out->tcp_flags = f->p[cur + 13];
 	return FI_PKT_OK;
@@ -125,7 +125,7 @@ fi_pkt_ipv4(const struct fi_frame *f, size_t off)
 	if (q[0] >> 4 != 4)
 		return FI_PKT_MALFORMED;
 	hl = (size_t)(q[0] & 15) * 4;
-	tot = fi_be16(q + 2);
+	tot = fi_pkt_be16(q + 2);
 	if (hl < IPV4_HDR || tot < hl || tot > f->wire - off)
 		return FI_PKT_MALFORMED;
 	if (f->n - off < hl)
@@ -137,10 +137,10 @@ fi_pkt_ipv4(const struct fi_frame *f, size_t off)
 	memcpy(&out->dst.b[12], q + 16, 4);
 	out->proto = q[9];
 	out->frag_proto = q[9];
-	out->frag_id = fi_be16(q + 4);
+	out->frag_id = fi_pkt_be16(q + 4);
 	out->ip_len = (uint32_t)tot;
 	out->link_len = (uint32_t)off;
-	ff = fi_be16(q + 6);
+	ff = fi_pkt_be16(q + 6);
 	if ((ff & 0x1fff) != 0) {
 		out->frag = FI_FRAG_LATER;
 		return FI_PKT_OK;
@@ -162,7 +162,7 @@ fi_pkt_ipv6(const struct fi_frame *f, size_t off)
 		return FI_PKT_TRUNCATED;
 	if (q[0] >> 4 != 6)
 		return FI_PKT_MALFORMED;
-	len = IPV6_HDR + (size_t)fi_be16(q + 4);
+	len = IPV6_HDR + (size_t)fi_pkt_be16(q + 4);
 	if (len > f->wire - off)
 		return FI_PKT_MALFORMED;
 	memset(out, 0, sizeof(*out));
@@ -199,10 +199,10 @@ fi_pkt_ipv6(const struct fi_frame *f, size_t off)
 		if (cur + hlen > f->n)
 			return FI_PKT_TRUNCATED;
 		if (nh == IPP_FRAGMENT) {
-			uint16_t fo = fi_be16(f->p + cur + 2);
+			uint16_t fo = fi_pkt_be16(f->p + cur + 2);
 
 			out->frag_proto = f->p[cur];
-			out->frag_id = fi_be32(f->p + cur + 4);
+			out->frag_id = fi_pkt_be32(f->p + cur + 4);
 			if ((fo & 0xfff8) != 0) {
 				out->frag = FI_FRAG_LATER;
 				out->proto = out->frag_proto;
@@ -243,14 +243,14 @@ fi_pkt_ethertype(const struct fi_frame *f, size_t off, uint16_t type)
 				return FI_PKT_UNSUPPORTED;
 			if (f->n - off < 4)
 				return FI_PKT_TRUNCATED;
-			type = fi_be16(f->p + off + 2);
+			type = fi_pkt_be16(f->p + off + 2);
 			off += 4;
 			continue;
 		case ET_PPPOE:
 			/* version/type, code, session, length, then the PPP protocol */
 			if (f->n - off < 8)
 				return FI_PKT_TRUNCATED;
-			type = fi_be16(f->p + off + 6);
+			type = fi_pkt_be16(f->p + off + 6);
 			off += 8;
 			if (type == PPP_IPV4)
 				return fi_pkt_ipv4(f, off);
@@ -289,7 +289,7 @@ fi_pkt_ethernet(const struct fi_frame *f)
 
 	if (f->n < ETH_HDR)
 		return FI_PKT_TRUNCATED;
-	type = fi_be16(f->p + 12);
+	type = fi_pkt_be16(f->p + 12);
 	if (type <= 1500) {
 		/* 802.3 length: only LLC/SNAP with an ethertype can carry IP */
 		const uint8_t *l = f->p + ETH_HDR;
@@ -298,7 +298,7 @@ fi_pkt_ethernet(const struct fi_frame *f)
 			return FI_PKT_NOT_IP;
 		if (l[0] != 0xaa || l[1] != 0xaa || l[2] != 0x03)
 			return FI_PKT_NOT_IP;
-		return fi_pkt_ethertype(f, ETH_HDR + 8, fi_be16(l + 6));
+		return fi_pkt_ethertype(f, ETH_HDR + 8, fi_pkt_be16(l + 6));
 	}
 	return fi_pkt_ethertype(f, ETH_HDR, type);
 }
@@ -327,7 +327,7 @@ fi_pkt_null(const struct fi_frame *f, int any_order)
 
 	if (f->n < NULL_HDR)
 		return FI_PKT_TRUNCATED;
-	af = fi_be32(f->p);
+	af = fi_pkt_be32(f->p);
 	if (any_order && af > 0xffff) /* written in little-endian order */
 		af = (uint32_t)f->p[3] << 24 | (uint32_t)f->p[2] << 16 |
 		     (uint32_t)f->p[1] << 8 | f->p[0];
@@ -358,11 +358,11 @@ fi_pkt_decode(enum fi_link link, const uint8_t *p, size_t caplen, size_t wirelen
 	case FI_LINK_SLL:
 		if (f.n < SLL_HDR)
 			return FI_PKT_TRUNCATED;
-		return fi_pkt_ethertype(&f, SLL_HDR, fi_be16(p + 14));
+		return fi_pkt_ethertype(&f, SLL_HDR, fi_pkt_be16(p + 14));
 	case FI_LINK_SLL2:
 		if (f.n < SLL2_HDR)
 			return FI_PKT_TRUNCATED;
-		return fi_pkt_ethertype(&f, SLL2_HDR, fi_be16(p));
+		return fi_pkt_ethertype(&f, SLL2_HDR, fi_pkt_be16(p));
 	case FI_LINK_RAW:
 		return fi_pkt_raw(&f, 0);
 	case FI_LINK_IPV4:

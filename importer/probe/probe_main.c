@@ -4,7 +4,6 @@
  * fi_pkt_decode -> fi_meter -> fi_msg_encode -> batches for fi_queue_push.
  * Statistics every 10 s on an interface, a progress bar for a file on a tty.
  */
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,8 +12,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "fi_clock.h"
+#include "fi_backoff.h"
 #include "fi_capture.h"
+#include "fi_clock.h"
 #include "fi_log.h"
 #include "fi_meter.h"
 #include "fi_msg.h"
@@ -30,14 +30,12 @@ static const char *const probe_name = "flowinspector-probe";
 #define FI_PROBE_PUSH_IDLE_S 1.0  /* live: push a partial batch this old */
 #define FI_PROBE_WAIT_MS     250  /* live: longest wait for frames */
 #define FI_PROBE_BAR_S	     0.25 /* progress bar refresh */
-#define FI_PROBE_BACKOFF_MAX 30	  /* seconds between reconnects */
 
 static volatile sig_atomic_t probe_stop;
 static volatile sig_atomic_t probe_hup;
 static struct fi_capture *probe_capture; /* for the signal handler */
 
 struct probe_opts {
-	const char *config_path;
 	const char *file;   /* -r */
 	const char *iface;  /* -i */
 	const char *output; /* -w: elements to a file instead of the queue */
@@ -107,30 +105,23 @@ probe_wall_us(void)
 static void
 probe_usage(FILE *out)
 {
-	fprintf(
-	    out,
-	    "usage: %s [-c FILE] [-n [-v]] (-r FILE | -i IFACE) [-w FILE] [--end]\n"
-	    "       [-p] [-q] [-s SNAPLEN] [BPF filter expression]\n"
-	    "\n"
-	    "Meters flows from packets and pushes them to the queue.\n"
-	    "\n"
-	    "  -r, --read FILE    read a capture file (pcap or pcapng; - for stdin)\n"
-	    "  -i, --interface IF capture on interface IF until SIGTERM or SIGINT\n"
-	    "  -w, --write FILE   write the flows to FILE (- for stdout), one JSON\n"
-	    "                     element per line, instead of pushing them\n"
-	    "      --end          push END after the last flow (the importer flushes)\n"
-	    "  -p, --no-promisc   do not put the interface into promiscuous mode\n"
-	    "  -q, --quiet        no progress bar\n"
-	    "  -s, --snaplen N    bytes captured per frame on an interface (%d)\n"
-	    "  -c, --config FILE  configuration file (default: $" FI_CONFIG_ENV
-	    " or " FI_CONFIG_DEFAULT_PATH ")\n"
-	    "  -n, --check        check the configuration and exit\n"
-	    "  -v, --verbose      with -n: print the effective configuration\n"
-	    "  -h, --help         this text\n"
-	    "  -V, --version      print the version\n"
-	    "\nconfiguration keys:\n",
-	    probe_name, FI_PROBE_SNAPLEN);
-	fi_config_print_keys(out);
+	fprintf(out,
+		"usage: %s [-c FILE] [-n [-v]] (-r FILE | -i IFACE) [-w FILE] [--end]\n"
+		"       [-p] [-q] [-s SNAPLEN] [BPF filter expression]\n"
+		"\n"
+		"Meters flows from packets and pushes them to the queue.\n"
+		"\n"
+		"  -r, --read FILE    read a capture file (pcap or pcapng; - for stdin)\n"
+		"  -i, --interface IF capture on interface IF until SIGTERM or SIGINT\n"
+		"  -w, --write FILE   write the flows to FILE (- for stdout), one JSON\n"
+		"                     element per line, instead of pushing them\n"
+		"      --end          push END after the last flow (the importer "
+		"flushes)\n"
+		"  -p, --no-promisc   do not put the interface into promiscuous mode\n"
+		"  -q, --quiet        no progress bar\n"
+		"  -s, --snaplen N    bytes captured per frame on an interface "
+		"(%d)\n" FI_PROGRAM_USAGE_CONFIG FI_PROGRAM_USAGE_HELP,
+		probe_name, FI_PROBE_SNAPLEN);
 }
 
 /* Connects to redis, retrying with backoff until it works or a stop. */
@@ -150,10 +141,7 @@ probe_connect(struct probe *pr, int patient)
 			return -1;
 		}
 		fi_warnx_limited(&pr->push_log, "%s; retrying in %u s", err.msg, backoff);
-		for (unsigned i = 0; i < backoff * 10 && !probe_stop; i++)
-			usleep(100000);
-		if (backoff < FI_PROBE_BACKOFF_MAX)
-			backoff *= 2;
+		fi_backoff_wait(&backoff, &probe_stop);
 	}
 }
 
@@ -176,10 +164,7 @@ probe_send(struct probe *pr, uint64_t seq, const char *const *p, const size_t *l
 
 		if (failed) {
 			pr->push_retries++;
-			for (unsigned i = 0; i < backoff * 10 && !probe_stop; i++)
-				usleep(100000);
-			if (backoff < FI_PROBE_BACKOFF_MAX)
-				backoff *= 2;
+			fi_backoff_wait(&backoff, &probe_stop);
 			fi_queue_disconnect(pr->q);
 			if (probe_connect(pr, 1) != 0)
 				return -1;
@@ -481,82 +466,67 @@ probe_loop(struct probe *pr)
 	}
 }
 
-static int
-probe_parse_args(int argc, char **argv, struct probe_opts *o, int *check, int *verbose)
-{
-	enum { OPT_END = 256 };
-	static const struct option longopts[] = {
-	    {"config", required_argument, NULL, 'c'},
-	    {"check", no_argument, NULL, 'n'},
-	    {"verbose", no_argument, NULL, 'v'},
-	    {"help", no_argument, NULL, 'h'},
-	    {"version", no_argument, NULL, 'V'},
-	    {"read", required_argument, NULL, 'r'},
-	    {"interface", required_argument, NULL, 'i'},
-	    {"write", required_argument, NULL, 'w'},
-	    {"no-promisc", no_argument, NULL, 'p'},
-	    {"quiet", no_argument, NULL, 'q'},
-	    {"snaplen", required_argument, NULL, 's'},
-	    {"end", no_argument, NULL, OPT_END},
-	    {NULL, 0, NULL, 0},
-	};
-	uint64_t u;
-	size_t used = 0;
-	int ch;
+enum { PROBE_OPT_END = 256 };
 
-	memset(o, 0, sizeof(*o));
-	o->promisc = 1;
-	o->snaplen = FI_PROBE_SNAPLEN;
-	while ((ch = getopt_long(argc, argv, "c:nvhVr:i:w:pqs:", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'c':
-			o->config_path = optarg;
-			break;
-		case 'n':
-			*check = 1;
-			break;
-		case 'v':
-			*verbose = 1;
-			break;
-		case 'h':
-			probe_usage(stdout);
-			return 0;
-		case 'V':
-			fi_program_version(probe_name);
-			return 0;
-		case 'r':
-			o->file = optarg;
-			break;
-		case 'i':
-			o->iface = optarg;
-			break;
-		case 'w':
-			o->output = optarg;
-			break;
-		case 'p':
-			o->promisc = 0;
-			break;
-		case 'q':
-			o->quiet = 1;
-			break;
-		case 's':
-			if (fi_num_u64_cstr(optarg, 64, 262144, &u) != 0) {
-				fprintf(stderr, "%s: -s: a number from 64 to 262144\n",
-					probe_name);
-				return 2;
-			}
-			o->snaplen = (unsigned)u;
-			break;
-		case OPT_END:
-			o->end = 1;
-			break;
-		default:
-			probe_usage(stderr);
+static const struct option probe_longopts[] = {
+    {"read", required_argument, NULL, 'r'},
+    {"interface", required_argument, NULL, 'i'},
+    {"write", required_argument, NULL, 'w'},
+    {"no-promisc", no_argument, NULL, 'p'},
+    {"quiet", no_argument, NULL, 'q'},
+    {"snaplen", required_argument, NULL, 's'},
+    {"end", no_argument, NULL, PROBE_OPT_END},
+    {NULL, 0, NULL, 0},
+};
+
+static int
+probe_option(void *ctx, int ch, const char *longname, char *arg)
+{
+	struct probe_opts *o = ctx;
+	uint64_t u;
+
+	(void)longname;
+	switch (ch) {
+	case 'r':
+		o->file = arg;
+		break;
+	case 'i':
+		o->iface = arg;
+		break;
+	case 'w':
+		o->output = arg;
+		break;
+	case 'p':
+		o->promisc = 0;
+		break;
+	case 'q':
+		o->quiet = 1;
+		break;
+	case 's':
+		if (fi_num_u64_cstr(arg, 64, 262144, &u) != 0) {
+			fprintf(stderr, "%s: -s: a number from 64 to 262144\n",
+				probe_name);
 			return 2;
 		}
+		o->snaplen = (unsigned)u;
+		break;
+	case PROBE_OPT_END:
+		o->end = 1;
+		break;
+	default:
+		return 2;
 	}
-	/* the rest is the filter, words joined by spaces as tcpdump does */
-	for (int i = optind; i < argc; i++) {
+	return -1;
+}
+
+/* The operands are the filter, words joined by spaces as tcpdump does. */
+static int
+probe_filter(void *ctx, int argc, char **argv)
+{
+	struct probe_opts *o = ctx;
+	size_t used = 0;
+
+	for (int i = 0; i < argc; i++) {
 		int w = snprintf(o->filter + used, sizeof(o->filter) - used, "%s%s",
 				 used ? " " : "", argv[i]);
 
@@ -695,17 +665,21 @@ probe_run(const struct fi_config *cfg, const struct probe_opts *o)
 int
 main(int argc, char **argv)
 {
-	struct probe_opts opts;
+	struct probe_opts opts = {.promisc = 1, .snaplen = FI_PROBE_SNAPLEN};
+	struct fi_program_cli cli = {
+	    .name = probe_name,
+	    .usage = probe_usage,
+	    .shortopts = "r:i:w:pqs:",
+	    .longopts = probe_longopts,
+	    .option = probe_option,
+	    .operands = probe_filter,
+	    .ctx = &opts,
+	};
 	struct fi_config cfg;
-	int check = 0, verbose = 0, rc;
+	int rc = fi_program_start(&cli, argc, argv, &cfg);
 
-	rc = probe_parse_args(argc, argv, &opts, &check, &verbose);
 	if (rc >= 0)
 		return rc;
-	if (fi_program_config(probe_name, opts.config_path, &cfg) != 0)
-		return 1;
-	if (check)
-		return fi_program_check(probe_name, opts.config_path, &cfg, verbose);
 	if ((opts.file == NULL) == (opts.iface == NULL)) {
 		fprintf(stderr, "%s: give one of -r FILE or -i IFACE\n", probe_name);
 		return 2;

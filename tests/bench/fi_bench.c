@@ -12,24 +12,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "fi_agg.h"
+#include "fi_clock.h"
 #include "fi_db.h"
 #include "fi_log.h"
 #include "fi_msg.h"
 #include "fi_program.h"
 #include "fi_queue.h"
 #include "fi_store.h"
-
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static int
 bench_take(const struct fi_config *cfg)
@@ -43,7 +34,7 @@ bench_take(const struct fi_config *cfg)
 	fi_err_clear(&err);
 	if (q == NULL || fi_queue_connect(q, &err) != 0)
 		fi_fatalx("take: %s", err.msg);
-	t0 = now();
+	t0 = fi_clock_now();
 	for (;;) {
 		if (fi_queue_take(q, id, cfg->batch_size, 0, &items, &err) != 0)
 			fi_fatalx("take: %s", err.msg);
@@ -55,7 +46,7 @@ bench_take(const struct fi_config *cfg)
 		id++;
 	}
 	printf("take: %llu elements in %.3f s: %.0f elements/s\n", (unsigned long long)n,
-	       now() - t0, (double)n / (now() - t0));
+	       fi_clock_now() - t0, (double)n / (fi_clock_now() - t0));
 	fi_queue_unlock(q);
 	fi_queue_free(q);
 	return 0;
@@ -141,12 +132,12 @@ bench_write(const struct fi_config *cfg, int nfiles, char **files)
 	job.agg = &agg;
 	job.nparts = fi_store_parts(&agg, job.parts);
 	pthread_mutex_init(&job.mu, NULL);
-	t0 = now();
+	t0 = fi_clock_now();
 	for (unsigned i = 0; i < nthreads; i++)
 		pthread_create(&threads[i], NULL, bench_writer, &job);
 	for (unsigned i = 0; i < nthreads; i++)
 		pthread_join(threads[i], NULL);
-	dt = now() - t0;
+	dt = fi_clock_now() - t0;
 	printf(
 	    "write: %llu flows as %llu rows (%.2f rows per flow) over %u connections in "
 	    "%.3f s: %.0f rows/s\n",

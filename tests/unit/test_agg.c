@@ -45,8 +45,8 @@ test_tables(void)
 			const struct fi_agg_total_val *v =
 			    (const void *)(rows[i] + sizeof(struct fi_agg_total_key));
 			CHECK_UINT(fi_agg_get32(rows[i]), 600 + 600 * (unsigned)i);
-			CHECK_UINT(v->c[FI_PC_TCP][FI_M_PACKETS], want[i]);
-			CHECK_UINT(v->c[FI_PC_UDP][FI_M_PACKETS], 0);
+			CHECK_UINT(v->c[FI_PC_TCP][FI_AGG_M_PACKETS], want[i]);
+			CHECK_UINT(v->c[FI_PC_UDP][FI_AGG_M_PACKETS], 0);
 		}
 		free(rows);
 	}
@@ -58,8 +58,8 @@ test_tables(void)
 			const struct fi_agg_index_val *v =
 			    (const void *)(rows[i] + sizeof(struct fi_agg_port_key));
 			uint16_t port = fi_agg_get16(rows[i] + 4);
-			uint64_t s = v->c[FI_DIR_SRC][FI_PC_TCP][FI_M_BYTES];
-			uint64_t d = v->c[FI_DIR_DST][FI_PC_TCP][FI_M_BYTES];
+			uint64_t s = v->c[FI_AGG_DIR_SRC][FI_PC_TCP][FI_AGG_M_BYTES];
+			uint64_t d = v->c[FI_AGG_DIR_DST][FI_PC_TCP][FI_AGG_M_BYTES];
 			if (port == 80) {
 				src80 += s;
 				dst80 += d;
@@ -89,9 +89,9 @@ test_tables(void)
 	if (rows != NULL) {
 		const struct fi_agg_index_val *v =
 		    (const void *)(rows[0] + sizeof(struct fi_agg_node_key));
-		CHECK_UINT(v->c[FI_DIR_SRC][FI_PC_TCP][FI_M_PACKETS], 10);
-		CHECK_UINT(v->c[FI_DIR_DST][FI_PC_TCP][FI_M_PACKETS], 10);
-		CHECK_UINT(v->c[FI_DIR_SRC][FI_PC_TCP][FI_M_FLOWS], FI_FLOW_UNIT);
+		CHECK_UINT(v->c[FI_AGG_DIR_SRC][FI_PC_TCP][FI_AGG_M_PACKETS], 10);
+		CHECK_UINT(v->c[FI_AGG_DIR_DST][FI_PC_TCP][FI_AGG_M_PACKETS], 10);
+		CHECK_UINT(v->c[FI_AGG_DIR_SRC][FI_PC_TCP][FI_AGG_M_FLOWS], FI_FLOW_UNIT);
 		free(rows);
 	}
 	fi_agg_fini(&a);

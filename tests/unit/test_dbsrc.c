@@ -411,57 +411,60 @@ test_vermont_rows(void)
 static void
 test_marks(void)
 {
-	struct fi_mark m = {.mode = FI_MARK_SCAN, .rows = 496}, p;
+	struct fi_dbsrc_mark m = {.mode = FI_DBSRC_MARK_SCAN, .rows = 496}, p;
 	struct fi_val row[3] = {D(1.5), T("tcp"), NUL};
 	struct fi_val row2[3] = {D(1.5), T("tc"), T("p")};
-	struct fi_digest a, b, c;
-	char text[FI_MARK_TEXT_MAX + 1];
+	struct fi_dbsrc_digest a, b, c;
+	char text[FI_DBSRC_MARK_TEXT_MAX + 1];
 
-	fi_digest_init(&a);
-	fi_digest_init(&b);
-	fi_digest_init(&c);
-	fi_digest_row(&a, row, 3);
-	fi_digest_row(&b, row, 3);
+	fi_dbsrc_digest_init(&a);
+	fi_dbsrc_digest_init(&b);
+	fi_dbsrc_digest_init(&c);
+	fi_dbsrc_digest_row(&a, row, 3);
+	fi_dbsrc_digest_row(&b, row, 3);
 	CHECK(a.hi == b.hi && a.lo == b.lo);
-	fi_digest_row(&c, row2, 3); /* values cannot run together */
+	fi_dbsrc_digest_row(&c, row2, 3); /* values cannot run together */
 	CHECK(a.hi != c.hi || a.lo != c.lo);
-	fi_digest_row(&b, row, 3); /* order and count matter */
+	fi_dbsrc_digest_row(&b, row, 3); /* order and count matter */
 	CHECK(a.hi != b.hi || a.lo != b.lo);
 	row[2] = T("");
-	fi_digest_init(&c);
-	fi_digest_row(&c, row, 3); /* "" is not NULL */
+	fi_dbsrc_digest_init(&c);
+	fi_dbsrc_digest_row(&c, row, 3); /* "" is not NULL */
 	CHECK(a.hi != c.hi || a.lo != c.lo);
 
 	m.digest = a;
-	CHECK_INT(fi_mark_format(&m, text, sizeof(text)), 0);
+	CHECK_INT(fi_dbsrc_mark_format(&m, text, sizeof(text)), 0);
 	CHECK_INT(strncmp(text, "scan 496 ", 9), 0);
 	CHECK_UINT(strlen(text), 9 + 32);
-	CHECK_INT(fi_mark_parse(text, strlen(text), &p), 0);
-	CHECK_INT(p.mode, FI_MARK_SCAN);
+	CHECK_INT(fi_dbsrc_mark_parse(text, strlen(text), &p), 0);
+	CHECK_INT(p.mode, FI_DBSRC_MARK_SCAN);
 	CHECK_UINT(p.rows, 496);
 	CHECK(p.digest.hi == a.hi && p.digest.lo == a.lo);
-	m.mode = FI_MARK_SNAP_RUN;
-	CHECK_INT(fi_mark_format(&m, text, sizeof(text)), 0);
-	CHECK_INT(fi_mark_parse(text, strlen(text), &p), 0);
-	CHECK_INT(p.mode, FI_MARK_SNAP_RUN);
-	m = (struct fi_mark){.mode = FI_MARK_KEY, .rows = 7, .key = -3};
+	m.mode = FI_DBSRC_MARK_SNAP_RUN;
+	CHECK_INT(fi_dbsrc_mark_format(&m, text, sizeof(text)), 0);
+	CHECK_INT(fi_dbsrc_mark_parse(text, strlen(text), &p), 0);
+	CHECK_INT(p.mode, FI_DBSRC_MARK_SNAP_RUN);
+	m = (struct fi_dbsrc_mark){.mode = FI_DBSRC_MARK_KEY, .rows = 7, .key = -3};
 	memcpy(m.column, "fi_id", 6);
-	CHECK_INT(fi_mark_format(&m, text, sizeof(text)), 0);
+	CHECK_INT(fi_dbsrc_mark_format(&m, text, sizeof(text)), 0);
 	CHECK_STR(text, "key 7 -3 fi_id");
-	CHECK_INT(fi_mark_parse(text, strlen(text), &p), 0);
+	CHECK_INT(fi_dbsrc_mark_parse(text, strlen(text), &p), 0);
 	CHECK_INT(p.key, -3);
 	CHECK_STR(p.column, "fi_id");
-	CHECK_INT(fi_mark_parse("scan 1 00", 9, &p), FI_EINVAL);
-	CHECK_INT(fi_mark_parse("key 1 x id", 10, &p), FI_EINVAL);
-	CHECK_INT(fi_mark_parse("key 1 5", 7, &p), FI_EINVAL);
-	CHECK_INT(fi_mark_parse("", 0, &p), FI_EINVAL);
-	CHECK_INT(fi_mark_parse("snapshot -1 00000000000000000000000000000000", 44, &p),
-		  FI_EINVAL);
-	CHECK_INT(fi_mark_parse("snapshot 2 0000000000000000000000000000000g", 43, &p),
-		  FI_EINVAL);
-	CHECK_INT(fi_mark_parse("snapshot 2 00000000000000000000000000000001", 43, &p),
-		  0);
-	CHECK_INT(p.mode, FI_MARK_SNAP);
+	CHECK_INT(fi_dbsrc_mark_parse("scan 1 00", 9, &p), FI_EINVAL);
+	CHECK_INT(fi_dbsrc_mark_parse("key 1 x id", 10, &p), FI_EINVAL);
+	CHECK_INT(fi_dbsrc_mark_parse("key 1 5", 7, &p), FI_EINVAL);
+	CHECK_INT(fi_dbsrc_mark_parse("", 0, &p), FI_EINVAL);
+	CHECK_INT(
+	    fi_dbsrc_mark_parse("snapshot -1 00000000000000000000000000000000", 44, &p),
+	    FI_EINVAL);
+	CHECK_INT(
+	    fi_dbsrc_mark_parse("snapshot 2 0000000000000000000000000000000g", 43, &p),
+	    FI_EINVAL);
+	CHECK_INT(
+	    fi_dbsrc_mark_parse("snapshot 2 00000000000000000000000000000001", 43, &p),
+	    0);
+	CHECK_INT(p.mode, FI_DBSRC_MARK_SNAP);
 	CHECK(p.digest.lo == 1);
 }
 

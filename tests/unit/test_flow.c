@@ -36,8 +36,8 @@ test_worked_example(void)
 			    .packets = 10,
 			    .bytes = 1000,
 			    .flows = FI_FLOW_UNIT};
-	struct fi_slicer it;
-	struct fi_slice s;
+	struct fi_flow_slicer it;
+	struct fi_flow_slice s;
 	static const int64_t want_bucket[] = {600, 1200, 1800};
 	static const uint64_t want_packets[] = {1, 5, 4};
 	static const uint64_t want_bytes[] = {166, 500, 334};
@@ -45,8 +45,8 @@ test_worked_example(void)
 	static const uint64_t want_flows[] = {166666666, 500000000, 333333334};
 	int n = 0;
 
-	fi_slicer_init(&it, &f, 600);
-	while (fi_slicer_next(&it, &s)) {
+	fi_flow_slicer_init(&it, &f, 600);
+	while (fi_flow_slicer_next(&it, &s)) {
 		if (n >= 3) {
 			n++;
 			break;
@@ -66,46 +66,46 @@ test_edges(void)
 {
 	struct fi_flow f = {
 	    .first = 0, .last = 0, .packets = 7, .bytes = 70, .flows = FI_FLOW_UNIT};
-	struct fi_slicer it;
-	struct fi_slice s;
+	struct fi_flow_slicer it;
+	struct fi_flow_slice s;
 
 	/* a one-second flow at time 0 is one slice holding everything */
-	fi_slicer_init(&it, &f, 60);
-	CHECK(fi_slicer_next(&it, &s));
+	fi_flow_slicer_init(&it, &f, 60);
+	CHECK(fi_flow_slicer_next(&it, &s));
 	CHECK_INT(s.bucket, 0);
 	CHECK_UINT(s.packets, 7);
 	CHECK_UINT(s.flows, FI_FLOW_UNIT);
-	CHECK(!fi_slicer_next(&it, &s));
+	CHECK(!fi_flow_slicer_next(&it, &s));
 
 	/* a flow ending exactly on a bucket's last second stays in it */
 	f.first = 60;
 	f.last = 119;
-	fi_slicer_init(&it, &f, 60);
-	CHECK(fi_slicer_next(&it, &s));
+	fi_flow_slicer_init(&it, &f, 60);
+	CHECK(fi_flow_slicer_next(&it, &s));
 	CHECK_INT(s.bucket, 60);
 	CHECK_UINT(s.bytes, 70);
-	CHECK(!fi_slicer_next(&it, &s));
+	CHECK(!fi_flow_slicer_next(&it, &s));
 
 	/* one more second spills one sixty-first into the next bucket */
 	f.last = 120;
 	f.packets = 61;
-	fi_slicer_init(&it, &f, 60);
-	CHECK(fi_slicer_next(&it, &s));
+	fi_flow_slicer_init(&it, &f, 60);
+	CHECK(fi_flow_slicer_next(&it, &s));
 	CHECK_UINT(s.packets, 60);
-	CHECK(fi_slicer_next(&it, &s));
+	CHECK(fi_flow_slicer_next(&it, &s));
 	CHECK_INT(s.bucket, 120);
 	CHECK_UINT(s.packets, 1);
-	CHECK(!fi_slicer_next(&it, &s));
+	CHECK(!fi_flow_slicer_next(&it, &s));
 
 	/* the largest counters do not overflow the proportion */
 	f.first = 0;
 	f.last = FI_TIME_MAX;
 	f.packets = UINT64_MAX;
 	f.bytes = UINT64_MAX;
-	fi_slicer_init(&it, &f, 31622400);
+	fi_flow_slicer_init(&it, &f, 31622400);
 	{
 		uint64_t sum = 0, n = 0;
-		while (fi_slicer_next(&it, &s)) {
+		while (fi_flow_slicer_next(&it, &s)) {
 			sum += s.packets;
 			n++;
 		}
@@ -169,11 +169,11 @@ test_property(void)
 			int64_t size = default_sizes[k];
 			uint64_t sp = 0, sb = 0, sf = 0, n = 0;
 			uint64_t total_dur = (uint64_t)(f.last - f.first) + 1;
-			struct fi_slicer it;
-			struct fi_slice s;
+			struct fi_flow_slicer it;
+			struct fi_flow_slice s;
 
-			fi_slicer_init(&it, &f, size);
-			while (fi_slicer_next(&it, &s)) {
+			fi_flow_slicer_init(&it, &f, size);
+			while (fi_flow_slicer_next(&it, &s)) {
 				int64_t lo = s.bucket > f.first ? s.bucket : f.first;
 				int64_t hi = s.bucket + size - 1 < f.last
 						 ? s.bucket + size - 1
@@ -215,13 +215,13 @@ test_property(void)
 
 /* Slices of f for size into out[] by bucket index from first's bucket. */
 static unsigned
-slice_all(const struct fi_flow *f, int64_t size, struct fi_slice *out, unsigned max)
+slice_all(const struct fi_flow *f, int64_t size, struct fi_flow_slice *out, unsigned max)
 {
-	struct fi_slicer it;
+	struct fi_flow_slicer it;
 	unsigned n = 0;
 
-	fi_slicer_init(&it, f, size);
-	while (n < max && fi_slicer_next(&it, &out[n]))
+	fi_flow_slicer_init(&it, f, size);
+	while (n < max && fi_flow_slicer_next(&it, &out[n]))
 		n++;
 	return n;
 }
@@ -233,7 +233,7 @@ test_telescoping(void)
 	static const int64_t pairs[][2] = {{60, 600},	{60, 3600},   {60, 86400},
 					   {600, 3600}, {600, 86400}, {3600, 86400},
 					   {300, 900}};
-	static struct fi_slice fine[2000], coarse[2000];
+	static struct fi_flow_slice fine[2000], coarse[2000];
 	unsigned bad = 0, compared = 0, split = 0;
 
 	for (int i = 0; i < PROPERTY_FLOWS / 10; i++) {

@@ -1,19 +1,20 @@
 /*
- * fi_dbsource.h: one-shot (cron) and periodic imports of database flow
+ * fi_dbsrc_run.h: one-shot (cron) and periodic imports of database flow
  * sources: argus rasqlinsert tables and VERMONT IpfixDbWriter tables
- * (SPEC 3.2, 3.3), each row imported exactly once across runs.
+ * (SPEC 3.2, 3.3), each row imported exactly once across runs. What
+ * flowinspector-importer's --argus-db and --vermont-db call.
  */
-#ifndef FI_DBSOURCE_H
-#define FI_DBSOURCE_H
+#ifndef FI_DBSRC_RUN_H
+#define FI_DBSRC_RUN_H
 
 #include "fi_config.h"
 #include "fi_dbsrc.h"
 
 /* Exit statuses of a run, besides 0 (everything imported). */
-#define FI_DBSOURCE_FAILED  1 /* a table or the run failed; the next run resumes */
-#define FI_DBSOURCE_BADROWS 3 /* everything imported but rows that were invalid */
+#define FI_DBSRC_FAILED	 1 /* a table or the run failed; the next run resumes */
+#define FI_DBSRC_BADROWS 3 /* everything imported but rows that were invalid */
 
-struct fi_dbsource_opts {
+struct fi_dbsrc_opts {
 	enum fi_dbsrc_kind kind; /* argus or VERMONT tables */
 	const char *table;	 /* --table-name, or NULL: every table that fits */
 	unsigned every;		 /* seconds between runs; 0: run once */
@@ -23,9 +24,9 @@ struct fi_dbsource_opts {
 /*
  * Imports the source that cfg's src_* keys name into the bucket tables, once
  * or (opts->every) until SIGTERM/SIGINT. cfg and opts are borrowed. Returns
- * the exit status: 0, FI_DBSOURCE_FAILED or FI_DBSOURCE_BADROWS (a stopped
+ * the exit status: 0, FI_DBSRC_FAILED or FI_DBSRC_BADROWS (a stopped
  * periodic run returns 0).
  */
-int fi_dbsource_run(const struct fi_config *cfg, const struct fi_dbsource_opts *opts);
+int fi_dbsrc_run(const struct fi_config *cfg, const struct fi_dbsrc_opts *opts);
 
 #endif

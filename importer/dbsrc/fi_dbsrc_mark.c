@@ -1,0 +1,165 @@
+/*
+ * fi_dbsrc_mark.c: how far an incremental import of a source table got:
+ * the digest of the rows read (FNV-1a, 128 bits) and the mark kept in
+ * fi_source_marks, written and parsed as one line of text.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "fi_dbsrc.h"
+#include "fi_num.h"
+
+/* FNV-1a, 128 bits: offset basis and prime from the FNV reference. */
+#define FI_FNV128_PRIME_HI 0x0000000001000000ULL
+#define FI_FNV128_PRIME_LO 0x000000000000013BULL
+
+void
+fi_dbsrc_digest_init(struct fi_dbsrc_digest *d)
+{
+	d->hi = 0x6c62272e07bb0142ULL;
+	d->lo = 0x62b821756295c58dULL;
+}
+
+static void
+fi_dbsrc_digest_bytes(struct fi_dbsrc_digest *d, const void *p, size_t n)
+{
+	const unsigned char *b = p;
+	unsigned __int128 h = (unsigned __int128)d->hi << 64 | d->lo;
+	const unsigned __int128 prime =
+	    (unsigned __int128)FI_FNV128_PRIME_HI << 64 | FI_FNV128_PRIME_LO;
+
+	for (size_t i = 0; i < n; i++) {
+		h ^= b[i];
+		h *= prime;
+	}
+	d->hi = (uint64_t)(h >> 64);
+	d->lo = (uint64_t)h;
+}
+
+void
+fi_dbsrc_digest_row(struct fi_dbsrc_digest *d, const struct fi_val *vals, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		const struct fi_val *v = &vals[i];
+		unsigned char head[9];
+		uint64_t x = 0;
+		size_t len = 9;
+
+		head[0] = (unsigned char)v->type;
+		switch (v->type) {
+		case FI_VAL_NULL:
+			len = 1;
+			break;
+		case FI_VAL_INT:
+		case FI_VAL_UINT:
+			x = v->v.u;
+			break;
+		case FI_VAL_DOUBLE:
+			memcpy(&x, &v->v.d, sizeof(x));
+			break;
+		case FI_VAL_TEXT:
+		case FI_VAL_BLOB:
+			x = v->v.s.n; /* the length first: values cannot run together */
+			break;
+		}
+		for (int k = 0; k < 8; k++)
+			head[1 + k] = (unsigned char)(x >> (56 - 8 * k));
+		fi_dbsrc_digest_bytes(d, head, len);
+		if (v->type == FI_VAL_TEXT || v->type == FI_VAL_BLOB)
+			fi_dbsrc_digest_bytes(d, v->v.s.p, v->v.s.n);
+	}
+	fi_dbsrc_digest_bytes(d, "\n", 1);
+}
+
+static const char *const fi_dbsrc_mark_modes[] = {"key", "scan", "snapshot-partial",
+						  "snapshot"};
+
+const char *
+fi_dbsrc_mark_mode_name(enum fi_dbsrc_mark_mode mode)
+{
+	return fi_dbsrc_mark_modes[mode];
+}
+
+int
+fi_dbsrc_mark_format(const struct fi_dbsrc_mark *m, char *buf, size_t size)
+{
+	int n;
+
+	if (m->mode == FI_DBSRC_MARK_KEY)
+		n = snprintf(buf, size, "key %llu %lld %s", (unsigned long long)m->rows,
+			     (long long)m->key, m->column);
+	else
+		n = snprintf(buf, size, "%s %llu %016llx%016llx",
+			     fi_dbsrc_mark_modes[m->mode], (unsigned long long)m->rows,
+			     (unsigned long long)m->digest.hi,
+			     (unsigned long long)m->digest.lo);
+	return n < 0 || (size_t)n >= size || (size_t)n > FI_DBSRC_MARK_TEXT_MAX
+		   ? FI_ETOOBIG
+		   : 0;
+}
+
+/* Splits the next space-separated word off *s (of *n bytes). */
+static struct fi_str
+fi_dbsrc_mark_word(const char **s, size_t *n)
+{
+	struct fi_str w = {*s, 0};
+
+	while (w.n < *n && (*s)[w.n] != ' ')
+		w.n++;
+	*s += w.n;
+	*n -= w.n;
+	if (*n > 0) {
+		(*s)++;
+		(*n)--;
+	}
+	return w;
+}
+
+static int
+fi_dbsrc_mark_hex64(struct fi_str s, uint64_t *out)
+{
+	char tmp[19] = "0x";
+
+	if (s.n != 16)
+		return FI_EINVAL;
+	memcpy(tmp + 2, s.p, 16);
+	return fi_num_u64_hexdec((struct fi_str){tmp, 18}, 0, UINT64_MAX, out);
+}
+
+int
+fi_dbsrc_mark_parse(const char *text, size_t n, struct fi_dbsrc_mark *m)
+{
+	struct fi_str mode = fi_dbsrc_mark_word(&text, &n);
+	struct fi_str rows = fi_dbsrc_mark_word(&text, &n);
+	struct fi_str third = fi_dbsrc_mark_word(&text, &n);
+	int found = -1;
+
+	memset(m, 0, sizeof(*m));
+	for (int i = 0; i < 4; i++)
+		if (fi_str_eq(mode, fi_dbsrc_mark_modes[i]))
+			found = i;
+	if (found < 0 || fi_num_u64(rows, 0, UINT64_MAX, &m->rows) != 0)
+		return FI_EINVAL;
+	m->mode = (enum fi_dbsrc_mark_mode)found;
+	if (m->mode == FI_DBSRC_MARK_KEY) {
+		struct fi_str col = fi_dbsrc_mark_word(&text, &n);
+
+		if (fi_num_i64(third, INT64_MIN, INT64_MAX, &m->key) != 0 || col.n == 0 ||
+		    col.n >= FI_IDENT_MAX || n != 0)
+			return FI_EINVAL;
+		memcpy(m->column, col.p, col.n);
+		m->column[col.n] = '\0';
+		return 0;
+	}
+	if (n != 0 || third.n != 32 ||
+	    fi_dbsrc_mark_hex64((struct fi_str){third.p, 16}, &m->digest.hi) != 0 ||
+	    fi_dbsrc_mark_hex64((struct fi_str){third.p + 16, 16}, &m->digest.lo) != 0)
+		return FI_EINVAL;
+	return 0;
+}
+
+int
+fi_dbsrc_digest_eq(const struct fi_dbsrc_digest *a, const struct fi_dbsrc_digest *b)
+{
+	return a->hi == b->hi && a->lo == b->lo;
+}
