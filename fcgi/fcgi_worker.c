@@ -16,6 +16,7 @@
 #include "fcgi_worker.h"
 #include "fi_api.h"
 #include "fi_clock.h"
+#include "fi_gate.h"
 #include "fi_log.h"
 
 #define FCGI_WORKER_TICK_MS   1000 /* longest wait for a connection between checks */
@@ -192,8 +193,12 @@ fcgi_worker_run(const struct fi_config *cfg, int listen_fd, struct fi_gate *gate
 			*reopen = 0;
 			fi_log_reopen();
 		}
+		fi_gate_beat(gate, slot, 0); /* alive, waiting */
 		fd = fcgi_conns_next(&w.conns, FCGI_WORKER_TICK_MS);
-		if (fd >= 0 && fcgi_worker_answer(&w, fd) != 0)
+		if (fd < 0)
+			continue;
+		fi_gate_beat(gate, slot, 1);
+		if (fcgi_worker_answer(&w, fd) != 0)
 			status = 1;
 	}
 	FCGX_Free(&w.req, 0);

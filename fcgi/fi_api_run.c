@@ -72,6 +72,9 @@ fi_api_run(struct fi_req *r, fi_api_row_fn fn)
 		}
 		r->admitted = 1;
 	}
+	/* each statement is progress: the master replaces a worker only when
+	 * one takes far longer than query_timeout */
+	fi_gate_beat(api->gate, api->gate_slot, 1);
 	fi_err_clear(&err);
 	if (fi_log_enabled(FI_LOG_DEBUG))
 		fi_debug("sql (%u params): %s", fi_sqlb_nparams(b), fi_sqlb_text(b));
