@@ -104,6 +104,7 @@ struct fi_req {
 	int admitted; /* the request holds the large-query gate */
 	int busy;     /* refused by the gate */
 	int retried;  /* a statement was run again on a new connection */
+	int all_time; /* the all-time index: no bucket range in the statements */
 	struct fi_api_rowplan rowplan; /* bucket query modes B and C */
 	struct fi_api_aggplan aggplan; /* bucket query modes D and E */
 	struct fi_api_hmap hmap;       /* /api/hilbert */
@@ -266,6 +267,9 @@ void fi_api_http_begin(struct fi_api_response *resp);
  */
 
 int fi_api_bucket_query(struct fi_req *r);
+/* The grouped rows of `aggregate` (bucket query modes D, E; the indexes). */
+int fi_api_bucket_aggr(struct fi_req *r);
+int fi_api_index_check(struct fi_req *r); /* before the database is asked */
 int fi_api_index_all(struct fi_req *r);
 int fi_api_index_dynamic(struct fi_req *r);
 int fi_api_hilbert_check(struct fi_req *r); /* before the database is asked */
