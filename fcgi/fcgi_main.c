@@ -2,8 +2,9 @@
  * fcgi_main.c: flowinspector-fcgi, the FastCGI responder of the JSON API.
  * A master process opens (or inherits) the socket and supervises
  * fcgi_workers worker processes, each with its own database connection: a
- * worker that dies is replaced, SIGTERM stops them all gracefully, SIGHUP
- * reopens the logs. `-q URI` answers one request on standard output instead.
+ * worker that dies, or is stuck, is replaced, SIGTERM stops them all
+ * gracefully, SIGHUP reopens the logs. `-q URI` answers one request on
+ * standard output instead.
  */
 #include <errno.h>
 #include <signal.h>
@@ -17,6 +18,7 @@
 #include "fcgi_listen.h"
 #include "fcgi_worker.h"
 #include "fi_api.h"
+#include "fi_clock.h"
 #include "fi_gate.h"
 #include "fi_log.h"
 #include "fi_program.h"
@@ -26,11 +28,14 @@
 #define FCGI_RESPAWN_FAST  2  /* a worker dying sooner than this after start... */
 #define FCGI_RESPAWN_DELAY 1  /* ...is restarted only after this many seconds */
 #define FCGI_WORKERS_MAX   256
+#define FCGI_HUNG_MARGIN   10 /* s past query_timeout a request may go without progress */
+#define FCGI_IDLE_HUNG	   10 /* s a waiting worker may go without a heartbeat */
 
 /* Set by the workers' signal handlers. */
 static volatile sig_atomic_t fcgi_stop;
 static volatile sig_atomic_t fcgi_reopen;
-/* How many workers may hold a large query at once (shared with them). */
+/* How many workers may hold a large query at once, and the workers'
+ * heartbeats (shared with them). */
 static struct fi_gate *fcgi_gate;
 
 /* One slot of the master's worker table. */
@@ -38,6 +43,7 @@ struct fcgi_slot {
 	pid_t pid;	/* running worker, 0 when none */
 	time_t started; /* when it was started */
 	time_t respawn; /* earliest time to start the next one (after a crash) */
+	int killed;	/* killed as stuck, not yet reaped */
 };
 
 static void
@@ -127,7 +133,10 @@ static void
 fcgi_spawn(struct fcgi_slot *slots, unsigned i, const struct fi_config *cfg, int fd)
 {
 	struct fcgi_slot *s = &slots[i];
-	pid_t pid = fork();
+	pid_t pid;
+
+	fi_gate_beat(fcgi_gate, i, 0); /* a new worker starts with a fresh heartbeat */
+	pid = fork();
 
 	if (pid < 0) {
 		fi_warn("fork");
@@ -137,6 +146,7 @@ fcgi_spawn(struct fcgi_slot *slots, unsigned i, const struct fi_config *cfg, int
 	if (pid == 0)
 		fcgi_worker_main(cfg, fd, i);
 	s->pid = pid;
+	s->killed = 0;
 	s->started = time(NULL);
 	s->respawn = 0;
 	fi_debug("worker %d started", (int)pid);
@@ -159,8 +169,7 @@ fcgi_reap(struct fcgi_slot *slots, unsigned n, int stopping)
 			slots[i].pid = 0;
 			reaped++;
 			/* a worker that died inside a large query frees its place */
-			if (fcgi_gate != NULL)
-				fi_gate_leave(fcgi_gate, i);
+			fi_gate_leave(fcgi_gate, i);
 			if (stopping)
 				break;
 			if (WIFSIGNALED(st))
@@ -199,6 +208,37 @@ fcgi_signal_all(const struct fcgi_slot *slots, unsigned n, int sig)
 }
 
 /*
+ * Kills the workers that are stuck: answering one request with no progress
+ * (a statement) for query_timeout + FCGI_HUNG_MARGIN s, when the server
+ * would have cut any statement off; or waiting without a heartbeat (once a
+ * second) for FCGI_IDLE_HUNG s, as a stopped process does. fcgi_reap then
+ * replaces them: requests queued behind a stuck worker are answered again.
+ */
+static void
+fcgi_watch(struct fcgi_slot *slots, unsigned n, const struct fi_config *cfg)
+{
+	int64_t now = fi_clock_ms();
+
+	for (unsigned i = 0; i < n; i++) {
+		int busy;
+		int64_t quiet, limit;
+
+		if (slots[i].pid == 0 || slots[i].killed)
+			continue;
+		quiet = fi_gate_quiet_ms(fcgi_gate, i, now, &busy);
+		limit = 1000 * (int64_t)(busy ? cfg->query_timeout + FCGI_HUNG_MARGIN
+					      : FCGI_IDLE_HUNG);
+		if (quiet <= limit)
+			continue;
+		fi_warnx("worker %d made no progress for %lld s %s; killing it",
+			 (int)slots[i].pid, (long long)(quiet / 1000),
+			 busy ? "on one request" : "while waiting for requests");
+		kill(slots[i].pid, SIGKILL);
+		slots[i].killed = 1;
+	}
+}
+
+/*
  * The master: keeps cfg->fcgi_workers workers running until SIGTERM or
  * SIGINT, then lets them finish their requests (up to FCGI_STOP_TIMEOUT s).
  * Signals are taken synchronously with sigtimedwait, so no handler races.
@@ -207,7 +247,7 @@ static int
 fcgi_master(const struct fi_config *cfg, int fd)
 {
 	static struct fcgi_slot slots[FCGI_WORKERS_MAX];
-	unsigned n = cfg->fcgi_workers;
+	unsigned n = cfg->fcgi_workers, limit;
 	sigset_t set;
 	time_t deadline;
 
@@ -219,21 +259,20 @@ fcgi_master(const struct fi_config *cfg, int fd)
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	/* fcgi_light_workers stay free for light calls; one worker at least
-	 * may always run a large query */
-	if (cfg->fcgi_light_workers > 0) {
-		unsigned limit =
-		    n > cfg->fcgi_light_workers ? n - cfg->fcgi_light_workers : 1;
-
-		fcgi_gate = fi_gate_new(n, limit);
-		if (fcgi_gate == NULL) {
-			fi_warn("cannot map the large-query gate");
-			return 1;
-		}
+	 * may always run a large query; 0: all of them (the gate then only
+	 * carries the heartbeats) */
+	limit = n;
+	if (cfg->fcgi_light_workers > 0)
+		limit = n > cfg->fcgi_light_workers ? n - cfg->fcgi_light_workers : 1;
+	fcgi_gate = fi_gate_new(n, limit);
+	if (fcgi_gate == NULL) {
+		fi_warn("cannot map the workers' shared memory");
+		return 1;
 	}
 	for (unsigned i = 0; i < n; i++)
 		fcgi_spawn(slots, i, cfg, fd);
 	fi_info("%s %s: %u workers ready, %u of them for large queries", FCGI_NAME,
-		FI_VERSION, n, fcgi_gate != NULL ? fi_gate_limit(fcgi_gate) : n);
+		FI_VERSION, n, fi_gate_limit(fcgi_gate));
 	for (;;) {
 		struct timespec one = {1, 0};
 		int sig = sigtimedwait(&set, NULL, &one);
@@ -246,6 +285,7 @@ fcgi_master(const struct fi_config *cfg, int fd)
 			fcgi_signal_all(slots, n, SIGHUP);
 		}
 		fcgi_reap(slots, n, 0);
+		fcgi_watch(slots, n, cfg);
 		for (unsigned i = 0; i < n; i++)
 			if (slots[i].pid == 0 && now >= slots[i].respawn)
 				fcgi_spawn(slots, i, cfg, fd);

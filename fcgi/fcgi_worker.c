@@ -1,18 +1,35 @@
 /*
- * fcgi_worker.c: the accept loop of a worker. Each request's parameters are
- * read from the FastCGI environment as counted strings, answered by
- * fi_api_handle, and written back in one piece; the body is built in full
- * first, so an error halfway never leaves a half-written answer.
+ * fcgi_worker.c: the loop of a worker: a connection whose request has
+ * arrived (fcgi_conn.c) is read by libfcgi, its parameters taken from the
+ * FastCGI environment as counted strings, answered by fi_api_handle, and
+ * the answer written back in one piece; the body is built in full first, so
+ * an error halfway never leaves a half-written answer.
  */
 #include <errno.h>
 #include <fcgiapp.h>
 #include <poll.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
+#include "fcgi_conn.h"
 #include "fcgi_worker.h"
 #include "fi_api.h"
+#include "fi_clock.h"
+#include "fi_gate.h"
 #include "fi_log.h"
+
+#define FCGI_WORKER_TICK_MS   1000 /* longest wait for a connection between checks */
+#define FCGI_WORKER_LINGER_MS 1000 /* most time spent closing an answered connection */
+
+/* A worker's state. */
+struct fcgi_worker {
+	FCGX_Request req;	     /* libfcgi's request, reused */
+	struct fcgi_conns conns;     /* connections waiting for their request */
+	struct fi_api *api;	     /* owned */
+	struct fi_api_response resp; /* the answer, reused */
+	struct fi_buf head, path;    /* header block and path, reused */
+};
 
 /*
  * 1 when the web server has already closed the request's connection: its
@@ -67,74 +84,130 @@ fcgi_path(FCGX_Request *req, struct fi_buf *tmp)
 	return s;
 }
 
+/*
+ * Closes a connection whose answer has been sent. libfcgi would shut the
+ * sending side down and then read until the client's end of stream, with a
+ * 2 s wait for each read: a client sending a byte a second would keep the
+ * worker reading forever. The same here, but bounded in all.
+ */
+static void
+fcgi_worker_close(int fd)
+{
+	int64_t until = fi_clock_ms() + FCGI_WORKER_LINGER_MS;
+	char trash[1024];
+
+	/* reading what is left keeps a TCP peer from a reset that could
+	 * discard the answer */
+	if (shutdown(fd, SHUT_WR) == 0) {
+		for (int64_t left; (left = until - fi_clock_ms()) > 0;) {
+			struct pollfd p = {.fd = fd, .events = POLLIN};
+
+			if (poll(&p, 1, (int)left) != 1 ||
+			    read(fd, trash, sizeof(trash)) <= 0)
+				break;
+		}
+	}
+	close(fd);
+}
+
+/*
+ * Answers the request on connection fd, whose parameters have all arrived
+ * (fcgi_conn.c). libfcgi accepts only when the request has no connection
+ * (ipcFd < 0): given one, it reads the request from it. keepConnection
+ * keeps libfcgi from closing it before and after; detached, from waiting
+ * on the client when it does close it (a request it cannot read).
+ * Returns 0, or -1 when the worker must stop.
+ */
+static int
+fcgi_worker_answer(struct fcgi_worker *w, int fd)
+{
+	FCGX_Request *req = &w->req;
+	struct fi_str method;
+
+	req->ipcFd = fd;
+	req->keepConnection = 1;
+	req->detached = 1;
+	if (FCGX_Accept_r(req) < 0) {
+		fi_debug("a request could not be read; connection closed");
+		return 0; /* libfcgi closed it */
+	}
+	if (fcgi_client_gone(req)) {
+		struct fi_str uri = fcgi_param(req, "DOCUMENT_URI");
+
+		fi_warnx("dropped a request whose client has gone: %.*s",
+			 (int)(uri.n < 200 ? uri.n : 200), uri.p ? uri.p : "");
+	} else {
+		method = fcgi_param(req, "REQUEST_METHOD");
+		fi_api_handle(w->api, method, fcgi_path(req, &w->path),
+			      fcgi_param(req, "QUERY_STRING"),
+			      fcgi_param(req, "HTTP_IF_NONE_MATCH"), &w->resp);
+		fi_buf_reset(&w->head);
+		if (fi_api_response_headers(&w->resp, &w->head) != 0) {
+			fi_warnx("response header too long");
+			return -1;
+		}
+		FCGX_PutStr(w->head.data, (int)w->head.len, req->out);
+		if (!fi_str_eq(method, "HEAD") && w->resp.body.len > 0)
+			FCGX_PutStr(w->resp.body.data, (int)w->resp.body.len, req->out);
+	}
+	req->keepConnection = 1;
+	FCGX_Finish_r(req); /* writes the end of the request; closes only on an error */
+	if (req->ipcFd >= 0) {
+		fcgi_worker_close(req->ipcFd);
+		req->ipcFd = -1;
+	}
+	fi_api_response_trim(&w->resp);
+	return 0;
+}
+
 int
 fcgi_worker_run(const struct fi_config *cfg, int listen_fd, struct fi_gate *gate,
 		unsigned slot, volatile sig_atomic_t *stop, volatile sig_atomic_t *reopen)
 {
-	FCGX_Request req;
-	struct fi_api *api;
-	struct fi_api_response resp;
-	struct fi_buf head, path;
+	static struct fcgi_worker w; /* large (the connection list): not on the stack */
 	int status = 0;
 
-	if (FCGX_Init() != 0 ||
-	    FCGX_InitRequest(&req, listen_fd, FCGI_FAIL_ACCEPT_ON_INTR) != 0) {
+	/* libfcgi never accepts: its listening socket is none (-1) */
+	if (FCGX_Init() != 0 || FCGX_InitRequest(&w.req, -1, 0) != 0) {
 		fi_warnx("cannot initialise libfcgi");
 		return 1;
 	}
-	api = fi_api_new(cfg);
-	if (api == NULL) {
-		fi_warnx("out of memory");
+	if (fcgi_conns_init(&w.conns, listen_fd, cfg->fcgi_read_timeout) != 0) {
+		fi_warn("cannot wait on the socket");
 		return 1;
 	}
-	fi_api_set_gate(api, gate, slot);
-	fi_api_response_init(&resp);
-	fi_buf_init(&head, 4096);
-	fi_buf_init(&path, 8192);
-	while (!*stop) {
-		struct fi_str method;
-		int rc;
+	w.api = fi_api_new(cfg);
+	if (w.api == NULL) {
+		fi_warnx("out of memory");
+		fcgi_conns_fini(&w.conns);
+		return 1;
+	}
+	fi_api_set_gate(w.api, gate, slot);
+	fi_api_response_init(&w.resp);
+	fi_buf_init(&w.head, 4096);
+	fi_buf_init(&w.path, 8192);
+	while (!*stop && status == 0) {
+		int fd;
 
 		if (*reopen) {
 			*reopen = 0;
 			fi_log_reopen();
 		}
-		rc = FCGX_Accept_r(&req);
-		if (rc < 0) {
-			if (*stop || errno == EINTR || rc == -EINTR)
-				continue;
-			fi_warnx("accept failed (%d); retrying", rc);
-			usleep(100000);
+		fi_gate_beat(gate, slot, 0); /* alive, waiting */
+		fd = fcgi_conns_next(&w.conns, FCGI_WORKER_TICK_MS);
+		if (fd < 0)
 			continue;
-		}
-		if (fcgi_client_gone(&req)) {
-			struct fi_str uri = fcgi_param(&req, "DOCUMENT_URI");
-
-			fi_warnx("dropped a request whose client has gone: %.*s",
-				 (int)(uri.n < 200 ? uri.n : 200), uri.p ? uri.p : "");
-			FCGX_Finish_r(&req);
-			continue;
-		}
-		method = fcgi_param(&req, "REQUEST_METHOD");
-		fi_api_handle(api, method, fcgi_path(&req, &path),
-			      fcgi_param(&req, "QUERY_STRING"),
-			      fcgi_param(&req, "HTTP_IF_NONE_MATCH"), &resp);
-		fi_buf_reset(&head);
-		if (fi_api_response_headers(&resp, &head) != 0) {
-			fi_warnx("response header too long");
+		fi_gate_beat(gate, slot, 1);
+		if (fcgi_worker_answer(&w, fd) != 0)
 			status = 1;
-			break;
-		}
-		FCGX_PutStr(head.data, (int)head.len, req.out);
-		if (!fi_str_eq(method, "HEAD") && resp.body.len > 0)
-			FCGX_PutStr(resp.body.data, (int)resp.body.len, req.out);
-		FCGX_Finish_r(&req);
-		fi_api_response_trim(&resp);
 	}
-	FCGX_Free(&req, 0);
-	fi_buf_fini(&path);
-	fi_buf_fini(&head);
-	fi_api_response_fini(&resp);
-	fi_api_free(api);
+	FCGX_Free(&w.req, 0);
+	if (w.req.ipcFd >= 0)
+		close(w.req.ipcFd);
+	fcgi_conns_fini(&w.conns);
+	fi_buf_fini(&w.path);
+	fi_buf_fini(&w.head);
+	fi_api_response_fini(&w.resp);
+	fi_api_free(w.api);
 	return status;
 }

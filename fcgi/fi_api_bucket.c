@@ -402,10 +402,10 @@ fi_api_bucket_aggr_sql(struct fi_req *r)
 		fi_sqlb_addf(b, ", MAX(%s) AS m%u", key[p->maxes[i]], i);
 	fi_sqlb_add(b, ", proto");
 	fi_sqlb_add(b, fi_api_sql_ctr_sums);
-	fi_api_sql_from_flows(r, 1, 0);
+	fi_api_sql_from_flows(r, !r->all_time, 0);
 	if (p->endpoint)
 		fi_sqlb_add(b, fi_api_sql_dirs);
-	fi_api_sql_where(b, r->q, 1);
+	fi_api_sql_where(b, r->q, !r->all_time);
 	fi_sqlb_add(b, " GROUP BY ");
 	for (unsigned i = 0; i < p->nkeys; i++)
 		fi_sqlb_addf(b, "g%u, ", i);
@@ -414,8 +414,11 @@ fi_api_bucket_aggr_sql(struct fi_req *r)
 		fi_sqlb_addf(b, "%sg%u", i ? ", " : "", i);
 }
 
-/* Modes D and E: GROUP BY the aggregate keys, with the counters summed. */
-static int
+/*
+ * Modes D and E: GROUP BY the aggregate keys, with the counters summed;
+ * the indexes answer `aggregate` with these rows too.
+ */
+int
 fi_api_bucket_aggr(struct fi_req *r)
 {
 	const struct fi_query *q = r->q;

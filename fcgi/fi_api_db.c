@@ -123,6 +123,14 @@ fi_api_db_connect(struct fi_api *api)
 	return 0;
 }
 
+int
+fi_api_db_reconnect(struct fi_api *api)
+{
+	fi_api_db_disconnect(api);
+	api->last_attempt_ms = INT64_MIN / 2;
+	return fi_api_db_connect(api);
+}
+
 /*
  * Records a failed statement's error and its fault (read before anything
  * else is done on the connection, which would reset it); a lost connection

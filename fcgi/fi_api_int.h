@@ -103,6 +103,8 @@ struct fi_req {
 	int heavy;    /* the statement being built scans a per-key table */
 	int admitted; /* the request holds the large-query gate */
 	int busy;     /* refused by the gate */
+	int retried;  /* a statement was run again on a new connection */
+	int all_time; /* the all-time index: no bucket range in the statements */
 	struct fi_api_rowplan rowplan; /* bucket query modes B and C */
 	struct fi_api_aggplan aggplan; /* bucket query modes D and E */
 	struct fi_api_hmap hmap;       /* /api/hilbert */
@@ -123,6 +125,9 @@ typedef int (*fi_api_step_fn)(struct fi_req *r);
 
 /* Connects (at most once a second) and sets the session up; 0 or FI_EUNAVAIL. */
 int fi_api_db_connect(struct fi_api *api);
+
+/* Connects now, whenever the last attempt was; 0 or FI_EUNAVAIL. */
+int fi_api_db_reconnect(struct fi_api *api);
 
 /* Closes the connection and the statements prepared on it. */
 void fi_api_db_disconnect(struct fi_api *api);
@@ -149,8 +154,9 @@ int fi_api_db_fail(struct fi_api *api, const struct fi_err *err, enum fi_db_faul
 /*
  * Prepares and runs the statement built in r->api->sb, calling fn for every
  * row; a statement that scans a per-key table (r->heavy) first enters the
- * large-query gate. Returns 0, a negative code with the database error
- * recorded, FI_EINVAL with r->err set (a statement too large), or
+ * large-query gate. A connection found lost before the first row is opened
+ * again and the statement run once more (once per request). Returns 0, a negative code
+ * with the database error recorded, FI_EINVAL with r->err set (a statement too large), or
  * FI_EUNAVAIL with r->busy set (the gate stayed full).
  */
 int fi_api_run(struct fi_req *r, fi_api_row_fn fn);
@@ -261,6 +267,9 @@ void fi_api_http_begin(struct fi_api_response *resp);
  */
 
 int fi_api_bucket_query(struct fi_req *r);
+/* The grouped rows of `aggregate` (bucket query modes D, E; the indexes). */
+int fi_api_bucket_aggr(struct fi_req *r);
+int fi_api_index_check(struct fi_req *r); /* before the database is asked */
 int fi_api_index_all(struct fi_req *r);
 int fi_api_index_dynamic(struct fi_req *r);
 int fi_api_hilbert_check(struct fi_req *r); /* before the database is asked */

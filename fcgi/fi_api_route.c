@@ -12,9 +12,8 @@
 /* Parameters of the query routes, and those each route takes. */
 #define FI_API_TAKES_ALL   (~0u)
 #define FI_API_TAKES_QUERY (~(unsigned)FI_QP_HILBERT)
-#define FI_API_TAKES_INDEX                                                               \
-	(FI_API_TAKES_QUERY & ~(unsigned)(FI_QP_FIELDS | FI_QP_AGGREGATE |               \
-					  FI_QP_BIFLOW | FI_QP_BLACK_OTHERS))
+/* fields, biflow and black_others only with aggregate (fi_api_index_check) */
+#define FI_API_TAKES_INDEX FI_API_TAKES_QUERY
 /* the node index has no addresses or ports of flows and no rows to sort */
 #define FI_API_TAKES_HILBERT                                                             \
 	(FI_QP_START_BUCKET | FI_QP_END_BUCKET | FI_QP_BUCKET_SIZE | FI_QP_RESOLUTION |  \
@@ -41,9 +40,9 @@ static const struct fi_api_route fi_api_routes[] = {
     {"/api/hilbert", NULL, FI_API_TAKES_HILBERT, FI_QP_HILBERT, "/api/hilbert",
      fi_api_hilbert_check, fi_api_hilbert},
     {"/api/dynamic/index", fi_api_route_index_names, FI_API_TAKES_INDEX, 0, "the index",
-     NULL, fi_api_index_dynamic},
-    {"/api/index", fi_api_route_index_names, FI_API_TAKES_INDEX, 0, "the index", NULL,
-     fi_api_index_all},
+     fi_api_index_check, fi_api_index_dynamic},
+    {"/api/index", fi_api_route_index_names, FI_API_TAKES_INDEX, 0, "the index",
+     fi_api_index_check, fi_api_index_all},
 };
 
 #define FI_API_NROUTES (sizeof(fi_api_routes) / sizeof(fi_api_routes[0]))

@@ -45,8 +45,12 @@ fi_api_run_gate_enter(struct fi_api *api)
 	return 0;
 }
 
-int
-fi_api_run(struct fi_req *r, fi_api_row_fn fn)
+/*
+ * Prepares (or takes from the cache) and runs the built statement once,
+ * calling fn for every row; *rows counts the rows handed to fn.
+ */
+static int
+fi_api_run_once(struct fi_req *r, fi_api_row_fn fn, uint64_t *rows)
 {
 	struct fi_api *api = r->api;
 	struct fi_sqlb *b = &api->sb;
@@ -56,7 +60,40 @@ fi_api_run(struct fi_req *r, fi_api_row_fn fn)
 	enum fi_db_fault fault;
 	int rc;
 
-	rc = fi_sqlb_error(b);
+	/* each statement is progress: the master replaces a worker only when
+	 * one takes far longer than query_timeout */
+	fi_gate_beat(api->gate, api->gate_slot, 1);
+	fi_err_clear(&err);
+	if (fi_log_enabled(FI_LOG_DEBUG))
+		fi_debug("sql (%u params): %s", fi_sqlb_nparams(b), fi_sqlb_text(b));
+	st = fi_api_db_stmt(api, fi_sqlb_text(b), &slot, &err);
+	if (st == NULL)
+		return fi_api_db_fail(api, &err, fi_db_fault(api->db));
+	rc = fi_stmt_exec(st, fi_sqlb_params(b), fi_sqlb_nparams(b), &err);
+	while (rc == 0 && (rc = fi_stmt_fetch(st, &err)) == 1) {
+		(*rows)++;
+		rc = fn(r, st);
+	}
+	fault = rc < 0 ? fi_db_fault(api->db) : FI_DB_FAULT_NONE;
+	if (slot == NULL)
+		fi_stmt_free(st);
+	else if (rc < 0)
+		fi_api_db_stmt_drop(slot); /* after a failure, prepare afresh next time */
+	else
+		fi_stmt_reset(st);
+	if (rc < 0 && err.code != 0)
+		rc = fi_api_db_fail(api, &err, fault);
+	return rc;
+}
+
+int
+fi_api_run(struct fi_req *r, fi_api_row_fn fn)
+{
+	struct fi_api *api = r->api;
+	uint64_t rows = 0;
+	int rc;
+
+	rc = fi_sqlb_error(&api->sb);
 	if (rc == FI_EINTERNAL)
 		return rc; /* a fixed text of ours with a `?`: a bug */
 	if (rc != 0) {
@@ -72,24 +109,25 @@ fi_api_run(struct fi_req *r, fi_api_row_fn fn)
 		}
 		r->admitted = 1;
 	}
-	fi_err_clear(&err);
-	if (fi_log_enabled(FI_LOG_DEBUG))
-		fi_debug("sql (%u params): %s", fi_sqlb_nparams(b), fi_sqlb_text(b));
-	st = fi_api_db_stmt(api, fi_sqlb_text(b), &slot, &err);
-	if (st == NULL)
-		return fi_api_db_fail(api, &err, fi_db_fault(api->db));
-	rc = fi_stmt_exec(st, fi_sqlb_params(b), fi_sqlb_nparams(b), &err);
-	while (rc == 0 && (rc = fi_stmt_fetch(st, &err)) == 1)
-		rc = fn(r, st);
-	fault = rc < 0 ? fi_db_fault(api->db) : FI_DB_FAULT_NONE;
-	if (slot == NULL)
-		fi_stmt_free(st);
-	else if (rc < 0)
-		fi_api_db_stmt_drop(slot); /* after a failure, prepare afresh next time */
-	else
-		fi_stmt_reset(st);
-	if (rc < 0 && err.code != 0)
-		rc = fi_api_db_fail(api, &err, fault);
+	rc = fi_api_run_once(r, fn, &rows);
+	/*
+	 * A connection found lost at use (the server restarted since the last
+	 * request: it is closed now) is opened again and the statement run once
+	 * more, at once: every statement of the API is a SELECT in a read-only
+	 * session, so running it twice changes nothing. Not when rows were
+	 * already written into the answer, and once per request.
+	 */
+	if (rc == FI_EUNAVAIL && api->db == NULL && api->dbfault != FI_DB_FAULT_BUSY &&
+	    rows == 0 && !r->retried) {
+		r->retried = 1;
+		if (fi_api_db_reconnect(api) == 0) {
+			fi_warnx_limited(&api->rl, "reconnected to the database; "
+						   "running the statement again");
+			fi_err_clear(&api->dberr);
+			api->dbfault = FI_DB_FAULT_NONE;
+			rc = fi_api_run_once(r, fn, &rows);
+		}
+	}
 	return rc;
 }
 

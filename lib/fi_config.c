@@ -150,6 +150,9 @@ static const struct fi_config_entry fi_config_table[] = {
     {"fcgi_light_workers", FI_CT_UINT, FI_CONFIG_FIELD(fcgi_light_workers), "1", 0, 255,
      "responder workers kept for light calls: a query scanning per-key rows "
      "gets 503 (Retry-After) rather than take one of them (0: no limit)"},
+    {"fcgi_read_timeout", FI_CT_UINT, FI_CONFIG_FIELD(fcgi_read_timeout), "5", 1, 300,
+     "seconds a connection to the responder has to send its whole request; slower "
+     "or silent ones are closed"},
     {"max_rows", FI_CT_UINT, FI_CONFIG_FIELD(max_rows), "100000", 1, 10000000,
      "most rows one API answer returns"},
     {"query_timeout", FI_CT_UINT, FI_CONFIG_FIELD(query_timeout), "30", 1, 3600,

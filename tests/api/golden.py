@@ -532,9 +532,24 @@ def black(q, kind, v):
     return v
 
 
+def index_aggregate(tab, q, dynamic):
+    """An index with aggregate: totalCounter (each flow once), and the bucket
+    query's grouped rows over the same buckets (all of them for /api/index)."""
+    if not dynamic:
+        q.start, q.end = 0, 4294967295
+    total = [[0, 0, 0] for _ in CLASSES]
+    for key, v in tab["flows"].items():
+        if q.match(key):
+            for j in range(3):
+                total[pclass(key[5])][j] += v[j]
+    return finish({"totalCounter": block(total)}, aggregate_rows(tab, q), q)
+
+
 def index_query(t, q, name, dynamic):
     s = choose_size(t, q) if dynamic else SIZES[-1]
     tab = t[s]
+    if q.aggregate:
+        return index_aggregate(tab, q, dynamic)
     inrange = (lambda b: q.start <= b <= q.end) if dynamic else (lambda b: True)
     idx = {}
     total = [[0, 0, 0] for _ in CLASSES]
@@ -661,6 +676,18 @@ def queries():
     yield "aggr_pairs_unaligned", "/api/bucket/query", dict(bucket_size=3600, aggregate="sourceIPv4Address,destinationIPv4Address", start_bucket=BASE + 3599, end_bucket=BASE + 7201, sort="octetDeltaCount desc", limit=20)
     yield "dyn_ports_filtered", "/api/dynamic/index/ports", dict(bucket_size=60, include_protos="tcp", exclude_ports="80", sort="dst_tcp_packetDeltaCount desc", limit=10)
     yield "dyn_nodes_ips", "/api/dynamic/index/nodes", dict(bucket_size=600, include_ips="2001:db8::/32", sort="flows desc")
+    # an index with aggregate: the bucket query's grouped rows (the original's
+    # pages asked for the donuts this way), whichever index is named
+    yield "dyn_nodes_aggr_donut", "/api/dynamic/index/nodes", dict(bucket_size=600, aggregate="ipaddress", limit=5)
+    yield "dyn_nodes_aggr_sorted", "/api/dynamic/index/nodes", dict(start_bucket=h1[0], end_bucket=h1[1], aggregate="ipaddress", limit=31, sort="flows desc,id", resolution=1000)
+    yield "dyn_ports_aggr_port", "/api/dynamic/index/ports/", dict(bucket_size=600, aggregate="port", sort="packetDeltaCount desc,id", limit=10)
+    yield "dyn_ports_aggr_ipaddress", "/api/dynamic/index/ports", dict(bucket_size=3600, aggregate="ipaddress", include_protos="udp,icmp")
+    yield "dyn_nodes_aggr_filtered", "/api/dynamic/index/nodes", dict(b600, aggregate="ipaddress", include_ips="10.0.0.0/29", black_others=1)
+    yield "dyn_nodes_aggr_pairs", "/api/dynamic/index/nodes", dict(bucket_size=600, aggregate="sourceIPv4Address,destinationIPv4Address", biflow=1, fields="protocolIdentifier", sort="octetDeltaCount desc", limit=12)
+    yield "index_nodes_aggr", "/api/index/nodes", dict(aggregate="ipaddress", sort="octetDeltaCount desc", limit=7, start_bucket=BASE + 3600, bucket_size=60)
+    yield "index_ports_aggr", "/api/index/ports", dict(aggregate="port", exclude_ports="80", sort="flows desc,id", limit=9)
+    yield "index_ports_aggr_nodes", "/api/index/ports", dict(aggregate="ipaddress", limit=4)
+    yield "index_nodes_aggr_count", "/api/index/nodes", dict(aggregate="port", count=1)
 
 
 def sql_from_lines():

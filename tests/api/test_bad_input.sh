@@ -69,7 +69,8 @@ done <<'TABLE'
 400|/api/bucket/query?limt=10|Unknown parameter "limt".
 400|/api/bucket/query?bucket_size=600&sort=src_flows|Param sort: field src_flows is not available
 400|/api/index/nodes?sort=sourceIPv4Address|Param sort: field sourceIPv4Address is not available for an index
-400|/api/index/nodes?aggregate=sourceIPv4Address|Param aggregate is not supported by the index.
+400|/api/index/nodes?biflow=1|Param biflow is not supported by the index without aggregate.
+400|/api/dynamic/index/ports?aggregate=ipaddress,port|ipaddress and port cannot be combined
 400|/api/bucket/query?bucket_size=600&aggregate=ipaddress,port|ipaddress and port cannot be combined
 400|/api/bucket/query?bucket_size=600&aggregate=sourceIPv4Address&sort=destinationTransportPort|is neither aggregated nor in fields
 # SQL fragments

@@ -2,6 +2,8 @@
 # test_outage.sh: MariaDB goes away under the responder: every request is a
 # JSON 503 (nginx and the responder stay up), /api/health says so; when the
 # server is back, the same workers reconnect and answer, without a restart.
+# MariaDB restarted (cleanly, and killed) while the workers are idle: not
+# one request fails once it is back.
 # The test kills MariaDB, so it starts a harness of its own (MariaDB and
 # nginx in its own state dir) instead of using the shared one, which the
 # other tests of the ctest run are using meanwhile.
@@ -134,4 +136,39 @@ get /api/health
 check_eq "MariaDB back: /api/health" "$R_STATUS" 200
 check_eq "the responder was not restarted" "$(kill -0 "$API_FCGI" && echo alive)" alive
 check_eq "no worker was restarted" "$(pgrep -P "$API_FCGI" | sort)" "$workers"
+
+# MariaDB restarts while the workers are idle: each keeps a connection the
+# server has forgotten. The first request on it finds it lost, reconnects
+# and runs its (read-only) statement again: once the server is back, no
+# request fails, the first one of each worker included. To reach every
+# worker, three requests wait together on a table lock (a worker takes the
+# next request only when it is free); then the responder's account has its
+# three connections again.
+# restart_round HOW: HOW is harness_stop_mariadb (clean) or harness_kill_mariadb
+restart_round()
+{
+	local i locker conns first=()
+	check_cmd "$1, then start MariaDB" eval "$1 && harness_start_mariadb"
+	harness_mysql fi_outage -e "LOCK TABLES totals_600 WRITE; SELECT SLEEP(1.5); UNLOCK TABLES;" \
+		>/dev/null &
+	locker=$!
+	sleep 0.3
+	for i in 1 2 3; do
+		curl -s -o /dev/null -w '%{http_code}\n' -H 'X-Flowinspector-NoCache: 1' --max-time 30 \
+			"$T_URL/api/bucket/query?bucket_size=600&limit=3&offset=$i" >"$T_TMP/first$i" &
+		first[i]=$!
+	done
+	wait "${first[1]}" "${first[2]}" "${first[3]}" "$locker"
+	check_eq "$1: each worker's first request" "$(cat "$T_TMP"/first[123] | tr '\n' ' ')" "200 200 200 "
+	conns=$(harness_mysql -N -B -e \
+		"SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE USER = 'ro'")
+	check_eq "$1: every worker took one of them (and reconnected)" "$conns" 3
+	check_eq "$1: and then" "$(all_give 6 200)" 0
+	get /api/health
+	check_eq "$1: /api/health" "$R_STATUS" 200
+}
+check_eq "idle: every worker connected" "$(all_give 12 200)" 0
+restart_round harness_stop_mariadb
+restart_round harness_kill_mariadb
+check_eq "no worker was restarted by the restarts" "$(pgrep -P "$API_FCGI" | sort)" "$workers"
 t_done

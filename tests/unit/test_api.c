@@ -99,10 +99,12 @@ test_route_params(void)
 	get("GET", "/api/index/nodes", "fields=flows");
 	CHECK_INT(resp.status, 400);
 	CHECK_STR(resp.body.data,
-		  "{\"error\":\"Param fields is not supported by the index.\"}");
+		  "{\"error\":\"Param fields is not supported by the index without "
+		  "aggregate.\"}");
 	get("GET", "/api/dynamic/index/ports/", "black_others=0");
 	CHECK_STR(resp.body.data,
-		  "{\"error\":\"Param black_others is not supported by the index.\"}");
+		  "{\"error\":\"Param black_others is not supported by the index without "
+		  "aggregate.\"}");
 	/* another route's own parameter is named first */
 	get("GET", "/api/index/nodes", "aggregate=port&value=bytes");
 	CHECK_STR(resp.body.data,

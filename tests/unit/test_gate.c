@@ -1,7 +1,8 @@
 /*
  * test_gate.c: the responder's large-query gate (fcgi/fi_gate.c): the limit,
  * re-entry, leaving, and that it is shared with forked processes: many
- * children racing for the places never hold more than the limit at once.
+ * children racing for the places never hold more than the limit at once;
+ * the workers' heartbeats.
  */
 #include <sched.h>
 #include <stdatomic.h>
@@ -10,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "fi_clock.h"
 #include "fi_err.h"
 #include "fi_gate.h"
 #include "fi_test.h"
@@ -89,10 +91,42 @@ test_processes(void)
 	fi_gate_free(g);
 }
 
+/* The heartbeats: what a slot last said, and how long ago, across fork(). */
+static void
+test_beat(void)
+{
+	struct fi_gate *g = fi_gate_new(2, 1);
+	int64_t now;
+	int busy = -1;
+	pid_t pid;
+
+	CHECK(g != NULL);
+	now = fi_clock_ms();
+	CHECK(fi_gate_quiet_ms(g, 0, now, &busy) < 1000); /* fresh at creation */
+	CHECK_INT(busy, 0);
+	CHECK(fi_gate_quiet_ms(g, 1, now + 5000, &busy) >= 5000);
+	pid = fork();
+	if (pid == 0) {
+		fi_gate_beat(g, 1, 1);
+		_exit(0);
+	}
+	waitpid(pid, NULL, 0);
+	CHECK(fi_gate_quiet_ms(g, 1, fi_clock_ms(), &busy) < 1000);
+	CHECK_INT(busy, 1); /* the child's beat is seen by the parent */
+	fi_gate_beat(g, 1, 0);
+	fi_gate_quiet_ms(g, 1, fi_clock_ms(), &busy);
+	CHECK_INT(busy, 0);
+	fi_gate_beat(g, 7, 1);	  /* no such slot: ignored */
+	fi_gate_beat(NULL, 0, 1); /* no gate: ignored */
+	CHECK(fi_gate_quiet_ms(g, 7, now, &busy) == 0);
+	fi_gate_free(g);
+}
+
 int
 main(void)
 {
 	test_limit();
 	test_processes();
+	test_beat();
 	return fi_test_result("test_gate");
 }
