@@ -189,13 +189,30 @@ fi_importer_redis_lost(struct fi_importer *imp, const struct fi_err *err)
 	imp->q_up = 0;
 }
 
-/* Decodes one element into the current slot, or records it as a dead letter. */
+/* Keeps element p (n bytes) as a dead letter of slot s, with its reason. */
+static void
+fi_importer_dead(struct fi_importer *imp, struct fi_importer_slot *s, const char *p,
+		 size_t n, const char *reason)
+{
+	if (fi_msg_dead_letter(p, n, reason, &s->dead) != 0 ||
+	    fi_buf_append(&s->dead, "", 1) != 0)
+		fi_fatalx("out of memory keeping dead letters");
+	s->ndead++;
+	fi_warnx_limited(&imp->dead_log, "dead letter: %s", reason);
+}
+
+/*
+ * Decodes one element into the current slot, or records it as a dead
+ * letter: when it is malformed, or when a counter of its batch would pass
+ * FI_COUNTER_MAX with it (nothing of it is added then).
+ */
 static void
 fi_importer_element(struct fi_importer *imp, const char *p, size_t n)
 {
 	struct fi_importer_slot *s = &imp->slots[imp->cur];
 	struct fi_flow f;
 	struct fi_err err;
+	int rc;
 
 	if (fi_msg_is_end(p, n)) {
 		imp->end_seen = 1;
@@ -203,18 +220,15 @@ fi_importer_element(struct fi_importer *imp, const char *p, size_t n)
 	}
 	fi_err_clear(&err);
 	if (fi_msg_decode(p, n, &imp->lim, &f, &err) == 0) {
-		if (fi_agg_add(&s->agg, &f) != 0)
-			fi_fatalx(
-			    "out of memory aggregating flows (batch %llu stays queued "
-			    "and is read again at the next start)",
-			    (unsigned long long)s->batch);
-		return;
+		rc = fi_agg_add(&s->agg, &f, &err);
+		if (rc == 0)
+			return;
+		if (rc != FI_ERANGE)
+			fi_fatalx("out of memory aggregating flows (batch %llu stays "
+				  "queued and is read again at the next start)",
+				  (unsigned long long)s->batch);
 	}
-	if (fi_msg_dead_letter(p, n, err.msg, &s->dead) != 0 ||
-	    fi_buf_append(&s->dead, "", 1) != 0)
-		fi_fatalx("out of memory keeping dead letters");
-	s->ndead++;
-	fi_warnx_limited(&imp->dead_log, "dead letter: %s", err.msg);
+	fi_importer_dead(imp, s, p, n, err.msg);
 }
 
 /* Writes one part of the current job, reconnecting as needed. */

@@ -122,7 +122,7 @@ bench_write(const struct fi_config *cfg, int nfiles, char **files)
 
 			fi_err_clear(&err);
 			if (n > 0 && fi_msg_decode(line, n, &lim, &f, &err) == 0 &&
-			    fi_agg_add(&agg, &f) != 0)
+			    fi_agg_add(&agg, &f, &err) == FI_ENOMEM)
 				fi_fatalx("out of memory");
 		}
 		fclose(fp);
