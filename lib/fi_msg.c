@@ -98,8 +98,8 @@ fi_msg_uint(const char *key, json_t *v, uint64_t max, uint64_t *out, struct fi_e
 		if (fi_num_u64(s, 0, max, out) == 0)
 			return 0;
 		fi_err_set(err, FI_EINVAL,
-			   "%s: \"%.40s\" is not a whole number in range (0 to %llu)", key,
-			   s.p, (unsigned long long)max);
+			   "%s: \"%.40s\" is not a whole number in range (0 to %llu)",
+			   key, s.p, (unsigned long long)max);
 	} else if (json_is_real(v)) {
 		double d = json_real_value(v);
 

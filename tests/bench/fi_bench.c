@@ -130,7 +130,7 @@ bench_write(const struct fi_config *cfg, int nfiles, char **files)
 	memset(&job, 0, sizeof(job));
 	job.cfg = cfg;
 	job.agg = &agg;
-	job.nparts = fi_store_parts(&agg, job.parts);
+	job.nparts = fi_store_parts(&agg, job.parts, 1);
 	pthread_mutex_init(&job.mu, NULL);
 	t0 = fi_clock_now();
 	for (unsigned i = 0; i < nthreads; i++)
