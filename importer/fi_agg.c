@@ -3,6 +3,7 @@
  * node index once for its source and once for its destination address, and
  * in the port index once for each of its ports (SPEC 4, 9).
  */
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -98,6 +99,11 @@ fi_agg_fini(struct fi_agg *a)
 	}
 }
 
+/*
+ * Cannot wrap: fi_agg_check kept the bucket's totals row within
+ * FI_COUNTER_MAX, and every counter of every other row of the bucket sums
+ * a subset of the slices that the same counter of the totals row sums.
+ */
 static void
 fi_agg_count(uint64_t c[FI_AGG_M_COUNT], const struct fi_flow_slice *s)
 {
@@ -141,12 +147,159 @@ fi_agg_port(struct fi_map *m, const uint8_t bucket[4], uint16_t port, int dir,
 	return 0;
 }
 
+/* Adds the slices of f for size index i (after fi_agg_check). */
+static int
+fi_agg_add_size(struct fi_agg *a, unsigned i, const struct fi_flow *f,
+		struct fi_agg_flow_key *fk, enum fi_proto_class pc)
+{
+	struct fi_agg_size *sz = &a->sizes[i];
+	struct fi_flow_slicer it;
+	struct fi_flow_slice s;
+
+	fi_flow_slicer_init(&it, f, sz->size);
+	while (fi_flow_slicer_next(&it, &s)) {
+		struct fi_agg_total_key tk;
+		struct fi_agg_flow_val *fv;
+		struct fi_agg_total_val *tv;
+
+		fi_agg_put32(fk->bucket, (uint32_t)s.bucket);
+		if (sz->detail) {
+			fv = fi_map_upsert(&sz->flows, fk);
+			if (fv == NULL)
+				return FI_ENOMEM;
+			fi_agg_count(fv->c, &s);
+		}
+		memset(&tk, 0, sizeof(tk));
+		memcpy(tk.bucket, fk->bucket, 4);
+		tv = fi_map_upsert(&sz->totals, &tk);
+		if (tv == NULL)
+			return FI_ENOMEM;
+		fi_agg_count(tv->c[pc], &s);
+		if (fi_agg_node(&sz->nodes, fk->bucket, &f->src, FI_AGG_DIR_SRC, pc,
+				&s) ||
+		    fi_agg_node(&sz->nodes, fk->bucket, &f->dst, FI_AGG_DIR_DST, pc, &s))
+			return FI_ENOMEM;
+		if (sz->detail && (fi_agg_port(&sz->ports, fk->bucket, f->sport,
+					       FI_AGG_DIR_SRC, pc, &s) ||
+				   fi_agg_port(&sz->ports, fk->bucket, f->dport,
+					       FI_AGG_DIR_DST, pc, &s)))
+			return FI_ENOMEM;
+	}
+	return 0;
+}
+
+/* a + b, or UINT64_MAX where that overflows (a stored value may be past the cap) */
+static uint64_t
+fi_agg_sat(uint64_t a, uint64_t b)
+{
+	uint64_t r;
+
+	return __builtin_add_overflow(a, b, &r) ? UINT64_MAX : r;
+}
+
+/*
+ * Whether adding add[m] to the counters have[m] (of class pc in the totals
+ * row of bucket, size seconds) keeps each within FI_COUNTER_MAX; adding 0
+ * always does. FI_ERANGE with err saying which counter, else 0.
+ */
+static int
+fi_agg_fits(const uint64_t have[FI_AGG_M_COUNT], const uint64_t add[FI_AGG_M_COUNT],
+	    uint32_t size, uint32_t bucket, enum fi_proto_class pc, struct fi_err *err)
+{
+	for (unsigned m = 0; m < FI_AGG_M_COUNT; m++) {
+		if (add[m] == 0 ||
+		    (have[m] <= FI_COUNTER_MAX && add[m] <= FI_COUNTER_MAX - have[m]))
+			continue;
+		return fi_err_set(
+		    err, FI_ERANGE,
+		    "%s %s of bucket %u (%u s) would pass %llu%s: %llu there, %llu more",
+		    fi_proto_class_names[pc], fi_agg_metric_names[m], bucket, size,
+		    (unsigned long long)FI_COUNTER_MAX,
+		    m == FI_AGG_M_FLOWS ? " billionths" : "", (unsigned long long)have[m],
+		    (unsigned long long)add[m]);
+	}
+	return 0;
+}
+
+/* The totals counters of class pc of one bucket in a and base, summed. */
+static void
+fi_agg_total_of(const struct fi_agg *a, unsigned i, const struct fi_agg_total_key *k,
+		enum fi_proto_class pc, uint64_t have[FI_AGG_M_COUNT])
+{
+	const struct fi_agg_total_val *v = fi_map_get(&a->sizes[i].totals, k);
+	const struct fi_agg_total_val *b = a->base != NULL && i < a->base->nsizes
+					       ? fi_map_get(&a->base->sizes[i].totals, k)
+					       : NULL;
+
+	for (unsigned m = 0; m < FI_AGG_M_COUNT; m++)
+		have[m] = fi_agg_sat(v ? v->c[pc][m] : 0, b ? b->c[pc][m] : 0);
+}
+
+/* Whether every slice of f fits in its totals row (see fi_agg_add). */
+static int
+fi_agg_check(const struct fi_agg *a, const struct fi_flow *f, struct fi_err *err)
+{
+	enum fi_proto_class pc = fi_proto_class(f->proto);
+
+	for (unsigned i = 0; i < a->nsizes; i++) {
+		struct fi_flow_slicer it;
+		struct fi_flow_slice s;
+
+		fi_flow_slicer_init(&it, f, a->sizes[i].size);
+		while (fi_flow_slicer_next(&it, &s)) {
+			struct fi_agg_total_key tk;
+			uint64_t have[FI_AGG_M_COUNT];
+			const uint64_t add[FI_AGG_M_COUNT] = {s.flows, s.packets,
+							      s.bytes};
+
+			memset(&tk, 0, sizeof(tk));
+			fi_agg_put32(tk.bucket, (uint32_t)s.bucket);
+			fi_agg_total_of(a, i, &tk, pc, have);
+			if (fi_agg_fits(have, add, a->sizes[i].size, (uint32_t)s.bucket,
+					pc, err) != 0)
+				return FI_ERANGE;
+		}
+	}
+	return 0;
+}
+
 int
-fi_agg_add(struct fi_agg *a, const struct fi_flow *f)
+fi_agg_totals_fit(const struct fi_agg *a, unsigned i, const struct fi_agg *base,
+		  struct fi_err *err)
+{
+	static const uint64_t none[FI_AGG_M_COUNT];
+	const struct fi_map *m = &a->sizes[i].totals;
+	const unsigned char **rows = fi_map_sorted(m);
+	int rc = 0;
+
+	if (rows == NULL && m->count > 0)
+		return fi_err_set(err, FI_ENOMEM, "out of memory");
+	for (size_t r = 0; rc == 0 && r < m->count; r++) {
+		const struct fi_agg_total_val *v =
+		    (const void *)(rows[r] + sizeof(struct fi_agg_total_key));
+		const struct fi_agg_total_val *b =
+		    base != NULL && i < base->nsizes
+			? fi_map_get(&base->sizes[i].totals, rows[r])
+			: NULL;
+
+		for (unsigned pc = 0; rc == 0 && pc < FI_PC_COUNT; pc++)
+			rc = fi_agg_fits(b ? b->c[pc] : none, v->c[pc], a->sizes[i].size,
+					 fi_agg_get32(rows[r]), (enum fi_proto_class)pc,
+					 err);
+	}
+	free(rows);
+	return rc;
+}
+
+int
+fi_agg_add(struct fi_agg *a, const struct fi_flow *f, struct fi_err *err)
 {
 	enum fi_proto_class pc = fi_proto_class(f->proto);
 	struct fi_agg_flow_key fk;
 
+	/* check first, then apply: a refused flow leaves no trace */
+	if (fi_agg_check(a, f, err) != 0)
+		return FI_ERANGE;
 	memset(&fk, 0, sizeof(fk));
 	memcpy(fk.src, f->src.b, 16);
 	memcpy(fk.dst, f->dst.b, 16);
@@ -155,42 +308,9 @@ fi_agg_add(struct fi_agg *a, const struct fi_flow *f)
 	fk.proto = f->proto;
 
 	for (unsigned i = 0; i < a->nsizes; i++) {
-		struct fi_agg_size *sz = &a->sizes[i];
-		struct fi_flow_slicer it;
-		struct fi_flow_slice s;
-
-		fi_flow_slicer_init(&it, f, sz->size);
-		while (fi_flow_slicer_next(&it, &s)) {
-			struct fi_agg_total_key tk;
-			struct fi_agg_flow_val *fv;
-			struct fi_agg_total_val *tv;
-
-			fi_agg_put32(fk.bucket, (uint32_t)s.bucket);
-			if (sz->detail) {
-				fv = fi_map_upsert(&sz->flows, &fk);
-				if (fv == NULL)
-					return FI_ENOMEM;
-				fi_agg_count(fv->c, &s);
-			}
-
-			memset(&tk, 0, sizeof(tk));
-			memcpy(tk.bucket, fk.bucket, 4);
-			tv = fi_map_upsert(&sz->totals, &tk);
-			if (tv == NULL)
-				return FI_ENOMEM;
-			fi_agg_count(tv->c[pc], &s);
-
-			if (fi_agg_node(&sz->nodes, fk.bucket, &f->src, FI_AGG_DIR_SRC,
-					pc, &s) ||
-			    fi_agg_node(&sz->nodes, fk.bucket, &f->dst, FI_AGG_DIR_DST,
-					pc, &s))
-				return FI_ENOMEM;
-			if (sz->detail && (fi_agg_port(&sz->ports, fk.bucket, f->sport,
-						       FI_AGG_DIR_SRC, pc, &s) ||
-					   fi_agg_port(&sz->ports, fk.bucket, f->dport,
-						       FI_AGG_DIR_DST, pc, &s)))
-				return FI_ENOMEM;
-		}
+		if (fi_agg_add_size(a, i, f, &fk, pc) != 0)
+			return fi_err_set(err, FI_ENOMEM,
+					  "out of memory aggregating flows");
 	}
 	a->nflows++;
 	if (a->min_time < 0 || f->first < a->min_time)

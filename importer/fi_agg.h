@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "fi_config.h"
+#include "fi_err.h"
 #include "fi_flow.h"
 #include "fi_log.h"
 #include "fi_limits.h"
@@ -75,6 +76,11 @@ struct fi_agg {
 	uint64_t nflows;  /* flows added since the last clear */
 	int64_t min_time; /* earliest first second added, or -1 */
 	int64_t max_time; /* latest last second added, or -1 */
+	/*
+	 * Totals already stored for the buckets of this batch (borrowed, same
+	 * sizes; NULL: none): fi_agg_add keeps stored + cached under the cap.
+	 */
+	const struct fi_agg *base;
 };
 
 /* Sets up an empty cache for the given bucket sizes (seconds, > 0). */
@@ -94,11 +100,24 @@ void fi_agg_fini(struct fi_agg *a);
 void fi_agg_clear(struct fi_agg *a);
 
 /*
- * Adds one flow (0 <= first <= last <= FI_TIME_MAX). Returns 0, or FI_ENOMEM
- * (then the cache holds part of the flow: the caller must not write it, but
- * clear it and rebuild from the source).
+ * Adds one flow (0 <= first <= last <= FI_TIME_MAX), unless a counter of a
+ * row would pass FI_COUNTER_MAX: that is checked first, on the totals rows
+ * only (plus a->base's), since every row of a bucket sums a subset of the
+ * slices its totals row sums, counter by counter. Returns 0; FI_ERANGE
+ * with err saying which counter (nothing of the flow was added); or
+ * FI_ENOMEM (then the cache holds part of the flow: the caller must not
+ * write it, but clear it and rebuild from the source).
  */
-int fi_agg_add(struct fi_agg *a, const struct fi_flow *f);
+int fi_agg_add(struct fi_agg *a, const struct fi_flow *f, struct fi_err *err);
+
+/*
+ * Whether every totals row of size index i of a, plus the same row of base
+ * (may be NULL), stays within FI_COUNTER_MAX where a adds to it. Returns 0,
+ * FI_ERANGE with err naming the first row and counter that does not, or
+ * FI_ENOMEM.
+ */
+int fi_agg_totals_fit(const struct fi_agg *a, unsigned i, const struct fi_agg *base,
+		      struct fi_err *err);
 
 /* Bytes of memory the cache holds. */
 size_t fi_agg_bytes(const struct fi_agg *a);

@@ -12,6 +12,15 @@
  *
  * Threads: the main thread takes and sums batch N+1 while writer threads,
  * one database connection each (db_writers), write the parts of batch N.
+ *
+ * Counters never pass FI_COUNTER_MAX: an element that would take a row of
+ * its batch past it is refused in memory (fi_agg_add); the main thread
+ * writes a batch's totals first, in one transaction that checks the stored
+ * totals rows, and when they cannot take the batch, reads the batch again
+ * with the stored rows counted in and refuses the elements that pass the
+ * cap, recording their positions with the totals (fi_batch_refused), so a
+ * crash does not change the decision. The other parts then cannot pass it:
+ * each of their rows is at most its bucket's totals row.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -51,6 +60,10 @@ struct fi_importer_slot {
 	struct fi_agg agg;  /* its sums */
 	struct fi_buf dead; /* its dead letters, NUL-separated */
 	size_t ndead;
+	struct fi_store_refused *refused; /* elements refused for the cap */
+	size_t nrefused, refused_cap;
+	struct fi_store_refused *skip; /* recovery: refused before, by position */
+	size_t nskip, skip_next;
 	uint64_t batch;	  /* its id */
 	size_t elements;  /* elements taken into it */
 	double started;	  /* when the first was taken */
@@ -75,9 +88,10 @@ struct fi_importer {
 	int q_up; /* redis connected and locked */
 	struct fi_msg_limits lim;
 	struct fi_importer_slot slots[2];
-	unsigned cur;	   /* the slot being filled */
-	int inflight;	   /* the slot being written, or -1 */
-	int64_t flow_mark; /* flow time at the last flush, -1 before */
+	struct fi_agg base; /* stored totals rows, while a batch is read again */
+	unsigned cur;	    /* the slot being filled */
+	int inflight;	    /* the slot being written, or -1 */
+	int64_t flow_mark;  /* flow time at the last flush, -1 before */
 	int end_seen;
 	/* the job shared with the writers, under mu */
 	pthread_mutex_t mu;
@@ -189,32 +203,123 @@ fi_importer_redis_lost(struct fi_importer *imp, const struct fi_err *err)
 	imp->q_up = 0;
 }
 
-/* Decodes one element into the current slot, or records it as a dead letter. */
+/* Keeps element p (n bytes) as a dead letter of slot s, with its reason. */
 static void
-fi_importer_element(struct fi_importer *imp, const char *p, size_t n)
+fi_importer_dead(struct fi_importer *imp, struct fi_importer_slot *s, const char *p,
+		 size_t n, const char *reason)
 {
-	struct fi_importer_slot *s = &imp->slots[imp->cur];
+	if (fi_msg_dead_letter(p, n, reason, &s->dead) != 0 ||
+	    fi_buf_append(&s->dead, "", 1) != 0)
+		fi_fatalx("out of memory keeping dead letters");
+	s->ndead++;
+	fi_warnx_limited(&imp->dead_log, "dead letter: %s", reason);
+}
+
+/* Refuses element pos for the counter cap: a dead letter, recorded with the totals. */
+static void
+fi_importer_refuse(struct fi_importer *imp, struct fi_importer_slot *s, uint64_t pos,
+		   const char *p, size_t n, const char *reason)
+{
+	struct fi_store_refused *r;
+
+	if (s->nrefused == s->refused_cap) {
+		size_t cap = s->refused_cap ? 2 * s->refused_cap : 16;
+
+		r = realloc(s->refused, cap * sizeof(*r));
+		if (r == NULL)
+			fi_fatalx("out of memory keeping refused elements");
+		s->refused = r;
+		s->refused_cap = cap;
+	}
+	r = &s->refused[s->nrefused++];
+	r->position = pos;
+	snprintf(r->reason, sizeof(r->reason), "%s", reason);
+	fi_importer_dead(imp, s, p, n, reason);
+}
+
+/* The reason element pos was refused before (recovery), or NULL. */
+static const char *
+fi_importer_skipped(struct fi_importer_slot *s, uint64_t pos)
+{
+	while (s->skip_next < s->nskip && s->skip[s->skip_next].position < pos)
+		s->skip_next++;
+	if (s->skip_next < s->nskip && s->skip[s->skip_next].position == pos)
+		return s->skip[s->skip_next].reason;
+	return NULL;
+}
+
+/*
+ * Decodes element pos of slot s's batch into its sums, or records it as a
+ * dead letter: when it is malformed, when it was refused before (recovery),
+ * or when a counter would pass FI_COUNTER_MAX with it (nothing of it is
+ * added then).
+ */
+static void
+fi_importer_element(struct fi_importer *imp, struct fi_importer_slot *s, uint64_t pos,
+		    const char *p, size_t n)
+{
+	const char *before = fi_importer_skipped(s, pos);
 	struct fi_flow f;
 	struct fi_err err;
+	int rc;
 
 	if (fi_msg_is_end(p, n)) {
 		imp->end_seen = 1;
 		return;
 	}
-	fi_err_clear(&err);
-	if (fi_msg_decode(p, n, &imp->lim, &f, &err) == 0) {
-		if (fi_agg_add(&s->agg, &f) != 0)
-			fi_fatalx(
-			    "out of memory aggregating flows (batch %llu stays queued "
-			    "and is read again at the next start)",
-			    (unsigned long long)s->batch);
+	if (before != NULL) {
+		fi_importer_refuse(imp, s, pos, p, n, before);
 		return;
 	}
-	if (fi_msg_dead_letter(p, n, err.msg, &s->dead) != 0 ||
-	    fi_buf_append(&s->dead, "", 1) != 0)
-		fi_fatalx("out of memory keeping dead letters");
-	s->ndead++;
-	fi_warnx_limited(&imp->dead_log, "dead letter: %s", err.msg);
+	fi_err_clear(&err);
+	if (fi_msg_decode(p, n, &imp->lim, &f, &err) != 0) {
+		fi_importer_dead(imp, s, p, n, err.msg);
+		return;
+	}
+	rc = fi_agg_add(&s->agg, &f, &err);
+	if (rc == FI_ERANGE)
+		fi_importer_refuse(imp, s, pos, p, n, err.msg);
+	else if (rc != 0)
+		fi_fatalx("out of memory aggregating flows (batch %llu stays queued "
+			  "and is read again at the next start)",
+			  (unsigned long long)s->batch);
+}
+
+/* Empties slot s for its next batch. */
+static void
+fi_importer_slot_clear(struct fi_importer_slot *s)
+{
+	fi_agg_clear(&s->agg);
+	fi_buf_reset(&s->dead);
+	s->ndead = 0;
+	s->nrefused = 0;
+	free(s->skip);
+	s->skip = NULL;
+	s->nskip = s->skip_next = 0;
+}
+
+/*
+ * Reads slot s's batch list from redis again, from its start, into s (after
+ * fi_importer_slot_clear; s->skip may hold what was refused before). Returns
+ * the number of elements, or -1 with err set when redis failed.
+ */
+static long long
+fi_importer_reread(struct fi_importer *imp, struct fi_importer_slot *s,
+		   struct fi_err *err)
+{
+	struct fi_queue_items items;
+	size_t start = 0;
+
+	do {
+		fi_err_clear(err);
+		if (fi_queue_read(imp->q, s->batch, start, FI_IMPORTER_READ_CHUNK, &items,
+				  err) != 0)
+			return -1;
+		for (size_t k = 0; k < items.n; k++)
+			fi_importer_element(imp, s, start + k, items.p[k], items.len[k]);
+		start += items.n;
+	} while (items.n == FI_IMPORTER_READ_CHUNK);
+	return (long long)start;
 }
 
 /* Writes one part of the current job, reconnecting as needed. */
@@ -241,6 +346,19 @@ fi_importer_write_part(struct fi_importer_writer *w, const struct fi_store_part 
 			    "batch %llu: %s was written before; not counting it again",
 			    (unsigned long long)imp->job_mark.batch_id, part->name);
 			return 0;
+		}
+		if (fi_db_data_error(w->db)) {
+			/* retrying would fail the same way: give the part up */
+			fi_warnx("batch %llu: the database refused the rows of %s: %s; "
+				 "they are not written (the part is recorded with 0 "
+				 "flows in fi_batches)",
+				 (unsigned long long)imp->job_mark.batch_id, part->name,
+				 err.msg);
+			fi_err_clear(&err);
+			rc = fi_store_skip_part(w->store, part->name, &imp->job_mark,
+						&err);
+			if (rc == 0 || rc == FI_EEXIST)
+				return 0;
 		}
 		fi_warnx("batch %llu: writing %s failed: %s; retrying in %u s",
 			 (unsigned long long)imp->job_mark.batch_id, part->name, err.msg,
@@ -299,7 +417,7 @@ fi_importer_submit(struct fi_importer *imp, unsigned i)
 	pthread_mutex_lock(&imp->mu);
 	imp->job_agg = &s->agg;
 	imp->job_mark = (struct fi_store_mark){imp->consumer, s->batch};
-	imp->nparts = fi_store_parts(&s->agg, imp->parts);
+	imp->nparts = fi_store_parts(&s->agg, imp->parts, 0);
 	imp->next_part = imp->parts_done = 0;
 	imp->job_failed = 0;
 	memset(&imp->job_stats, 0, sizeof(imp->job_stats));
@@ -359,18 +477,112 @@ fi_importer_complete(struct fi_importer *imp)
 	fi_debug("batch %llu: %llu flows, %llu rows in %.3f s, %zu dead",
 		 (unsigned long long)s->batch, (unsigned long long)s->agg.nflows,
 		 (unsigned long long)imp->last_rows, imp->last_seconds, s->ndead);
-	fi_agg_clear(&s->agg);
-	fi_buf_reset(&s->dead);
-	s->ndead = 0;
+	fi_importer_slot_clear(s);
 	s->elements = 0;
 	imp->inflight = -1;
 	return 0;
 }
 
 /*
+ * The stored totals cannot take slot s's batch: reads it again from redis
+ * with imp->base (the stored rows) counted in, so that the elements that
+ * would pass the cap are refused. Returns 0, or -1 after a stop request.
+ */
+static int
+fi_importer_rebuild(struct fi_importer *imp, struct fi_importer_slot *s)
+{
+	int end_seen = imp->end_seen;
+	struct fi_err err;
+
+	for (;;) {
+		if (fi_importer_redis_up(imp) != 0)
+			return -1;
+		fi_importer_slot_clear(s);
+		s->agg.base = &imp->base;
+		if (fi_importer_reread(imp, s, &err) >= 0)
+			break;
+		fi_importer_redis_lost(imp, &err);
+	}
+	s->agg.base = NULL;
+	imp->end_seen = end_seen;
+	fi_warnx("batch %llu: %zu elements refused for the counter cap, %zu dead "
+		 "letters in all",
+		 (unsigned long long)s->batch, s->nrefused, s->ndead);
+	return 0;
+}
+
+/*
+ * The database refused slot s's totals for their data (err) although they
+ * passed the check (a table changed by hand?): retrying would fail the
+ * same way, so the totals parts are recorded as written without their rows.
+ */
+static int
+fi_importer_skip_totals(struct fi_importer *imp, struct fi_importer_slot *s,
+			struct fi_err *err)
+{
+	struct fi_store_mark mark = {imp->consumer, s->batch};
+	int rc = 0;
+
+	fi_warnx("batch %llu: the database refused its totals: %s; they are not "
+		 "written (recorded with 0 flows in fi_batches)",
+		 (unsigned long long)s->batch, err->msg);
+	for (unsigned i = 0; rc == 0 && i < s->agg.nsizes; i++) {
+		char name[32];
+
+		snprintf(name, sizeof(name), "totals_%u", s->agg.sizes[i].size);
+		fi_err_clear(err);
+		rc = fi_store_skip_part(imp->store, name, &mark, err);
+		rc = rc == FI_EEXIST ? 0 : rc;
+	}
+	return rc;
+}
+
+/*
+ * Writes slot s's totals (all sizes in one transaction, checked against
+ * the cap), before the writers get the other parts. Returns 0, or -1 when
+ * a stop was requested while the database stayed away.
+ */
+static int
+fi_importer_totals(struct fi_importer *imp, struct fi_importer_slot *s)
+{
+	struct fi_store_mark mark = {imp->consumer, s->batch};
+	unsigned backoff = 1, tries = 0;
+
+	for (;;) {
+		struct fi_err err;
+		int rc;
+
+		if (fi_importer_db_up(imp, &imp->db, &imp->store) != 0)
+			return -1;
+		fi_err_clear(&err);
+		rc = fi_store_write_totals(imp->store, &s->agg, &mark, s->refused,
+					   s->nrefused, &imp->base, NULL, &err);
+		if (rc == 0 || rc == FI_EEXIST)
+			return 0;
+		if (rc == FI_ERANGE) {
+			fi_warnx("batch %llu: %s; finding the elements that pass it",
+				 (unsigned long long)s->batch, err.msg);
+			if (fi_importer_rebuild(imp, s) != 0)
+				return -1;
+			continue;
+		}
+		if (fi_db_data_error(imp->db) &&
+		    fi_importer_skip_totals(imp, s, &err) == 0)
+			return 0;
+		fi_warnx("batch %llu: writing the totals failed: %s; retrying in %u s",
+			 (unsigned long long)s->batch, err.msg, backoff);
+		if (rc == FI_EUNAVAIL || !fi_db_alive(imp->db))
+			fi_importer_db_close(&imp->db, &imp->store);
+		if (fi_importer_stop && ++tries >= FI_IMPORTER_STOP_TRIES)
+			return -1;
+		fi_backoff_wait(&backoff, &fi_importer_stop);
+	}
+}
+
+/*
  * Hands the current batch to the writers (after the previous one is
- * finished) and starts the next batch in the other slot. Returns 0 or -1
- * as fi_importer_complete.
+ * finished, and after its totals are in) and starts the next batch in the
+ * other slot. Returns 0 or -1 as fi_importer_complete.
  */
 static int
 fi_importer_flush(struct fi_importer *imp)
@@ -379,7 +591,7 @@ fi_importer_flush(struct fi_importer *imp)
 
 	if (s->elements == 0)
 		return 0;
-	if (fi_importer_complete(imp) != 0)
+	if (fi_importer_complete(imp) != 0 || fi_importer_totals(imp, s) != 0)
 		return -1;
 	fi_importer_submit(imp, imp->cur);
 	if (s->agg.max_time > imp->flow_mark)
@@ -422,6 +634,28 @@ fi_importer_due(struct fi_importer *imp, double now)
 	       s->agg.max_time > base + cfg->max_flow_age;
 }
 
+/* Reads into s->skip the elements of a batch refused when its totals went in. */
+static int
+fi_importer_recover_skip(struct fi_importer *imp, struct fi_importer_slot *s,
+			 const struct fi_store_mark *mark)
+{
+	for (;;) {
+		struct fi_err err;
+
+		if (fi_importer_db_up(imp, &imp->db, &imp->store) != 0)
+			return -1;
+		fi_err_clear(&err);
+		if (fi_store_refused_get(imp->store, mark, &s->skip, &s->nskip, &err) ==
+		    0)
+			return 0;
+		fi_warnx("recovery: %s", err.msg);
+		fi_importer_db_close(&imp->db, &imp->store);
+		fi_clock_sleep(1, &fi_importer_stop);
+		if (fi_importer_stop)
+			return -1;
+	}
+}
+
 /*
  * Finishes the batches a crash left in redis: each is read again from its
  * list and written; parts that were in already are refused and skipped.
@@ -449,22 +683,19 @@ fi_importer_recover(struct fi_importer *imp)
 	}
 	for (size_t i = 0; i < n; i++) {
 		struct fi_importer_slot *s = &imp->slots[imp->cur];
-		struct fi_queue_items items;
-		size_t start = 0;
+		struct fi_store_mark mark = {imp->consumer, ids[i]};
+		long long start;
 
 		s->batch = ids[i];
 		fi_info("recovering batch %llu", (unsigned long long)ids[i]);
-		do {
-			fi_err_clear(&err);
-			if (fi_queue_read(imp->q, ids[i], start, FI_IMPORTER_READ_CHUNK,
-					  &items, &err) != 0) {
-				fi_warnx("recovery: %s", err.msg);
-				return -1;
-			}
-			for (size_t k = 0; k < items.n; k++)
-				fi_importer_element(imp, items.p[k], items.len[k]);
-			start += items.n;
-		} while (items.n == FI_IMPORTER_READ_CHUNK);
+		/* the elements refused when its totals went in are refused again */
+		if (fi_importer_recover_skip(imp, s, &mark) != 0)
+			return -1;
+		start = fi_importer_reread(imp, s, &err);
+		if (start < 0) {
+			fi_warnx("recovery: %s", err.msg);
+			return -1;
+		}
 		imp->end_seen = 0;
 		/* an empty list still has to be finished so that it leaves the set */
 		s->elements = start > 0 ? start : 1;
@@ -574,6 +805,7 @@ fi_importer_init(struct fi_importer *imp, struct fi_config *cfg, const char *con
 	imp->lim.max_duration = cfg->max_flow_duration;
 	imp->dead_log = (struct fi_ratelimit){.period = 10, .burst = 5};
 	imp->retention_log = (struct fi_ratelimit){.period = 3600, .burst = 4};
+	fi_agg_init(&imp->base, cfg->bucket_sizes, cfg->n_bucket_sizes);
 	for (unsigned i = 0; i < 2; i++) {
 		fi_buf_init(&imp->slots[i].dead, 0);
 		fi_agg_init(&imp->slots[i].agg, cfg->bucket_sizes, cfg->n_bucket_sizes);
@@ -623,7 +855,10 @@ fi_importer_fini(struct fi_importer *imp)
 	for (unsigned i = 0; i < 2; i++) {
 		fi_agg_fini(&imp->slots[i].agg);
 		fi_buf_fini(&imp->slots[i].dead);
+		free(imp->slots[i].refused);
+		free(imp->slots[i].skip);
 	}
+	fi_agg_fini(&imp->base);
 	pthread_mutex_destroy(&imp->mu);
 	pthread_cond_destroy(&imp->cv);
 }
@@ -677,9 +912,10 @@ fi_importer_take(struct fi_importer *imp, double now, int *status)
 	}
 	if (cur->elements == 0)
 		cur->started = now;
-	cur->elements += items.n;
 	for (size_t i = 0; i < items.n; i++)
-		fi_importer_element(imp, items.p[i], items.len[i]);
+		fi_importer_element(imp, cur, cur->elements + i, items.p[i],
+				    items.len[i]);
+	cur->elements += items.n;
 	imp->taken += items.n;
 	return 0;
 }

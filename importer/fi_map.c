@@ -124,6 +124,26 @@ fi_map_upsert(struct fi_map *m, const void *key)
 	}
 }
 
+void *
+fi_map_get(const struct fi_map *m, const void *key)
+{
+	uint64_t h;
+
+	if (m->count == 0)
+		return NULL;
+	h = fi_map_hash(key, m->key_size);
+	for (size_t i = h & (m->cap - 1);; i = (i + 1) & (m->cap - 1)) {
+		unsigned char *s = fi_map_slot(m, i);
+		uint64_t sh;
+
+		memcpy(&sh, s, 8);
+		if (sh == 0)
+			return NULL;
+		if (sh == h && memcmp(s + 8, key, m->key_size) == 0)
+			return s + 8 + m->key_size;
+	}
+}
+
 size_t
 fi_map_bytes(const struct fi_map *m)
 {

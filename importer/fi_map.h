@@ -37,6 +37,9 @@ void fi_map_clear(struct fi_map *m, size_t keep);
  */
 void *fi_map_upsert(struct fi_map *m, const void *key);
 
+/* Finds key without inserting it: its value, or NULL when absent. */
+void *fi_map_get(const struct fi_map *m, const void *key);
+
 /* Bytes allocated. */
 size_t fi_map_bytes(const struct fi_map *m);
 

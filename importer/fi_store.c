@@ -58,6 +58,16 @@ static const char fi_store_sql_gap_put[] =
 static const char fi_store_sql_gap_get[] =
     "SELECT lo, hi, first_seen FROM fi_source_gaps"
     " WHERE source = ? AND source_table = ? ORDER BY lo";
+static const char fi_store_sql_refused_put[] =
+    "INSERT INTO fi_batch_refused (consumer, batch_id, position, reason)"
+    " VALUES (?, ?, ?, ?) ON DUPLICATE KEY UPDATE reason = VALUES(reason)";
+static const char fi_store_sql_refused_get[] =
+    "SELECT position, reason FROM fi_batch_refused"
+    " WHERE consumer = ? AND batch_id = ? ORDER BY position";
+static const char fi_store_sql_refused_prune[] =
+    "DELETE FROM fi_batch_refused WHERE consumer = ? AND batch_id + ? < ?";
+/* ... FROM totals_S WHERE bucket BETWEEN ? AND ? FOR UPDATE, built per size */
+static const char fi_store_sql_totals_lock[] = " WHERE bucket BETWEEN ? AND ? FOR UPDATE";
 static const char fi_store_sql_meta[] =
     "INSERT INTO fi_meta (name, value) VALUES ('last_import', UNIX_TIMESTAMP())"
     " ON DUPLICATE KEY UPDATE value = VALUES(value)";
@@ -374,6 +384,18 @@ fi_store_exec(struct fi_store *st, const char *sql, const struct fi_val *v, unsi
 	return rc;
 }
 
+/* Inserts the record of part `name` of a batch (first in its transaction). */
+static int
+fi_store_mark_put(struct fi_store *st, const char *name, const struct fi_store_mark *mark,
+		  uint64_t flows, struct fi_err *err)
+{
+	struct fi_val v[4] = {FI_VAL_S(mark->consumer, strlen(mark->consumer)),
+			      FI_VAL_S(name, strlen(name)), FI_VAL_U(mark->batch_id),
+			      FI_VAL_U(flows)};
+
+	return fi_store_exec(st, fi_store_sql_batch_put, v, 4, err);
+}
+
 /* The map holding one kind of table of a bucket size. */
 static const struct fi_map *
 fi_store_map(const struct fi_agg *agg, unsigned size_index, unsigned kind)
@@ -403,7 +425,7 @@ fi_store_part_cmp(const void *a, const void *b)
 }
 
 size_t
-fi_store_parts(const struct fi_agg *agg, struct fi_store_part *parts)
+fi_store_parts(const struct fi_agg *agg, struct fi_store_part *parts, int with_totals)
 {
 	size_t n = 0;
 
@@ -411,7 +433,7 @@ fi_store_parts(const struct fi_agg *agg, struct fi_store_part *parts)
 		for (unsigned k = 0; k < FI_T_COUNT; k++) {
 			const struct fi_map *m = fi_store_map(agg, i, k);
 
-			if (m->count == 0)
+			if (m->count == 0 || (k == FI_T_TOTALS && !with_totals))
 				continue;
 			parts[n].size_index = i;
 			parts[n].kind = k;
@@ -462,14 +484,9 @@ fi_store_write_part(struct fi_store *st, const struct fi_agg *agg,
 
 	if (rc != 0)
 		return rc;
-	if (mark != NULL) {
-		struct fi_val v[4] = {FI_VAL_S(mark->consumer, strlen(mark->consumer)),
-				      FI_VAL_S(part->name, strlen(part->name)),
-				      FI_VAL_U(mark->batch_id), FI_VAL_U(agg->nflows)};
-
-		/* first, so that a part written before stops here, changing nothing */
-		rc = fi_store_exec(st, fi_store_sql_batch_put, v, 4, err);
-	}
+	/* first, so that a part written before stops here, changing nothing */
+	if (mark != NULL)
+		rc = fi_store_mark_put(st, part->name, mark, agg->nflows, err);
 	if (rc == 0)
 		rc = fi_store_table(st, (enum fi_store_kind)part->kind,
 				    agg->sizes[part->size_index].size,
@@ -482,13 +499,267 @@ fi_store_write_part(struct fi_store *st, const struct fi_agg *agg,
 	return rc;
 }
 
+/*
+ * A stored DECIMAL(30,9) flows text in 1/FI_FLOW_UNIT, UINT64_MAX where it
+ * is larger (a value past the cap needs no more precision to be refused).
+ */
+static uint64_t
+fi_store_nano(const char *p, size_t n)
+{
+	uint64_t v = 0;
+	int frac = -1;
+
+	for (size_t i = 0; i < n && frac < 9; i++) {
+		if (p[i] == '.') {
+			frac = 0;
+			continue;
+		}
+		if (p[i] < '0' || p[i] > '9' || __builtin_mul_overflow(v, 10, &v) ||
+		    __builtin_add_overflow(v, (uint64_t)(p[i] - '0'), &v))
+			return UINT64_MAX;
+		if (frac >= 0)
+			frac++;
+	}
+	for (frac = frac < 0 ? 0 : frac; frac < 9; frac++)
+		if (__builtin_mul_overflow(v, 10, &v))
+			return UINT64_MAX;
+	return v;
+}
+
+/* Reads the current row of a totals SELECT into the totals map of base. */
+static int
+fi_store_totals_row(struct fi_stmt *stmt, struct fi_map *m, struct fi_err *err)
+{
+	struct fi_agg_total_key k;
+	struct fi_agg_total_val *v;
+	const struct fi_val *b = fi_stmt_col(stmt, 0);
+
+	memset(&k, 0, sizeof(k));
+	k.bucket[0] = (uint8_t)(b->v.u >> 24);
+	k.bucket[1] = (uint8_t)(b->v.u >> 16);
+	k.bucket[2] = (uint8_t)(b->v.u >> 8);
+	k.bucket[3] = (uint8_t)b->v.u;
+	v = fi_map_upsert(m, &k);
+	if (v == NULL)
+		return fi_err_set(err, FI_ENOMEM, "out of memory");
+	for (unsigned i = 0; i < FI_PC_COUNT * FI_AGG_M_COUNT; i++) {
+		const struct fi_val *c = fi_stmt_col(stmt, 1 + i);
+		uint64_t *dst = &v->c[i / FI_AGG_M_COUNT][i % FI_AGG_M_COUNT];
+
+		if (c->type == FI_VAL_UINT || c->type == FI_VAL_INT)
+			*dst = c->v.u;
+		else if (c->type == FI_VAL_TEXT)
+			*dst = fi_store_nano(c->v.s.p, c->v.s.n);
+		else
+			return fi_err_set(err, FI_EDB, "unexpected result type");
+	}
+	return 0;
+}
+
+/*
+ * Reads the stored totals rows of size index i over the buckets agg holds,
+ * FOR UPDATE, into base's totals map.
+ */
+static int
+fi_store_totals_read(struct fi_store *st, const struct fi_agg *agg, unsigned i,
+		     struct fi_agg *base, struct fi_err *err)
+{
+	const struct fi_map *m = &agg->sizes[i].totals;
+	const unsigned char **rows = fi_map_sorted(m);
+	struct fi_buf sql;
+	struct fi_stmt *stmt = NULL;
+	struct fi_val v[2];
+	int rc = 0;
+
+	if (rows == NULL)
+		return fi_err_set(err, FI_ENOMEM, "out of memory sorting rows");
+	v[0] = FI_VAL_U(fi_agg_get32(rows[0]));
+	v[1] = FI_VAL_U(fi_agg_get32(rows[m->count - 1]));
+	free(rows);
+	fi_buf_init(&sql, FI_SQL_SCRIPT_MAX);
+	rc = fi_buf_puts(&sql, "SELECT ");
+	for (unsigned c = 0; rc == 0 && c < fi_store_ncols(FI_T_TOTALS); c++) {
+		rc = fi_buf_puts(&sql, c ? "," : "");
+		rc = rc ? rc : fi_store_colname(&sql, FI_T_TOTALS, c);
+	}
+	rc = rc ? rc
+		: fi_buf_printf(&sql, " FROM totals_%u%s", agg->sizes[i].size,
+				fi_store_sql_totals_lock);
+	if (rc != 0)
+		rc = fi_err_set(err, FI_ETOOBIG, "statement too long");
+	else if ((stmt = fi_stmt_new(st->db, sql.data, err)) == NULL)
+		rc = err->code;
+	fi_buf_fini(&sql);
+	if (rc == 0)
+		rc = fi_stmt_exec(stmt, v, 2, err);
+	while (rc == 0 && (rc = fi_stmt_fetch(stmt, err)) == 1)
+		rc = fi_store_totals_row(stmt, &base->sizes[i].totals, err);
+	fi_stmt_free(stmt);
+	st->stats.statements++;
+	return rc;
+}
+
+/* Records the refused elements of a batch. */
+static int
+fi_store_refused_put(struct fi_store *st, const struct fi_store_mark *mark,
+		     const struct fi_store_refused *refused, size_t n, struct fi_err *err)
+{
+	struct fi_val v[4] = {FI_VAL_S(mark->consumer, strlen(mark->consumer)),
+			      FI_VAL_U(mark->batch_id)};
+	struct fi_stmt *stmt;
+	int rc = 0;
+
+	if (n == 0)
+		return 0;
+	stmt = fi_stmt_new(st->db, fi_store_sql_refused_put, err);
+	if (stmt == NULL)
+		return err->code;
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		v[2] = FI_VAL_U(refused[i].position);
+		v[3] = FI_VAL_S(refused[i].reason, strlen(refused[i].reason));
+		rc = fi_stmt_exec(stmt, v, 4, err);
+	}
+	fi_stmt_free(stmt);
+	st->stats.statements += n;
+	return rc;
+}
+
+/*
+ * Inside the totals transaction: records the parts, and returns in todo[]
+ * the size indexes whose part was not written before (*ntodo of them).
+ */
+static int
+fi_store_totals_marks(struct fi_store *st, const struct fi_agg *agg,
+		      const struct fi_store_mark *mark, unsigned *todo, unsigned *ntodo,
+		      struct fi_err *err)
+{
+	*ntodo = 0;
+	for (unsigned i = 0; i < agg->nsizes; i++) {
+		char name[32];
+		int rc;
+
+		if (agg->sizes[i].totals.count == 0)
+			continue;
+		snprintf(name, sizeof(name), "totals_%u", agg->sizes[i].size);
+		rc = fi_store_mark_put(st, name, mark, agg->nflows, err);
+		if (rc == FI_EEXIST) {
+			/* a duplicate key fails the statement, not the transaction */
+			fi_err_clear(err);
+			continue;
+		}
+		if (rc != 0)
+			return rc;
+		todo[(*ntodo)++] = i;
+	}
+	return 0;
+}
+
+int
+fi_store_write_totals(struct fi_store *st, const struct fi_agg *agg,
+		      const struct fi_store_mark *mark,
+		      const struct fi_store_refused *refused, size_t n,
+		      struct fi_agg *base, struct fi_store_stats *stats,
+		      struct fi_err *err)
+{
+	unsigned todo[FI_BUCKET_SIZES_MAX], ntodo = 0;
+	double t0 = fi_clock_now();
+	int rc;
+
+	if (agg->nsizes == 0 || agg->sizes[0].totals.count == 0)
+		return 0;
+	rc = fi_store_begin(st, err);
+	if (rc != 0)
+		return rc;
+	fi_agg_clear(base);
+	rc = fi_store_totals_marks(st, agg, mark, todo, &ntodo, err);
+	if (rc == 0 && ntodo == 0)
+		rc = FI_EEXIST; /* nothing was changed: rolled back below */
+	for (unsigned j = 0; rc == 0 && j < ntodo; j++) {
+		rc = fi_store_totals_read(st, agg, todo[j], base, err);
+		if (rc == 0)
+			rc = fi_agg_totals_fit(agg, todo[j], base, err);
+	}
+	if (rc == 0)
+		rc = fi_store_refused_put(st, mark, refused, n, err);
+	for (unsigned j = 0; rc == 0 && j < ntodo; j++)
+		rc = fi_store_table(st, FI_T_TOTALS, agg->sizes[todo[j]].size,
+				    &agg->sizes[todo[j]].totals, err);
+	rc = fi_store_end(st, rc, t0, stats, err);
+	fi_debug("totals: %llu rows in %llu statements, %.3f s%s",
+		 (unsigned long long)st->stats.rows,
+		 (unsigned long long)st->stats.statements, fi_clock_now() - t0,
+		 rc == 0 ? "" : " (not written)");
+	return rc;
+}
+
+int
+fi_store_skip_part(struct fi_store *st, const char *name,
+		   const struct fi_store_mark *mark, struct fi_err *err)
+{
+	int rc = fi_db_begin(st->db, err);
+
+	if (rc == 0)
+		rc = fi_store_mark_put(st, name, mark, 0, err);
+	if (rc == 0)
+		rc = fi_db_commit(st->db, err);
+	if (rc != 0)
+		fi_db_rollback(st->db);
+	return rc;
+}
+
+int
+fi_store_refused_get(struct fi_store *st, const struct fi_store_mark *mark,
+		     struct fi_store_refused **out, size_t *n, struct fi_err *err)
+{
+	struct fi_val v[2] = {FI_VAL_S(mark->consumer, strlen(mark->consumer)),
+			      FI_VAL_U(mark->batch_id)};
+	struct fi_stmt *stmt = fi_stmt_new(st->db, fi_store_sql_refused_get, err);
+	struct fi_store_refused *r = NULL;
+	size_t cap = 0;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if (stmt == NULL)
+		return err->code;
+	rc = fi_stmt_exec(stmt, v, 2, err);
+	while (rc == 0 && (rc = fi_stmt_fetch(stmt, err)) == 1) {
+		const struct fi_val *pos = fi_stmt_col(stmt, 0);
+
+		rc = 0;
+		if (*n == cap) {
+			struct fi_store_refused *p;
+
+			cap = cap ? cap * 2 : 16;
+			p = realloc(r, cap * sizeof(*r));
+			if (p == NULL) {
+				rc = fi_err_set(err, FI_ENOMEM, "out of memory");
+				break;
+			}
+			r = p;
+		}
+		r[*n].position = pos->v.u;
+		if (fi_stmt_col_text(stmt, 1, r[*n].reason, sizeof(r[*n].reason)) != 0)
+			r[*n].reason[sizeof(r[*n].reason) - 1] = '\0';
+		(*n)++;
+	}
+	fi_stmt_free(stmt);
+	if (rc != 0) {
+		free(r);
+		*n = 0;
+		return rc;
+	}
+	*out = r;
+	return 0;
+}
+
 int
 fi_store_write(struct fi_store *st, const struct fi_agg *agg,
 	       const struct fi_store_mark *mark, struct fi_store_stats *stats,
 	       struct fi_err *err)
 {
 	struct fi_store_part parts[FI_STORE_PARTS_MAX];
-	size_t n = fi_store_parts(agg, parts);
+	size_t n = fi_store_parts(agg, parts, 1);
 
 	for (size_t i = 0; i < n; i++) {
 		int rc = fi_store_write_part(st, agg, &parts[i], mark, stats, err);
@@ -649,6 +920,8 @@ fi_store_finish(struct fi_store *st, const struct fi_store_mark *mark, struct fi
 
 	if (rc == 0)
 		rc = fi_store_exec(st, fi_store_sql_batch_prune, v, 3, err);
+	if (rc == 0)
+		rc = fi_store_exec(st, fi_store_sql_refused_prune, v, 3, err);
 	return rc;
 }
 

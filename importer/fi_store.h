@@ -59,6 +59,12 @@ struct fi_store_part {
 
 #define FI_STORE_PARTS_MAX (4 * FI_BUCKET_SIZES_MAX)
 
+/* A queue element refused for the counter cap (a row of fi_batch_refused). */
+struct fi_store_refused {
+	uint64_t position;	     /* in its batch's list, from 0 */
+	char reason[FI_ERR_MSG_MAX]; /* why, as its dead letter says */
+};
+
 /* Figures of writes, added up. */
 struct fi_store_stats {
 	uint64_t rows;	     /* rows upserted */
@@ -78,9 +84,47 @@ void fi_store_free(struct fi_store *st);
 
 /*
  * Lists the non-empty parts of agg in parts[] (room for FI_STORE_PARTS_MAX),
- * largest first, and returns their number.
+ * largest first, and returns their number; the totals parts only
+ * with_totals (a queue batch writes them first, fi_store_write_totals).
  */
-size_t fi_store_parts(const struct fi_agg *agg, struct fi_store_part *parts);
+size_t fi_store_parts(const struct fi_agg *agg, struct fi_store_part *parts,
+		      int with_totals);
+
+/*
+ * Writes the totals parts of every size of agg (totals_S) with their
+ * records in ONE transaction, and only after checking inside it that no
+ * stored totals row of the batch's buckets would pass FI_COUNTER_MAX: those
+ * rows are read FOR UPDATE into base (an fi_agg of the same sizes, cleared
+ * first; only its totals are used). Every other row of a bucket is at most
+ * its totals row, counter by counter, so once the totals are in, no other
+ * part of the batch can pass the cap. The n refused elements are recorded
+ * (fi_batch_refused) in the same transaction. A size whose part was written
+ * before is left alone. Returns 0 (also when agg has no totals); FI_EEXIST
+ * when every totals part was written before; FI_ERANGE when a row would
+ * pass the cap (nothing is written; err names it; add the batch again with
+ * agg->base = base to find the elements to refuse); FI_EUNAVAIL; FI_EDB.
+ */
+int fi_store_write_totals(struct fi_store *st, const struct fi_agg *agg,
+			  const struct fi_store_mark *mark,
+			  const struct fi_store_refused *refused, size_t n,
+			  struct fi_agg *base, struct fi_store_stats *stats,
+			  struct fi_err *err);
+
+/*
+ * Records part `name` of a batch as written without writing its rows (the
+ * database refused them for their data, fi_db_data_error): the batch can
+ * be finished, and fi_batches shows the part with 0 flows. Returns 0,
+ * FI_EEXIST (written before) or a database error.
+ */
+int fi_store_skip_part(struct fi_store *st, const char *name,
+		       const struct fi_store_mark *mark, struct fi_err *err);
+
+/*
+ * The elements of a batch refused for the counter cap, as recorded by
+ * fi_store_write_totals: a new array *out (free() it) of *n, by position.
+ */
+int fi_store_refused_get(struct fi_store *st, const struct fi_store_mark *mark,
+			 struct fi_store_refused **out, size_t *n, struct fi_err *err);
 
 /*
  * Writes one part of agg and, with a mark, its record, in one transaction.
@@ -104,7 +148,8 @@ int fi_store_write(struct fi_store *st, const struct fi_agg *agg,
 
 /*
  * After every part of a batch is in: records the import time for the API
- * and forgets the consumer's batch records older than its last 1000 batches.
+ * and forgets the consumer's batch records (and refused elements) older
+ * than its last 1000 batches.
  */
 int fi_store_finish(struct fi_store *st, const struct fi_store_mark *mark,
 		    struct fi_err *err);

@@ -24,6 +24,7 @@
 struct fi_db {
 	MYSQL *my;		/* owned connection */
 	enum fi_db_fault fault; /* of the last statement, see fi_db_fault */
+	unsigned errnum;	/* its server or client error number, 0 if none */
 };
 
 struct fi_col {
@@ -99,6 +100,7 @@ fi_db_fail(struct fi_db *db, struct fi_err *err, const char *what)
 {
 	unsigned e = mysql_errno(db->my);
 
+	db->errnum = e;
 	db->fault = fi_db_classify(e);
 	if (db->fault == FI_DB_FAULT_NONE)
 		db->fault = FI_DB_FAULT_OTHER; /* failed without a number */
@@ -112,7 +114,8 @@ fi_stmt_fail(struct fi_stmt *st, struct fi_err *err, const char *what)
 	unsigned e = mysql_stmt_errno(st->st);
 
 	/* the connection's number where the statement has none of its own */
-	st->db->fault = fi_db_classify(e ? e : mysql_errno(st->db->my));
+	st->db->errnum = e ? e : mysql_errno(st->db->my);
+	st->db->fault = fi_db_classify(st->db->errnum);
 	if (st->db->fault == FI_DB_FAULT_NONE)
 		st->db->fault = FI_DB_FAULT_OTHER;
 	return fi_err_set(err, fi_db_code(st->db->fault), "%s: %s (%u)", what,
@@ -206,6 +209,7 @@ fi_db_exec(struct fi_db *db, const char *sql, struct fi_err *err)
 	int status;
 
 	db->fault = FI_DB_FAULT_NONE;
+	db->errnum = 0;
 	if (mysql_real_query(db->my, sql, strlen(sql)) != 0)
 		return fi_db_fail(db, err, "statement failed");
 	do {
@@ -226,6 +230,21 @@ enum fi_db_fault
 fi_db_fault(const struct fi_db *db)
 {
 	return db != NULL ? db->fault : FI_DB_FAULT_GONE;
+}
+
+int
+fi_db_data_error(const struct fi_db *db)
+{
+	if (db == NULL)
+		return 0;
+	switch (db->errnum) {
+	case ER_WARN_DATA_OUT_OF_RANGE:		 /* 1264 */
+	case ER_DATA_OUT_OF_RANGE:		 /* 1690, e.g. BIGINT UNSIGNED value */
+	case ER_TRUNCATED_WRONG_VALUE_FOR_FIELD: /* 1366 */
+	case ER_DATA_TOO_LONG:			 /* 1406 */
+		return 1;
+	}
+	return 0;
 }
 
 int
@@ -314,6 +333,7 @@ fi_stmt_new(struct fi_db *db, const char *sql, struct fi_err *err)
 	MYSQL_RES *meta;
 
 	db->fault = FI_DB_FAULT_NONE;
+	db->errnum = 0;
 	st = calloc(1, sizeof(*st));
 	if (st == NULL) {
 		fi_err_set(err, FI_ENOMEM, "out of memory");
@@ -391,6 +411,7 @@ fi_stmt_exec(struct fi_stmt *st, const struct fi_val *params, unsigned n,
 	     struct fi_err *err)
 {
 	st->db->fault = FI_DB_FAULT_NONE;
+	st->db->errnum = 0;
 	if (n != st->nparams)
 		return fi_err_set(err, FI_EINTERNAL,
 				  "statement takes %u parameters, got %u", st->nparams,

@@ -109,6 +109,14 @@ enum fi_db_fault {
  */
 enum fi_db_fault fi_db_fault(const struct fi_db *db);
 
+/*
+ * Whether the last statement run on db was refused for its data: a value
+ * out of its column's range, truncated, or too long (the server's 1264,
+ * 1690, 1366, 1406). Such a failure is FI_DB_FAULT_OTHER with code FI_EDB;
+ * retrying the same statement fails the same way.
+ */
+int fi_db_data_error(const struct fi_db *db);
+
 /* Whether the connection is alive (pings the server). */
 int fi_db_alive(struct fi_db *db);
 

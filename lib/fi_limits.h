@@ -39,6 +39,14 @@
 
 /* the importer's write path */
 #define FI_STORE_PARAMS_MAX 8000 /* placeholders per statement */
+/*
+ * The largest value any stored counter may reach: packets and bytes of one
+ * element, of one row of the cache, of one row of a bucket table; flows in
+ * 1/FI_FLOW_UNIT (9,223,372,036.854775807 flows). 2^63-1, so every signed
+ * 64-bit reader keeps it (the columns are BIGINT UNSIGNED); 9.2 EB in one
+ * bucket is no real traffic. What would pass it is refused, never wrapped.
+ */
+#define FI_COUNTER_MAX 9223372036854775807ULL
 
 /* the database sources: what a source database may hold */
 #define FI_DBSRC_TABLES_MAX    65536 /* tables of one source database we look at */

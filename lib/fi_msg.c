@@ -97,19 +97,24 @@ fi_msg_uint(const char *key, json_t *v, uint64_t max, uint64_t *out, struct fi_e
 
 		if (fi_num_u64(s, 0, max, out) == 0)
 			return 0;
-		fi_err_set(err, FI_EINVAL, "%s: \"%.40s\" is not a whole number in range",
-			   key, s.p);
+		fi_err_set(err, FI_EINVAL,
+			   "%s: \"%.40s\" is not a whole number in range (0 to %llu)",
+			   key, s.p, (unsigned long long)max);
 	} else if (json_is_real(v)) {
 		double d = json_real_value(v);
 
-		/* an integral real (1e3, 234.0) is a whole number too */
-		if (d >= 0 && d <= (double)max && d < 18446744073709549568.0 &&
-		    floor(d) == d) {
+		/*
+		 * an integral real (1e3, 234.0) is a whole number too; compared
+		 * after the conversion, as (double)max may round up past max
+		 */
+		if (d >= 0 && d < 18446744073709551616.0 && floor(d) == d &&
+		    (uint64_t)d <= max) {
 			*out = (uint64_t)d;
 			return 0;
 		}
-		fi_err_set(err, FI_EINVAL, "%s: %g is not a whole number in range", key,
-			   d);
+		fi_err_set(err, FI_EINVAL,
+			   "%s: %g is not a whole number in range (0 to %llu)", key, d,
+			   (unsigned long long)max);
 	} else {
 		fi_err_set(err, FI_EINVAL, "%s: expected a number", key);
 	}
@@ -177,27 +182,47 @@ fi_msg_proto(const char *key, json_t *v, uint8_t *out, struct fi_err *err)
 	return 0;
 }
 
-/* The weight: a non-negative number (fractions allowed), in 1/FI_FLOW_UNIT. */
+/*
+ * The weight: a non-negative number (fractions allowed), in 1/FI_FLOW_UNIT,
+ * at most FI_COUNTER_MAX of them. The range is checked before any
+ * conversion, and a real is converted in two exact steps (its whole part,
+ * then its fraction rounded to the nearest billionth), so a large weight
+ * is kept exactly or refused, never wrapped.
+ */
 static int
 fi_msg_weight(const char *key, json_t *v, uint64_t *out, struct fi_err *err)
 {
+	const uint64_t wmax = FI_COUNTER_MAX / FI_FLOW_UNIT;
+	uint64_t whole, frac;
 	double d;
 
 	if (json_is_integer(v) || json_is_string(v)) {
-		uint64_t u;
-
-		if (fi_msg_uint(key, v, UINT64_MAX / FI_FLOW_UNIT, &u, err) != 0)
+		if (fi_msg_uint(key, v, UINT64_MAX, &whole, err) != 0)
 			return FI_EINVAL;
-		*out = u * FI_FLOW_UNIT;
+		d = (double)whole;
+		if (whole > wmax)
+			goto big;
+		*out = whole * FI_FLOW_UNIT;
 		return 0;
 	}
 	if (!json_is_real(v))
 		return fi_err_set(err, FI_EINVAL, "%s: expected a number", key);
 	d = json_real_value(v);
-	if (!(d >= 0) || d > (double)(UINT64_MAX / FI_FLOW_UNIT))
+	if (!(d >= 0))
 		return fi_err_set(err, FI_EINVAL, "%s: %g is out of range", key, d);
-	*out = (uint64_t)llround(d * FI_FLOW_UNIT);
+	if (d >= (double)(wmax + 1))
+		goto big;
+	whole = (uint64_t)floor(d);
+	frac = (uint64_t)llround((d - floor(d)) * FI_FLOW_UNIT); /* 0..FI_FLOW_UNIT */
+	if (whole * FI_FLOW_UNIT > FI_COUNTER_MAX - frac)
+		goto big;
+	*out = whole * FI_FLOW_UNIT + frac;
 	return 0;
+big:
+	return fi_err_set(err, FI_EINVAL,
+			  "%s: %.17g is above the largest weight %llu.%09llu", key, d,
+			  (unsigned long long)(FI_COUNTER_MAX / FI_FLOW_UNIT),
+			  (unsigned long long)(FI_COUNTER_MAX % FI_FLOW_UNIT));
 }
 
 /* The known fields of one element: jansson's values (borrowed) and keys. */
@@ -337,8 +362,9 @@ fi_msg_flow(const struct fi_msg_fields *fs, const struct fi_msg_limits *lim,
 		return fi_err_set(err, FI_EINVAL, "missing %s",
 				  fs->v[FM_PACKETS] == NULL ? "packetDeltaCount"
 							    : "octetDeltaCount");
-	if (fi_msg_field_uint(fs, FM_PACKETS, INT64_MAX, &out->packets, err) != 0 ||
-	    fi_msg_field_uint(fs, FM_BYTES, INT64_MAX, &out->bytes, err) != 0 ||
+	/* a counter above FI_COUNTER_MAX could never be stored */
+	if (fi_msg_field_uint(fs, FM_PACKETS, FI_COUNTER_MAX, &out->packets, err) != 0 ||
+	    fi_msg_field_uint(fs, FM_BYTES, FI_COUNTER_MAX, &out->bytes, err) != 0 ||
 	    fi_msg_endpoints(fs, out, err) != 0)
 		return FI_EINVAL;
 	if (fs->v[FM_FLOWS] != NULL &&

@@ -152,11 +152,23 @@ fi_dbsrc_row(struct fi_dbsrc_import *im, uint64_t pos, const int64_t *key,
 	}
 	if (n == 0)
 		im->not_ip++;
-	for (unsigned i = 0; i < n; i++)
-		if (fi_agg_add(&d->agg, &f[i]) != 0)
+	for (unsigned i = 0; i < n; i++) {
+		int rc;
+
+		fi_err_clear(&why);
+		rc = fi_agg_add(&d->agg, &f[i], &why);
+
+		if (rc == FI_ENOMEM)
 			return fi_err_set(err, FI_ENOMEM,
 					  "out of memory (lower max_memory_mb or "
 					  "src_chunk_rows)");
+		/* a counter the tables cannot hold: this direction is skipped */
+		if (rc != 0 && ++im->bad <= FI_DBSRC_BAD_SHOWN) {
+			fi_progress_clear(&d->prog);
+			fi_warnx("%s: skipped a flow of row %llu: %s", im->t->name,
+				 (unsigned long long)pos, why.msg);
+		}
+	}
 	return 0;
 }
 

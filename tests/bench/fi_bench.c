@@ -122,7 +122,7 @@ bench_write(const struct fi_config *cfg, int nfiles, char **files)
 
 			fi_err_clear(&err);
 			if (n > 0 && fi_msg_decode(line, n, &lim, &f, &err) == 0 &&
-			    fi_agg_add(&agg, &f) != 0)
+			    fi_agg_add(&agg, &f, &err) == FI_ENOMEM)
 				fi_fatalx("out of memory");
 		}
 		fclose(fp);
@@ -130,7 +130,7 @@ bench_write(const struct fi_config *cfg, int nfiles, char **files)
 	memset(&job, 0, sizeof(job));
 	job.cfg = cfg;
 	job.agg = &agg;
-	job.nparts = fi_store_parts(&agg, job.parts);
+	job.nparts = fi_store_parts(&agg, job.parts, 1);
 	pthread_mutex_init(&job.mu, NULL);
 	t0 = fi_clock_now();
 	for (unsigned i = 0; i < nthreads; i++)

@@ -74,7 +74,7 @@ main(int argc, char **argv)
 	f.src = fi_addr_from_v4(0x0a000001);
 	f.dst = fi_addr_from_v4(0x0a000002);
 	fi_agg_init(&agg, cfg.bucket_sizes, cfg.n_bucket_sizes);
-	CHECK_INT(fi_agg_add(&agg, &f), 0);
+	CHECK_INT(fi_agg_add(&agg, &f, &err), 0);
 
 	CHECK_INT(fi_store_source_mark_get(store, "argus:test", "argus_flows", text,
 					   sizeof(text), &rows, &found, &err),

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # test_schema.sh: --init-db on an empty database creates every table, event,
 # account and grant; a second run changes nothing; on a database from
-# before an upgrade (fi_source_gaps missing) it applies it; the responder's
+# before an upgrade (fi_source_gaps or fi_batch_refused missing) it
+# applies it; the responder's
 # account can read but not write; the importer's can write.
 set -uo pipefail
 BUILD=$1
@@ -32,10 +33,14 @@ check_eq "schema after a second --init-db" "$second" "$first"
 t_sql "DROP TABLE fi_source_gaps; DELETE FROM fi_schema_version WHERE version = 3"
 check_cmd "--init-db on a database without fi_source_gaps" "$T_IMPORTER" -c "$T_CONF" --init-db
 check_eq "schema after upgrade 0003" "$(schema_dump)" "$first"
+# a database from before upgrade 0004 (no fi_batch_refused): --init-db adds it
+t_sql "DROP TABLE fi_batch_refused; DELETE FROM fi_schema_version WHERE version = 4"
+check_cmd "--init-db on a database without fi_batch_refused" "$T_IMPORTER" -c "$T_CONF" --init-db
+check_eq "schema after upgrade 0004" "$(schema_dump)" "$first"
 
 tables=$(t_sql "SHOW TABLES" | sort | tr '\n' ' ')
 want=""
-for t in fi_batches fi_bucket_sizes fi_meta fi_schema_version fi_source_gaps fi_source_marks; do
+for t in fi_batch_refused fi_batches fi_bucket_sizes fi_meta fi_schema_version fi_source_gaps fi_source_marks; do
 	want+="$t "
 done
 for kind in flows nodes ports totals; do
