@@ -101,6 +101,15 @@ CONF
 	trap fi_test_cleanup EXIT
 }
 
+# fi_test_local NAME: for a test that starts what it needs itself (no shared
+# harness, no test database): sets T_NAME and loads the harness functions.
+fi_test_local()
+{
+	T_NAME=$1
+	# shellcheck source=/dev/null
+	. "$(dirname "${BASH_SOURCE[0]}")/../harness/lib.sh"
+}
+
 fi_test_cleanup()
 {
 	local pid
@@ -112,6 +121,17 @@ fi_test_cleanup()
 		DROP USER IF EXISTS '$T_USER'@'127.0.0.1', '$T_RO_USER'@'127.0.0.1';" \
 		2>/dev/null || true
 	[[ -n ${FI_KEEP_TMP:-} ]] || rm -rf "$T_TMP"
+}
+
+# t_init_db [CONFIG LINE]...: appends the lines to T_CONF, then runs
+# --init-db with it as a check.
+t_init_db()
+{
+	local line
+	for line in "$@"; do
+		echo "$line" >>"$T_CONF"
+	done
+	check_cmd "--init-db" "$T_IMPORTER" -c "$T_CONF" --init-db
 }
 
 # Runs SQL in the test's database as root; prints tab-separated rows.
