@@ -17,15 +17,12 @@ main(int argc, char **argv)
 	char path[4096], got[8192];
 	struct fi_config cfg;
 	struct fi_err err;
-	const char *dir;
 	char *p;
-	int print = argc == 3 && strcmp(argv[1], "--print") == 0;
+	int print;
+	const char *dir = fi_case_dir(argc, argv, "config_case", &print);
 
-	if (argc != 2 && !print) {
-		fprintf(stderr, "usage: config_case [--print] CASEDIR\n");
+	if (dir == NULL)
 		return 2;
-	}
-	dir = argv[argc - 1];
 	/* secrets may be written as env:NAME; these cases use FI_TEST_SECRET */
 	setenv("FI_TEST_SECRET", "s3cret", 1);
 	unsetenv("FI_TEST_UNSET");

@@ -1,13 +1,14 @@
 /*
  * fi_case.h: what the data-driven case runners (config_case, msg_case,
- * query_case) share: reading a case file whole, and the ending: print what
- * was got (--print), or compare it with the expected file.
+ * query_case) share: the command line, reading a case file whole, and the
+ * ending: print what was got (--print), or compare it with the expected file.
  */
 #ifndef FI_CASE_H
 #define FI_CASE_H
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "fi_buf.h"
 #include "fi_test.h"
@@ -34,6 +35,40 @@ fi_case_read(const char *path, size_t *len)
 	if (len != NULL)
 		*len = b.len;
 	return fi_buf_steal(&b);
+}
+
+/*
+ * The case directory of the command line `NAME [--print] CASEDIR`, with
+ * *print set for --print; NULL, after printing the usage, when it is not one.
+ */
+static inline const char *
+fi_case_dir(int argc, char **argv, const char *name, int *print)
+{
+	*print = argc == 3 && strcmp(argv[1], "--print") == 0;
+	if (argc != 2 && !*print) {
+		fprintf(stderr, "usage: %s [--print] CASEDIR\n", name);
+		return NULL;
+	}
+	return argv[argc - 1];
+}
+
+/*
+ * The case's file DIR/input as fi_case_read gives it, with one trailing
+ * newline dropped from *len; NULL, said on stderr, when it cannot be read.
+ */
+static inline char *
+fi_case_input(const char *dir, size_t *len)
+{
+	char path[4096];
+	char *in;
+
+	snprintf(path, sizeof(path), "%s/input", dir);
+	in = fi_case_read(path, len);
+	if (in == NULL)
+		fprintf(stderr, "%s: cannot read\n", path);
+	else if (*len > 0 && in[*len - 1] == '\n')
+		(*len)--;
+	return in;
 }
 
 /*

@@ -19,21 +19,14 @@ main(int argc, char **argv)
 	struct fi_err err;
 	char *in;
 	size_t n;
-	int print = argc == 3 && strcmp(argv[1], "--print") == 0;
-	const char *dir = argv[argc - 1];
+	int print;
+	const char *dir = fi_case_dir(argc, argv, "msg_case", &print);
 
-	if (argc != 2 && !print) {
-		fprintf(stderr, "usage: msg_case [--print] CASEDIR\n");
+	if (dir == NULL)
 		return 2;
-	}
-	snprintf(path, sizeof(path), "%s/input", dir);
-	in = fi_case_read(path, &n);
-	if (in == NULL) {
-		fprintf(stderr, "%s: cannot read\n", path);
+	in = fi_case_input(dir, &n);
+	if (in == NULL)
 		return 1;
-	}
-	if (n > 0 && in[n - 1] == '\n')
-		n--;
 	fi_err_clear(&err);
 	if (fi_msg_is_end(in, n)) {
 		snprintf(got, sizeof(got), "END\n");

@@ -19,24 +19,16 @@ main(int argc, char **argv)
 	static struct fi_query q;
 	char path[4096], got[65536];
 	struct fi_err err;
-	const char *dir;
 	char *input;
 	size_t n;
-	int print = argc == 3 && strcmp(argv[1], "--print") == 0;
+	int print;
+	const char *dir = fi_case_dir(argc, argv, "query_case", &print);
 
-	if (argc != 2 && !print) {
-		fprintf(stderr, "usage: query_case [--print] CASEDIR\n");
+	if (dir == NULL)
 		return 2;
-	}
-	dir = argv[argc - 1];
-	snprintf(path, sizeof(path), "%s/input", dir);
-	input = fi_case_read(path, &n);
-	if (input == NULL) {
-		fprintf(stderr, "%s: cannot read\n", path);
+	input = fi_case_input(dir, &n);
+	if (input == NULL)
 		return 1;
-	}
-	if (n > 0 && input[n - 1] == '\n')
-		n--;
 	fi_err_clear(&err);
 	if (fi_query_parse((struct fi_str){input, n}, sizes, 4, &q, &err) == 0) {
 		FILE *mem = fmemopen(got, sizeof(got), "w");
