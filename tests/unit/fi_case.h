@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "fi_buf.h"
+#include "fi_err.h"
 #include "fi_test.h"
 
 /*
@@ -37,51 +38,59 @@ fi_case_read(const char *path, size_t *len)
 	return fi_buf_steal(&b);
 }
 
-/*
- * The case directory of the command line `NAME [--print] CASEDIR`, with
- * *print set for --print; NULL, after printing the usage, when it is not one.
- */
-static inline const char *
-fi_case_dir(int argc, char **argv, const char *name, int *print)
-{
-	*print = argc == 3 && strcmp(argv[1], "--print") == 0;
-	if (argc != 2 && !*print) {
-		fprintf(stderr, "usage: %s [--print] CASEDIR\n", name);
-		return NULL;
-	}
-	return argv[argc - 1];
-}
+/* One case being run: its folder, --print, its input once read, its error. */
+struct fi_case {
+	const char *dir;   /* the case folder */
+	int print;	   /* --print: show what was got, compare nothing */
+	char *in;	   /* the file `input`, NUL-terminated (owned), or NULL */
+	size_t n;	   /* its length, one trailing newline dropped */
+	struct fi_err err; /* what the parser under test says, cleared at start */
+};
 
 /*
- * The case's file DIR/input as fi_case_read gives it, with one trailing
- * newline dropped from *len; NULL, said on stderr, when it cannot be read.
- */
-static inline char *
-fi_case_input(const char *dir, size_t *len)
-{
-	char path[4096];
-	char *in;
-
-	snprintf(path, sizeof(path), "%s/input", dir);
-	in = fi_case_read(path, len);
-	if (in == NULL)
-		fprintf(stderr, "%s: cannot read\n", path);
-	else if (*len > 0 && in[*len - 1] == '\n')
-		(*len)--;
-	return in;
-}
-
-/*
- * Ends a case whose answer is got and whose expectation is the file path:
- * with print, writes got and passes; else got must equal the file. Returns
- * main()'s exit status.
+ * Reads the command line `NAME [--print] CASEDIR` into c and, with input,
+ * the case's file `input`. Returns 0, or main()'s exit status after saying
+ * why on stderr: 2 for a wrong command line, 1 for an unreadable input.
  */
 static inline int
-fi_case_finish(const char *dir, const char *path, const char *got, int print)
+fi_case_start(struct fi_case *c, int argc, char **argv, const char *name, int input)
+{
+	char path[4096];
+
+	memset(c, 0, sizeof(*c));
+	fi_err_clear(&c->err);
+	c->print = argc == 3 && strcmp(argv[1], "--print") == 0;
+	if (argc != 2 && !c->print) {
+		fprintf(stderr, "usage: %s [--print] CASEDIR\n", name);
+		return 2;
+	}
+	c->dir = argv[argc - 1];
+	if (!input)
+		return 0;
+	snprintf(path, sizeof(path), "%s/input", c->dir);
+	c->in = fi_case_read(path, &c->n);
+	if (c->in == NULL) {
+		fprintf(stderr, "%s: cannot read\n", path);
+		return 1;
+	}
+	if (c->n > 0 && c->in[c->n - 1] == '\n')
+		c->n--;
+	return 0;
+}
+
+/*
+ * Ends case c, whose answer is got and whose expectation is the file path:
+ * with --print, writes got and passes; else got must equal the file. Frees
+ * the input; returns main()'s exit status.
+ */
+static inline int
+fi_case_finish(struct fi_case *c, const char *path, const char *got)
 {
 	char *want;
 
-	if (print) {
+	free(c->in);
+	c->in = NULL;
+	if (c->print) {
 		fputs(got, stdout);
 		return 0;
 	}
@@ -92,7 +101,7 @@ fi_case_finish(const char *dir, const char *path, const char *got, int print)
 	}
 	CHECK_STR(got, want);
 	free(want);
-	return fi_test_result(dir);
+	return fi_test_result(c->dir);
 }
 
 #endif

@@ -18,28 +18,20 @@ main(int argc, char **argv)
 	static const uint32_t sizes[] = {60, 600, 3600, 86400};
 	static struct fi_query q;
 	char path[4096], got[65536];
-	struct fi_err err;
-	char *input;
-	size_t n;
-	int print;
-	const char *dir = fi_case_dir(argc, argv, "query_case", &print);
+	struct fi_case c;
+	int rc = fi_case_start(&c, argc, argv, "query_case", 1);
 
-	if (dir == NULL)
-		return 2;
-	input = fi_case_input(dir, &n);
-	if (input == NULL)
-		return 1;
-	fi_err_clear(&err);
-	if (fi_query_parse((struct fi_str){input, n}, sizes, 4, &q, &err) == 0) {
+	if (rc != 0)
+		return rc;
+	if (fi_query_parse((struct fi_str){c.in, c.n}, sizes, 4, &q, &c.err) == 0) {
 		FILE *mem = fmemopen(got, sizeof(got), "w");
 		fi_query_print(&q, mem);
 		fclose(mem);
-		snprintf(path, sizeof(path), "%s/output", dir);
+		snprintf(path, sizeof(path), "%s/output", c.dir);
 	} else {
-		CHECK(err.code != 0);
-		snprintf(got, sizeof(got), "%s\n", err.msg);
-		snprintf(path, sizeof(path), "%s/error", dir);
+		CHECK(c.err.code != 0);
+		snprintf(got, sizeof(got), "%s\n", c.err.msg);
+		snprintf(path, sizeof(path), "%s/error", c.dir);
 	}
-	free(input);
-	return fi_case_finish(dir, path, got, print);
+	return fi_case_finish(&c, path, got);
 }
