@@ -224,31 +224,67 @@ fi_schema_detail_warn(struct fi_db *db, const struct fi_config *cfg, unsigned i,
 	return 0;
 }
 
+/* The text of an embedded file after its opening "--" comment lines. */
+static const char *
+fi_schema_body(const char *text)
+{
+	while (strncmp(text, "--", 2) == 0) {
+		const char *nl = strchr(text, '\n');
+
+		text = nl != NULL ? nl + 1 : text + strlen(text);
+	}
+	return text;
+}
+
+/*
+ * The counter columns of buckets.sql: bucket_counters.sql once plain and
+ * once for each direction, into cols[0..3) (initialized here; the caller
+ * frees them).
+ */
+static int
+fi_schema_counters(struct fi_buf cols[3], struct fi_err *err)
+{
+	static const char *const side[3] = {"", "src_", "dst_"};
+	const char *tmpl = fi_schema_body(fi_schema_file("bucket_counters.sql"));
+	int rc = 0;
+
+	for (unsigned k = 0; k < 3; k++) {
+		struct fi_schema_var var = {"SIDE", side[k]};
+
+		fi_buf_init(&cols[k], FI_SQL_SCRIPT_MAX);
+		if (rc == 0)
+			rc = fi_schema_expand(tmpl, &var, 1, &cols[k], err);
+	}
+	return rc;
+}
+
 /* Creates the tables of every configured size and records the sizes. */
 static int
 fi_schema_buckets(struct fi_db *db, const struct fi_config *cfg, struct fi_err *err)
 {
 	const char *tmpl = fi_schema_file("buckets.sql");
+	struct fi_buf cols[3];
+	int rc = fi_schema_counters(cols, err);
 
-	for (unsigned i = 0; i < cfg->n_bucket_sizes; i++) {
+	for (unsigned i = 0; rc == 0 && i < cfg->n_bucket_sizes; i++) {
 		char size[16];
-		struct fi_schema_var vars[] = {{"SIZE", size}};
-		struct fi_val v[2];
-		int rc;
+		struct fi_schema_var vars[] = {{"SIZE", size},
+					       {"COUNTERS", cols[0].data},
+					       {"SRC_COUNTERS", cols[1].data},
+					       {"DST_COUNTERS", cols[2].data}};
+		struct fi_val v[2] = {FI_VAL_U(cfg->bucket_sizes[i]),
+				      FI_VAL_U(cfg->retention_days[i])};
 
 		snprintf(size, sizeof(size), "%u", cfg->bucket_sizes[i]);
-		rc = fi_schema_run(db, tmpl, vars, 1, err);
-		if (rc != 0)
-			return rc;
-		v[0] = FI_VAL_U(cfg->bucket_sizes[i]);
-		v[1] = FI_VAL_U(cfg->retention_days[i]);
-		rc = fi_schema_exec(db, fi_schema_sizes_put, v, 2, err);
+		rc = fi_schema_run(db, tmpl, vars, 4, err);
+		if (rc == 0)
+			rc = fi_schema_exec(db, fi_schema_sizes_put, v, 2, err);
 		if (rc == 0 && !fi_config_is_detail(cfg, i))
 			rc = fi_schema_detail_warn(db, cfg, i, err);
-		if (rc != 0)
-			return rc;
 	}
-	return 0;
+	for (unsigned k = 0; k < 3; k++)
+		fi_buf_fini(&cols[k]);
+	return rc;
 }
 
 /*
