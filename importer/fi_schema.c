@@ -336,11 +336,80 @@ fi_schema_detail_cutoff(const struct fi_config *cfg, unsigned i, char *out, size
 	return rc;
 }
 
+/*
+ * The DELETE loops of size's retention event, retention_delete.sql for each
+ * table, appended to out without the last newline: the per-key rows and
+ * ports go below detail_cutoff, the rest up to cutoff (see retention.sql).
+ */
+static int
+fi_schema_deletes(const char *size, const char *batch, struct fi_buf *out,
+		  struct fi_err *err)
+{
+	static const struct {
+		const char *table, *before;
+	} tables[] = {{"flows", "< detail_cutoff"},
+		      {"nodes", "<= cutoff"},
+		      {"ports", "< detail_cutoff"},
+		      {"totals", "<= cutoff"}};
+	const char *tmpl = fi_schema_body(fi_schema_file("retention_delete.sql"));
+	int rc = 0;
+
+	for (unsigned t = 0; rc == 0 && t < 4; t++) {
+		struct fi_schema_var vars[] = {{"TABLE", tables[t].table},
+					       {"BEFORE", tables[t].before},
+					       {"SIZE", size},
+					       {"BATCH", batch}};
+
+		rc = fi_schema_expand(tmpl, vars, 4, out, err);
+	}
+	if (rc == 0 && out->len > 0 && out->data[out->len - 1] == '\n')
+		out->data[--out->len] = '\0';
+	return rc;
+}
+
+/* Creates the retention event of size i, or says the size is kept forever. */
+static int
+fi_schema_event(struct fi_db *db, const struct fi_config *cfg, unsigned i,
+		struct fi_err *err)
+{
+	char size[16], days[16], interval[16], batch[16];
+	char detail[FI_SCHEMA_CUTOFF_MAX];
+	struct fi_buf deletes;
+	int rc = fi_schema_detail_cutoff(cfg, i, detail, sizeof(detail), err);
+
+	if (rc != 0)
+		return rc;
+	if (cfg->retention_days[i] == 0) {
+		fi_info("bucket size %u s: kept forever", cfg->bucket_sizes[i]);
+		return 0;
+	}
+	snprintf(size, sizeof(size), "%u", cfg->bucket_sizes[i]);
+	snprintf(days, sizeof(days), "%u", cfg->retention_days[i]);
+	snprintf(interval, sizeof(interval), "%u", cfg->retention_interval);
+	snprintf(batch, sizeof(batch), "%u", FI_SCHEMA_DELETE_BATCH);
+	fi_buf_init(&deletes, FI_SQL_SCRIPT_MAX);
+	rc = fi_schema_deletes(size, batch, &deletes, err);
+	if (rc == 0) {
+		struct fi_schema_var vars[] = {{"SIZE", size},
+					       {"DAYS", days},
+					       {"INTERVAL", interval},
+					       {"BATCH", batch},
+					       {"DETAIL_CUTOFF", detail},
+					       {"DELETES", deletes.data}};
+
+		rc = fi_schema_run(db, fi_schema_file("retention.sql"), vars, 6, err);
+	}
+	fi_buf_fini(&deletes);
+	if (rc == 0)
+		fi_info("bucket size %u s: kept %u days", cfg->bucket_sizes[i],
+			cfg->retention_days[i]);
+	return rc;
+}
+
 /* Drops every retention event of ours, then creates one per size with an age. */
 static int
 fi_schema_retention(struct fi_db *db, const struct fi_config *cfg, struct fi_err *err)
 {
-	const char *tmpl = fi_schema_file("retention.sql");
 	char names[64][FI_IDENT_MAX];
 	unsigned nnames = 0;
 	struct fi_val v = FI_VAL_S(cfg->db_name, strlen(cfg->db_name));
@@ -375,30 +444,9 @@ fi_schema_retention(struct fi_db *db, const struct fi_config *cfg, struct fi_err
 			return rc;
 	}
 	for (unsigned i = 0; i < cfg->n_bucket_sizes; i++) {
-		char size[16], days[16], interval[16], batch[16];
-		char detail[FI_SCHEMA_CUTOFF_MAX];
-		struct fi_schema_var vars[] = {{"SIZE", size},
-					       {"DAYS", days},
-					       {"INTERVAL", interval},
-					       {"BATCH", batch},
-					       {"DETAIL_CUTOFF", detail}};
-
-		rc = fi_schema_detail_cutoff(cfg, i, detail, sizeof(detail), err);
+		rc = fi_schema_event(db, cfg, i, err);
 		if (rc != 0)
 			return rc;
-		if (cfg->retention_days[i] == 0) {
-			fi_info("bucket size %u s: kept forever", cfg->bucket_sizes[i]);
-			continue;
-		}
-		snprintf(size, sizeof(size), "%u", cfg->bucket_sizes[i]);
-		snprintf(days, sizeof(days), "%u", cfg->retention_days[i]);
-		snprintf(interval, sizeof(interval), "%u", cfg->retention_interval);
-		snprintf(batch, sizeof(batch), "%u", FI_SCHEMA_DELETE_BATCH);
-		rc = fi_schema_run(db, tmpl, vars, 5, err);
-		if (rc != 0)
-			return rc;
-		fi_info("bucket size %u s: kept %u days", cfg->bucket_sizes[i],
-			cfg->retention_days[i]);
 	}
 	return 0;
 }
