@@ -1,13 +1,18 @@
 # shellcheck shell=bash
-# benchlib.sh: what the benchmarks that need the bench data set share: a
-# harness (MariaDB and nginx with deploy/nginx/flowinspector.conf) in a work
+# benchlib.sh: what the benchmarks share. Those that need the bench data set:
+# a harness (MariaDB and nginx with deploy/nginx/flowinspector.conf) in a work
 # dir of their own, the config, gen_bench.py's flows loaded with LOAD DATA,
-# and the responder. Sourced by tests/bench/*.sh.
+# and the responder; those with data of their own: a harness in a temp dir.
+# Sourced by tests/bench/*.sh.
 # Usage: root=...; . "$root/tests/shell/benchlib.sh"; bench_setup NAME
-# Sets work, H, BUILD; bench_load sets nothing; bench_start_responder FCGI_PID.
+# Sets work, H, BUILD; bench_load sets nothing; bench_start_responder FCGI_PID;
+# bench_own_harness sets tmp, h.
 
 BUILD=${FI_BENCH_BUILD:-$root/build/rel}
 FCGI_PID=""
+# the bench data set: FLOWS flows of gen_bench.py's day, starting at DAY0
+FLOWS=${FI_BENCH_FLOWS:-1000000}
+DAY0=1700006400
 
 # Checks that the programs are built.
 bench_need_build()
@@ -43,6 +48,22 @@ bench_mariadb_args()
 {
 	awk -F' *= *' '/^[a-z_]+ *=/ { printf "--%s=%s ", $1, $2 }' \
 		"$root/deploy/mariadb/flowinspector.cnf"
+}
+
+# bench_own_harness PREFIX START-OPTION...: a work dir $tmp (named PREFIX.*)
+# and in it a harness $h started with the options of harness/start.sh, both
+# removed on exit; loads the harness's env.
+bench_own_harness()
+{
+	local prefix=$1
+	shift
+	tmp=$(mktemp -d "${TMPDIR:-/tmp}/$prefix.XXXXXX")
+	h=$tmp/h
+	trap 'bash "$root/tests/harness/stop.sh" "$h" >/dev/null 2>&1; rm -rf "$tmp"' EXIT
+	FI_HARNESS_OWNER=$$ bash "$root/tests/harness/start.sh" "$h" "$@" || exit 1
+	# shellcheck source-path=SCRIPTDIR source=../harness/lib.sh
+	. "$root/tests/harness/lib.sh"
+	harness_load_env "$h"
 }
 
 # bench_setup DBNAME [WORKER_CONNECTIONS]: work dir, harness, config
