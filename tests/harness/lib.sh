@@ -368,6 +368,24 @@ harness_stop_mariadb()
 	_harness_signal_wait TERM "$HARNESS_STOP_TIMEOUT" mariadbd
 }
 
+# harness_db_config DB USER RO_USER: the config lines of a flowinspector
+# database DB on this MariaDB: the importer's account USER (password imp-pw),
+# the responder's RO_USER (ro-pw), root as the admin, all from 127.0.0.1.
+harness_db_config()
+{
+	cat <<CONF
+db_host = 127.0.0.1
+db_port = ${FI_TEST_MYSQL_PORT:?}
+db_name = $1
+db_user = $2
+db_password = imp-pw
+db_ro_user = $3
+db_ro_password = ro-pw
+db_admin_user = root
+db_grant_hosts = 127.0.0.1
+CONF
+}
+
 # The mariadb client as root over the socket; arguments are passed on.
 harness_mysql()
 {

@@ -94,22 +94,16 @@ bench_setup()
 		CACHE_DIR=$work/cache NOCACHE_ALLOW= bash "$root/tests/harness/start.sh" "$H" --no-redis \
 		--nginx-conf "$work/nginx.conf.in" || exit 1
 	harness_load_env "$H"
-	cat >"$work/flowinspector.conf" <<CONF
-db_host = 127.0.0.1
-db_port = $FI_TEST_MYSQL_PORT
-db_name = $1
-db_user = imp
-db_password = imp-pw
-db_ro_user = ro
-db_ro_password = ro-pw
-db_admin_user = root
-db_grant_hosts = 127.0.0.1
+	{
+		harness_db_config "$1" imp ro
+		cat <<CONF
 fcgi_socket = $work/fcgi.sock
 fcgi_workers = 4
 # the data is from 2023: no retention event may delete it during the run
 retention_days = 0
 log_level = warn
 CONF
+	} >"$work/flowinspector.conf"
 	"$BUILD/importer/flowinspector-importer" -c "$work/flowinspector.conf" --init-db || exit 1
 }
 

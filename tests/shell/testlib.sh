@@ -80,17 +80,10 @@ fi_test_setup()
 	T_DEAD=dead:$T_NAME:$$
 	T_FLOWREF=$FI_SOURCE_DIR/tests/tools/flowref.py
 	T_FIXTURES=$FI_SOURCE_DIR/../shared/fixtures
-	cat >"$T_CONF" <<CONF
-# written by tests/shell/testlib.sh for $T_NAME
-db_host = 127.0.0.1
-db_port = $FI_TEST_MYSQL_PORT
-db_name = $T_DB
-db_user = $T_USER
-db_password = imp-pw
-db_ro_user = $T_RO_USER
-db_ro_password = ro-pw
-db_admin_user = root
-db_grant_hosts = 127.0.0.1
+	{
+		echo "# written by tests/shell/testlib.sh for $T_NAME"
+		harness_db_config "$T_DB" "$T_USER" "$T_RO_USER"
+		cat <<CONF
 redis_host = 127.0.0.1
 redis_port = $FI_TEST_REDIS_PORT
 redis_queue = $T_QUEUE
@@ -98,6 +91,7 @@ redis_dead_queue = $T_DEAD
 consumer_name = $T_NAME-$$
 log_level = warn
 CONF
+	} >"$T_CONF"
 	trap fi_test_cleanup EXIT
 }
 
