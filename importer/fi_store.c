@@ -708,18 +708,11 @@ fi_store_source_gaps_get(struct fi_store *st, const char *source, const char *ta
 		return err->code;
 	rc = fi_stmt_exec(stmt, v, 2, err);
 	while (rc == 0 && (rc = fi_stmt_fetch(stmt, err)) == 1) {
-		rc = 0;
-		if (*n == cap) {
-			size_t ncap = cap ? cap * 2 : 64;
-			struct fi_store_gap *p = realloc(g, ncap * sizeof(*g));
-
-			if (p == NULL) {
-				rc = fi_err_set(err, FI_ENOMEM, "out of memory");
-				break;
-			}
-			g = p;
-			cap = ncap;
+		if (fi_buf_grow_array(&g, &cap, *n, sizeof(*g), SIZE_MAX) != 0) {
+			rc = fi_err_set(err, FI_ENOMEM, "out of memory");
+			break;
 		}
+		rc = 0;
 		for (unsigned c = 0; c < 3; c++) {
 			const struct fi_val *x = fi_stmt_col(stmt, c);
 			int64_t *dst = c == 0	? &g[*n].lo

@@ -169,24 +169,14 @@ fi_dbsrc_tables(struct fi_dbsrc_source *d, struct fi_dbsrc_table **out, size_t *
 	while (rc == 0 && (rc = fi_stmt_fetch(st, err)) == 1) {
 		int64_t est, idle;
 
-		rc = 0;
-		if (*n == cap) {
-			size_t ncap = cap ? cap * 2 : 64;
-			struct fi_dbsrc_table *p;
-
-			if (ncap > FI_DBSRC_TABLES_MAX) {
-				rc = fi_err_set(err, FI_ETOOBIG, "more than %d tables",
-						FI_DBSRC_TABLES_MAX);
-				break;
-			}
-			p = realloc(v, ncap * sizeof(*v));
-			if (p == NULL) {
-				rc = fi_err_set(err, FI_ENOMEM, "out of memory");
-				break;
-			}
-			v = p;
-			cap = ncap;
-		}
+		rc = fi_buf_grow_array(&v, &cap, *n, sizeof(*v), FI_DBSRC_TABLES_MAX);
+		if (rc == FI_ETOOBIG)
+			rc = fi_err_set(err, rc, "more than %d tables",
+					FI_DBSRC_TABLES_MAX);
+		else if (rc != 0)
+			rc = fi_err_set(err, rc, "out of memory");
+		if (rc != 0)
+			break;
 		if (fi_stmt_col_text(st, 0, v[*n].name, sizeof(v[*n].name)) != 0)
 			continue; /* no table name is this long in MariaDB */
 		v[*n].est_rows =
