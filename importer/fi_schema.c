@@ -107,40 +107,15 @@ static int
 fi_schema_query_u64(struct fi_db *db, const char *sql, const struct fi_val *params,
 		    unsigned n, uint64_t *out, struct fi_err *err)
 {
-	struct fi_stmt *st = fi_stmt_new(db, sql, err);
-	int rc;
+	struct fi_stmt *st = fi_stmt_first(db, sql, params, n, err);
+	const struct fi_val *v;
 
 	if (st == NULL)
 		return err->code;
-	rc = fi_stmt_exec(st, params, n, err);
-	if (rc == 0) {
-		rc = fi_stmt_fetch(st, err);
-		if (rc == 1) {
-			const struct fi_val *v = fi_stmt_col(st, 0);
-			*out =
-			    v->type == FI_VAL_UINT || v->type == FI_VAL_INT ? v->v.u : 0;
-			rc = 0;
-		} else if (rc == 0) {
-			rc = fi_err_set(err, FI_EDB, "query returned no row");
-		}
-	}
+	v = fi_stmt_col(st, 0);
+	*out = v->type == FI_VAL_UINT || v->type == FI_VAL_INT ? v->v.u : 0;
 	fi_stmt_free(st);
-	return rc;
-}
-
-/* Runs a prepared statement without results. */
-static int
-fi_schema_exec(struct fi_db *db, const char *sql, const struct fi_val *params, unsigned n,
-	       struct fi_err *err)
-{
-	struct fi_stmt *st = fi_stmt_new(db, sql, err);
-	int rc;
-
-	if (st == NULL)
-		return err->code;
-	rc = fi_stmt_exec(st, params, n, err);
-	fi_stmt_free(st);
-	return rc;
+	return 0;
 }
 
 /* Applies every upgrade not yet recorded, in order of their numbers. */
@@ -174,7 +149,7 @@ fi_schema_upgrades(struct fi_db *db, struct fi_err *err)
 		if (rc != 0)
 			return rc;
 		v[1] = FI_VAL_S(base, strlen(base));
-		rc = fi_schema_exec(db, fi_schema_version_put, v, 2, err);
+		rc = fi_db_exec_params(db, fi_schema_version_put, v, 2, err);
 		if (rc != 0)
 			return rc;
 	}
@@ -278,7 +253,7 @@ fi_schema_buckets(struct fi_db *db, const struct fi_config *cfg, struct fi_err *
 		snprintf(size, sizeof(size), "%u", cfg->bucket_sizes[i]);
 		rc = fi_schema_run(db, tmpl, vars, 4, err);
 		if (rc == 0)
-			rc = fi_schema_exec(db, fi_schema_sizes_put, v, 2, err);
+			rc = fi_db_exec_params(db, fi_schema_sizes_put, v, 2, err);
 		if (rc == 0 && !fi_config_is_detail(cfg, i))
 			rc = fi_schema_detail_warn(db, cfg, i, err);
 	}
@@ -416,11 +391,10 @@ fi_schema_retention(struct fi_db *db, const struct fi_config *cfg, struct fi_err
 	struct fi_stmt *st;
 	int rc;
 
-	st = fi_stmt_new(db, fi_schema_events_get, err);
+	st = fi_stmt_run(db, fi_schema_events_get, &v, 1, err);
 	if (st == NULL)
 		return err->code;
-	rc = fi_stmt_exec(st, &v, 1, err);
-	while (rc == 0 && (rc = fi_stmt_fetch(st, err)) == 1) {
+	while ((rc = fi_stmt_fetch(st, err)) == 1) {
 		rc = 0;
 		if (nnames < 64 &&
 		    fi_stmt_col_text(st, 0, names[nnames], FI_IDENT_MAX) == 0)

@@ -101,11 +101,11 @@ fi_dbsrc_shape_keys(struct fi_dbsrc_source *d, const struct fi_dbsrc_table *t,
 	char prev_index[FI_IDENT_MAX] = "";
 	unsigned in_index = 0;
 	int index_is_autoinc = 1, rc;
-	struct fi_stmt *st = fi_stmt_new(d->src, fi_dbsrc_sql_unique, err);
+	struct fi_stmt *st = fi_stmt_run(d->src, fi_dbsrc_sql_unique, &name, 1, err);
 
 	if (st == NULL)
 		return err->code;
-	rc = fi_stmt_exec(st, &name, 1, err);
+	rc = 0;
 	while (rc == 0 && (rc = fi_stmt_fetch(st, err)) == 1) {
 		rc = 0;
 		if (fi_stmt_col_text(st, 0, index, sizeof(index)) != 0 ||
@@ -157,7 +157,7 @@ int
 fi_dbsrc_tables(struct fi_dbsrc_source *d, struct fi_dbsrc_table **out, size_t *n,
 		struct fi_err *err)
 {
-	struct fi_stmt *st = fi_stmt_new(d->src, fi_dbsrc_sql_tables, err);
+	struct fi_stmt *st = fi_stmt_run(d->src, fi_dbsrc_sql_tables, NULL, 0, err);
 	struct fi_dbsrc_table *v = NULL;
 	size_t cap = 0;
 	int rc;
@@ -165,8 +165,7 @@ fi_dbsrc_tables(struct fi_dbsrc_source *d, struct fi_dbsrc_table **out, size_t *
 	*n = 0;
 	if (st == NULL)
 		return err->code;
-	rc = fi_stmt_exec(st, NULL, 0, err);
-	while (rc == 0 && (rc = fi_stmt_fetch(st, err)) == 1) {
+	while ((rc = fi_stmt_fetch(st, err)) == 1) {
 		int64_t est, idle;
 
 		rc = fi_buf_grow_array(&v, &cap, *n, sizeof(*v), FI_DBSRC_TABLES_MAX);
