@@ -107,40 +107,15 @@ static int
 fi_schema_query_u64(struct fi_db *db, const char *sql, const struct fi_val *params,
 		    unsigned n, uint64_t *out, struct fi_err *err)
 {
-	struct fi_stmt *st = fi_stmt_new(db, sql, err);
-	int rc;
+	struct fi_stmt *st = fi_stmt_first(db, sql, params, n, err);
+	const struct fi_val *v;
 
 	if (st == NULL)
 		return err->code;
-	rc = fi_stmt_exec(st, params, n, err);
-	if (rc == 0) {
-		rc = fi_stmt_fetch(st, err);
-		if (rc == 1) {
-			const struct fi_val *v = fi_stmt_col(st, 0);
-			*out =
-			    v->type == FI_VAL_UINT || v->type == FI_VAL_INT ? v->v.u : 0;
-			rc = 0;
-		} else if (rc == 0) {
-			rc = fi_err_set(err, FI_EDB, "query returned no row");
-		}
-	}
+	v = fi_stmt_col(st, 0);
+	*out = v->type == FI_VAL_UINT || v->type == FI_VAL_INT ? v->v.u : 0;
 	fi_stmt_free(st);
-	return rc;
-}
-
-/* Runs a prepared statement without results. */
-static int
-fi_schema_exec(struct fi_db *db, const char *sql, const struct fi_val *params, unsigned n,
-	       struct fi_err *err)
-{
-	struct fi_stmt *st = fi_stmt_new(db, sql, err);
-	int rc;
-
-	if (st == NULL)
-		return err->code;
-	rc = fi_stmt_exec(st, params, n, err);
-	fi_stmt_free(st);
-	return rc;
+	return 0;
 }
 
 /* Applies every upgrade not yet recorded, in order of their numbers. */
@@ -174,7 +149,7 @@ fi_schema_upgrades(struct fi_db *db, struct fi_err *err)
 		if (rc != 0)
 			return rc;
 		v[1] = FI_VAL_S(base, strlen(base));
-		rc = fi_schema_exec(db, fi_schema_version_put, v, 2, err);
+		rc = fi_db_exec_params(db, fi_schema_version_put, v, 2, err);
 		if (rc != 0)
 			return rc;
 	}
@@ -224,31 +199,67 @@ fi_schema_detail_warn(struct fi_db *db, const struct fi_config *cfg, unsigned i,
 	return 0;
 }
 
+/* The text of an embedded file after its opening "--" comment lines. */
+static const char *
+fi_schema_body(const char *text)
+{
+	while (strncmp(text, "--", 2) == 0) {
+		const char *nl = strchr(text, '\n');
+
+		text = nl != NULL ? nl + 1 : text + strlen(text);
+	}
+	return text;
+}
+
+/*
+ * The counter columns of buckets.sql: bucket_counters.sql once plain and
+ * once for each direction, into cols[0..3) (initialized here; the caller
+ * frees them).
+ */
+static int
+fi_schema_counters(struct fi_buf cols[3], struct fi_err *err)
+{
+	static const char *const side[3] = {"", "src_", "dst_"};
+	const char *tmpl = fi_schema_body(fi_schema_file("bucket_counters.sql"));
+	int rc = 0;
+
+	for (unsigned k = 0; k < 3; k++) {
+		struct fi_schema_var var = {"SIDE", side[k]};
+
+		fi_buf_init(&cols[k], FI_SQL_SCRIPT_MAX);
+		if (rc == 0)
+			rc = fi_schema_expand(tmpl, &var, 1, &cols[k], err);
+	}
+	return rc;
+}
+
 /* Creates the tables of every configured size and records the sizes. */
 static int
 fi_schema_buckets(struct fi_db *db, const struct fi_config *cfg, struct fi_err *err)
 {
 	const char *tmpl = fi_schema_file("buckets.sql");
+	struct fi_buf cols[3];
+	int rc = fi_schema_counters(cols, err);
 
-	for (unsigned i = 0; i < cfg->n_bucket_sizes; i++) {
+	for (unsigned i = 0; rc == 0 && i < cfg->n_bucket_sizes; i++) {
 		char size[16];
-		struct fi_schema_var vars[] = {{"SIZE", size}};
-		struct fi_val v[2];
-		int rc;
+		struct fi_schema_var vars[] = {{"SIZE", size},
+					       {"COUNTERS", cols[0].data},
+					       {"SRC_COUNTERS", cols[1].data},
+					       {"DST_COUNTERS", cols[2].data}};
+		struct fi_val v[2] = {FI_VAL_U(cfg->bucket_sizes[i]),
+				      FI_VAL_U(cfg->retention_days[i])};
 
 		snprintf(size, sizeof(size), "%u", cfg->bucket_sizes[i]);
-		rc = fi_schema_run(db, tmpl, vars, 1, err);
-		if (rc != 0)
-			return rc;
-		v[0] = FI_VAL_U(cfg->bucket_sizes[i]);
-		v[1] = FI_VAL_U(cfg->retention_days[i]);
-		rc = fi_schema_exec(db, fi_schema_sizes_put, v, 2, err);
+		rc = fi_schema_run(db, tmpl, vars, 4, err);
+		if (rc == 0)
+			rc = fi_db_exec_params(db, fi_schema_sizes_put, v, 2, err);
 		if (rc == 0 && !fi_config_is_detail(cfg, i))
 			rc = fi_schema_detail_warn(db, cfg, i, err);
-		if (rc != 0)
-			return rc;
 	}
-	return 0;
+	for (unsigned k = 0; k < 3; k++)
+		fi_buf_fini(&cols[k]);
+	return rc;
 }
 
 /*
@@ -300,22 +311,90 @@ fi_schema_detail_cutoff(const struct fi_config *cfg, unsigned i, char *out, size
 	return rc;
 }
 
+/*
+ * The DELETE loops of size's retention event, retention_delete.sql for each
+ * table, appended to out without the last newline: the per-key rows and
+ * ports go below detail_cutoff, the rest up to cutoff (see retention.sql).
+ */
+static int
+fi_schema_deletes(const char *size, const char *batch, struct fi_buf *out,
+		  struct fi_err *err)
+{
+	static const struct {
+		const char *table, *before;
+	} tables[] = {{"flows", "< detail_cutoff"},
+		      {"nodes", "<= cutoff"},
+		      {"ports", "< detail_cutoff"},
+		      {"totals", "<= cutoff"}};
+	const char *tmpl = fi_schema_body(fi_schema_file("retention_delete.sql"));
+	int rc = 0;
+
+	for (unsigned t = 0; rc == 0 && t < 4; t++) {
+		struct fi_schema_var vars[] = {{"TABLE", tables[t].table},
+					       {"BEFORE", tables[t].before},
+					       {"SIZE", size},
+					       {"BATCH", batch}};
+
+		rc = fi_schema_expand(tmpl, vars, 4, out, err);
+	}
+	if (rc == 0 && out->len > 0 && out->data[out->len - 1] == '\n')
+		out->data[--out->len] = '\0';
+	return rc;
+}
+
+/* Creates the retention event of size i, or says the size is kept forever. */
+static int
+fi_schema_event(struct fi_db *db, const struct fi_config *cfg, unsigned i,
+		struct fi_err *err)
+{
+	char size[16], days[16], interval[16], batch[16];
+	char detail[FI_SCHEMA_CUTOFF_MAX];
+	struct fi_buf deletes;
+	int rc = fi_schema_detail_cutoff(cfg, i, detail, sizeof(detail), err);
+
+	if (rc != 0)
+		return rc;
+	if (cfg->retention_days[i] == 0) {
+		fi_info("bucket size %u s: kept forever", cfg->bucket_sizes[i]);
+		return 0;
+	}
+	snprintf(size, sizeof(size), "%u", cfg->bucket_sizes[i]);
+	snprintf(days, sizeof(days), "%u", cfg->retention_days[i]);
+	snprintf(interval, sizeof(interval), "%u", cfg->retention_interval);
+	snprintf(batch, sizeof(batch), "%u", FI_SCHEMA_DELETE_BATCH);
+	fi_buf_init(&deletes, FI_SQL_SCRIPT_MAX);
+	rc = fi_schema_deletes(size, batch, &deletes, err);
+	if (rc == 0) {
+		struct fi_schema_var vars[] = {{"SIZE", size},
+					       {"DAYS", days},
+					       {"INTERVAL", interval},
+					       {"BATCH", batch},
+					       {"DETAIL_CUTOFF", detail},
+					       {"DELETES", deletes.data}};
+
+		rc = fi_schema_run(db, fi_schema_file("retention.sql"), vars, 6, err);
+	}
+	fi_buf_fini(&deletes);
+	if (rc == 0)
+		fi_info("bucket size %u s: kept %u days", cfg->bucket_sizes[i],
+			cfg->retention_days[i]);
+	return rc;
+}
+
 /* Drops every retention event of ours, then creates one per size with an age. */
 static int
 fi_schema_retention(struct fi_db *db, const struct fi_config *cfg, struct fi_err *err)
 {
-	const char *tmpl = fi_schema_file("retention.sql");
 	char names[64][FI_IDENT_MAX];
 	unsigned nnames = 0;
 	struct fi_val v = FI_VAL_S(cfg->db_name, strlen(cfg->db_name));
 	struct fi_stmt *st;
 	int rc;
 
-	st = fi_stmt_new(db, fi_schema_events_get, err);
+	st = fi_stmt_run(db, fi_schema_events_get, &v, 1, err);
 	if (st == NULL)
 		return err->code;
-	rc = fi_stmt_exec(st, &v, 1, err);
-	while (rc == 0 && (rc = fi_stmt_fetch(st, err)) == 1) {
+	while ((rc = fi_stmt_fetch(st, err)) == 1) {
 		rc = 0;
 		if (nnames < 64 &&
 		    fi_stmt_col_text(st, 0, names[nnames], FI_IDENT_MAX) == 0)
@@ -339,30 +418,9 @@ fi_schema_retention(struct fi_db *db, const struct fi_config *cfg, struct fi_err
 			return rc;
 	}
 	for (unsigned i = 0; i < cfg->n_bucket_sizes; i++) {
-		char size[16], days[16], interval[16], batch[16];
-		char detail[FI_SCHEMA_CUTOFF_MAX];
-		struct fi_schema_var vars[] = {{"SIZE", size},
-					       {"DAYS", days},
-					       {"INTERVAL", interval},
-					       {"BATCH", batch},
-					       {"DETAIL_CUTOFF", detail}};
-
-		rc = fi_schema_detail_cutoff(cfg, i, detail, sizeof(detail), err);
+		rc = fi_schema_event(db, cfg, i, err);
 		if (rc != 0)
 			return rc;
-		if (cfg->retention_days[i] == 0) {
-			fi_info("bucket size %u s: kept forever", cfg->bucket_sizes[i]);
-			continue;
-		}
-		snprintf(size, sizeof(size), "%u", cfg->bucket_sizes[i]);
-		snprintf(days, sizeof(days), "%u", cfg->retention_days[i]);
-		snprintf(interval, sizeof(interval), "%u", cfg->retention_interval);
-		snprintf(batch, sizeof(batch), "%u", FI_SCHEMA_DELETE_BATCH);
-		rc = fi_schema_run(db, tmpl, vars, 5, err);
-		if (rc != 0)
-			return rc;
-		fi_info("bucket size %u s: kept %u days", cfg->bucket_sizes[i],
-			cfg->retention_days[i]);
 	}
 	return 0;
 }

@@ -370,20 +370,6 @@ fi_store_table(struct fi_store *st, enum fi_store_kind kind, uint32_t size,
 	return rc;
 }
 
-static int
-fi_store_exec(struct fi_store *st, const char *sql, const struct fi_val *v, unsigned n,
-	      struct fi_err *err)
-{
-	struct fi_stmt *stmt = fi_stmt_new(st->db, sql, err);
-	int rc;
-
-	if (stmt == NULL)
-		return err->code;
-	rc = fi_stmt_exec(stmt, v, n, err);
-	fi_stmt_free(stmt);
-	return rc;
-}
-
 /* Inserts the record of part `name` of a batch (first in its transaction). */
 static int
 fi_store_mark_put(struct fi_store *st, const char *name, const struct fi_store_mark *mark,
@@ -393,7 +379,7 @@ fi_store_mark_put(struct fi_store *st, const char *name, const struct fi_store_m
 			      FI_VAL_S(name, strlen(name)), FI_VAL_U(mark->batch_id),
 			      FI_VAL_U(flows)};
 
-	return fi_store_exec(st, fi_store_sql_batch_put, v, 4, err);
+	return fi_db_exec_params(st->db, fi_store_sql_batch_put, v, 4, err);
 }
 
 /* The map holding one kind of table of a bucket size. */
@@ -785,15 +771,13 @@ fi_store_source_hold(struct fi_store *st, const struct fi_store_source_mark *m,
 {
 	struct fi_val v[2] = {FI_VAL_S(m->source, strlen(m->source)),
 			      FI_VAL_S(m->table, strlen(m->table))};
-	struct fi_stmt *stmt = fi_stmt_new(st->db, fi_store_sql_source_lock, err);
+	struct fi_stmt *stmt = fi_stmt_run(st->db, fi_store_sql_source_lock, v, 2, err);
 	char cur[256];
 	int rc, same = 0;
 
 	if (stmt == NULL)
 		return err->code;
-	rc = fi_stmt_exec(stmt, v, 2, err);
-	if (rc == 0)
-		rc = fi_stmt_fetch(stmt, err);
+	rc = fi_stmt_fetch(stmt, err);
 	if (rc == 1) {
 		same = fi_stmt_col_text(stmt, 0, cur, sizeof(cur)) == 0 &&
 		       strcmp(cur, m->prev) == 0;
@@ -863,7 +847,7 @@ fi_store_source_move(struct fi_store *st, const struct fi_store_source_mark *m,
 	if (m->prev == NULL) {
 		struct fi_val add[4] = {v[2], v[3], v[0], v[1]};
 
-		rc = fi_store_exec(st, fi_store_sql_source_add, add, 4, err);
+		rc = fi_db_exec_params(st->db, fi_store_sql_source_add, add, 4, err);
 		if (rc == FI_EEXIST) {
 			fi_err_clear(err); /* say why, not the server's words */
 			rc = fi_err_set(err, FI_EEXIST,
@@ -875,11 +859,11 @@ fi_store_source_move(struct fi_store *st, const struct fi_store_source_mark *m,
 	v[4] = FI_VAL_B(m->prev, strlen(m->prev));
 	if (strcmp(m->prev, m->mark) == 0)
 		return fi_store_source_hold(st, m, err);
-	stmt = fi_stmt_new(st->db, fi_store_sql_source_move, err);
+	stmt = fi_stmt_run(st->db, fi_store_sql_source_move, v, 5, err);
 	if (stmt == NULL)
 		return err->code;
-	rc = fi_stmt_exec(stmt, v, 5, err);
-	if (rc == 0 && fi_stmt_affected(stmt) != 1)
+	rc = 0;
+	if (fi_stmt_affected(stmt) != 1)
 		rc =
 		    fi_err_set(err, FI_EEXIST,
 			       "the mark of %s table %s moved: another import is running",
@@ -907,7 +891,7 @@ fi_store_write_source(struct fi_store *st, const struct fi_agg *agg,
 			rc = fi_store_table(st, (enum fi_store_kind)k, agg->sizes[i].size,
 					    fi_store_map(agg, i, k), err);
 	if (rc == 0)
-		rc = fi_store_exec(st, fi_store_sql_meta, NULL, 0, err);
+		rc = fi_db_exec_params(st->db, fi_store_sql_meta, NULL, 0, err);
 	return fi_store_end(st, rc, t0, stats, err);
 }
 
@@ -916,12 +900,12 @@ fi_store_finish(struct fi_store *st, const struct fi_store_mark *mark, struct fi
 {
 	struct fi_val v[3] = {FI_VAL_S(mark->consumer, strlen(mark->consumer)),
 			      FI_VAL_U(FI_STORE_KEEP_BATCHES), FI_VAL_U(mark->batch_id)};
-	int rc = fi_store_exec(st, fi_store_sql_meta, NULL, 0, err);
+	int rc = fi_db_exec_params(st->db, fi_store_sql_meta, NULL, 0, err);
 
 	if (rc == 0)
-		rc = fi_store_exec(st, fi_store_sql_batch_prune, v, 3, err);
+		rc = fi_db_exec_params(st->db, fi_store_sql_batch_prune, v, 3, err);
 	if (rc == 0)
-		rc = fi_store_exec(st, fi_store_sql_refused_prune, v, 3, err);
+		rc = fi_db_exec_params(st->db, fi_store_sql_refused_prune, v, 3, err);
 	return rc;
 }
 
@@ -929,28 +913,18 @@ static int
 fi_store_query_u64(struct fi_store *st, const char *sql, const struct fi_val *v,
 		   unsigned n, uint64_t *out, struct fi_err *err)
 {
-	struct fi_stmt *stmt = fi_stmt_new(st->db, sql, err);
-	int rc;
+	struct fi_stmt *stmt = fi_stmt_first(st->db, sql, v, n, err);
+	const struct fi_val *c;
+	int rc = 0;
 
 	if (stmt == NULL)
 		return err->code;
-	rc = fi_stmt_exec(stmt, v, n, err);
-	if (rc == 0) {
-		rc = fi_stmt_fetch(stmt, err);
-		if (rc == 1) {
-			const struct fi_val *c = fi_stmt_col(stmt, 0);
-
-			rc = 0;
-			if (c->type == FI_VAL_UINT || c->type == FI_VAL_INT)
-				*out = c->v.u;
-			else if (c->type != FI_VAL_TEXT ||
-				 fi_num_u64((struct fi_str){c->v.s.p, c->v.s.n}, 0,
-					    UINT64_MAX, out) != 0)
-				rc = fi_err_set(err, FI_EDB, "unexpected result type");
-		} else if (rc == 0) {
-			rc = fi_err_set(err, FI_EDB, "query returned no row");
-		}
-	}
+	c = fi_stmt_col(stmt, 0);
+	if (c->type == FI_VAL_UINT || c->type == FI_VAL_INT)
+		*out = c->v.u;
+	else if (c->type != FI_VAL_TEXT ||
+		 fi_num_u64((struct fi_str){c->v.s.p, c->v.s.n}, 0, UINT64_MAX, out) != 0)
+		rc = fi_err_set(err, FI_EDB, "unexpected result type");
 	fi_stmt_free(stmt);
 	return rc;
 }
@@ -970,29 +944,21 @@ fi_store_source_gaps_get(struct fi_store *st, const char *source, const char *ta
 {
 	struct fi_val v[2] = {FI_VAL_S(source, strlen(source)),
 			      FI_VAL_S(table, strlen(table))};
-	struct fi_stmt *stmt = fi_stmt_new(st->db, fi_store_sql_gap_get, err);
+	struct fi_stmt *stmt = fi_stmt_run(st->db, fi_store_sql_gap_get, v, 2, err);
 	struct fi_store_gap *g = NULL;
 	size_t cap = 0;
-	int rc;
+	int rc = 0;
 
 	*out = NULL;
 	*n = 0;
 	if (stmt == NULL)
 		return err->code;
-	rc = fi_stmt_exec(stmt, v, 2, err);
 	while (rc == 0 && (rc = fi_stmt_fetch(stmt, err)) == 1) {
-		rc = 0;
-		if (*n == cap) {
-			size_t ncap = cap ? cap * 2 : 64;
-			struct fi_store_gap *p = realloc(g, ncap * sizeof(*g));
-
-			if (p == NULL) {
-				rc = fi_err_set(err, FI_ENOMEM, "out of memory");
-				break;
-			}
-			g = p;
-			cap = ncap;
+		if (fi_buf_grow_array(&g, &cap, *n, sizeof(*g), SIZE_MAX) != 0) {
+			rc = fi_err_set(err, FI_ENOMEM, "out of memory");
+			break;
 		}
+		rc = 0;
 		for (unsigned c = 0; c < 3; c++) {
 			const struct fi_val *x = fi_stmt_col(stmt, c);
 			int64_t *dst = c == 0	? &g[*n].lo
@@ -1026,15 +992,13 @@ fi_store_source_mark_get(struct fi_store *st, const char *source, const char *ta
 {
 	struct fi_val v[2] = {FI_VAL_S(source, strlen(source)),
 			      FI_VAL_S(table, strlen(table))};
-	struct fi_stmt *stmt = fi_stmt_new(st->db, fi_store_sql_source_get, err);
+	struct fi_stmt *stmt = fi_stmt_run(st->db, fi_store_sql_source_get, v, 2, err);
 	int rc;
 
 	*found = 0;
 	if (stmt == NULL)
 		return err->code;
-	rc = fi_stmt_exec(stmt, v, 2, err);
-	if (rc == 0)
-		rc = fi_stmt_fetch(stmt, err);
+	rc = fi_stmt_fetch(stmt, err);
 	if (rc == 1) {
 		const struct fi_val *r = fi_stmt_col(stmt, 1);
 

@@ -1,5 +1,5 @@
 /*
- * fi_buf.c: capped growable buffers and counted-string helpers.
+ * fi_buf.c: capped growable buffers and arrays, and counted-string helpers.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -75,6 +75,29 @@ fi_buf_reserve(struct fi_buf *b, size_t n)
 		return FI_ENOMEM;
 	b->data = p;
 	b->cap = cap;
+	return 0;
+}
+
+int
+fi_buf_grow_array(void *array, size_t *cap, size_t n, size_t size, size_t max)
+{
+	size_t ncap;
+	void *old, *p;
+
+	if (n < *cap)
+		return 0;
+	if (*cap > SIZE_MAX / 2)
+		return FI_ETOOBIG;
+	ncap = *cap ? *cap * 2 : 64;
+	if (ncap > max || ncap > SIZE_MAX / size)
+		return FI_ETOOBIG;
+	/* array points to a T *: copied, not cast, so any T will do */
+	memcpy(&old, array, sizeof(old));
+	p = realloc(old, ncap * size);
+	if (p == NULL)
+		return FI_ENOMEM;
+	memcpy(array, &p, sizeof(p));
+	*cap = ncap;
 	return 0;
 }
 

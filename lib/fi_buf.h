@@ -48,6 +48,15 @@ int fi_buf_printf(struct fi_buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 /*
+ * Makes room for element n of a growable array: array is the address of its
+ * pointer (NULL while empty), *cap the elements allocated, size the bytes of
+ * one. A full array is doubled (the first time to 64 elements); max bounds
+ * the elements. Returns 0, FI_ETOOBIG when the doubled array would pass max,
+ * or FI_ENOMEM; on failure the array and *cap are as they were.
+ */
+int fi_buf_grow_array(void *array, size_t *cap, size_t n, size_t size, size_t max);
+
+/*
  * Takes the data out of the buffer: the caller owns the returned string (never
  * NULL on success; NULL on allocation failure) and b is left empty.
  */

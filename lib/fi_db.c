@@ -406,6 +406,48 @@ fi_stmt_free(struct fi_stmt *st)
 	free(st);
 }
 
+struct fi_stmt *
+fi_stmt_run(struct fi_db *db, const char *sql, const struct fi_val *params, unsigned n,
+	    struct fi_err *err)
+{
+	struct fi_stmt *st = fi_stmt_new(db, sql, err);
+
+	if (st != NULL && fi_stmt_exec(st, params, n, err) != 0) {
+		fi_stmt_free(st);
+		return NULL;
+	}
+	return st;
+}
+
+struct fi_stmt *
+fi_stmt_first(struct fi_db *db, const char *sql, const struct fi_val *params, unsigned n,
+	      struct fi_err *err)
+{
+	struct fi_stmt *st = fi_stmt_run(db, sql, params, n, err);
+	int rc = st != NULL ? fi_stmt_fetch(st, err) : -1;
+
+	if (rc == 1)
+		return st;
+	if (rc == 0)
+		fi_err_set(err, FI_EDB, "no row from %.60s", sql);
+	fi_stmt_free(st);
+	return NULL;
+}
+
+int
+fi_db_exec_params(struct fi_db *db, const char *sql, const struct fi_val *params,
+		  unsigned n, struct fi_err *err)
+{
+	struct fi_stmt *st = fi_stmt_new(db, sql, err);
+	int rc;
+
+	if (st == NULL)
+		return err->code;
+	rc = fi_stmt_exec(st, params, n, err);
+	fi_stmt_free(st);
+	return rc;
+}
+
 int
 fi_stmt_exec(struct fi_stmt *st, const struct fi_val *params, unsigned n,
 	     struct fi_err *err)

@@ -138,6 +138,30 @@ struct fi_stmt *fi_stmt_new(struct fi_db *db, const char *sql, struct fi_err *er
 void fi_stmt_free(struct fi_stmt *st);
 
 /*
+ * Prepares sql and executes it with params[0..n) (borrowed for the call):
+ * a new statement whose rows, if any, are read with fi_stmt_fetch, or NULL
+ * with err set.
+ */
+struct fi_stmt *fi_stmt_run(struct fi_db *db, const char *sql,
+			    const struct fi_val *params, unsigned n, struct fi_err *err);
+
+/*
+ * Like fi_stmt_run, then fetches the first row: the statement at that row
+ * (new: read it with fi_stmt_col, then fi_stmt_free it), or NULL with err
+ * set, FI_EDB when there was no row.
+ */
+struct fi_stmt *fi_stmt_first(struct fi_db *db, const char *sql,
+			      const struct fi_val *params, unsigned n,
+			      struct fi_err *err);
+
+/*
+ * Prepares sql, executes it with params[0..n) and frees it: for statements
+ * without rows. Returns 0 or a negative code with err set.
+ */
+int fi_db_exec_params(struct fi_db *db, const char *sql, const struct fi_val *params,
+		      unsigned n, struct fi_err *err);
+
+/*
  * Binds n parameters (borrowed for the call) and executes. A result set, if
  * any, is then read with fi_stmt_fetch. Returns 0 or a negative code.
  */

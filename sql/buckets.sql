@@ -1,6 +1,7 @@
 -- buckets.sql: the four tables kept for every bucket size (SPEC 4), in their
--- newest form; @SIZE@ is replaced by the size in seconds. Run for every
--- configured size on each --init-db, so adding a size just adds its tables.
+-- newest form; @SIZE@ is replaced by the size in seconds, and the counter
+-- columns by those of bucket_counters.sql. Run for every configured size on
+-- each --init-db, so adding a size just adds its tables.
 --
 -- Addresses are BINARY(16), IPv4 mapped into ::ffff:0:0/96, so both families
 -- sort and range-scan by prefix. `flows` is DECIMAL(30,9): the importer splits
@@ -25,18 +26,7 @@ CREATE TABLE IF NOT EXISTS flows_@SIZE@ (
 -- 2. per bucket: totals by protocol class; the overall total is their sum.
 CREATE TABLE IF NOT EXISTS totals_@SIZE@ (
 	bucket INT UNSIGNED NOT NULL PRIMARY KEY,
-	tcp_flows DECIMAL(30,9) NOT NULL DEFAULT 0,
-	tcp_packets BIGINT UNSIGNED NOT NULL DEFAULT 0,
-	tcp_bytes BIGINT UNSIGNED NOT NULL DEFAULT 0,
-	udp_flows DECIMAL(30,9) NOT NULL DEFAULT 0,
-	udp_packets BIGINT UNSIGNED NOT NULL DEFAULT 0,
-	udp_bytes BIGINT UNSIGNED NOT NULL DEFAULT 0,
-	icmp_flows DECIMAL(30,9) NOT NULL DEFAULT 0,
-	icmp_packets BIGINT UNSIGNED NOT NULL DEFAULT 0,
-	icmp_bytes BIGINT UNSIGNED NOT NULL DEFAULT 0,
-	other_flows DECIMAL(30,9) NOT NULL DEFAULT 0,
-	other_packets BIGINT UNSIGNED NOT NULL DEFAULT 0,
-	other_bytes BIGINT UNSIGNED NOT NULL DEFAULT 0
+	@COUNTERS@
 ) ENGINE=InnoDB;
 
 -- 3. per address and bucket, split by direction and protocol class; a node's
@@ -45,30 +35,8 @@ CREATE TABLE IF NOT EXISTS totals_@SIZE@ (
 CREATE TABLE IF NOT EXISTS nodes_@SIZE@ (
 	bucket INT UNSIGNED NOT NULL,
 	addr BINARY(16) NOT NULL,
-	src_tcp_flows DECIMAL(30,9) NOT NULL DEFAULT 0,
-	src_tcp_packets BIGINT UNSIGNED NOT NULL DEFAULT 0,
-	src_tcp_bytes BIGINT UNSIGNED NOT NULL DEFAULT 0,
-	src_udp_flows DECIMAL(30,9) NOT NULL DEFAULT 0,
-	src_udp_packets BIGINT UNSIGNED NOT NULL DEFAULT 0,
-	src_udp_bytes BIGINT UNSIGNED NOT NULL DEFAULT 0,
-	src_icmp_flows DECIMAL(30,9) NOT NULL DEFAULT 0,
-	src_icmp_packets BIGINT UNSIGNED NOT NULL DEFAULT 0,
-	src_icmp_bytes BIGINT UNSIGNED NOT NULL DEFAULT 0,
-	src_other_flows DECIMAL(30,9) NOT NULL DEFAULT 0,
-	src_other_packets BIGINT UNSIGNED NOT NULL DEFAULT 0,
-	src_other_bytes BIGINT UNSIGNED NOT NULL DEFAULT 0,
-	dst_tcp_flows DECIMAL(30,9) NOT NULL DEFAULT 0,
-	dst_tcp_packets BIGINT UNSIGNED NOT NULL DEFAULT 0,
-	dst_tcp_bytes BIGINT UNSIGNED NOT NULL DEFAULT 0,
-	dst_udp_flows DECIMAL(30,9) NOT NULL DEFAULT 0,
-	dst_udp_packets BIGINT UNSIGNED NOT NULL DEFAULT 0,
-	dst_udp_bytes BIGINT UNSIGNED NOT NULL DEFAULT 0,
-	dst_icmp_flows DECIMAL(30,9) NOT NULL DEFAULT 0,
-	dst_icmp_packets BIGINT UNSIGNED NOT NULL DEFAULT 0,
-	dst_icmp_bytes BIGINT UNSIGNED NOT NULL DEFAULT 0,
-	dst_other_flows DECIMAL(30,9) NOT NULL DEFAULT 0,
-	dst_other_packets BIGINT UNSIGNED NOT NULL DEFAULT 0,
-	dst_other_bytes BIGINT UNSIGNED NOT NULL DEFAULT 0,
+	@SRC_COUNTERS@,
+	@DST_COUNTERS@,
 	PRIMARY KEY (bucket, addr)
 ) ENGINE=InnoDB;
 
@@ -77,29 +45,7 @@ CREATE TABLE IF NOT EXISTS nodes_@SIZE@ (
 CREATE TABLE IF NOT EXISTS ports_@SIZE@ (
 	bucket INT UNSIGNED NOT NULL,
 	port SMALLINT UNSIGNED NOT NULL,
-	src_tcp_flows DECIMAL(30,9) NOT NULL DEFAULT 0,
-	src_tcp_packets BIGINT UNSIGNED NOT NULL DEFAULT 0,
-	src_tcp_bytes BIGINT UNSIGNED NOT NULL DEFAULT 0,
-	src_udp_flows DECIMAL(30,9) NOT NULL DEFAULT 0,
-	src_udp_packets BIGINT UNSIGNED NOT NULL DEFAULT 0,
-	src_udp_bytes BIGINT UNSIGNED NOT NULL DEFAULT 0,
-	src_icmp_flows DECIMAL(30,9) NOT NULL DEFAULT 0,
-	src_icmp_packets BIGINT UNSIGNED NOT NULL DEFAULT 0,
-	src_icmp_bytes BIGINT UNSIGNED NOT NULL DEFAULT 0,
-	src_other_flows DECIMAL(30,9) NOT NULL DEFAULT 0,
-	src_other_packets BIGINT UNSIGNED NOT NULL DEFAULT 0,
-	src_other_bytes BIGINT UNSIGNED NOT NULL DEFAULT 0,
-	dst_tcp_flows DECIMAL(30,9) NOT NULL DEFAULT 0,
-	dst_tcp_packets BIGINT UNSIGNED NOT NULL DEFAULT 0,
-	dst_tcp_bytes BIGINT UNSIGNED NOT NULL DEFAULT 0,
-	dst_udp_flows DECIMAL(30,9) NOT NULL DEFAULT 0,
-	dst_udp_packets BIGINT UNSIGNED NOT NULL DEFAULT 0,
-	dst_udp_bytes BIGINT UNSIGNED NOT NULL DEFAULT 0,
-	dst_icmp_flows DECIMAL(30,9) NOT NULL DEFAULT 0,
-	dst_icmp_packets BIGINT UNSIGNED NOT NULL DEFAULT 0,
-	dst_icmp_bytes BIGINT UNSIGNED NOT NULL DEFAULT 0,
-	dst_other_flows DECIMAL(30,9) NOT NULL DEFAULT 0,
-	dst_other_packets BIGINT UNSIGNED NOT NULL DEFAULT 0,
-	dst_other_bytes BIGINT UNSIGNED NOT NULL DEFAULT 0,
+	@SRC_COUNTERS@,
+	@DST_COUNTERS@,
 	PRIMARY KEY (bucket, port)
 ) ENGINE=InnoDB;

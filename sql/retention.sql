@@ -1,6 +1,7 @@
 -- retention.sql: the retention EVENT of one bucket size (SPEC 5), run by the
 -- server's event scheduler. --init-db drops and re-creates it from the config:
--- @SIZE@ (seconds), @DAYS@ (age), @INTERVAL@ (seconds between runs).
+-- @SIZE@ (seconds), @DAYS@ (age), @INTERVAL@ (seconds between runs); the
+-- DELETES are retention_delete.sql once for each of the four tables.
 -- A bucket is deleted once all of it is older than the age. Deletes go in
 -- batches of @BATCH@ rows, each its own short transaction, so the importer and
 -- the responder are never locked out for long.
@@ -15,16 +16,5 @@ CREATE EVENT fi_retention_@SIZE@
 DO BEGIN
 	DECLARE cutoff BIGINT DEFAULT UNIX_TIMESTAMP() - @DAYS@ * 86400 - @SIZE@;
 	DECLARE detail_cutoff BIGINT DEFAULT @DETAIL_CUTOFF@;
-	REPEAT
-		DELETE FROM flows_@SIZE@ WHERE bucket < detail_cutoff LIMIT @BATCH@;
-	UNTIL ROW_COUNT() = 0 END REPEAT;
-	REPEAT
-		DELETE FROM nodes_@SIZE@ WHERE bucket <= cutoff LIMIT @BATCH@;
-	UNTIL ROW_COUNT() = 0 END REPEAT;
-	REPEAT
-		DELETE FROM ports_@SIZE@ WHERE bucket < detail_cutoff LIMIT @BATCH@;
-	UNTIL ROW_COUNT() = 0 END REPEAT;
-	REPEAT
-		DELETE FROM totals_@SIZE@ WHERE bucket <= cutoff LIMIT @BATCH@;
-	UNTIL ROW_COUNT() = 0 END REPEAT;
+@DELETES@
 END

@@ -65,21 +65,14 @@ fi_dbsrc_gaps_free(struct fi_dbsrc_gaps *g)
 static int
 fi_dbsrc_gaps_grow(struct fi_dbsrc_gaps *g)
 {
-	size_t ncap = g->cap ? g->cap * 2 : 64;
-	struct fi_store_gap *v;
-	unsigned char *dirty;
+	size_t cap = g->cap; /* the ranges' and the flags' */
 
-	if (g->n < g->cap)
-		return 0;
-	v = realloc(g->v, ncap * sizeof(*v));
-	if (v == NULL)
+	if (fi_buf_grow_array(&g->v, &cap, g->n, sizeof(*g->v), SIZE_MAX) != 0)
 		return FI_ENOMEM;
-	g->v = v;
-	dirty = realloc(g->dirty, ncap);
-	if (dirty == NULL)
+	cap = g->cap;
+	if (fi_buf_grow_array(&g->dirty, &cap, g->n, 1, SIZE_MAX) != 0)
 		return FI_ENOMEM;
-	g->dirty = dirty;
-	g->cap = ncap;
+	g->cap = cap;
 	return 0;
 }
 
@@ -87,15 +80,9 @@ fi_dbsrc_gaps_grow(struct fi_dbsrc_gaps *g)
 static int
 fi_dbsrc_gaps_gone(struct fi_dbsrc_gaps *g, int64_t lo)
 {
-	if (g->ngone == g->capgone) {
-		size_t ncap = g->capgone ? g->capgone * 2 : 64;
-		int64_t *p = realloc(g->gone, ncap * sizeof(*p));
-
-		if (p == NULL)
-			return FI_ENOMEM;
-		g->gone = p;
-		g->capgone = ncap;
-	}
+	if (fi_buf_grow_array(&g->gone, &g->capgone, g->ngone, sizeof(*g->gone),
+			      SIZE_MAX) != 0)
+		return FI_ENOMEM;
 	g->gone[g->ngone++] = lo;
 	return 0;
 }

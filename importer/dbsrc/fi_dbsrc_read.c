@@ -22,24 +22,16 @@ int
 fi_dbsrc_query_int(struct fi_db *db, const char *sql, const struct fi_val *v, unsigned n,
 		   int64_t *out, struct fi_err *err)
 {
-	struct fi_stmt *st = fi_stmt_new(db, sql, err);
-	int rc;
+	struct fi_stmt *st = fi_stmt_first(db, sql, v, n, err);
+	int rc = 0;
 
 	if (st == NULL)
 		return err->code;
-	rc = fi_stmt_exec(st, v, n, err);
-	if (rc == 0)
-		rc = fi_stmt_fetch(st, err);
-	if (rc == 1) {
-		rc = 0;
-		if (fi_stmt_col(st, 0)->type == FI_VAL_NULL)
-			*out = -1;
-		else if (fi_dbsrc_val_i64(fi_stmt_col(st, 0), out) != 0)
-			rc = fi_err_set(err, FI_EDB, "unexpected result of %.60s", sql);
-		fi_stmt_reset(st);
-	} else if (rc == 0) {
-		rc = fi_err_set(err, FI_EDB, "no result from %.60s", sql);
-	}
+	if (fi_stmt_col(st, 0)->type == FI_VAL_NULL)
+		*out = -1;
+	else if (fi_dbsrc_val_i64(fi_stmt_col(st, 0), out) != 0)
+		rc = fi_err_set(err, FI_EDB, "unexpected result of %.60s", sql);
+	fi_stmt_reset(st);
 	fi_stmt_free(st);
 	return rc;
 }

@@ -99,15 +99,13 @@ fi_dbsrc_dst_open(struct fi_dbsrc_source *d, struct fi_err *err)
 static int
 fi_dbsrc_autoinc(struct fi_dbsrc_source *d, struct fi_err *err)
 {
-	struct fi_stmt *st = fi_stmt_new(d->src, fi_dbsrc_sql_autoinc, err);
+	struct fi_stmt *st = fi_stmt_run(d->src, fi_dbsrc_sql_autoinc, NULL, 0, err);
 	int64_t inc = 1, off = 1;
 	int rc;
 
 	if (st == NULL)
 		return err->code;
-	rc = fi_stmt_exec(st, NULL, 0, err);
-	if (rc == 0)
-		rc = fi_stmt_fetch(st, err);
+	rc = fi_stmt_fetch(st, err);
 	if (rc == 1) {
 		if (fi_dbsrc_val_i64(fi_stmt_col(st, 0), &inc) != 0 ||
 		    fi_dbsrc_val_i64(fi_stmt_col(st, 1), &off) != 0 || inc < 1 || off < 1)

@@ -101,11 +101,11 @@ fi_dbsrc_shape_keys(struct fi_dbsrc_source *d, const struct fi_dbsrc_table *t,
 	char prev_index[FI_IDENT_MAX] = "";
 	unsigned in_index = 0;
 	int index_is_autoinc = 1, rc;
-	struct fi_stmt *st = fi_stmt_new(d->src, fi_dbsrc_sql_unique, err);
+	struct fi_stmt *st = fi_stmt_run(d->src, fi_dbsrc_sql_unique, &name, 1, err);
 
 	if (st == NULL)
 		return err->code;
-	rc = fi_stmt_exec(st, &name, 1, err);
+	rc = 0;
 	while (rc == 0 && (rc = fi_stmt_fetch(st, err)) == 1) {
 		rc = 0;
 		if (fi_stmt_col_text(st, 0, index, sizeof(index)) != 0 ||
@@ -157,7 +157,7 @@ int
 fi_dbsrc_tables(struct fi_dbsrc_source *d, struct fi_dbsrc_table **out, size_t *n,
 		struct fi_err *err)
 {
-	struct fi_stmt *st = fi_stmt_new(d->src, fi_dbsrc_sql_tables, err);
+	struct fi_stmt *st = fi_stmt_run(d->src, fi_dbsrc_sql_tables, NULL, 0, err);
 	struct fi_dbsrc_table *v = NULL;
 	size_t cap = 0;
 	int rc;
@@ -165,28 +165,17 @@ fi_dbsrc_tables(struct fi_dbsrc_source *d, struct fi_dbsrc_table **out, size_t *
 	*n = 0;
 	if (st == NULL)
 		return err->code;
-	rc = fi_stmt_exec(st, NULL, 0, err);
-	while (rc == 0 && (rc = fi_stmt_fetch(st, err)) == 1) {
+	while ((rc = fi_stmt_fetch(st, err)) == 1) {
 		int64_t est, idle;
 
-		rc = 0;
-		if (*n == cap) {
-			size_t ncap = cap ? cap * 2 : 64;
-			struct fi_dbsrc_table *p;
-
-			if (ncap > FI_DBSRC_TABLES_MAX) {
-				rc = fi_err_set(err, FI_ETOOBIG, "more than %d tables",
-						FI_DBSRC_TABLES_MAX);
-				break;
-			}
-			p = realloc(v, ncap * sizeof(*v));
-			if (p == NULL) {
-				rc = fi_err_set(err, FI_ENOMEM, "out of memory");
-				break;
-			}
-			v = p;
-			cap = ncap;
-		}
+		rc = fi_buf_grow_array(&v, &cap, *n, sizeof(*v), FI_DBSRC_TABLES_MAX);
+		if (rc == FI_ETOOBIG)
+			rc = fi_err_set(err, rc, "more than %d tables",
+					FI_DBSRC_TABLES_MAX);
+		else if (rc != 0)
+			rc = fi_err_set(err, rc, "out of memory");
+		if (rc != 0)
+			break;
 		if (fi_stmt_col_text(st, 0, v[*n].name, sizeof(v[*n].name)) != 0)
 			continue; /* no table name is this long in MariaDB */
 		v[*n].est_rows =

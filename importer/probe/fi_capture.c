@@ -94,24 +94,42 @@ fi_capture_setup(struct fi_capture *c, const char *what, const char *filter,
 	return 0;
 }
 
+/*
+ * A new capture around p, the handle just opened for what; NULL with err set
+ * when there is none (p is NULL: errbuf says why) or memory ran out (p is
+ * closed).
+ */
+static struct fi_capture *
+fi_capture_new(pcap_t *p, const char *what, const char *errbuf, struct fi_err *err)
+{
+	struct fi_capture *c;
+
+	if (p == NULL) {
+		fi_err_set(err, FI_EIO, "%s: %s", what, errbuf);
+		return NULL;
+	}
+	c = calloc(1, sizeof(*c));
+	if (c == NULL) {
+		pcap_close(p);
+		fi_err_set(err, FI_ENOMEM, "out of memory");
+		return NULL;
+	}
+	c->p = p;
+	return c;
+}
+
 struct fi_capture *
 fi_capture_open_file(const char *path, const char *filter, struct fi_err *err)
 {
 	char errbuf[PCAP_ERRBUF_SIZE] = "";
-	struct fi_capture *c = calloc(1, sizeof(*c));
+	struct fi_capture *c =
+	    fi_capture_new(pcap_open_offline_with_tstamp_precision(
+			       path, PCAP_TSTAMP_PRECISION_MICRO, errbuf),
+			   path, errbuf, err);
 	struct stat st;
 
-	if (c == NULL) {
-		fi_err_set(err, FI_ENOMEM, "out of memory");
+	if (c == NULL)
 		return NULL;
-	}
-	c->p = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_MICRO,
-						       errbuf);
-	if (c->p == NULL) {
-		fi_err_set(err, FI_EIO, "%s: %s", path, errbuf);
-		free(c);
-		return NULL;
-	}
 	if (fstat(fileno(pcap_file(c->p)), &st) == 0 && S_ISREG(st.st_mode))
 		c->size = (uint64_t)st.st_size;
 	if (fi_capture_setup(c, path, filter, err) != 0) {
@@ -126,20 +144,13 @@ fi_capture_open_live(const char *iface, const char *filter, int promisc, unsigne
 		     struct fi_err *err)
 {
 	char errbuf[PCAP_ERRBUF_SIZE] = "";
-	struct fi_capture *c = calloc(1, sizeof(*c));
+	struct fi_capture *c =
+	    fi_capture_new(pcap_create(iface, errbuf), iface, errbuf, err);
 	int rc;
 
-	if (c == NULL) {
-		fi_err_set(err, FI_ENOMEM, "out of memory");
+	if (c == NULL)
 		return NULL;
-	}
 	c->live = 1;
-	c->p = pcap_create(iface, errbuf);
-	if (c->p == NULL) {
-		fi_err_set(err, FI_EIO, "%s: %s", iface, errbuf);
-		free(c);
-		return NULL;
-	}
 	pcap_set_snaplen(c->p, (int)snaplen);
 	pcap_set_promisc(c->p, promisc ? 1 : 0);
 	pcap_set_timeout(c->p, 100);
@@ -148,22 +159,21 @@ fi_capture_open_live(const char *iface, const char *filter, int promisc, unsigne
 	if (rc < 0) {
 		fi_err_set(err, FI_EIO, "%s: %s", iface,
 			   rc == PCAP_ERROR ? pcap_geterr(c->p) : pcap_statustostr(rc));
-		fi_capture_close(c);
-		return NULL;
+		goto fail;
 	}
 	if (rc > 0)
 		fi_warnx("%s: %s", iface,
 			 rc == PCAP_WARNING ? pcap_geterr(c->p) : pcap_statustostr(rc));
-	if (fi_capture_setup(c, iface, filter, err) != 0) {
-		fi_capture_close(c);
-		return NULL;
-	}
+	if (fi_capture_setup(c, iface, filter, err) != 0)
+		goto fail;
 	if (pcap_setnonblock(c->p, 1, errbuf) != 0) {
 		fi_err_set(err, FI_EIO, "%s: %s", iface, errbuf);
-		fi_capture_close(c);
-		return NULL;
+		goto fail;
 	}
 	return c;
+fail:
+	fi_capture_close(c);
+	return NULL;
 }
 
 void

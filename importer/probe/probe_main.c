@@ -50,6 +50,8 @@ struct probe_opts {
 struct probe_batch {
 	struct fi_buf buf;
 	size_t off[FI_PROBE_BATCH + 1]; /* element i is buf.data[off[i], off[i+1]) */
+	const char *p[FI_PROBE_BATCH];	/* the elements as sent (probe_elements) */
+	size_t len[FI_PROBE_BATCH];	/* and their lengths */
 	size_t n;
 	uint64_t seq; /* its number, once sent */
 };
@@ -178,12 +180,16 @@ probe_send(struct probe *pr, uint64_t seq, const char *const *p, const size_t *l
 	}
 }
 
+/*
+ * Points the batch's element views into its buffer, as a push sends them;
+ * they hold until the batch is emptied (probe_settle sends them again).
+ */
 static void
-probe_elements(const struct probe_batch *b, const char **p, size_t *len)
+probe_elements(struct probe_batch *b)
 {
 	for (size_t i = 0; i < b->n; i++) {
-		p[i] = b->buf.data + b->off[i];
-		len[i] = b->off[i + 1] - b->off[i];
+		b->p[i] = b->buf.data + b->off[i];
+		b->len[i] = b->off[i + 1] - b->off[i];
 	}
 }
 
@@ -218,8 +224,6 @@ static int
 probe_settle(struct probe *pr)
 {
 	struct probe_batch *b = pr->flight;
-	const char *p[FI_PROBE_BATCH];
-	size_t len[FI_PROBE_BATCH];
 	struct fi_err err;
 	int rc;
 
@@ -231,8 +235,7 @@ probe_settle(struct probe *pr)
 		fi_warnx_limited(&pr->push_log, "push of %zu flows failed: %s", b->n,
 				 err.msg);
 	if (rc != 0) {
-		probe_elements(b, p, len);
-		if (probe_send(pr, b->seq, p, len, b->n,
+		if (probe_send(pr, b->seq, b->p, b->len, b->n,
 			       (long long)pr->cfg->probe_max_queue, rc < 0) != 0)
 			return probe_lost(pr);
 	}
@@ -249,17 +252,15 @@ static int
 probe_push(struct probe *pr)
 {
 	struct probe_batch *b = pr->fill;
-	const char *p[FI_PROBE_BATCH];
-	size_t len[FI_PROBE_BATCH];
 	struct fi_err err;
 	long long max_len = (long long)pr->cfg->probe_max_queue;
 
 	if (b->n == 0)
 		return 0;
-	probe_elements(b, p, len);
+	probe_elements(b);
 	if (pr->out != NULL) {
 		for (size_t i = 0; i < b->n; i++) {
-			fwrite(p[i], 1, len[i], pr->out);
+			fwrite(b->p[i], 1, b->len[i], pr->out);
 			fputc('\n', pr->out);
 		}
 		probe_pushed(pr, b);
@@ -272,10 +273,10 @@ probe_push(struct probe *pr)
 	pr->flight = b;
 	b->seq = ++pr->seq; /* a new batch, retried under this number */
 	fi_err_clear(&err);
-	if (fi_queue_push_send(pr->q, b->seq, p, len, b->n, max_len, &err) != 0) {
+	if (fi_queue_push_send(pr->q, b->seq, b->p, b->len, b->n, max_len, &err) != 0) {
 		fi_warnx_limited(&pr->push_log, "push of %zu flows failed: %s", b->n,
 				 err.msg);
-		if (probe_send(pr, b->seq, p, len, b->n, max_len, 1) != 0)
+		if (probe_send(pr, b->seq, b->p, b->len, b->n, max_len, 1) != 0)
 			return probe_lost(pr);
 		probe_pushed(pr, b);
 	}

@@ -17,10 +17,8 @@ set -uo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 # shellcheck source-path=SCRIPTDIR source=../shell/benchlib.sh
 . "$root/tests/shell/benchlib.sh"
-FLOWS=${FI_BENCH_FLOWS:-1000000}
 DUR=${FI_BENCH_DURATION:-60}
 CONN=${FI_BENCH_CONNECTIONS:-64}
-DAY0=1700006400 # gen_bench.py's day
 
 bench_need_build api_bench
 command -v wrk >/dev/null || {

@@ -17,10 +17,8 @@ set -uo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 # shellcheck source-path=SCRIPTDIR source=../shell/benchlib.sh
 . "$root/tests/shell/benchlib.sh"
-FLOWS=${FI_BENCH_FLOWS:-1000000}
 PEERS=${FI_BENCH_PEERS:-50000}
 REPEAT=${FI_BENCH_REPEAT:-15}
-DAY0=1700006400 # gen_bench.py's day
 DAY1=$((DAY0 + 86399))
 TARGET_MS=200
 

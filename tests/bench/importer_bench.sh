@@ -10,26 +10,21 @@
 # import completed. Usage: importer_bench.sh [BUILD_DIR [FLOWS]]
 # (tests/run.sh runs it with FI_BENCH=1 and no arguments: build/rel).
 set -uo pipefail
-top=$(cd "$(dirname "$0")/../.." && pwd)
-BUILD=$(realpath "${1:-$top/build/rel}")
+root=$(cd "$(dirname "$0")/../.." && pwd)
+# shellcheck source-path=SCRIPTDIR source=../shell/benchlib.sh
+. "$root/tests/shell/benchlib.sh"
+BUILD=$(realpath "${1:-$root/build/rel}")
 N=${2:-1000000}
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/fi-bench.XXXXXX")
-h=$tmp/h
-trap 'bash "$top/tests/harness/stop.sh" "$h" >/dev/null 2>&1; rm -rf "$tmp"' EXIT
 # MariaDB runs with the settings deploy/mariadb/flowinspector.cnf recommends,
 # for the import and the ceiling alike
-mycnf=$(awk -F' *= *' '/^[a-z_]+ *=/ { printf "--%s=%s ", $1, $2 }' \
-	"$top/deploy/mariadb/flowinspector.cnf")
+mycnf=$(bench_mariadb_args)
 echo "bench: mariadbd $mycnf"
-FI_HARNESS_OWNER=$$ FI_HARNESS_MARIADB_ARGS="$mycnf" \
-	bash "$top/tests/harness/start.sh" "$h" --no-nginx || exit 1
-. "$top/tests/harness/lib.sh"
-harness_load_env "$h"
+FI_HARNESS_MARIADB_ARGS="$mycnf" bench_own_harness fi-bench --no-nginx
 imp=$BUILD/importer/flowinspector-importer
 bench=$BUILD/tests/fi_bench
 
 echo "bench: generating $N flows"
-python3 "$top/tests/tools/flowref.py" gen --count "$N" --seed 1 --hosts 3000 --span 7200 \
+python3 "$root/tests/tools/flowref.py" gen --count "$N" --seed 1 --hosts 3000 --span 7200 \
 	--max-duration 300 --sorted >"$tmp/flows.jsonl"
 
 conf()
@@ -50,7 +45,7 @@ CONF
 
 push()
 {
-	python3 "$top/tests/tools/flowref.py" resp "$tmp/flows.jsonl" |
+	python3 "$root/tests/tools/flowref.py" resp "$tmp/flows.jsonl" |
 		harness_redis_cli --pipe >/dev/null
 }
 

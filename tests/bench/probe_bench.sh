@@ -11,20 +11,17 @@
 # rate is printed too. It asserts only that every flow arrived.
 # Usage: probe_bench.sh [BUILD_DIR] [PACKETS]
 set -uo pipefail
-top=$(cd "$(dirname "$0")/../.." && pwd)
-BUILD=$(realpath "${1:-$top/build/rel}")
+root=$(cd "$(dirname "$0")/../.." && pwd)
+# shellcheck source-path=SCRIPTDIR source=../shell/benchlib.sh
+. "$root/tests/shell/benchlib.sh"
+BUILD=$(realpath "${1:-$root/build/rel}")
 N=${2:-1000000}
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/fi-probe-bench.XXXXXX")
-h=$tmp/h
-trap 'bash "$top/tests/harness/stop.sh" "$h" >/dev/null 2>&1; rm -rf "$tmp"' EXIT
-FI_HARNESS_OWNER=$$ bash "$top/tests/harness/start.sh" "$h" --no-mariadb --no-nginx || exit 1
-. "$top/tests/harness/lib.sh"
-harness_load_env "$h"
+bench_own_harness fi-probe-bench --no-mariadb --no-nginx
 probe=$BUILD/importer/probe/flowinspector-probe
 cap=$tmp/bench.pcap
 
 echo "bench: generating $N packets"
-info=$(python3 "$top/tests/tools/probecases.py" bench "$cap" --packets "$N") || exit 1
+info=$(python3 "$root/tests/tools/probecases.py" bench "$cap" --packets "$N") || exit 1
 flows_gen=$(python3 -c 'import json, sys; print(json.loads(sys.argv[1])["flows"])' "$info")
 echo "bench: $info, $(stat -c %s "$cap") bytes"
 cat >"$tmp/probe.conf" <<CONF

@@ -5,8 +5,7 @@ set -uo pipefail
 BUILD=$1
 . "$FI_SOURCE_DIR/tests/shell/testlib.sh"
 fi_test_setup store_mark
-echo "retention_days = 0" >>"$T_CONF"
-check_cmd "--init-db" "$T_IMPORTER" -c "$T_CONF" --init-db
+t_init_db "retention_days = 0"
 check_cmd "store_mark" "$BUILD/tests/store_mark" "$T_CONF"
 check_eq "the marks" "$(t_sql "SELECT source, source_table, mark, rows_imported
 	FROM fi_source_marks ORDER BY source_table")" \

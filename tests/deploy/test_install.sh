@@ -11,10 +11,9 @@
 # security headers, and the refusals under /api/ are JSON.
 set -uo pipefail
 BUILD=$(realpath "$1")
-T_NAME=install
 top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tests/shell/testlib.sh"
-. "$top/tests/harness/lib.sh"
+fi_test_local install
 PATH=$PATH:/usr/sbin
 inst=$top/deploy/install.sh
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/fi-install.XXXXXX")

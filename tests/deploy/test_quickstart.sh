@@ -10,10 +10,9 @@
 # socket inside that directory), while the quickstart still works.
 set -uo pipefail
 BUILD=$(realpath "$1")
-T_NAME=quickstart
 top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tests/shell/testlib.sh"
-. "$top/tests/harness/lib.sh"
+fi_test_local quickstart
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/fi-qs.XXXXXX")
 state=$tmp/state
 qs=$top/deploy/quickstart.sh

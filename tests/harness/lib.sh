@@ -237,6 +237,36 @@ _harness_wait_up()
 	done
 }
 
+# _harness_not_running KEY LABEL: fails, saying so, when KEY's recorded
+# process still runs.
+_harness_not_running()
+{
+	local pid
+	if pid=$(harness_pid "$1"); then
+		harness_log "$2 already running (pid $pid)"
+		return 1
+	fi
+}
+
+# _harness_launch KEY LABEL LOG CHECK CMD...: runs CMD in the background (its
+# output to stdout.log next to LOG), records it as KEY and waits until CHECK
+# succeeds (see _harness_wait_up); kills it when it does not come up. Sets
+# _HARNESS_UP_PID.
+_harness_launch()
+{
+	local key=$1 label=$2 log=$3 check=$4 offset rc=0
+	shift 4
+	offset=$(_harness_size "$log")
+	"$@" </dev/null >>"$(dirname "$log")/stdout.log" 2>&1 &
+	_HARNESS_UP_PID=$!
+	_harness_record "$key" "$_HARNESS_UP_PID"
+	_harness_wait_up "$label" "$_HARNESS_UP_PID" "$log" "$offset" "$check" || rc=$?
+	if [[ $rc -ne 0 ]]; then
+		_harness_signal_wait KILL 5 "$key"
+		return "$rc"
+	fi
+}
+
 _harness_size()
 {
 	stat -c %s "$1" 2>/dev/null || echo 0
@@ -314,25 +344,15 @@ _harness_mariadb_ping()
 # Starts mariadbd on $FI_TEST_MYSQL_PORT with the existing data dir and waits for it.
 harness_start_mariadb()
 {
-	local d=${FI_TEST_DIR:?}/mysql pid offset rc=0
+	local d=${FI_TEST_DIR:?}/mysql
 	: "${FI_TEST_MYSQL_PORT:?FI_TEST_MYSQL_PORT not set}"
-	if pid=$(harness_pid mariadbd); then
-		harness_log "mariadbd already running (pid $pid)"
-		return 1
-	fi
+	_harness_not_running mariadbd mariadbd || return 1
 	_harness_mariadbd_args
-	offset=$(_harness_size "$d/error.log")
-	mariadbd "${HARNESS_MARIADBD_ARGS[@]}" </dev/null >>"$d/stdout.log" 2>&1 &
-	pid=$!
-	_harness_record mariadbd "$pid"
-	_harness_wait_up mariadbd "$pid" "$d/error.log" "$offset" _harness_mariadb_ping || rc=$?
-	if [[ $rc -ne 0 ]]; then
-		_harness_signal_wait KILL 5 mariadbd
-		return "$rc"
-	fi
+	_harness_launch mariadbd mariadbd "$d/error.log" _harness_mariadb_ping \
+		mariadbd "${HARNESS_MARIADBD_ARGS[@]}" || return
 	export FI_TEST_MYSQL_HOST=127.0.0.1 FI_TEST_MYSQL_SOCKET=$d/mysql.sock
 	export FI_TEST_MYSQL_USER=root FI_TEST_MYSQL_PASSWORD=
-	export FI_TEST_MYSQL_PID=$pid
+	export FI_TEST_MYSQL_PID=$_HARNESS_UP_PID
 	harness_write_env
 }
 
@@ -346,6 +366,24 @@ harness_kill_mariadb()
 harness_stop_mariadb()
 {
 	_harness_signal_wait TERM "$HARNESS_STOP_TIMEOUT" mariadbd
+}
+
+# harness_db_config DB USER RO_USER: the config lines of a flowinspector
+# database DB on this MariaDB: the importer's account USER (password imp-pw),
+# the responder's RO_USER (ro-pw), root as the admin, all from 127.0.0.1.
+harness_db_config()
+{
+	cat <<CONF
+db_host = 127.0.0.1
+db_port = ${FI_TEST_MYSQL_PORT:?}
+db_name = $1
+db_user = $2
+db_password = imp-pw
+db_ro_user = $3
+db_ro_password = ro-pw
+db_admin_user = root
+db_grant_hosts = 127.0.0.1
+CONF
 }
 
 # The mariadb client as root over the socket; arguments are passed on.
@@ -386,23 +424,13 @@ _harness_redis_ping()
 # Starts redis-server on $FI_TEST_REDIS_PORT with DIR/redis (and its AOF); waits.
 harness_start_redis()
 {
-	local d=${FI_TEST_DIR:?}/redis pid offset rc=0
+	local d=${FI_TEST_DIR:?}/redis
 	: "${FI_TEST_REDIS_PORT:?FI_TEST_REDIS_PORT not set}"
-	if pid=$(harness_pid redis); then
-		harness_log "redis-server already running (pid $pid)"
-		return 1
-	fi
+	_harness_not_running redis redis-server || return 1
 	mkdir -p "$d" && _harness_redis_conf || return 1
-	offset=$(_harness_size "$d/redis.log")
-	redis-server "$d/redis.conf" </dev/null >>"$d/stdout.log" 2>&1 &
-	pid=$!
-	_harness_record redis "$pid"
-	_harness_wait_up redis-server "$pid" "$d/redis.log" "$offset" _harness_redis_ping || rc=$?
-	if [[ $rc -ne 0 ]]; then
-		_harness_signal_wait KILL 5 redis
-		return "$rc"
-	fi
-	export FI_TEST_REDIS_HOST=127.0.0.1 FI_TEST_REDIS_PID=$pid
+	_harness_launch redis redis-server "$d/redis.log" _harness_redis_ping \
+		redis-server "$d/redis.conf" || return
+	export FI_TEST_REDIS_HOST=127.0.0.1 FI_TEST_REDIS_PID=$_HARNESS_UP_PID
 	harness_write_env
 }
 
@@ -431,28 +459,25 @@ _harness_nginx_ping()
 	curl -s -o /dev/null --max-time 2 "http://127.0.0.1:$FI_TEST_NGINX_PORT/"
 }
 
+# Becomes nginx with DIR/nginx/nginx.conf (D), in the foreground.
+_harness_nginx_exec()
+{
+	local d=$1
+	# -e: nginx opens its error log before reading the config; keep it out of /var.
+	# Started from DIR/nginx: the workers' cwd is how stop.sh finds strays.
+	cd "$d" && exec nginx -p "$d" -c "$d/nginx.conf" -e "$d/error.log" \
+		-g "daemon off; pid $d/nginx.pid;"
+}
+
 # Starts nginx with the rendered DIR/nginx/nginx.conf on $FI_TEST_NGINX_PORT; waits.
 harness_start_nginx()
 {
-	local d=${FI_TEST_DIR:?}/nginx pid offset rc=0
+	local d=${FI_TEST_DIR:?}/nginx
 	: "${FI_TEST_NGINX_PORT:?FI_TEST_NGINX_PORT not set}"
-	if pid=$(harness_pid nginx); then
-		harness_log "nginx already running (pid $pid)"
-		return 1
-	fi
-	offset=$(_harness_size "$d/error.log")
-	# -e: nginx opens its error log before reading the config; keep it out of /var.
-	# Started from DIR/nginx: the workers' cwd is how stop.sh finds strays.
-	(cd "$d" && exec nginx -p "$d" -c "$d/nginx.conf" -e "$d/error.log" \
-		-g "daemon off; pid $d/nginx.pid;") </dev/null >>"$d/stdout.log" 2>&1 &
-	pid=$!
-	_harness_record nginx "$pid"
-	_harness_wait_up nginx "$pid" "$d/error.log" "$offset" _harness_nginx_ping || rc=$?
-	if [[ $rc -ne 0 ]]; then
-		_harness_signal_wait KILL 5 nginx
-		return "$rc"
-	fi
-	export FI_TEST_NGINX_URL=http://127.0.0.1:$FI_TEST_NGINX_PORT FI_TEST_NGINX_PID=$pid
+	_harness_not_running nginx nginx || return 1
+	_harness_launch nginx nginx "$d/error.log" _harness_nginx_ping _harness_nginx_exec "$d" ||
+		return
+	export FI_TEST_NGINX_URL=http://127.0.0.1:$FI_TEST_NGINX_PORT FI_TEST_NGINX_PID=$_HARNESS_UP_PID
 	harness_write_env
 }
 

@@ -5,8 +5,7 @@ set -uo pipefail
 BUILD=$1
 . "$FI_SOURCE_DIR/tests/shell/testlib.sh"
 fi_test_setup dead
-echo "retention_days = 0" >>"$T_CONF"
-check_cmd "--init-db" "$T_IMPORTER" -c "$T_CONF" --init-db
+t_init_db "retention_days = 0"
 
 ok='"sourceIPv4Address":167772161,"destinationIPv4Address":167772162,"protocolIdentifier":6,"sourceTransportPort":1,"destinationTransportPort":2'
 t='"flowStartSeconds":1700000000,"flowEndSeconds":1700000010'

@@ -7,9 +7,7 @@ set -uo pipefail
 BUILD=$1
 . "$FI_SOURCE_DIR/tests/shell/testlib.sh"
 fi_test_setup exact
-echo "retention_days = 0" >>"$T_CONF"
-
-check_cmd "--init-db" "$T_IMPORTER" -c "$T_CONF" --init-db
+t_init_db "retention_days = 0"
 python3 "$T_FLOWREF" gen --count 100000 --seed 7 >"$T_TMP/gen.jsonl"
 files=("$T_FIXTURES"/vermont-redis.jsonl "$T_FIXTURES"/vermont-redis-ms.jsonl
 	"$T_FIXTURES"/vermont-redis-loopback.jsonl "$T_FIXTURES"/vermont-redis-ms-loopback.jsonl

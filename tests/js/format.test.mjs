@@ -54,12 +54,16 @@ test('times are UTC', () => {
 });
 
 test('durations', () => {
-	assert.equal(F.formatDuration(60), '1 min');
-	assert.equal(F.formatDuration(45), '45 s');
-	assert.equal(F.formatDuration(600), '10 min');
-	assert.equal(F.formatDuration(3600), '1 h');
-	assert.equal(F.formatDuration(5400), '1 h 30 min');
-	assert.equal(F.formatDuration(86400), '1 d');
+	const cases = [
+		[60, '1 min'],
+		[45, '45 s'],
+		[600, '10 min'],
+		[3600, '1 h'],
+		[5400, '1 h 30 min'],
+		[86400, '1 d'],
+	];
+	for (const [seconds, text] of cases)
+		assert.equal(F.formatDuration(seconds), text, `formatDuration(${seconds})`);
 });
 
 test('addresses: IPv4 integers dotted, IPv6 text as is', () => {

@@ -104,18 +104,19 @@ test('CIDR lists', () => {
 
 test('CIDR containment', () => {
 	const has = (p, a) => cidrContains(parseCidr(p), parseAddr(a));
-	assert.ok(has('10.0.0.0/8', '10.255.0.1'));
-	assert.ok(!has('10.0.0.0/8', '11.0.0.0'));
-	assert.ok(has('0.0.0.0/0', '1.2.3.4'));
-	assert.ok(!has('0.0.0.0/0', '2001:db8::1'));
-	assert.ok(has('::/0', '2001:db8::1'));
-	assert.ok(!has('::/0', '10.0.0.1'));
-	assert.ok(has('fc00::/7', 'fdff::1'));
-	assert.ok(!has('fc00::/7', 'fe00::1'));
-	assert.ok(has('10.0.0.1', '10.0.0.1'));
-	assert.ok(!has('10.0.0.1', '10.0.0.2'));
-	assert.ok(has('172.16.0.0/12', '172.31.255.255'));
-	assert.ok(!has('172.16.0.0/12', '172.32.0.0'));
+	// each prefix with an address inside it and one outside
+	const cases = [
+		['10.0.0.0/8', '10.255.0.1', '11.0.0.0'],
+		['0.0.0.0/0', '1.2.3.4', '2001:db8::1'],
+		['::/0', '2001:db8::1', '10.0.0.1'],
+		['fc00::/7', 'fdff::1', 'fe00::1'],
+		['10.0.0.1', '10.0.0.1', '10.0.0.2'],
+		['172.16.0.0/12', '172.31.255.255', '172.32.0.0'],
+	];
+	for (const [p, inside, outside] of cases) {
+		assert.ok(has(p, inside), `${p} contains ${inside}`);
+		assert.ok(!has(p, outside), `${p} does not contain ${outside}`);
+	}
 });
 
 const host = (a, value) => ({addr: parseAddr(a), value});

@@ -1,13 +1,18 @@
 # shellcheck shell=bash
-# benchlib.sh: what the benchmarks that need the bench data set share: a
-# harness (MariaDB and nginx with deploy/nginx/flowinspector.conf) in a work
+# benchlib.sh: what the benchmarks share. Those that need the bench data set:
+# a harness (MariaDB and nginx with deploy/nginx/flowinspector.conf) in a work
 # dir of their own, the config, gen_bench.py's flows loaded with LOAD DATA,
-# and the responder. Sourced by tests/bench/*.sh.
+# and the responder; those with data of their own: a harness in a temp dir.
+# Sourced by tests/bench/*.sh.
 # Usage: root=...; . "$root/tests/shell/benchlib.sh"; bench_setup NAME
-# Sets work, H, BUILD; bench_load sets nothing; bench_start_responder FCGI_PID.
+# Sets work, H, BUILD; bench_load sets nothing; bench_start_responder FCGI_PID;
+# bench_own_harness sets tmp, h.
 
 BUILD=${FI_BENCH_BUILD:-$root/build/rel}
 FCGI_PID=""
+# the bench data set: FLOWS flows of gen_bench.py's day, starting at DAY0
+FLOWS=${FI_BENCH_FLOWS:-1000000}
+DAY0=1700006400
 
 # Checks that the programs are built.
 bench_need_build()
@@ -45,6 +50,22 @@ bench_mariadb_args()
 		"$root/deploy/mariadb/flowinspector.cnf"
 }
 
+# bench_own_harness PREFIX START-OPTION...: a work dir $tmp (named PREFIX.*)
+# and in it a harness $h started with the options of harness/start.sh, both
+# removed on exit; loads the harness's env.
+bench_own_harness()
+{
+	local prefix=$1
+	shift
+	tmp=$(mktemp -d "${TMPDIR:-/tmp}/$prefix.XXXXXX")
+	h=$tmp/h
+	trap 'bash "$root/tests/harness/stop.sh" "$h" >/dev/null 2>&1; rm -rf "$tmp"' EXIT
+	FI_HARNESS_OWNER=$$ bash "$root/tests/harness/start.sh" "$h" "$@" || exit 1
+	# shellcheck source-path=SCRIPTDIR source=../harness/lib.sh
+	. "$root/tests/harness/lib.sh"
+	harness_load_env "$h"
+}
+
 # bench_setup DBNAME [WORKER_CONNECTIONS]: work dir, harness, config
 # ($work/flowinspector.conf, database DBNAME), --init-db.
 bench_setup()
@@ -73,22 +94,16 @@ bench_setup()
 		CACHE_DIR=$work/cache NOCACHE_ALLOW= bash "$root/tests/harness/start.sh" "$H" --no-redis \
 		--nginx-conf "$work/nginx.conf.in" || exit 1
 	harness_load_env "$H"
-	cat >"$work/flowinspector.conf" <<CONF
-db_host = 127.0.0.1
-db_port = $FI_TEST_MYSQL_PORT
-db_name = $1
-db_user = imp
-db_password = imp-pw
-db_ro_user = ro
-db_ro_password = ro-pw
-db_admin_user = root
-db_grant_hosts = 127.0.0.1
+	{
+		harness_db_config "$1" imp ro
+		cat <<CONF
 fcgi_socket = $work/fcgi.sock
 fcgi_workers = 4
 # the data is from 2023: no retention event may delete it during the run
 retention_days = 0
 log_level = warn
 CONF
+	} >"$work/flowinspector.conf"
 	"$BUILD/importer/flowinspector-importer" -c "$work/flowinspector.conf" --init-db || exit 1
 }
 

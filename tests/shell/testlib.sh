@@ -80,17 +80,10 @@ fi_test_setup()
 	T_DEAD=dead:$T_NAME:$$
 	T_FLOWREF=$FI_SOURCE_DIR/tests/tools/flowref.py
 	T_FIXTURES=$FI_SOURCE_DIR/../shared/fixtures
-	cat >"$T_CONF" <<CONF
-# written by tests/shell/testlib.sh for $T_NAME
-db_host = 127.0.0.1
-db_port = $FI_TEST_MYSQL_PORT
-db_name = $T_DB
-db_user = $T_USER
-db_password = imp-pw
-db_ro_user = $T_RO_USER
-db_ro_password = ro-pw
-db_admin_user = root
-db_grant_hosts = 127.0.0.1
+	{
+		echo "# written by tests/shell/testlib.sh for $T_NAME"
+		harness_db_config "$T_DB" "$T_USER" "$T_RO_USER"
+		cat <<CONF
 redis_host = 127.0.0.1
 redis_port = $FI_TEST_REDIS_PORT
 redis_queue = $T_QUEUE
@@ -98,7 +91,17 @@ redis_dead_queue = $T_DEAD
 consumer_name = $T_NAME-$$
 log_level = warn
 CONF
+	} >"$T_CONF"
 	trap fi_test_cleanup EXIT
+}
+
+# fi_test_local NAME: for a test that starts what it needs itself (no shared
+# harness, no test database): sets T_NAME and loads the harness functions.
+fi_test_local()
+{
+	T_NAME=$1
+	# shellcheck source=/dev/null
+	. "$(dirname "${BASH_SOURCE[0]}")/../harness/lib.sh"
 }
 
 fi_test_cleanup()
@@ -112,6 +115,17 @@ fi_test_cleanup()
 		DROP USER IF EXISTS '$T_USER'@'127.0.0.1', '$T_RO_USER'@'127.0.0.1';" \
 		2>/dev/null || true
 	[[ -n ${FI_KEEP_TMP:-} ]] || rm -rf "$T_TMP"
+}
+
+# t_init_db [CONFIG LINE]...: appends the lines to T_CONF, then runs
+# --init-db with it as a check.
+t_init_db()
+{
+	local line
+	for line in "$@"; do
+		echo "$line" >>"$T_CONF"
+	done
+	check_cmd "--init-db" "$T_IMPORTER" -c "$T_CONF" --init-db
 }
 
 # Runs SQL in the test's database as root; prints tab-separated rows.

@@ -16,23 +16,20 @@ main(int argc, char **argv)
 {
 	char path[4096], got[8192];
 	struct fi_config cfg;
-	struct fi_err err;
-	const char *dir;
 	char *p;
-	int print = argc == 3 && strcmp(argv[1], "--print") == 0;
+	struct fi_case c;
+	int rc = fi_case_start(&c, argc, argv, "config_case", 0);
+	const char *dir = c.dir;
 
-	if (argc != 2 && !print) {
-		fprintf(stderr, "usage: config_case [--print] CASEDIR\n");
-		return 2;
-	}
-	dir = argv[argc - 1];
+	if (rc != 0)
+		return rc;
 	/* secrets may be written as env:NAME; these cases use FI_TEST_SECRET */
 	setenv("FI_TEST_SECRET", "s3cret", 1);
 	unsetenv("FI_TEST_UNSET");
 	snprintf(path, sizeof(path), "%s/input", dir);
-	fi_err_clear(&err);
 	fi_config_defaults(&cfg);
-	if (fi_config_load(&cfg, path, &err) == 0 && fi_config_finish(&cfg, &err) == 0) {
+	if (fi_config_load(&cfg, path, &c.err) == 0 &&
+	    fi_config_finish(&cfg, &c.err) == 0) {
 		FILE *mem = fmemopen(got, sizeof(got), "w");
 		fi_config_print(&cfg, mem);
 		fclose(mem);
@@ -40,7 +37,7 @@ main(int argc, char **argv)
 	} else {
 		/* show the case directory as CASE so expectations do not hold paths */
 		size_t dl = strlen(dir);
-		const char *m = err.msg;
+		const char *m = c.err.msg;
 
 		if (strncmp(m, dir, dl) == 0)
 			snprintf(got, sizeof(got), "CASE%s\n", m + dl);
@@ -51,5 +48,5 @@ main(int argc, char **argv)
 	/* a plain "secret" check: the printed config never shows a password */
 	p = strstr(got, "s3cret");
 	CHECK(p == NULL);
-	return fi_case_finish(dir, path, got, print);
+	return fi_case_finish(&c, path, got);
 }

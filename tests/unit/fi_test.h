@@ -28,22 +28,17 @@ static int fi_test_checks;
 			FI_FAIL_AT("check failed: %s", #cond);                           \
 	} while (0)
 
-#define CHECK_INT(a, b)                                                                  \
+/* Compares a and b converted to type T, printed with the conversion FMT. */
+#define FI_CHECK_EQ_AS(T, fmt, a, b)                                                     \
 	do {                                                                             \
-		long long fi_a_ = (long long)(a), fi_b_ = (long long)(b);                \
+		T fi_a_ = (T)(a), fi_b_ = (T)(b);                                        \
 		fi_test_checks++;                                                        \
 		if (fi_a_ != fi_b_)                                                      \
-			FI_FAIL_AT("%s == %s: %lld != %lld", #a, #b, fi_a_, fi_b_);      \
+			FI_FAIL_AT("%s == %s: " fmt " != " fmt, #a, #b, fi_a_, fi_b_);   \
 	} while (0)
 
-#define CHECK_UINT(a, b)                                                                 \
-	do {                                                                             \
-		unsigned long long fi_a_ = (unsigned long long)(a),                      \
-				   fi_b_ = (unsigned long long)(b);                      \
-		fi_test_checks++;                                                        \
-		if (fi_a_ != fi_b_)                                                      \
-			FI_FAIL_AT("%s == %s: %llu != %llu", #a, #b, fi_a_, fi_b_);      \
-	} while (0)
+#define CHECK_INT(a, b)	 FI_CHECK_EQ_AS(long long, "%lld", a, b)
+#define CHECK_UINT(a, b) FI_CHECK_EQ_AS(unsigned long long, "%llu", a, b)
 
 #define CHECK_STR(a, b)                                                                  \
 	do {                                                                             \

@@ -16,29 +16,15 @@ main(int argc, char **argv)
 	struct fi_msg_limits lim = {.max_duration = 604800};
 	char path[4096], got[4096], a[FI_ADDR_TEXT_MAX], b[FI_ADDR_TEXT_MAX];
 	struct fi_flow f;
-	struct fi_err err;
-	char *in;
-	size_t n;
-	int print = argc == 3 && strcmp(argv[1], "--print") == 0;
-	const char *dir = argv[argc - 1];
+	struct fi_case c;
+	int rc = fi_case_start(&c, argc, argv, "msg_case", 1);
 
-	if (argc != 2 && !print) {
-		fprintf(stderr, "usage: msg_case [--print] CASEDIR\n");
-		return 2;
-	}
-	snprintf(path, sizeof(path), "%s/input", dir);
-	in = fi_case_read(path, &n);
-	if (in == NULL) {
-		fprintf(stderr, "%s: cannot read\n", path);
-		return 1;
-	}
-	if (n > 0 && in[n - 1] == '\n')
-		n--;
-	fi_err_clear(&err);
-	if (fi_msg_is_end(in, n)) {
+	if (rc != 0)
+		return rc;
+	if (fi_msg_is_end(c.in, c.n)) {
 		snprintf(got, sizeof(got), "END\n");
-		snprintf(path, sizeof(path), "%s/output", dir);
-	} else if (fi_msg_decode(in, n, &lim, &f, &err) == 0) {
+		snprintf(path, sizeof(path), "%s/output", c.dir);
+	} else if (fi_msg_decode(c.in, c.n, &lim, &f, &c.err) == 0) {
 		snprintf(got, sizeof(got),
 			 "first %lld\nlast %lld\nsrc %s\ndst %s\nsport %u\ndport "
 			 "%u\nproto %u\n"
@@ -47,11 +33,10 @@ main(int argc, char **argv)
 			 fi_addr_format(&f.dst, b), f.sport, f.dport, f.proto,
 			 (unsigned long long)f.packets, (unsigned long long)f.bytes,
 			 (unsigned long long)f.flows);
-		snprintf(path, sizeof(path), "%s/output", dir);
+		snprintf(path, sizeof(path), "%s/output", c.dir);
 	} else {
-		snprintf(got, sizeof(got), "%s\n", err.msg);
-		snprintf(path, sizeof(path), "%s/error", dir);
+		snprintf(got, sizeof(got), "%s\n", c.err.msg);
+		snprintf(path, sizeof(path), "%s/error", c.dir);
 	}
-	free(in);
-	return fi_case_finish(dir, path, got, print);
+	return fi_case_finish(&c, path, got);
 }

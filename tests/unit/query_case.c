@@ -18,36 +18,20 @@ main(int argc, char **argv)
 	static const uint32_t sizes[] = {60, 600, 3600, 86400};
 	static struct fi_query q;
 	char path[4096], got[65536];
-	struct fi_err err;
-	const char *dir;
-	char *input;
-	size_t n;
-	int print = argc == 3 && strcmp(argv[1], "--print") == 0;
+	struct fi_case c;
+	int rc = fi_case_start(&c, argc, argv, "query_case", 1);
 
-	if (argc != 2 && !print) {
-		fprintf(stderr, "usage: query_case [--print] CASEDIR\n");
-		return 2;
-	}
-	dir = argv[argc - 1];
-	snprintf(path, sizeof(path), "%s/input", dir);
-	input = fi_case_read(path, &n);
-	if (input == NULL) {
-		fprintf(stderr, "%s: cannot read\n", path);
-		return 1;
-	}
-	if (n > 0 && input[n - 1] == '\n')
-		n--;
-	fi_err_clear(&err);
-	if (fi_query_parse((struct fi_str){input, n}, sizes, 4, &q, &err) == 0) {
+	if (rc != 0)
+		return rc;
+	if (fi_query_parse((struct fi_str){c.in, c.n}, sizes, 4, &q, &c.err) == 0) {
 		FILE *mem = fmemopen(got, sizeof(got), "w");
 		fi_query_print(&q, mem);
 		fclose(mem);
-		snprintf(path, sizeof(path), "%s/output", dir);
+		snprintf(path, sizeof(path), "%s/output", c.dir);
 	} else {
-		CHECK(err.code != 0);
-		snprintf(got, sizeof(got), "%s\n", err.msg);
-		snprintf(path, sizeof(path), "%s/error", dir);
+		CHECK(c.err.code != 0);
+		snprintf(got, sizeof(got), "%s\n", c.err.msg);
+		snprintf(path, sizeof(path), "%s/error", c.dir);
 	}
-	free(input);
-	return fi_case_finish(dir, path, got, print);
+	return fi_case_finish(&c, path, got);
 }

@@ -114,26 +114,36 @@ range(const char *in)
 static void
 test_prefix(void)
 {
+	/* the range of a prefix, as range() prints it, or ERR */
+	static const struct {
+		const char *in, *want;
+	} ranges[] = {
+	    {"10.0.0.0/8", "10.0.0.0-10.255.255.255/104"},
+	    {"10.1.2.3/8", "10.0.0.0-10.255.255.255/104"},
+	    {"10.1.2.3/32", "10.1.2.3-10.1.2.3/128"},
+	    {"0.0.0.0/0", "0.0.0.0-255.255.255.255/96"},
+	    {"192.168.1.128/25", "192.168.1.128-192.168.1.255/121"},
+	    {"167772161", "10.0.0.1-10.0.0.1/128"},
+	    {"2001:db8::/32", "2001:db8::-2001:db8:ffff:ffff:ffff:ffff:ffff:ffff/32"},
+	    {"2001:db8:1:2::/63", "2001:db8:1:2::-2001:db8:1:3:ffff:ffff:ffff:ffff/63"},
+	    {"::/0", "::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff/0"},
+	    {"10.0.0.0/33", "ERR"},
+	    {"10.0.0.0/", "ERR"},
+	    {"10.0.0.0/-1", "ERR"},
+	    {"2001:db8::/129", "ERR"},
+	    {"167772161/8", "ERR"},
+	    {"/8", "ERR"},
+	};
 	struct fi_prefix p;
 	struct fi_addr a;
 
-	CHECK_STR(range("10.0.0.0/8"), "10.0.0.0-10.255.255.255/104");
-	CHECK_STR(range("10.1.2.3/8"), "10.0.0.0-10.255.255.255/104");
-	CHECK_STR(range("10.1.2.3/32"), "10.1.2.3-10.1.2.3/128");
-	CHECK_STR(range("0.0.0.0/0"), "0.0.0.0-255.255.255.255/96");
-	CHECK_STR(range("192.168.1.128/25"), "192.168.1.128-192.168.1.255/121");
-	CHECK_STR(range("167772161"), "10.0.0.1-10.0.0.1/128");
-	CHECK_STR(range("2001:db8::/32"),
-		  "2001:db8::-2001:db8:ffff:ffff:ffff:ffff:ffff:ffff/32");
-	CHECK_STR(range("2001:db8:1:2::/63"),
-		  "2001:db8:1:2::-2001:db8:1:3:ffff:ffff:ffff:ffff/63");
-	CHECK_STR(range("::/0"), "::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff/0");
-	CHECK_STR(range("10.0.0.0/33"), "ERR");
-	CHECK_STR(range("10.0.0.0/"), "ERR");
-	CHECK_STR(range("10.0.0.0/-1"), "ERR");
-	CHECK_STR(range("2001:db8::/129"), "ERR");
-	CHECK_STR(range("167772161/8"), "ERR");
-	CHECK_STR(range("/8"), "ERR");
+	for (size_t i = 0; i < sizeof(ranges) / sizeof(ranges[0]); i++) {
+		const char *got = range(ranges[i].in);
+
+		if (strcmp(got, ranges[i].want) != 0)
+			fprintf(stderr, "range(\"%s\"):\n", ranges[i].in);
+		CHECK_STR(got, ranges[i].want);
+	}
 
 	fi_prefix_parse(s("10.0.0.0/8"), 0, &p);
 	fi_addr_parse(s("10.200.3.4"), 0, &a);

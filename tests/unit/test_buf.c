@@ -1,7 +1,8 @@
 /*
  * test_buf.c: capped buffers (lib/fi_buf.c): appends up to the cap and not a
  * byte past it, a refused append leaving the buffer as it was, growth over
- * many appends, reset and steal, and the counted-string comparisons.
+ * many appends, reset and steal, the counted-string comparisons, and
+ * growable arrays.
  */
 #include <stdlib.h>
 
@@ -94,11 +95,42 @@ test_str(void)
 	CHECK(fi_str_eq((struct fi_str){"abcdef", 3}, "abc"));
 }
 
+/* Arrays: room is made only when full, by doubling from 64, up to max. */
+static void
+test_array(void)
+{
+	uint32_t *v = NULL;
+	size_t cap = 0, n;
+
+	CHECK_INT(fi_buf_grow_array(&v, &cap, 0, sizeof(*v), 1000), 0);
+	CHECK_UINT(cap, 64);
+	for (n = 0; n < 256; n++) {
+		if (fi_buf_grow_array(&v, &cap, n, sizeof(*v), 256) != 0)
+			break;
+		v[n] = (uint32_t)n;
+	}
+	CHECK_UINT(n, 256);
+	CHECK_UINT(cap, 256);
+	CHECK_UINT(v[255], 255);
+	CHECK_UINT(v[63], 63); /* kept through the moves */
+	/* full at max: refused, the array as it was */
+	CHECK_INT(fi_buf_grow_array(&v, &cap, 256, sizeof(*v), 256), FI_ETOOBIG);
+	CHECK_UINT(cap, 256);
+	CHECK_UINT(v[255], 255);
+	CHECK_INT(fi_buf_grow_array(&v, &cap, 256, sizeof(*v), SIZE_MAX), 0);
+	CHECK_UINT(cap, 512);
+	/* a size whose doubled array cannot be counted in bytes */
+	CHECK_INT(fi_buf_grow_array(&v, &cap, 512, SIZE_MAX / 600, SIZE_MAX), FI_ETOOBIG);
+	CHECK_UINT(cap, 512);
+	free(v);
+}
+
 int
 main(void)
 {
 	test_cap();
 	test_growth();
 	test_str();
+	test_array();
 	return fi_test_result("test_buf");
 }

@@ -61,41 +61,47 @@ test_worked_example(void)
 	CHECK_INT(fi_flow_nslices(&f, 600), 3);
 }
 
+/* Slices of f for size into out[] by bucket index from first's bucket. */
+static unsigned
+slice_all(const struct fi_flow *f, int64_t size, struct fi_flow_slice *out, unsigned max)
+{
+	struct fi_flow_slicer it;
+	unsigned n = 0;
+
+	fi_flow_slicer_init(&it, f, size);
+	while (n < max && fi_flow_slicer_next(&it, &out[n]))
+		n++;
+	return n;
+}
+
 static void
 test_edges(void)
 {
 	struct fi_flow f = {
 	    .first = 0, .last = 0, .packets = 7, .bytes = 70, .flows = FI_FLOW_UNIT};
 	struct fi_flow_slicer it;
-	struct fi_flow_slice s;
+	struct fi_flow_slice s, sl[3];
 
 	/* a one-second flow at time 0 is one slice holding everything */
-	fi_flow_slicer_init(&it, &f, 60);
-	CHECK(fi_flow_slicer_next(&it, &s));
-	CHECK_INT(s.bucket, 0);
-	CHECK_UINT(s.packets, 7);
-	CHECK_UINT(s.flows, FI_FLOW_UNIT);
-	CHECK(!fi_flow_slicer_next(&it, &s));
+	CHECK_UINT(slice_all(&f, 60, sl, 3), 1);
+	CHECK_INT(sl[0].bucket, 0);
+	CHECK_UINT(sl[0].packets, 7);
+	CHECK_UINT(sl[0].flows, FI_FLOW_UNIT);
 
 	/* a flow ending exactly on a bucket's last second stays in it */
 	f.first = 60;
 	f.last = 119;
-	fi_flow_slicer_init(&it, &f, 60);
-	CHECK(fi_flow_slicer_next(&it, &s));
-	CHECK_INT(s.bucket, 60);
-	CHECK_UINT(s.bytes, 70);
-	CHECK(!fi_flow_slicer_next(&it, &s));
+	CHECK_UINT(slice_all(&f, 60, sl, 3), 1);
+	CHECK_INT(sl[0].bucket, 60);
+	CHECK_UINT(sl[0].bytes, 70);
 
 	/* one more second spills one sixty-first into the next bucket */
 	f.last = 120;
 	f.packets = 61;
-	fi_flow_slicer_init(&it, &f, 60);
-	CHECK(fi_flow_slicer_next(&it, &s));
-	CHECK_UINT(s.packets, 60);
-	CHECK(fi_flow_slicer_next(&it, &s));
-	CHECK_INT(s.bucket, 120);
-	CHECK_UINT(s.packets, 1);
-	CHECK(!fi_flow_slicer_next(&it, &s));
+	CHECK_UINT(slice_all(&f, 60, sl, 3), 2);
+	CHECK_UINT(sl[0].packets, 60);
+	CHECK_INT(sl[1].bucket, 120);
+	CHECK_UINT(sl[1].packets, 1);
 
 	/* the largest counters do not overflow the proportion */
 	f.first = 0;
@@ -211,19 +217,6 @@ test_property(void)
 	CHECK_UINT(bad_share, 0);
 	CHECK_UINT(bad_range, 0);
 	CHECK_UINT(bad_count, 0);
-}
-
-/* Slices of f for size into out[] by bucket index from first's bucket. */
-static unsigned
-slice_all(const struct fi_flow *f, int64_t size, struct fi_flow_slice *out, unsigned max)
-{
-	struct fi_flow_slicer it;
-	unsigned n = 0;
-
-	fi_flow_slicer_init(&it, f, size);
-	while (n < max && fi_flow_slicer_next(&it, &out[n]))
-		n++;
-	return n;
 }
 
 static void

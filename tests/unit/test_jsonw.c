@@ -7,14 +7,21 @@
 #include "fi_jsonw.h"
 #include "fi_test.h"
 
+/* Starts w writing into b, empty, of at most max bytes (0: the default cap). */
+static void
+jw_start(struct fi_buf *b, struct fi_jsonw *w, size_t max)
+{
+	fi_buf_init(b, max);
+	fi_jsonw_init(w, b);
+}
+
 static void
 test_nesting(void)
 {
 	struct fi_buf b;
 	struct fi_jsonw w;
 
-	fi_buf_init(&b, 0);
-	fi_jsonw_init(&w, &b);
+	jw_start(&b, &w, 0);
 	fi_jsonw_obj_begin(&w);
 	fi_jsonw_key(&w, "a");
 	fi_jsonw_arr_begin(&w);
@@ -50,8 +57,7 @@ test_escape(void)
 	struct fi_jsonw w;
 	const char in[] = "q\"b\\n\nt\tz\0e\x7f\xc3\xa9";
 
-	fi_buf_init(&b, 0);
-	fi_jsonw_init(&w, &b);
+	jw_start(&b, &w, 0);
 	fi_jsonw_str(&w, in, sizeof(in) - 1);
 	CHECK_INT(fi_jsonw_error(&w), 0);
 	CHECK_STR(b.data, "\"q\\\"b\\\\n\\nt\\tz\\u0000e\x7f\\u00c3\\u00a9\"");
@@ -64,8 +70,7 @@ test_errors(void)
 	struct fi_buf b;
 	struct fi_jsonw w;
 
-	fi_buf_init(&b, 0);
-	fi_jsonw_init(&w, &b);
+	jw_start(&b, &w, 0);
 	fi_jsonw_obj_begin(&w);
 	CHECK_INT(fi_jsonw_error(&w), FI_EINTERNAL); /* left open */
 	fi_jsonw_arr_end(&w);
@@ -73,21 +78,18 @@ test_errors(void)
 	CHECK_INT(fi_jsonw_error(&w), FI_EINTERNAL); /* still: the first error sticks */
 	fi_buf_fini(&b);
 
-	fi_buf_init(&b, 10);
-	fi_jsonw_init(&w, &b);
+	jw_start(&b, &w, 10);
 	fi_jsonw_cstr(&w, "longer than ten bytes");
 	CHECK_INT(fi_jsonw_error(&w), FI_ETOOBIG);
 	fi_buf_fini(&b);
 
-	fi_buf_init(&b, 0);
-	fi_jsonw_init(&w, &b);
+	jw_start(&b, &w, 0);
 	fi_jsonw_arr_begin(&w);
 	fi_jsonw_key(&w, "k"); /* a key inside an array */
 	CHECK_INT(fi_jsonw_error(&w), FI_EINTERNAL);
 	fi_buf_fini(&b);
 
-	fi_buf_init(&b, 0);
-	fi_jsonw_init(&w, &b);
+	jw_start(&b, &w, 0);
 	fi_jsonw_obj_begin(&w);
 	fi_jsonw_arr_end(&w); /* the wrong closer */
 	CHECK_INT(fi_jsonw_error(&w), FI_EINTERNAL);

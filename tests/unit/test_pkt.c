@@ -120,36 +120,34 @@ test_fragments(void)
 	CHECK_INT(p.dport, 0);
 }
 
+/* Writes a link header of hlen bytes and raw_udp6 after it; their length. */
+static size_t
+over_link(uint8_t *buf, const uint8_t *hdr, size_t hlen)
+{
+	memcpy(buf, hdr, hlen);
+	memcpy(buf + hlen, raw_udp6, sizeof(raw_udp6));
+	return hlen + sizeof(raw_udp6);
+}
+
 static void
 test_links(void)
 {
 	uint8_t buf[64 + sizeof(raw_udp6)];
 	struct fi_pkt p;
+	size_t n;
 
 	/* SLL: the protocol at bytes 14-15 */
-	memset(buf, 0, 16);
-	buf[14] = 0x86;
-	buf[15] = 0xdd;
-	memcpy(buf + 16, raw_udp6, sizeof(raw_udp6));
-	CHECK_INT(fi_pkt_decode(FI_LINK_SLL, buf, 16 + sizeof(raw_udp6), 0, &p),
-		  FI_PKT_OK);
+	n = over_link(buf, (const uint8_t[16]){[14] = 0x86, [15] = 0xdd}, 16);
+	CHECK_INT(fi_pkt_decode(FI_LINK_SLL, buf, n, 0, &p), FI_PKT_OK);
 	CHECK_INT(p.link_len, 16);
 	/* SLL2: the protocol first */
-	memset(buf, 0, 20);
-	buf[0] = 0x86;
-	buf[1] = 0xdd;
-	memcpy(buf + 20, raw_udp6, sizeof(raw_udp6));
-	CHECK_INT(fi_pkt_decode(FI_LINK_SLL2, buf, 20 + sizeof(raw_udp6), 0, &p),
-		  FI_PKT_OK);
+	n = over_link(buf, (const uint8_t[20]){0x86, 0xdd}, 20);
+	CHECK_INT(fi_pkt_decode(FI_LINK_SLL2, buf, n, 0, &p), FI_PKT_OK);
 	CHECK_INT(p.link_len, 20);
 	/* BSD loopback, IPv6 as macOS (30) writes it, little-endian */
-	memset(buf, 0, 4);
-	buf[0] = 30;
-	memcpy(buf + 4, raw_udp6, sizeof(raw_udp6));
-	CHECK_INT(fi_pkt_decode(FI_LINK_NULL, buf, 4 + sizeof(raw_udp6), 0, &p),
-		  FI_PKT_OK);
-	CHECK_INT(fi_pkt_decode(FI_LINK_LOOP, buf, 4 + sizeof(raw_udp6), 0, &p),
-		  FI_PKT_NOT_IP);
+	n = over_link(buf, (const uint8_t[4]){30}, 4);
+	CHECK_INT(fi_pkt_decode(FI_LINK_NULL, buf, n, 0, &p), FI_PKT_OK);
+	CHECK_INT(fi_pkt_decode(FI_LINK_LOOP, buf, n, 0, &p), FI_PKT_NOT_IP);
 	/* two VLAN tags on Ethernet */
 	memcpy(buf, eth_tcp4, 12);
 	memcpy(buf + 12, "\x88\xa8\x00\x0a\x81\x00\x00\x14", 8);

@@ -33,37 +33,26 @@ export function mountDashboard(root, ctx, {withSidebar = false} = {})
 	});
 	const top = W.createTopHosts(ctx, hostsBody, donuts,
 		{index: '/api/dynamic/index', params: () => ctx.apiParams(), data});
-	const protoStatus = W.createStatus(protoBody);
-	let state = null;
-
-	async function loadBuckets()
-	{
-		const params = ctx.apiParams();
-		if (!params.bucket_size)
-			params.resolution = Math.floor(Math.max(300, protoBody.clientWidth) / 4);
-		if (hasFilters(state))
-			params.aggregate = 'bucket';
-		const res = await protoStatus.run(ctx.fetchLatest('buckets', '/api/bucket/query', params));
-		if (!res)
-			return;
-		const rows = [...res.results].sort((a, b) => a.bucket - b.bucket);
-		data.buckets = {bucket_size: res.bucket_size, rows};
-		W.putChart(protoBody, W.protocolChart(rows, {
-			value: state.value, bucketSize: res.bucket_size,
-			width: Math.max(300, protoBody.clientWidth - 8), height: 220,
-			from: state.from ?? undefined, to: state.to ?? undefined,
-		}));
-		if (!rows.length)
-			protoStatus.empty();
-	}
+	const traffic = W.createTraffic(ctx, protoBody, {
+		key: 'buckets',
+		params: (s) => {
+			const params = ctx.apiParams();
+			if (!params.bucket_size)
+				params.resolution = Math.floor(Math.max(300, protoBody.clientWidth) / 4);
+			if (hasFilters(s))
+				params.aggregate = 'bucket';
+			return params;
+		},
+		chart: (s) => ({height: 220, from: s.from ?? undefined, to: s.to ?? undefined}),
+		data,
+	});
 
 	return {
 		update(s) {
-			state = s;
 			hostsSel.value = String(W.hostsOption(s.opts));
 			frame.update(s);
 			top.load(s);
-			loadBuckets();
+			traffic.load(s);
 		},
 		destroy() {
 			frame.destroy();

@@ -18,29 +18,17 @@ export function mount(root, ctx)
 	const data = {nodes: null, ports: null, buckets: null};
 	const top = W.createTopHosts(ctx, hostsBody, W.createDonutRow(grid, {empty: 'No data yet.'}),
 		{index: '/api/index', empty: 'No data yet.', data});
-	const trafficStatus = W.createStatus(trafficBody);
-	let state = null;
-
-	async function loadTraffic()
-	{
-		const params = {resolution: Math.floor(Math.max(300, trafficBody.clientWidth) / 5)};
-		const res = await trafficStatus.run(ctx.fetchLatest('traffic', '/api/bucket/query', params));
-		if (!res)
-			return;
-		const rows = [...res.results].sort((a, b) => a.bucket - b.bucket);
-		data.buckets = {bucket_size: res.bucket_size, rows};
-		W.putChart(trafficBody, W.protocolChart(rows, {
-			value: state.value, bucketSize: res.bucket_size,
-			width: Math.max(300, trafficBody.clientWidth - 8), height: 200,
-		}));
-		if (!rows.length)
-			trafficStatus.empty('No data yet.');
-	}
+	const traffic = W.createTraffic(ctx, trafficBody, {
+		key: 'traffic',
+		params: () => ({resolution: Math.floor(Math.max(300, trafficBody.clientWidth) / 5)}),
+		chart: () => ({height: 200}),
+		empty: 'No data yet.',
+		data,
+	});
 
 	return {
 		update(s) {
-			state = s;
-			loadTraffic();
+			traffic.load(s);
 			top.load(s);
 		},
 		destroy() {},

@@ -12,3 +12,4 @@ export {panel, panelHead, putChart} from './panel.js';
 export {createDonutRow} from './donutrow.js';
 export {pageScaffold} from './scaffold.js';
 export {createTopHosts, hostsOption} from './tophosts.js';
+export {createTraffic} from './traffic.js';
