@@ -112,39 +112,43 @@ fi_agg_count(uint64_t c[FI_AGG_M_COUNT], const struct fi_flow_slice *s)
 	c[FI_AGG_M_BYTES] += s->bytes;
 }
 
-/* Adds one slice to the index row of (bucket, addr). */
+/* Adds one slice to the index row of key (a node or port key) in m. */
 static int
-fi_agg_node(struct fi_map *m, const uint8_t bucket[4], const struct fi_addr *addr,
-	    int dir, enum fi_proto_class pc, const struct fi_flow_slice *s)
+fi_agg_index(struct fi_map *m, const void *key, int dir, enum fi_proto_class pc,
+	     const struct fi_flow_slice *s)
 {
-	struct fi_agg_node_key k;
-	struct fi_agg_index_val *v;
+	struct fi_agg_index_val *v = fi_map_upsert(m, key);
 
-	memset(&k, 0, sizeof(k));
-	memcpy(k.bucket, bucket, 4);
-	memcpy(k.addr, addr->b, 16);
-	v = fi_map_upsert(m, &k);
 	if (v == NULL)
 		return FI_ENOMEM;
 	fi_agg_count(v->c[dir][pc], s);
 	return 0;
 }
 
+/* Adds one slice to the index row of (bucket, addr). */
+static int
+fi_agg_node(struct fi_map *m, const uint8_t bucket[4], const struct fi_addr *addr,
+	    int dir, enum fi_proto_class pc, const struct fi_flow_slice *s)
+{
+	struct fi_agg_node_key k;
+
+	memset(&k, 0, sizeof(k));
+	memcpy(k.bucket, bucket, 4);
+	memcpy(k.addr, addr->b, 16);
+	return fi_agg_index(m, &k, dir, pc, s);
+}
+
+/* Adds one slice to the index row of (bucket, port). */
 static int
 fi_agg_port(struct fi_map *m, const uint8_t bucket[4], uint16_t port, int dir,
 	    enum fi_proto_class pc, const struct fi_flow_slice *s)
 {
 	struct fi_agg_port_key k;
-	struct fi_agg_index_val *v;
 
 	memset(&k, 0, sizeof(k));
 	memcpy(k.bucket, bucket, 4);
 	fi_agg_put16(k.port, port);
-	v = fi_map_upsert(m, &k);
-	if (v == NULL)
-		return FI_ENOMEM;
-	fi_agg_count(v->c[dir][pc], s);
-	return 0;
+	return fi_agg_index(m, &k, dir, pc, s);
 }
 
 /* Adds the slices of f for size index i (after fi_agg_check). */

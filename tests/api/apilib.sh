@@ -97,14 +97,7 @@ api_start_nginx()
 		mkdir -p "$T_TMP/static"
 		echo '<!doctype html><title>flowinspector</title>' >"$T_TMP/static/index.html"
 	fi
-	{
-		echo 'include @STATE_DIR@/nginx/harness-main.conf;'
-		echo 'events { worker_connections 1024; }'
-		echo 'http {'
-		echo 'include @STATE_DIR@/nginx/harness-http.conf;'
-		cat "$FI_SOURCE_DIR/deploy/nginx/flowinspector.conf"
-		echo '}'
-	} >"$tmpl"
+	harness_site_conf "$tmpl"
 	NGINX_ADDR=127.0.0.1 STATIC_DIR=$static FCGI_PASS=unix:$T_SOCK \
 		CACHE_DIR=$T_TMP/nginx-cache NOCACHE_ALLOW=${API_NOCACHE_ALLOW:-} \
 		bash "$FI_SOURCE_DIR/tests/harness/start.sh" "$T_NGINX_DIR" --no-mariadb \
@@ -161,4 +154,16 @@ api_data_checksum()
 	local t tables
 	tables=$(t_sql "SHOW TABLES" | grep -E '^(flows|totals|nodes|ports)_' | sort | paste -sd, -)
 	t_sql "CHECKSUM TABLE $tables" | md5sum | cut -d' ' -f1
+}
+
+# api_check_golden: asks every query of golden.py's list (in $T_TMP/golden)
+# and compares each answer with its expected JSON.
+api_check_golden()
+{
+	local name uri
+	while IFS=$'\t' read -r name uri; do
+		api_get "$uri"
+		check_eq "$name: status ($uri)" "$R_STATUS" 200
+		check_json "$name ($uri)" "$R_BODY" "$(cat "$T_TMP/golden/expected/$name.json")"
+	done <"$T_TMP/golden/queries.tsv"
 }

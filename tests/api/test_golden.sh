@@ -10,9 +10,5 @@ api_setup golden
 check_cmd "load the golden data set" api_load_golden
 api_start_responder && api_start_nginx || t_done
 
-while IFS=$'\t' read -r name uri; do
-	api_get "$uri"
-	check_eq "$name: status ($uri)" "$R_STATUS" 200
-	check_json "$name ($uri)" "$R_BODY" "$(cat "$T_TMP/golden/expected/$name.json")"
-done <"$T_TMP/golden/queries.tsv"
+api_check_golden
 t_done

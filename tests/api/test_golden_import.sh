@@ -14,9 +14,5 @@ check_cmd "importer --once" "$T_IMPORTER" -c "$T_CONF" --once
 check_eq "no dead letters" "$(harness_redis_cli LLEN "$T_DEAD")" 0
 api_start_responder && api_start_nginx || t_done
 
-while IFS=$'\t' read -r name uri; do
-	api_get "$uri"
-	check_eq "$name: status ($uri)" "$R_STATUS" 200
-	check_json "$name ($uri)" "$R_BODY" "$(cat "$T_TMP/golden/expected/$name.json")"
-done <"$T_TMP/golden/queries.tsv"
+api_check_golden
 t_done

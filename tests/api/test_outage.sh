@@ -38,14 +38,7 @@ cleanup()
 trap cleanup EXIT
 
 # the harness: MariaDB and nginx with the site config
-{
-	echo 'include @STATE_DIR@/nginx/harness-main.conf;'
-	echo 'events { worker_connections 1024; }'
-	echo 'http {'
-	echo 'include @STATE_DIR@/nginx/harness-http.conf;'
-	cat "$FI_SOURCE_DIR/deploy/nginx/flowinspector.conf"
-	echo '}'
-} >"$T_TMP/nginx.conf.in"
+harness_site_conf "$T_TMP/nginx.conf.in"
 mkdir -p "$T_TMP/static" "$T_TMP/tmp"
 # mariadbd keeps its temporary files in TMPDIR: its own, not the shared /tmp
 export TMPDIR=$T_TMP/tmp

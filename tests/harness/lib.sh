@@ -531,3 +531,20 @@ harness_stop_all()
 	done
 	[[ ${#names[@]} -eq 0 ]] || _harness_signal_wait TERM "$HARNESS_STOP_TIMEOUT" "${names[@]}"
 }
+
+# harness_site_conf OUT [WORKER_CONNECTIONS]: writes to OUT the nginx config
+# template (for start.sh --nginx-conf) of the deployed site,
+# deploy/nginx/flowinspector.conf, inside the harness's main and http parts.
+harness_site_conf()
+{
+	local top
+	top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+	{
+		echo 'include @STATE_DIR@/nginx/harness-main.conf;'
+		echo "events { worker_connections ${2:-1024}; }"
+		echo 'http {'
+		echo 'include @STATE_DIR@/nginx/harness-http.conf;'
+		cat "$top/deploy/nginx/flowinspector.conf"
+		echo '}'
+	} >"$1"
+}

@@ -79,14 +79,7 @@ bench_setup()
 
 	# shellcheck source-path=SCRIPTDIR source=../../harness/lib.sh
 	. "$root/tests/harness/lib.sh"
-	{
-		echo 'include @STATE_DIR@/nginx/harness-main.conf;'
-		echo "events { worker_connections ${2:-4096}; }"
-		echo 'http {'
-		echo 'include @STATE_DIR@/nginx/harness-http.conf;'
-		cat "$root/deploy/nginx/flowinspector.conf"
-		echo '}'
-	} >"$work/nginx.conf.in"
+	harness_site_conf "$work/nginx.conf.in" "${2:-4096}"
 	# MariaDB runs with the settings deploy/mariadb/flowinspector.cnf
 	# recommends (a buffer pool that holds the day's tables), as deployed
 	FI_HARNESS_MARIADB_ARGS=$(bench_mariadb_args) \
