@@ -51,6 +51,9 @@ fi_schema_expand(const char *tmpl, const struct fi_schema_var *vars, unsigned n,
 {
 	const char *p = tmpl;
 
+	if (p == NULL) /* fi_schema_file found no such embedded file */
+		return fi_err_set(err, FI_EINTERNAL,
+				  "an SQL file is missing from the build");
 	while (*p != '\0') {
 		const char *at = strchr(p, '@'), *name, *end;
 		unsigned i;
