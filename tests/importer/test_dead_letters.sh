@@ -63,14 +63,6 @@ check_cmd "push" t_push "$T_TMP/mixed.txt"
 check_cmd "importer --once" "$T_IMPORTER" -c "$T_CONF" --once
 nbad=$(grep -c . "$T_TMP/bad.tsv")
 check_eq "dead letters" "$(harness_redis_cli LLEN "$T_DEAD")" "$nbad"
-harness_redis_cli --raw LRANGE "$T_DEAD" 0 -1 >"$T_TMP/dead.txt"
-i=0
-while IFS=$'\t' read -r element reason; do
-	line=$(python3 -c 'import json,sys; d=json.loads(sys.argv[1]); print(d["reason"]); print(d["element"] == sys.argv[2][:65536])' \
-		"$(sed -n "$((i + 1))p" "$T_TMP/dead.txt")" "$element")
-	check_contains "reason for element $((i + 1))" "${line%%$'\n'*}" "$reason"
-	check_eq "element $((i + 1)) kept whole" "${line##*$'\n'}" "True"
-	i=$((i + 1))
-done <"$T_TMP/bad.tsv"
+t_check_dead_letters "$T_TMP/bad.tsv"
 SIZES=60,600,3600,86400 t_check_tables "$good"
 t_done

@@ -122,15 +122,7 @@ check_contains "the batch was recovered" "$(cat "$T_TMP/importer.log")" "recover
 # dead letters: each poison element once, in order, with its reason
 paste "$T_TMP/refused.tsv.el" "$T_TMP/refused.tsv.why" >"$T_TMP/refused.tsv"
 check_eq "dead letters" "$(harness_redis_cli LLEN "$T_DEAD")" "$(grep -c . "$T_TMP/refused.tsv")"
-harness_redis_cli --raw LRANGE "$T_DEAD" 0 -1 >"$T_TMP/dead.txt"
-i=0
-while IFS=$'\t' read -r element reason; do
-	line=$(python3 -c 'import json,sys; d=json.loads(sys.argv[1]); print(d["reason"]); print(d["element"] == sys.argv[2])' \
-		"$(sed -n "$((i + 1))p" "$T_TMP/dead.txt")" "$element")
-	check_contains "reason of dead letter $((i + 1))" "${line%%$'\n'*}" "$reason"
-	check_eq "dead letter $((i + 1)) is its element" "${line##*$'\n'}" "True"
-	i=$((i + 1))
-done <"$T_TMP/refused.tsv"
+t_check_dead_letters "$T_TMP/refused.tsv"
 # the rows put near the cap by hand, taken out again: then every row is exact
 for t in $T3 $T4; do
 	t_sql "UPDATE totals_60 SET udp_bytes = udp_bytes - $((CAP - 1000)) WHERE bucket = $((t / 60 * 60))"

@@ -190,3 +190,19 @@ t_wait_drained()
 	done
 	return 1
 }
+
+# t_check_dead_letters TSV: the dead-letter list holds, in order, one record
+# per line of TSV (ELEMENT<TAB>REASON): the element whole (as kept: at most
+# 64 KiB) and a reason containing REASON.
+t_check_dead_letters()
+{
+	local element reason line i=0
+	harness_redis_cli --raw LRANGE "$T_DEAD" 0 -1 >"$T_TMP/dead.txt"
+	while IFS=$'\t' read -r element reason; do
+		line=$(python3 -c 'import json,sys; d=json.loads(sys.argv[1]); print(d["reason"]); print(d["element"] == sys.argv[2][:65536])' \
+			"$(sed -n "$((i + 1))p" "$T_TMP/dead.txt")" "$element")
+		check_contains "reason of dead letter $((i + 1))" "${line%%$'\n'*}" "$reason"
+		check_eq "dead letter $((i + 1)) is its element, whole" "${line##*$'\n'}" "True"
+		i=$((i + 1))
+	done <"$1"
+}
