@@ -328,11 +328,12 @@ fi_schema_deletes(const char *size, const char *batch, struct fi_buf *out,
 	} tables[] = {{"flows", "< detail_cutoff"},
 		      {"nodes", "<= cutoff"},
 		      {"ports", "< detail_cutoff"},
-		      {"totals", "<= cutoff"}};
+		      {"totals", "<= cutoff"},
+		      {"pairs", "<= cutoff"}};
 	const char *tmpl = fi_schema_body(fi_schema_file("retention_delete.sql"));
 	int rc = 0;
 
-	for (unsigned t = 0; rc == 0 && t < 4; t++) {
+	for (unsigned t = 0; rc == 0 && t < sizeof(tables) / sizeof(tables[0]); t++) {
 		struct fi_schema_var vars[] = {{"TABLE", tables[t].table},
 					       {"BEFORE", tables[t].before},
 					       {"SIZE", size},

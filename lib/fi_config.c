@@ -77,6 +77,11 @@ static const struct fi_config_entry fi_config_table[] = {
      "size)"},
     {"retention_interval", FI_CT_UINT, FI_CONFIG_FIELD(retention_interval), "3600", 1,
      86400, "seconds between runs of the retention events"},
+    {"rollup_workers", FI_CT_UINT, FI_CONFIG_FIELD(rollup_workers), "1", 0, 1,
+     "roll-up processes the importer daemon runs (0: run flowinspector-importer "
+     "--rollup on its own)"},
+    {"rollup_settle", FI_CT_UINT, FI_CONFIG_FIELD(rollup_settle), "5", 0, 3600,
+     "seconds a bucket must go without new flows before it is rolled up"},
     {"live_import", FI_CT_BOOL, FI_CONFIG_FIELD(live_import), "yes", 0, 0,
      "flush when flow time moves more than max_flow_age past the last flush"},
     {"max_flow_age", FI_CT_UINT, FI_CONFIG_FIELD(max_flow_age), "300", 1, 86400,
@@ -522,6 +527,18 @@ uint32_t
 fi_config_detail_source(const struct fi_config *cfg, unsigned i)
 {
 	return cfg->detail_source[i] ? cfg->detail_source[i] : cfg->bucket_sizes[i];
+}
+
+int
+fi_config_rollup_prev(const struct fi_config *cfg, unsigned i)
+{
+	/* sizes are ascending: the coarsest divisor is the last one found */
+	int prev = -1;
+
+	for (unsigned j = 0; j < i && j < cfg->n_bucket_sizes; j++)
+		if (cfg->bucket_sizes[i] % cfg->bucket_sizes[j] == 0)
+			prev = (int)j;
+	return prev;
 }
 
 int

@@ -45,6 +45,8 @@ struct fi_config {
 	/* per bucket size index: the size whose flows_ and ports_ tables hold it */
 	uint32_t detail_source[FI_BUCKET_SIZES_MAX];
 	unsigned retention_interval; /* seconds between retention runs */
+	unsigned rollup_workers;     /* roll-up processes the importer runs (0 or 1) */
+	unsigned rollup_settle;	     /* quiet seconds before a bucket is rolled up */
 	int live_import;	     /* flush when flow time passes max_flow_age */
 	unsigned max_flow_age;	     /* seconds of flow time between flushes */
 	unsigned max_flow_duration;  /* longer flows are rejected */
@@ -145,6 +147,14 @@ uint32_t fi_config_detail_source(const struct fi_config *cfg, unsigned i);
 
 /* Whether bucket size index i stores its own per-key rows and ports. */
 int fi_config_is_detail(const struct fi_config *cfg, unsigned i);
+
+/*
+ * The size that bucket size index i's roll-up tables (pairs_, and ports_ of
+ * a size that is not a detail size) are summed from: the index of the
+ * coarsest configured size below it that divides it, or -1 (the finest size
+ * of its chain: its pairs are summed from its detail source's flow rows).
+ */
+int fi_config_rollup_prev(const struct fi_config *cfg, unsigned i);
 
 /* The bucket size index of size, or -1. */
 int fi_config_bucket_index(const struct fi_config *cfg, uint32_t size);

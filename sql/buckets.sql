@@ -1,7 +1,10 @@
--- buckets.sql: the four tables kept for every bucket size (SPEC 4), in their
+-- buckets.sql: the five tables kept for every bucket size (SPEC 4), in their
 -- newest form; @SIZE@ is replaced by the size in seconds, and the counter
 -- columns by those of bucket_counters.sql. Run for every configured size on
 -- each --init-db, so adding a size just adds its tables.
+--
+-- Tables 1 to 4 are written by the importer; 5 (and 4 of a size that is
+-- not a detail size) by the roll-up (importer/fi_rollup.c) from finer rows.
 --
 -- Addresses are BINARY(16), IPv4 mapped into ::ffff:0:0/96, so both families
 -- sort and range-scan by prefix. `flows` is DECIMAL(30,9): the importer splits
@@ -49,3 +52,26 @@ CREATE TABLE IF NOT EXISTS ports_@SIZE@ (
 	@DST_COUNTERS@,
 	PRIMARY KEY (bucket, port)
 ) ENGINE=InnoDB;
+
+-- 5. per host pair and protocol: what the graph, edge bundle and hive plot
+--    sum. Rolled up from the next finer size's pairs (the finest size's from
+--    its flow rows), so a row is the exact sum of the finer ones; a bucket
+--    marked in fi_rollup_dirty is not (yet) and is read from finer tables.
+CREATE TABLE IF NOT EXISTS pairs_@SIZE@ (
+	bucket INT UNSIGNED NOT NULL,
+	src BINARY(16) NOT NULL,
+	dst BINARY(16) NOT NULL,
+	proto TINYINT UNSIGNED NOT NULL,
+	flows DECIMAL(30,9) NOT NULL DEFAULT 0,
+	packets BIGINT UNSIGNED NOT NULL DEFAULT 0,
+	bytes BIGINT UNSIGNED NOT NULL DEFAULT 0,
+	PRIMARY KEY (bucket, src, dst, proto)
+) ENGINE=InnoDB;
+
+-- 6. buckets with data that were never rolled up (a database from before
+--    roll-ups, or a size added to the config) are marked, so the roll-up
+--    fills them; a bucket with data has pair rows once rolled up, so this
+--    marks nothing twice and is idempotent.
+INSERT IGNORE INTO fi_rollup_dirty (size, bucket)
+	SELECT @SIZE@, t.bucket FROM totals_@SIZE@ t
+	WHERE NOT EXISTS (SELECT 1 FROM pairs_@SIZE@ p WHERE p.bucket = t.bucket);
