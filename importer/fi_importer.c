@@ -935,6 +935,8 @@ fi_importer_loop(struct fi_importer *imp)
 
 		if (fi_importer_reload)
 			fi_importer_reload_config(imp);
+		if (imp->opts.tick != NULL)
+			imp->opts.tick();
 		if (now - imp->stats_at >= FI_IMPORTER_STATS_S)
 			fi_importer_stats(imp, now);
 		if (fi_importer_redis_up(imp) != 0)

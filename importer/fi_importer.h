@@ -9,8 +9,9 @@
 #include "fi_config.h"
 
 struct fi_importer_opts {
-	int once;	 /* drain the queue, flush, exit */
-	int exit_on_end; /* exit after the flush an END element asks for */
+	int once;	    /* drain the queue, flush, exit */
+	int exit_on_end;    /* exit after the flush an END element asks for */
+	void (*tick)(void); /* called every round of the loop, or NULL */
 };
 
 /*

@@ -14,6 +14,7 @@
 #include "fi_buf.h"
 #include "fi_log.h"
 #include "fi_num.h"
+#include "fi_rollup.h"
 #include "fi_store.h"
 
 #define FI_STORE_LADDER_MIN 8 /* fewer rows go in a statement not kept */
@@ -87,6 +88,10 @@ struct fi_store {
 	char dec[FI_STORE_PARAMS_MAX][FI_STORE_DEC_MAX]; /* DECIMAL texts */
 	uint64_t u[FI_STORE_PARAMS_MAX];		 /* bucket numbers etc. */
 	struct fi_store_stats stats;
+	/* the buckets of the flow and port rows written in this transaction,
+	 * ascending per table, for the roll-up marks (fi_rollup_mark) */
+	uint32_t *marks;
+	size_t nmarks, capmarks;
 };
 
 /* Columns of a table kind: the names of counters follow the fixed order. */
@@ -231,6 +236,7 @@ fi_store_free(struct fi_store *st)
 		return;
 	for (unsigned i = 0; i < st->ncache; i++)
 		fi_stmt_free(st->cache[i].stmt);
+	free(st->marks);
 	free(st);
 }
 
@@ -318,6 +324,55 @@ fi_store_row(struct fi_store *st, enum fi_store_kind kind, unsigned p,
 	}
 }
 
+/*
+ * Adds the buckets of rows (sorted: the bucket leads every key, big-endian)
+ * to st->marks, each once per table. Returns 0 or -1 (out of memory).
+ */
+static int
+fi_store_mark_buckets(struct fi_store *st, const unsigned char **rows, size_t n)
+{
+	size_t first = st->nmarks;
+
+	for (size_t i = 0; i < n; i++) {
+		uint32_t b = fi_agg_get32(rows[i]);
+
+		if (st->nmarks > first && st->marks[st->nmarks - 1] == b)
+			continue;
+		if (st->nmarks == st->capmarks) {
+			size_t cap = st->capmarks ? st->capmarks * 2 : 64;
+			uint32_t *p = realloc(st->marks, cap * sizeof(*p));
+
+			if (p == NULL)
+				return -1;
+			st->marks = p;
+			st->capmarks = cap;
+		}
+		st->marks[st->nmarks++] = b;
+	}
+	return 0;
+}
+
+/*
+ * Marks for the roll-up, in the transaction that wrote them, the buckets
+ * of every size that the flow and port rows just written (of size index i)
+ * fall in (fi_rollup_mark).
+ */
+static int
+fi_store_marks_put(struct fi_store *st, const struct fi_agg *agg, unsigned i,
+		   struct fi_err *err)
+{
+	uint32_t sizes[FI_BUCKET_SIZES_MAX];
+	int rc = 0;
+
+	for (unsigned j = 0; j < agg->nsizes; j++)
+		sizes[j] = agg->sizes[j].size;
+	if (st->nmarks > 0)
+		rc = fi_rollup_mark(st->db, sizes, agg->nsizes, i, st->marks, st->nmarks,
+				    err);
+	st->nmarks = 0;
+	return rc;
+}
+
 /* Upserts every entry of one map into its table. */
 static int
 fi_store_table(struct fi_store *st, enum fi_store_kind kind, uint32_t size,
@@ -333,6 +388,11 @@ fi_store_table(struct fi_store *st, enum fi_store_kind kind, uint32_t size,
 	rows = fi_map_sorted(m);
 	if (rows == NULL)
 		return fi_err_set(err, FI_ENOMEM, "out of memory sorting rows");
+	if ((kind == FI_T_FLOWS || kind == FI_T_PORTS) &&
+	    fi_store_mark_buckets(st, rows, m->count) != 0) {
+		free(rows);
+		return fi_err_set(err, FI_ENOMEM, "out of memory");
+	}
 	for (size_t done = 0; done < m->count && rc == 0;) {
 		size_t left = m->count - done;
 		unsigned n = left < per ? (unsigned)left : per;
@@ -437,6 +497,7 @@ static int
 fi_store_begin(struct fi_store *st, struct fi_err *err)
 {
 	memset(&st->stats, 0, sizeof(st->stats));
+	st->nmarks = 0;
 	return fi_db_begin(st->db, err);
 }
 
@@ -477,6 +538,8 @@ fi_store_write_part(struct fi_store *st, const struct fi_agg *agg,
 		rc = fi_store_table(st, (enum fi_store_kind)part->kind,
 				    agg->sizes[part->size_index].size,
 				    fi_store_map(agg, part->size_index, part->kind), err);
+	if (rc == 0)
+		rc = fi_store_marks_put(st, agg, part->size_index, err);
 	rc = fi_store_end(st, rc, t0, stats, err);
 	fi_debug("%s: %llu rows in %llu statements, %.3f s%s", part->name,
 		 (unsigned long long)st->stats.rows,
@@ -886,10 +949,13 @@ fi_store_write_source(struct fi_store *st, const struct fi_agg *agg,
 	if (rc == 0)
 		rc = fi_store_source_gaps(st, mark, err);
 	/* one fixed table order, so that concurrent imports lock alike */
-	for (unsigned i = 0; rc == 0 && i < agg->nsizes; i++)
+	for (unsigned i = 0; rc == 0 && i < agg->nsizes; i++) {
 		for (unsigned k = 0; rc == 0 && k < FI_T_COUNT; k++)
 			rc = fi_store_table(st, (enum fi_store_kind)k, agg->sizes[i].size,
 					    fi_store_map(agg, i, k), err);
+		if (rc == 0)
+			rc = fi_store_marks_put(st, agg, i, err);
+	}
 	if (rc == 0)
 		rc = fi_db_exec_params(st->db, fi_store_sql_meta, NULL, 0, err);
 	return fi_store_end(st, rc, t0, stats, err);

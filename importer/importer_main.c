@@ -1,7 +1,8 @@
 /*
  * importer_main.c: flowinspector-importer's command line: the queue import
- * daemon (default), --once and --exit-on-end for scripts, --init-db, and
- * the imports of argus and VERMONT database tables (--argus-db, --vermont-db).
+ * daemon (default, with its roll-up child), --once and --exit-on-end for
+ * scripts, --init-db, --rollup, and the imports of argus and VERMONT
+ * database tables (--argus-db, --vermont-db).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 #include "fi_num.h"
 #include "fi_log.h"
 #include "fi_program.h"
+#include "fi_rollup.h"
 #include "fi_schema.h"
 
 static const char *const importer_name = "flowinspector-importer";
@@ -22,6 +24,7 @@ importer_usage(FILE *out)
 	fprintf(
 	    out,
 	    "usage: %s [-c FILE] [-n [-v]] [--init-db] [--once] [--exit-on-end]\n"
+	    "       %s [-c FILE] --rollup [--once]\n"
 	    "       %s [-c FILE] [-v] --argus-db | --vermont-db [--src-host H]\n"
 	    "          [--src-port P] [--src-user U] [--src-password W] [--src-database "
 	    "D]\n"
@@ -34,6 +37,11 @@ importer_usage(FILE *out)
 	    "accounts\n"
 	    "      --once         import what is queued now, write it, and exit\n"
 	    "      --exit-on-end  exit after the flush an END element asks for\n"
+	    "      --rollup       only roll up marked buckets (pairs, coarse ports) "
+	    "until\n"
+	    "                     SIGTERM; with --once until none is left that may be\n"
+	    "                     rolled up now. The daemon runs one itself unless\n"
+	    "                     rollup_workers = 0\n"
 	    "\n"
 	    "Database sources (one run imports the rows not imported before, then "
 	    "exits;\n"
@@ -51,13 +59,14 @@ importer_usage(FILE *out)
 	    "  exit status of a database import: 0 all imported, 1 failed (the next run\n"
 	    "  resumes), 3 imported but invalid rows were "
 	    "skipped\n" FI_PROGRAM_USAGE_HELP,
-	    importer_name, importer_name);
+	    importer_name, importer_name, importer_name);
 }
 
 enum {
 	OPT_INIT_DB = 256,
 	OPT_ONCE,
 	OPT_EXIT_ON_END,
+	OPT_ROLLUP,
 	OPT_ARGUS_DB,
 	OPT_VERMONT_DB,
 	OPT_TABLE,
@@ -69,6 +78,7 @@ static const struct option importer_longopts[] = {
     {"init-db", no_argument, NULL, OPT_INIT_DB},
     {"once", no_argument, NULL, OPT_ONCE},
     {"exit-on-end", no_argument, NULL, OPT_EXIT_ON_END},
+    {"rollup", no_argument, NULL, OPT_ROLLUP},
     {"argus-db", no_argument, NULL, OPT_ARGUS_DB},
     {"vermont-db", no_argument, NULL, OPT_VERMONT_DB},
     {"table-name", required_argument, NULL, OPT_TABLE},
@@ -92,6 +102,7 @@ struct importer_args {
 	unsigned nsrc;
 	int dbsource; /* --argus-db, --vermont-db or --src-database given */
 	int init_db;
+	int rollup;
 	struct fi_dbsrc_opts dopts;
 	struct fi_importer_opts opts;
 };
@@ -111,6 +122,9 @@ importer_option(void *ctx, int ch, const char *longname, char *arg)
 		break;
 	case OPT_EXIT_ON_END:
 		a->opts.exit_on_end = 1;
+		break;
+	case OPT_ROLLUP:
+		a->rollup = 1;
 		break;
 	case OPT_ARGUS_DB:
 	case OPT_VERMONT_DB:
@@ -207,5 +221,14 @@ main(int argc, char **argv)
 			importer_name);
 		return 2;
 	}
-	return fi_importer_run(&cfg, cli.config_path, &a.opts);
+	if (a.rollup)
+		return fi_rollup_run(&cfg, a.opts.once);
+	/* the daemon rolls up as it imports; --once leaves that to --rollup */
+	if (!a.opts.once && cfg.rollup_workers > 0) {
+		fi_rollup_child_start(cli.config_path);
+		a.opts.tick = fi_rollup_child_check;
+	}
+	rc = fi_importer_run(&cfg, cli.config_path, &a.opts);
+	fi_rollup_child_stop();
+	return rc;
 }

@@ -8,7 +8,10 @@ resp    turns element lines into the redis protocol for `redis-cli --pipe`.
 check   decodes element files itself, slices and sums them per SPEC 4 (its own
         code, not the importer's), reads every bucket table of a database
         through the mariadb client, and compares row by row: every key present
-        on both sides, packets and bytes exact, flows within 1e-6.
+        on both sides, packets and bytes exact, flows within 1e-6. The tables
+        the roll-up fills (pairs_S; ports_S of a size that is not a detail
+        size) are compared for every bucket not marked in fi_rollup_dirty;
+        --all-rolled also requires that no bucket is marked.
 """
 import argparse
 import ipaddress
@@ -206,13 +209,14 @@ def expected(files, sizes):
 
 
 def counter_cols(tab):
-    if tab == "flows":
+    if tab in ("flows", "pairs"):
         return ["flows", "packets", "bytes"]
     dirs = [""] if tab == "totals" else ["src_", "dst_"]
     return ["%s%s_%s" % (d, c, m) for d in dirs for c in CLASSES for m in METRICS]
 
 
 KEYS = {"flows": ["bucket", "HEX(src)", "HEX(dst)", "sport", "dport", "proto"],
+        "pairs": ["bucket", "HEX(src)", "HEX(dst)", "proto"],
         "totals": ["bucket"], "nodes": ["bucket", "HEX(addr)"], "ports": ["bucket", "port"]}
 
 
@@ -238,6 +242,75 @@ def detail_sources(sizes, detail):
     return src
 
 
+def query(args, sql):
+    cmd = ["mariadb", "--no-defaults", "-N", "-B", "-h", "127.0.0.1", "-P", str(args.port),
+           "-u", args.user, args.db, "-e", sql]
+    if args.socket:
+        cmd[4:8] = ["-S", args.socket]
+    run = subprocess.run(cmd, capture_output=True, text=True)
+    if run.returncode != 0:
+        raise SystemExit("flowref: %s failed: %s" % (sql[:80], run.stderr.strip()))
+    return run.stdout
+
+
+def marked(args):
+    """The buckets the roll-up has not rolled up: {size: set(bucket)}."""
+    out = defaultdict(set)
+    for line in query(args, "SELECT size, bucket FROM fi_rollup_dirty").splitlines():
+        size, bucket = line.split("\t")
+        out[int(size)].add(int(bucket))
+    return out
+
+
+def pairs_of(flows):
+    out = defaultdict(lambda: [0.0, 0, 0])
+    for (b, src, dst, _sport, _dport, proto), v in flows.items():
+        r = out[(b, src, dst, proto)]
+        for i in range(3):
+            r[i] += v[i]
+    return out
+
+
+def compare(tab, size, want, got, state):
+    """Row for row; counts into state ["checked", "bad"]."""
+    cols = counter_cols(tab)
+    for key in set(want) | set(got):
+        w, g = want.get(key), got.get(key)
+        state[0] += 1
+        if w is None or g is None:
+            state[1] += 1
+            if state[1] <= 10:
+                print("%s_%d %s: %s in the database, %s expected"
+                      % (tab, size, key, g, w), file=sys.stderr)
+            continue
+        for i, c in enumerate(cols):
+            ok = abs(g[i] - w[i]) <= 1e-6 if c.endswith("flows") else g[i] == w[i]
+            if not ok:
+                state[1] += 1
+                if state[1] <= 10:
+                    print("%s_%d %s %s: database %r, expected %r"
+                          % (tab, size, key, c, g[i], w[i]), file=sys.stderr)
+
+
+def check_rolled(args, sizes, exp, src, state):
+    """The roll-up's tables, for the buckets it has rolled up."""
+    marks = marked(args)
+    nmarks = sum(len(v) for v in marks.values())
+    if args.all_rolled and nmarks:
+        state[1] += 1
+        print("fi_rollup_dirty: %d buckets still marked" % nmarks, file=sys.stderr)
+    for size in sizes:
+        tabs = [("pairs", pairs_of(exp[size]["flows"]))]
+        if src[size] != size:
+            tabs.append(("ports", exp[size]["ports"]))
+        for tab, want in tabs:
+            got = fetch(args, tab, size)
+            skip = marks.get(size, set())
+            compare(tab, size, {k: v for k, v in want.items() if k[0] not in skip},
+                    {k: v for k, v in got.items() if k[0] not in skip}, state)
+    return nmarks
+
+
 def fetch(args, tab, size, source=None):
     if source is not None and source != size:
         # a size that is not stored: its rows are the sums of the finer
@@ -250,15 +323,7 @@ def fetch(args, tab, size, source=None):
                 have[i] += v
         return rows
     cols = KEYS[tab] + counter_cols(tab)
-    sql = "SELECT %s FROM %s_%d" % (",".join(cols), tab, size)
-    cmd = ["mariadb", "--no-defaults", "-N", "-B", "-h", "127.0.0.1", "-P", str(args.port),
-           "-u", args.user, args.db, "-e", sql]
-    if args.socket:
-        cmd[4:8] = ["-S", args.socket]
-    run = subprocess.run(cmd, capture_output=True, text=True)
-    if run.returncode != 0:
-        raise SystemExit("flowref: %s failed: %s" % (sql[:80], run.stderr.strip()))
-    res = run.stdout
+    res = query(args, "SELECT %s FROM %s_%d" % (",".join(cols), tab, size))
     nk = len(KEYS[tab])
     rows = {}
     for line in res.splitlines():
@@ -273,40 +338,24 @@ def fetch(args, tab, size, source=None):
 def check(args):
     sizes = [int(s) for s in args.sizes.split(",")]
     exp, n = expected(args.files, sizes)
-    bad = 0
-    checked = 0
+    state = [0, 0]  # rows compared, differences
     src = detail_sources(sizes, args.detail_sizes)
     for size in sizes:
         for tab in ("flows", "totals", "nodes", "ports"):
-            want = exp[size][tab]
             derived = tab in ("flows", "ports") and src[size] != size
-            if derived:
+            if derived and tab == "flows":
                 left = fetch(args, tab, size)
-                checked += 1
+                state[0] += 1
                 if left:
-                    bad += 1
+                    state[1] += 1
                     print("%s_%d: %d rows written, none expected (summed from %s_%d)"
                           % (tab, size, len(left), tab, src[size]), file=sys.stderr)
             got = fetch(args, tab, size, src[size] if derived else None)
-            cols = counter_cols(tab)
-            for key in set(want) | set(got):
-                w, g = want.get(key), got.get(key)
-                checked += 1
-                if w is None or g is None:
-                    bad += 1
-                    if bad <= 10:
-                        print("%s_%d %s: %s in the database, %s expected"
-                              % (tab, size, key, g, w), file=sys.stderr)
-                    continue
-                for i, c in enumerate(cols):
-                    ok = abs(g[i] - w[i]) <= 1e-6 if c.endswith("flows") else g[i] == w[i]
-                    if not ok:
-                        bad += 1
-                        if bad <= 10:
-                            print("%s_%d %s %s: database %r, expected %r"
-                                  % (tab, size, key, c, g[i], w[i]), file=sys.stderr)
-    print("flowref: %d flows, %d rows compared over %d bucket sizes, %d differences"
-          % (n, checked, len(sizes), bad))
+            compare(tab, size, exp[size][tab], got, state)
+    nmarks = check_rolled(args, sizes, exp, src, state)
+    checked, bad = state
+    print("flowref: %d flows, %d rows compared over %d bucket sizes (%d buckets not "
+          "rolled up), %d differences" % (n, checked, len(sizes), nmarks, bad))
     if args.min_rows and checked < args.min_rows:
         print("flowref: fewer rows than %d compared" % args.min_rows, file=sys.stderr)
         return 1
@@ -336,6 +385,8 @@ def main():
     c.add_argument("--min-rows", type=int, default=1)
     c.add_argument("--detail-sizes", default="",
                    help="the importer's flow_detail_sizes: empty, all, or a list")
+    c.add_argument("--all-rolled", action="store_true",
+                   help="fail if a bucket is still marked for the roll-up")
     c.add_argument("files", nargs="+")
     a = ap.parse_args()
     return {"gen": gen, "resp": resp, "check": check}[a.cmd](a) or 0
