@@ -36,6 +36,8 @@
 #define FI_ROLLUP_RESTART_S   5	    /* the daemon restarts its child at most this often */
 #define FI_ROLLUP_LOCK_WAIT_S 60    /* --once waits this long for another roll-up */
 #define FI_ROLLUP_SQL_MAX     2048
+/* 5-tuples per bucket and counter kept for the flow table (flowtop_S) */
+#define FI_ROLLUP_TOP 1000
 
 static volatile sig_atomic_t fi_rollup_stop;
 
@@ -188,7 +190,10 @@ fi_rollup_source(const struct fi_config *cfg, unsigned i, uint32_t b)
 	return prev >= 0 && fi_rollup_keeps(cfg, (unsigned)prev, b) ? prev : -1;
 }
 
-/* Runs one statement of the roll-up with (bucket, from, to) bound. */
+/*
+ * Runs one statement of the roll-up with (bucket) bound, 1 parameter, or
+ * (from, to) of the bucket, 2, or (bucket, from, to), 3.
+ */
 static int
 fi_rollup_exec(struct fi_rollup *r, const char *sql, unsigned nparams, uint32_t bucket,
 	       uint32_t size, struct fi_err *err)
@@ -196,7 +201,109 @@ fi_rollup_exec(struct fi_rollup *r, const char *sql, unsigned nparams, uint32_t 
 	struct fi_val v[3] = {FI_VAL_U(bucket), FI_VAL_U(bucket),
 			      FI_VAL_U((uint64_t)bucket + size)};
 
-	return fi_db_exec_params(r->db, sql, v, nparams, err);
+	return fi_db_exec_params(r->db, sql, nparams == 2 ? v + 1 : v, nparams, err);
+}
+
+/* The left-out value of one counter: the (FI_ROLLUP_TOP + 1)-th largest. */
+static int
+fi_rollup_top_out(struct fi_rollup *r, const char *ctr, char *out, size_t size,
+		  struct fi_err *err)
+{
+	char sql[256];
+	struct fi_val off = FI_VAL_U(FI_ROLLUP_TOP);
+	struct fi_stmt *st;
+
+	snprintf(sql, sizeof(sql),
+		 "SELECT %s FROM fi_rollup_tuples ORDER BY %s DESC LIMIT 1 OFFSET ?", ctr,
+		 ctr);
+	out[0] = '\0';
+	st = fi_stmt_first(r->db, sql, &off, 1, err);
+	if (st == NULL) {
+		if (fi_db_fault(r->db) != FI_DB_FAULT_NONE)
+			return err->code;
+		fi_err_clear(err); /* no such row: nothing is left out */
+		return 0;
+	}
+	if (fi_stmt_col_text(st, 0, out, size) != 0)
+		out[0] = '\0';
+	fi_stmt_free(st);
+	return 0;
+}
+
+/* Records the bucket's 5-tuple count and left-out values (flowgroups_S). */
+static int
+fi_rollup_top_groups(struct fi_rollup *r, const struct fi_rollup_job *job,
+		     char out[3][48], struct fi_err *err)
+{
+	uint32_t size = r->cfg->bucket_sizes[job->i];
+	struct fi_stmt *st =
+	    fi_stmt_first(r->db, "SELECT COUNT(*) FROM fi_rollup_tuples", NULL, 0, err);
+	struct fi_val v[5];
+	char sql[256];
+
+	if (st == NULL)
+		return err->code;
+	v[0] = FI_VAL_U(job->bucket);
+	v[1] = FI_VAL_U(fi_stmt_col(st, 0)->v.u);
+	fi_stmt_free(st);
+	for (unsigned k = 0; k < 3; k++)
+		v[2 + k] = out[k][0] ? FI_VAL_S(out[k], strlen(out[k]))
+				     : (struct fi_val){.type = FI_VAL_NULL};
+	snprintf(sql, sizeof(sql),
+		 "REPLACE INTO flowgroups_%u (bucket, tuples, out_flows, out_packets, "
+		 "out_bytes)"
+		 " VALUES (?, ?, ?, ?, ?)",
+		 size);
+	return fi_db_exec_params(r->db, sql, v, 5, err);
+}
+
+/*
+ * The flow table's rows of one bucket of a size that is not a detail size
+ * (flowtop_S, flowgroups_S): the bucket's 5-tuples summed once into a
+ * temporary table, the largest by each counter kept, the count and the
+ * left-out values recorded (inside the caller's transaction).
+ */
+static int
+fi_rollup_top(struct fi_rollup *r, const struct fi_rollup_job *job, struct fi_err *err)
+{
+	static const char *const ctrs[3] = {"flows", "packets", "bytes"};
+	uint32_t size = r->cfg->bucket_sizes[job->i];
+	char sql[FI_ROLLUP_SQL_MAX], out[3][48];
+	int rc =
+	    fi_db_exec(r->db, "DROP TEMPORARY TABLE IF EXISTS fi_rollup_tuples", err);
+
+	snprintf(sql, sizeof(sql),
+		 "CREATE TEMPORARY TABLE fi_rollup_tuples"
+		 " SELECT src, dst, sport, dport, proto, CAST(SUM(flows) AS "
+		 "DECIMAL(30,9)) AS flows,"
+		 " CAST(SUM(packets) AS UNSIGNED) AS packets, CAST(SUM(bytes) AS "
+		 "UNSIGNED) AS bytes"
+		 " FROM flows_%u WHERE bucket >= ? AND bucket < ?"
+		 " GROUP BY src, dst, sport, dport, proto",
+		 fi_config_detail_source(r->cfg, job->i));
+	if (rc == 0)
+		rc = fi_rollup_exec(r, sql, 2, job->bucket, size, err);
+	snprintf(sql, sizeof(sql), "DELETE FROM flowtop_%u WHERE bucket = ?", size);
+	if (rc == 0)
+		rc = fi_rollup_exec(r, sql, 1, job->bucket, size, err);
+	for (unsigned k = 0; rc == 0 && k < 3; k++) {
+		snprintf(
+		    sql, sizeof(sql),
+		    "INSERT IGNORE INTO flowtop_%u (bucket, src, dst, sport, dport, "
+		    "proto,"
+		    " flows, packets, bytes) SELECT ?, src, dst, sport, dport, proto, "
+		    "flows,"
+		    " packets, bytes FROM fi_rollup_tuples ORDER BY %s DESC LIMIT %u",
+		    size, ctrs[k], FI_ROLLUP_TOP);
+		rc = fi_rollup_exec(r, sql, 1, job->bucket, size, err);
+		if (rc == 0)
+			rc = fi_rollup_top_out(r, ctrs[k], out[k], sizeof(out[k]), err);
+	}
+	if (rc == 0)
+		rc = fi_rollup_top_groups(r, job, out, err);
+	if (rc == 0)
+		rc = fi_db_exec(r->db, "DROP TEMPORARY TABLE fi_rollup_tuples", err);
+	return rc;
 }
 
 /* Replaces the rolled-up rows of one bucket (inside the caller's transaction). */
@@ -230,6 +337,8 @@ fi_rollup_rows(struct fi_rollup *r, const struct fi_rollup_job *job, struct fi_e
 		 size, r->ports_cols, r->ports_sums, from);
 	if (rc == 0)
 		rc = fi_rollup_exec(r, sql, 3, job->bucket, size, err);
+	if (rc == 0)
+		rc = fi_rollup_top(r, job, err);
 	return rc;
 }
 

@@ -329,7 +329,9 @@ fi_schema_deletes(const char *size, const char *batch, struct fi_buf *out,
 		      {"nodes", "<= cutoff"},
 		      {"ports", "< detail_cutoff"},
 		      {"totals", "<= cutoff"},
-		      {"pairs", "<= cutoff"}};
+		      {"pairs", "<= cutoff"},
+		      {"flowtop", "<= cutoff"},
+		      {"flowgroups", "<= cutoff"}};
 	const char *tmpl = fi_schema_body(fi_schema_file("retention_delete.sql"));
 	int rc = 0;
 

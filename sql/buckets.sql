@@ -1,10 +1,10 @@
--- buckets.sql: the five tables kept for every bucket size (SPEC 4), in their
+-- buckets.sql: the tables kept for every bucket size (SPEC 4), in their
 -- newest form; @SIZE@ is replaced by the size in seconds, and the counter
 -- columns by those of bucket_counters.sql. Run for every configured size on
 -- each --init-db, so adding a size just adds its tables.
 --
--- Tables 1 to 4 are written by the importer; 5 (and 4 of a size that is
--- not a detail size) by the roll-up (importer/fi_rollup.c) from finer rows.
+-- Tables 1 to 4 are written by the importer; 5 and 6 (and 4 of a size that
+-- is not a detail size) by the roll-up (importer/fi_rollup.c) from finer rows.
 --
 -- Addresses are BINARY(16), IPv4 mapped into ::ffff:0:0/96, so both families
 -- sort and range-scan by prefix. `flows` is DECIMAL(30,9): the importer splits
@@ -68,7 +68,34 @@ CREATE TABLE IF NOT EXISTS pairs_@SIZE@ (
 	PRIMARY KEY (bucket, src, dst, proto)
 ) ENGINE=InnoDB;
 
--- 6. buckets with data that were never rolled up (a database from before
+-- 6. the flow table's first rows, for a size that is not a detail size:
+--    per bucket the FI_ROLLUP_TOP (importer/fi_rollup.c) largest 5-tuples by
+--    flows, by packets and by bytes (the union), summed from the detail
+--    size's rows by the roll-up; and per bucket how many 5-tuples it has
+--    and, per counter, the largest value of a 5-tuple left out (NULL when
+--    none is). A page sorted by a counter is exact from these rows while its
+--    last row is larger than every bucket's left-out value (fcgi/fi_api_top.c).
+CREATE TABLE IF NOT EXISTS flowtop_@SIZE@ (
+	bucket INT UNSIGNED NOT NULL,
+	src BINARY(16) NOT NULL,
+	dst BINARY(16) NOT NULL,
+	sport SMALLINT UNSIGNED NOT NULL,
+	dport SMALLINT UNSIGNED NOT NULL,
+	proto TINYINT UNSIGNED NOT NULL,
+	flows DECIMAL(30,9) NOT NULL DEFAULT 0,
+	packets BIGINT UNSIGNED NOT NULL DEFAULT 0,
+	bytes BIGINT UNSIGNED NOT NULL DEFAULT 0,
+	PRIMARY KEY (bucket, src, dst, sport, dport, proto)
+) ENGINE=InnoDB;
+CREATE TABLE IF NOT EXISTS flowgroups_@SIZE@ (
+	bucket INT UNSIGNED NOT NULL PRIMARY KEY,
+	tuples BIGINT UNSIGNED NOT NULL,
+	out_flows DECIMAL(30,9) NULL,
+	out_packets BIGINT UNSIGNED NULL,
+	out_bytes BIGINT UNSIGNED NULL
+) ENGINE=InnoDB;
+
+-- 7. buckets with data that were never rolled up (a database from before
 --    roll-ups, or a size added to the config) are marked, so the roll-up
 --    fills them; a bucket with data has pair rows once rolled up, so this
 --    marks nothing twice and is idempotent.

@@ -1,7 +1,7 @@
 -- retention.sql: the retention EVENT of one bucket size (SPEC 5), run by the
 -- server's event scheduler. --init-db drops and re-creates it from the config:
 -- @SIZE@ (seconds), @DAYS@ (age), @INTERVAL@ (seconds between runs); the
--- DELETES are retention_delete.sql once for each of the five tables.
+-- DELETES are retention_delete.sql once for each table of buckets.sql.
 -- A bucket is deleted once all of it is older than the age. Deletes go in
 -- batches of @BATCH@ rows, each its own short transaction, so the importer and
 -- the responder are never locked out for long.

@@ -43,7 +43,7 @@ want=""
 for t in fi_batch_refused fi_batches fi_bucket_sizes fi_meta fi_rollup_dirty fi_schema_version fi_source_gaps fi_source_marks; do
 	want+="$t "
 done
-for kind in flows nodes pairs ports totals; do
+for kind in flowgroups flows flowtop nodes pairs ports totals; do
 	for size in 3600 60 600 86400; do
 		want+="${kind}_$size "
 	done
@@ -83,7 +83,7 @@ retention_days = 1,3,31,400,0
 CONF
 check_cmd "--init-db with a new size" "$T_IMPORTER" -c "$T_CONF" --init-db
 check_eq "new size's tables" "$(t_sql "SHOW TABLES LIKE '%\_300'" | sort | tr '\n' ' ')" \
-	"flows_300 nodes_300 pairs_300 ports_300 totals_300 "
+	"flowgroups_300 flows_300 flowtop_300 nodes_300 pairs_300 ports_300 totals_300 "
 check_contains "changed age" "$(t_sql "SELECT EVENT_DEFINITION FROM information_schema.EVENTS WHERE EVENT_SCHEMA = '$T_DB' AND EVENT_NAME = 'fi_retention_60'")" \
 	"UNIX_TIMESTAMP() - 1 * 86400 - 60"
 check_eq "the importer's row survived" "$(t_sql "SELECT COUNT(*) FROM totals_600")" "1"

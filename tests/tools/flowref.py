@@ -9,9 +9,12 @@ check   decodes element files itself, slices and sums them per SPEC 4 (its own
         code, not the importer's), reads every bucket table of a database
         through the mariadb client, and compares row by row: every key present
         on both sides, packets and bytes exact, flows within 1e-6. The tables
-        the roll-up fills (pairs_S; ports_S of a size that is not a detail
-        size) are compared for every bucket not marked in fi_rollup_dirty;
-        --all-rolled also requires that no bucket is marked.
+        the roll-up fills (pairs_S; ports_S, flowtop_S and flowgroups_S of a
+        size that is not a detail size) are compared for every bucket not
+        marked in fi_rollup_dirty; --all-rolled also requires that no bucket
+        is marked. flowtop_S may hold any of the 5-tuples tied at the cut, so
+        it is checked by what it promises: its rows exact, every 5-tuple above
+        a counter's left-out value there, the left-out value the TOP+1-th.
 """
 import argparse
 import ipaddress
@@ -209,14 +212,16 @@ def expected(files, sizes):
 
 
 def counter_cols(tab):
-    if tab in ("flows", "pairs"):
+    if tab in ("flows", "pairs", "flowtop"):
         return ["flows", "packets", "bytes"]
     dirs = [""] if tab == "totals" else ["src_", "dst_"]
     return ["%s%s_%s" % (d, c, m) for d in dirs for c in CLASSES for m in METRICS]
 
 
+TOP = 1000  # FI_ROLLUP_TOP of importer/fi_rollup.c
 KEYS = {"flows": ["bucket", "HEX(src)", "HEX(dst)", "sport", "dport", "proto"],
         "pairs": ["bucket", "HEX(src)", "HEX(dst)", "proto"],
+        "flowtop": ["bucket", "HEX(src)", "HEX(dst)", "sport", "dport", "proto"],
         "totals": ["bucket"], "nodes": ["bucket", "HEX(addr)"], "ports": ["bucket", "port"]}
 
 
@@ -308,7 +313,47 @@ def check_rolled(args, sizes, exp, src, state):
             skip = marks.get(size, set())
             compare(tab, size, {k: v for k, v in want.items() if k[0] not in skip},
                     {k: v for k, v in got.items() if k[0] not in skip}, state)
+        if src[size] != size:
+            check_top(args, size, exp[size]["flows"], marks.get(size, set()), state)
     return nmarks
+
+
+def check_top(args, size, flows, skip, state):
+    """flowtop_S and flowgroups_S against the 5-tuples of each bucket."""
+    top = fetch(args, "flowtop", size)
+    groups = {}
+    for line in query(args, "SELECT bucket, tuples, out_flows, out_packets, out_bytes "
+                            "FROM flowgroups_%d" % size).splitlines():
+        v = line.split("\t")
+        groups[int(v[0])] = [int(v[1])] + [None if x == "NULL" else float(x) for x in v[2:]]
+    per = defaultdict(dict)
+    for key, v in flows.items():
+        per[key[0]][key] = v
+    for b in set(per) | set(groups):
+        if b in skip:
+            continue
+        want, g = per.get(b, {}), groups.get(b)
+        state[0] += 1
+        if g is None or g[0] != len(want):
+            state[1] += 1
+            print("flowgroups_%d %d: %s, %d 5-tuples expected" % (size, b, g, len(want)),
+                  file=sys.stderr)
+            continue
+        for k in range(3):
+            vals = sorted((v[k] for v in want.values()), reverse=True)
+            out = vals[TOP] if len(vals) > TOP else None
+            state[0] += 1
+            if (out is None) != (g[1 + k] is None) or (out is not None and abs(out - g[1 + k]) > 1e-6):
+                state[1] += 1
+                print("flowgroups_%d %d: left-out %s %s, expected %s"
+                      % (size, b, METRICS[k], g[1 + k], out), file=sys.stderr)
+            for key, v in want.items():
+                if (out is None or v[k] > out + 1e-6) and key not in top:
+                    state[1] += 1
+                    print("flowtop_%d %s: missing (%s %s above the left-out value)"
+                          % (size, key, METRICS[k], v[k]), file=sys.stderr)
+    compare("flowtop", size, {k: v for k, v in flows.items() if k in top and k[0] not in skip},
+            {k: v for k, v in top.items() if k[0] not in skip}, state)
 
 
 def fetch(args, tab, size, source=None):
