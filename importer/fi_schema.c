@@ -325,12 +325,9 @@ fi_schema_deletes(const char *size, const char *batch, struct fi_buf *out,
 {
 	static const struct {
 		const char *table, *before;
-	} tables[] = {{"flows", "< detail_cutoff"},
-		      {"nodes", "<= cutoff"},
-		      {"ports", "< detail_cutoff"},
-		      {"totals", "<= cutoff"},
-		      {"pairs", "<= cutoff"},
-		      {"flowtop", "<= cutoff"},
+	} tables[] = {{"flows", "< detail_cutoff"}, {"nodes", "<= cutoff"},
+		      {"ports", "< detail_cutoff"}, {"totals", "<= cutoff"},
+		      {"pairs", "<= cutoff"},	    {"flowtop", "<= cutoff"},
 		      {"flowgroups", "<= cutoff"}};
 	const char *tmpl = fi_schema_body(fi_schema_file("retention_delete.sql"));
 	int rc = 0;
