@@ -138,7 +138,7 @@ fi_api_bucket_flow_col(enum fi_fkind k)
 	return (unsigned)k; /* FI_FK_BUCKET .. FI_FK_PROTO are 0 .. 5 */
 }
 
-static int
+int
 fi_api_bucket_row_flow(struct fi_req *r, struct fi_stmt *st)
 {
 	const struct fi_api_rowplan *p = &r->rowplan;
@@ -206,36 +206,62 @@ fi_api_bucket_flow_sort(struct fi_req *r, const struct fi_field *f)
 	return 0;
 }
 
-/* Modes B and C: the rows of the flow table, every column or the fields. */
-static int
-fi_api_bucket_flows(struct fi_req *r)
+void
+fi_api_bucket_flow_select(struct fi_req *r)
 {
-	const struct fi_query *q = r->q;
-	struct fi_sqlb *b = &r->api->sb;
 	const char *const *key =
-	    q->biflow ? fi_api_bucket_sql_key_biflow : fi_api_bucket_sql_key;
-	int rc;
+	    r->q->biflow ? fi_api_bucket_sql_key_biflow : fi_api_bucket_sql_key;
 
-	fi_api_bucket_rowplan(&r->rowplan, q);
-	fi_sqlb_reset(b);
-	fi_sqlb_add(b, fi_api_sql_select);
-	fi_sqlb_addf(b,
+	fi_sqlb_add(&r->api->sb, fi_api_sql_select);
+	fi_sqlb_addf(&r->api->sb,
 		     "bucket, %s AS k_src, %s AS k_dst, %s AS k_sport, %s AS k_dport,"
 		     " proto, flows, packets, bytes",
 		     key[FI_FK_SRC], key[FI_FK_DST], key[FI_FK_SPORT], key[FI_FK_DPORT]);
-	fi_api_sql_from_flows(r, 1, 1);
-	fi_api_sql_where(b, q, 1);
-	if (q->count)
-		return fi_api_run_count(r);
+}
+
+int
+fi_api_bucket_flow_order(struct fi_req *r)
+{
+	const struct fi_query *q = r->q;
+	struct fi_sqlb *b = &r->api->sb;
+
 	fi_sqlb_add(b, " ORDER BY ");
 	for (unsigned i = 0; i < q->nsort; i++) {
-		rc = fi_api_bucket_flow_sort(r, &q->sort[i].field);
+		int rc = fi_api_bucket_flow_sort(r, &q->sort[i].field);
+
 		if (rc != 0)
 			return rc;
 		fi_sqlb_add(b, fi_api_sql_order(q->sort[i].desc));
 		fi_sqlb_add(b, ", ");
 	}
 	fi_sqlb_add(b, "bucket, k_src, k_dst, k_sport, k_dport, proto");
+	return 0;
+}
+
+/*
+ * Modes B and C: the rows of the flow table, every column or the fields;
+ * from the roll-up's first rows where they answer exactly (fi_api_top.c).
+ */
+static int
+fi_api_bucket_flows(struct fi_req *r)
+{
+	const struct fi_query *q = r->q;
+	struct fi_sqlb *b = &r->api->sb;
+	int rc, done = 0;
+
+	fi_api_bucket_rowplan(&r->rowplan, q);
+	rc = fi_api_top_flows(r, &done);
+	if (rc != 0 || done)
+		return rc;
+	fi_sqlb_reset(b);
+	fi_api_bucket_flow_select(r);
+	fi_api_sql_from_flows(r, 1, 1);
+	fi_api_sql_where(b, q, 1);
+	if (q->count)
+		return fi_api_run_count(r);
+	rc = fi_api_bucket_flow_order(r);
+	if (rc != 0)
+		return rc;
 	fi_api_sql_limit(r);
 	return fi_api_run(r, fi_api_bucket_row_flow);
 }

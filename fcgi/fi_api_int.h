@@ -105,6 +105,7 @@ struct fi_req {
 	int busy;     /* refused by the gate */
 	int retried;  /* a statement was run again on a new connection */
 	int all_time; /* the all-time index: no bucket range in the statements */
+	int top;      /* fi_api_top.c: 0 not known yet, 1 exact, -1 not */
 	struct fi_api_rowplan rowplan; /* bucket query modes B and C */
 	struct fi_api_aggplan aggplan; /* bucket query modes D and E */
 	struct fi_api_hmap hmap;       /* /api/hilbert */
@@ -276,5 +277,19 @@ int fi_api_hilbert_check(struct fi_req *r); /* before the database is asked */
 int fi_api_hilbert(struct fi_req *r);
 int fi_api_meta(struct fi_req *r);
 int fi_api_meta_health(struct fi_req *r);
+
+/* The flow table's rows (modes B, C): "SELECT bucket, k_src, ..., bytes". */
+void fi_api_bucket_flow_select(struct fi_req *r);
+/* Its " ORDER BY" the sort keys, then the row's key; 0 or FI_EINVAL (r->err). */
+int fi_api_bucket_flow_order(struct fi_req *r);
+/* Writes one flow row of those columns. */
+int fi_api_bucket_row_flow(struct fi_req *r, struct fi_stmt *st);
+
+/*
+ * ---- fi_api_top.c: the flow table from the roll-up's first rows ----
+ * Answers the flow rows or their count (r->rowplan set) from flowtop_S
+ * when that is exact; *done says whether it did (else nothing is written).
+ */
+int fi_api_top_flows(struct fi_req *r, int *done);
 
 #endif

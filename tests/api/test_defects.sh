@@ -23,6 +23,7 @@ python3 "$FI_SOURCE_DIR/tests/api/golden.py" --sql >"$T_TMP/data.sql" <<'FLOWS'
 70 70 0.0.0.0 255.255.255.255 68 67 17 1 328
 FLOWS
 check_cmd "load the data" harness_mysql "$T_DB" <"$T_TMP/data.sql"
+check_cmd "mark it for the roll-up" api_mark_loaded
 api_start_responder && api_start_nginx || t_done
 
 q=/api/bucket/query

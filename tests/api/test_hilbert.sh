@@ -18,7 +18,7 @@ BASE=1699999200 # golden.py's BASE: the flows span BASE .. BASE + 6.25 h
 load()
 {
 	python3 "$REF" flows | python3 "$FI_SOURCE_DIR/tests/api/golden.py" --sql \
-		>"$T_TMP/data.sql" && harness_mysql "$T_DB" <"$T_TMP/data.sql"
+		>"$T_TMP/data.sql" && harness_mysql "$T_DB" <"$T_TMP/data.sql" && api_mark_loaded
 }
 check_cmd "load the data set" load
 api_start_responder && api_start_nginx || t_done
