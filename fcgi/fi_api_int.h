@@ -234,11 +234,11 @@ int fi_api_rollup_fits(const struct fi_req *r);
 int fi_api_rollup_ports_fit(const struct fi_req *r);
 
 /*
- * Appends " FROM (...) fi_f": the rows of the answered size, bucket as
- * bucket DIV size * size, from the pair tables (ports 0: bucket, src, dst,
- * proto, flows, packets, bytes) or the port tables (ports 1: bucket, port
- * and the 24 src_/dst_ counters), over the fine buckets of the query's
- * range (all buckets without with_range). Several rows may share a key:
+ * Appends " FROM (...) fi_f": the rows of the answered size over the fine
+ * buckets of the query's range (all buckets without with_range), from the
+ * pair tables (ports 0: bucket as bucket DIV size * size, src, dst, proto,
+ * flows, packets, bytes) or the port tables (ports 1: port and the 24
+ * src_/dst_ counters summed over the range). Several rows may share a key:
  * the caller sums. Exact whatever fi_rollup_dirty marks; sets r->heavy.
  */
 void fi_api_rollup_from(struct fi_req *r, unsigned ports, int with_range);
