@@ -1,6 +1,6 @@
 /*
  * fi_api_rollup.c: the per-key rows the roll-up keeps (pairs_S at every size,
- * ports_S at a size that is not a detail size; README "Roll-ups"), read so
+ * ports_S at a size that is not a detail size; README "Data model"), read so
  * that they are exact whatever the roll-up has done so far: a bucket that
  * fi_rollup_dirty does not mark from its own size's table, a marked one from
  * the next finer level, and so on down to the stored rows of a detail size.
@@ -13,7 +13,11 @@
 /*
  * A level is read only for buckets that lie this far inside its retention:
  * its event deletes a bucket in batches, so one near its age may be half
- * gone, and the responder's clock need not be the server's.
+ * gone, and the responder's clock need not be the server's. Older buckets
+ * skip the level and are read from the next finer one that keeps them, in
+ * the end from the detail size's stored rows, which retention keeps as long
+ * as any size summed from them keeps the bucket (fi_schema's detail
+ * cutoff): never from a level that may have lost them.
  */
 #define FI_API_ROLLUP_MARGIN 86400
 

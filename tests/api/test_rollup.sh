@@ -72,11 +72,12 @@ mark()
 	sql_do "$sql"
 }
 
-# spoil: every rolled row of a marked bucket wrong, some missing, and a
-# pair that never was: none of it may show
+# spoil [PORT SIZES]: every rolled row of a marked bucket wrong, some
+# missing, and a pair that never was: none of it may show. The ports of the
+# sizes given (default 600 3600: those rolled up) are spoiled too.
 spoil()
 {
-	local s sql=""
+	local s sql="" ports=${1:-600 3600}
 	for s in "${SIZES[@]}"; do
 		sql+="UPDATE pairs_$s p JOIN fi_rollup_dirty d ON d.size = $s
 			AND d.bucket = p.bucket SET p.packets = p.packets * 7 + 1,
@@ -87,7 +88,7 @@ spoil()
 			UNHEX('00000000000000000000FFFF0A00000B'), 6, 5, 500, 50000
 			FROM fi_rollup_dirty WHERE size = $s;"
 	done
-	for s in 600 3600; do
+	for s in $ports; do
 		sql+="UPDATE ports_$s p JOIN fi_rollup_dirty d ON d.size = $s
 			AND d.bucket = p.bucket SET p.src_tcp_packets = p.src_tcp_packets * 3 + 1,
 			p.dst_udp_flows = p.dst_udp_flows + 2;
@@ -214,6 +215,28 @@ api_start_responder || t_done
 # with 60 s kept forever the same wrong rows show: the retention made the difference
 api_get "${CALLS[0]}" -H 'X-Flowinspector-NoCache: 1'
 cmp -s <(printf '%s' "$R_BODY") "$T_TMP/base.0" && t_fail "pairs_60 is not read" || t_ok
+
+# (f) 600 s a detail size too: the hour's pairs come from pairs_600 and,
+# past the 60 s retention, from flows_600 (golden.py stores it); ports_600
+# is stored whole, ports_3600 rolled from it
+roll_up
+api_stop_responder
+printf 'flow_detail_sizes = 60,600\n' >>"$T_CONF"
+api_start_responder || t_done
+same_as_base f_detail_rolled
+mark 3600 $((B + 7200))
+mark 600 $((B + 600)) $((B + 4200))
+mark 60 $((B + 660)) $((B + 3000))
+spoil 3600
+same_as_base f_detail_spoiled
+api_stop_responder
+sed -i 's/^retention_days = 0$/retention_days = 1,0,0/' "$T_CONF"
+api_start_responder || t_done
+sql_do "UPDATE pairs_60 SET packets = packets + 5, flows = flows + 1"
+same_as_base f_detail_retention
+api_stop_responder
+sed -i -e 's/^retention_days = 1,0,0$/retention_days = 0/' -e '/^flow_detail_sizes = 60,600$/d' "$T_CONF"
+api_start_responder || t_done
 
 # /api/meta: per size, the marks pending, the oldest closed one, the newest
 # bucket rolled up
