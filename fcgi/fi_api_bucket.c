@@ -398,6 +398,27 @@ fi_api_bucket_aggplan(struct fi_req *r)
 }
 
 /*
+ * Whether the groups need nothing but what a pair row holds (bucket, the
+ * addresses, proto): then they are summed from the pair tables, a row per
+ * host pair and protocol instead of one per 5-tuple (fi_api_rollup.c).
+ */
+static int
+fi_api_bucket_on_pairs(const struct fi_req *r)
+{
+	const struct fi_api_aggplan *p = &r->aggplan;
+	unsigned ok = 1u << FI_FK_BUCKET | 1u << FI_FK_SRC | 1u << FI_FK_DST |
+		      1u << FI_FK_PROTO | 1u << FI_FK_IPADDRESS;
+
+	for (unsigned i = 0; i < p->nkeys; i++)
+		if (!(ok & 1u << p->keys[i]))
+			return 0;
+	for (unsigned i = 0; i < p->nmaxes; i++)
+		if (!(ok & 1u << p->maxes[i]))
+			return 0;
+	return fi_api_rollup_fits(r);
+}
+
+/*
  * The grouped statement of modes D and E, in two levels: the inner query
  * groups by the keys and proto with three plain sums, the outer one splits
  * them into the twelve class sums. Summing each flow row into twelve IF()s
@@ -428,7 +449,10 @@ fi_api_bucket_aggr_sql(struct fi_req *r)
 		fi_sqlb_addf(b, ", MAX(%s) AS m%u", key[p->maxes[i]], i);
 	fi_sqlb_add(b, ", proto");
 	fi_sqlb_add(b, fi_api_sql_ctr_sums);
-	fi_api_sql_from_flows(r, !r->all_time, 0);
+	if (fi_api_bucket_on_pairs(r))
+		fi_api_rollup_from(r, 0, !r->all_time);
+	else
+		fi_api_sql_from_flows(r, !r->all_time, 0);
 	if (p->endpoint)
 		fi_sqlb_add(b, fi_api_sql_dirs);
 	fi_api_sql_where(b, r->q, !r->all_time);

@@ -88,7 +88,10 @@ fi_api_index_total_sql(struct fi_req *r, int dynamic, int filters)
 		fi_api_sql_class_sums(b, 1);
 		fi_sqlb_add(b, " FROM (SELECT proto");
 		fi_sqlb_add(b, fi_api_sql_ctr_sums);
-		fi_api_sql_from_flows(r, dynamic, 0);
+		if (fi_api_rollup_fits(r))
+			fi_api_rollup_from(r, 0, dynamic);
+		else
+			fi_api_sql_from_flows(r, dynamic, 0);
 		fi_api_sql_where(b, q, dynamic);
 		fi_sqlb_add(b, " GROUP BY proto) fi_g");
 		return;
@@ -122,7 +125,11 @@ fi_api_index_rows_flows(struct fi_req *r, int dynamic)
 	fi_sqlb_add(b, r->name ? fi_api_sql_endpoint_port : fi_api_sql_endpoint_addr);
 	fi_sqlb_add(b, " AS g_id, fi_dirs.d AS d, proto");
 	fi_sqlb_add(b, fi_api_sql_ctr_sums);
-	fi_api_sql_from_flows(r, dynamic, 0);
+	if (r->name == 0 && fi_api_rollup_fits(r))
+		fi_api_rollup_from(r, 0,
+				   dynamic); /* addresses: the pair rows hold them */
+	else
+		fi_api_sql_from_flows(r, dynamic, 0);
 	fi_sqlb_add(b, fi_api_sql_dirs);
 	fi_api_sql_where(b, r->q, dynamic);
 	fi_sqlb_add(b, " GROUP BY g_id, d, proto) fi_g");
@@ -133,7 +140,6 @@ static void
 fi_api_index_rows_table(struct fi_req *r, int dynamic)
 {
 	struct fi_sqlb *b = &r->api->sb;
-	uint32_t src;
 
 	fi_sqlb_addf(b, "%s AS g_id", fi_api_index_sql_id[r->name]);
 	for (int d = 1; d < FI_DIR_COUNT; d++)
@@ -141,16 +147,16 @@ fi_api_index_rows_table(struct fi_req *r, int dynamic)
 			for (int k = 0; k < FI_CTR_COUNT; k++)
 				fi_sqlb_addf(b, ", SUM(%s_%s_%s)", fi_api_sql_dir[d],
 					     fi_api_sql_cls[c], fi_api_sql_ctr[k]);
-	/* ports of a size that is not stored: the sums of a finer size's */
-	src = r->name ? fi_api_sql_source(r) : r->size;
+	/* ports of a size that is not a detail size: rolled up from finer ones */
+	if (r->name != 0 && fi_api_rollup_ports_fit(r)) {
+		fi_api_rollup_from(r, 1, dynamic);
+		return;
+	}
 	r->heavy |= r->name != 0; /* ports_: a row per port and bucket */
-	fi_api_sql_from_index(b, r->name, src);
+	fi_api_sql_from_index(b, r->name, r->size);
 	if (dynamic) {
 		fi_sqlb_add(b, " WHERE ");
-		if (src != r->size)
-			fi_api_sql_fine_range(r);
-		else
-			fi_api_sql_bucket_range(b, r->q->start_bucket, r->q->end_bucket);
+		fi_api_sql_bucket_range(b, r->q->start_bucket, r->q->end_bucket);
 	}
 }
 

@@ -222,6 +222,28 @@ void fi_api_sql_limit(struct fi_req *r);
 /* Sets the 400 of a sort key a route cannot order by; returns FI_EINVAL. */
 int fi_api_sql_sort_error(struct fi_req *r, const struct fi_field *f, const char *why);
 
+/* ---- fi_api_rollup.c: per-key rows from the roll-up tables, exact at any state ---- */
+
+/*
+ * Whether the answered size's pair rows (bucket, src, dst, proto, flows,
+ * packets, bytes) can stand for its flow rows: no port filter (the caller
+ * checks that its keys are among bucket, src, dst, proto and endpoints).
+ */
+int fi_api_rollup_fits(const struct fi_req *r);
+
+/* Whether the answered size's ports_ rows are rolled up (not a detail size). */
+int fi_api_rollup_ports_fit(const struct fi_req *r);
+
+/*
+ * Appends " FROM (...) fi_f": the rows of the answered size over the fine
+ * buckets of the query's range (all buckets without with_range), from the
+ * pair tables (ports 0: bucket as bucket DIV size * size, src, dst, proto,
+ * flows, packets, bytes) or the port tables (ports 1: port and the 24
+ * src_/dst_ counters summed over the range). Several rows may share a key:
+ * the caller sums. Exact whatever fi_rollup_dirty marks; sets r->heavy.
+ */
+void fi_api_rollup_from(struct fi_req *r, unsigned ports, int with_range);
+
 /* ---- fi_api_row.c: counters and values of result rows, as JSON ---- */
 
 /* Reads a counter column (integer, DECIMAL text, NULL = 0) into billionths. */

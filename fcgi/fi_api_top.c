@@ -4,13 +4,14 @@
  * the detail size's rows over the range. flowtop_S holds per bucket the
  * largest 5-tuples by each counter, flowgroups_S their count and per
  * counter the largest value left out. A page sorted by a counter,
- * descending, without filters, is exact from flowtop_S when no bucket of
- * the range is marked for the roll-up and either nothing was left out or
+ * descending, without filters, is exact from flowtop_S when every bucket of
+ * the range with data is rolled up (not marked, its flowgroups_S row there)
+ * and either nothing was left out or
  * the page is full and its last row is larger than every left-out value:
  * every 5-tuple left out then sorts after it. The statement checks that
  * itself (one snapshot), in a column of every row; when it does not hold
  * the caller answers from the detail rows as before. The count is the sum
- * of the buckets' 5-tuple counts under the same condition on marks.
+ * of the buckets' 5-tuple counts under the same condition on the buckets.
  */
 #include "fi_api_int.h"
 
@@ -49,13 +50,23 @@ fi_api_top_range(struct fi_req *r)
 	fi_sqlb_add(&r->api->sb, ")");
 }
 
-/* Appends the count of the range's marked buckets of the size. */
+/*
+ * Appends "<count of the range's marked buckets> = 0 AND <every bucket with
+ * data has its flowgroups_S row>": the second also holds out rows loaded
+ * by hand without marks, which the roll-up never saw.
+ */
 static void
 fi_api_top_marked(struct fi_req *r)
 {
-	fi_sqlb_add(&r->api->sb, fi_api_top_sql_marked);
-	fi_sqlb_u64(&r->api->sb, r->size);
-	fi_sqlb_add(&r->api->sb, " AND ");
+	struct fi_sqlb *b = &r->api->sb;
+
+	fi_sqlb_add(b, fi_api_top_sql_marked);
+	fi_sqlb_u64(b, r->size);
+	fi_sqlb_add(b, " AND ");
+	fi_api_top_range(r);
+	fi_sqlb_addf(b, " = 0 AND (SELECT COUNT(*) FROM flowgroups_%u WHERE ", r->size);
+	fi_api_top_range(r);
+	fi_sqlb_addf(b, " = (SELECT COUNT(*) FROM totals_%u WHERE ", r->size);
 	fi_api_top_range(r);
 }
 
@@ -118,7 +129,7 @@ fi_api_top_page(struct fi_req *r, int ctr)
 	    b, "SELECT fi_w.bucket, fi_w.k_src, fi_w.k_dst, fi_w.k_sport, fi_w.k_dport,"
 	       " fi_w.proto, fi_w.flows, fi_w.packets, fi_w.bytes, (");
 	fi_api_top_marked(r);
-	fi_sqlb_add(b, " = 0 AND (");
+	fi_sqlb_add(b, " AND (");
 	fi_sqlb_addf(b, fi_api_top_sql_out, name, r->size);
 	fi_api_top_range(r);
 	fi_sqlb_add(b, " IS NULL OR (fi_w.fi_n = ");

@@ -3,7 +3,9 @@
 
 Generates flows from a seeded generator, slices them into buckets exactly as
 SPEC 4 says (packets, bytes and flows in billionths split with the carry
-rule), fills the four tables of every bucket size with SQL, and computes the
+rule), fills the five tables of every bucket size with SQL (pairs_ and the
+coarse sizes' ports_ as the roll-up leaves them, every bucket rolled up:
+fi_rollup_dirty stays empty), and computes the
 expected JSON of a list of API calls with a second, independent implementation
 of SPEC 6 written here in Python. The responder's answers must match it.
 
@@ -141,7 +143,7 @@ def build_tables(flows):
     """flows_S, totals_S, nodes_S, ports_S per size, counters in billionths."""
     t = {}
     for s in SIZES:
-        fl, tot, nodes, ports = {}, {}, {}, {}
+        fl, tot, nodes, ports, pairs = {}, {}, {}, {}, {}
         for f in flows:
             src, dst, sport, dport, proto = f[2], f[3], f[4], f[5], f[6]
             c = pclass(proto)
@@ -149,9 +151,11 @@ def build_tables(flows):
                 v = (w, p * UNIT, by * UNIT)
                 key = (bucket, src, dst, sport, dport, proto)
                 cur = fl.setdefault(key, [0, 0, 0])
+                pair = pairs.setdefault((bucket, src, dst, proto), [0, 0, 0])
                 tc = tot.setdefault(bucket, [[0, 0, 0] for _ in CLASSES])
                 for k in range(3):
                     cur[k] += v[k]
+                    pair[k] += v[k]
                     tc[c][k] += v[k]
                 for table, a, b in ((nodes, src, dst), (ports, sport, dport)):
                     for d, ident in ((0, a), (1, b)):
@@ -159,7 +163,7 @@ def build_tables(flows):
                                                  [[[0, 0, 0] for _ in CLASSES] for _ in range(2)])
                         for k in range(3):
                             cells[d][c][k] += v[k]
-        t[s] = {"flows": fl, "totals": tot, "nodes": nodes, "ports": ports}
+        t[s] = {"flows": fl, "totals": tot, "nodes": nodes, "ports": ports, "pairs": pairs}
     return t
 
 
@@ -176,6 +180,11 @@ def write_sql(tables, path):
                 k[0], k[1].hex(), k[2].hex(), k[3], k[4], k[5], dec(v[0]), v[1] // UNIT,
                 v[2] // UNIT) for k, v in sorted(t["flows"].items())]
             emit(out, "flows_%d (bucket, src, dst, sport, dport, proto, flows, packets, bytes)" % s, rows)
+            # the pair rows as the roll-up leaves them: every bucket rolled up
+            rows = ["(%d, 0x%s, 0x%s, %d, %s, %d, %d)" % (
+                k[0], k[1].hex(), k[2].hex(), k[3], dec(v[0]), v[1] // UNIT,
+                v[2] // UNIT) for k, v in sorted(t["pairs"].items())]
+            emit(out, "pairs_%d (bucket, src, dst, proto, flows, packets, bytes)" % s, rows)
             cols = ", ".join("%s_%s" % (c, k) for c in CLASSES for k in COLS)
             rows = ["(%d, %s)" % (b, ", ".join(
                 dec(v[c][k]) if k == 0 else str(v[c][k] // UNIT) for c in range(4) for k in range(3)))

@@ -70,8 +70,9 @@ check_eq "abandoned requests dropped" \
 # the two places; a third is refused at once (503, Retry-After), a timeline
 # (totals) is still answered, and the held two finish once the lock goes.
 # A refused query waited one second for a place first.
-# (each request of its own: distinct limits, so no cache or lock joins them)
-heavy="/api/bucket/query?bucket_size=60&aggregate=destinationIPv4Address&limit="
+# (each request of its own: distinct limits, so no cache or lock joins them;
+# grouped by port, so summed from flows_60: host groups read pairs_60)
+heavy="/api/bucket/query?bucket_size=60&aggregate=destinationTransportPort&limit="
 # gate_hold: locks flows_60 until gate_release (a session sleeping with the
 # lock; fixed durations made the test depend on the machine's load)
 gate_hold()
