@@ -103,7 +103,7 @@ fi_api_top_count(struct fi_req *r)
 	fi_sqlb_add(b, "SELECT IF(");
 	fi_api_top_marked(r);
 	fi_sqlb_addf(b,
-		     " = 0, (SELECT CAST(COALESCE(SUM(tuples), 0) AS UNSIGNED)"
+		     ", (SELECT CAST(COALESCE(SUM(tuples), 0) AS UNSIGNED)"
 		     " FROM flowgroups_%u WHERE ",
 		     r->size);
 	fi_api_top_range(r);
