@@ -62,30 +62,6 @@ rss()
 	echo "$m $n $f"
 }
 
-# run NAME MODE CONNECTIONS URI [wrk args]: one wrk run; appends a result line
-run()
-{
-	local name=$1 mode=$2 conn=$3 uri=$4 out
-	shift 4
-	out=$(wrk -t2 -c"$conn" -d"${DUR}s" --latency --timeout 30s "$@" "$url$uri" 2>&1)
-	printf '%s\n' "$out" >"$work/wrk-$name-$mode.txt"
-	python3 - "$name" "$mode" >>"$work/results" <<EOF
-import re, sys
-out = open("$work/wrk-$name-$mode.txt").read()
-def ms(v):
-    m = re.match(r"([0-9.]+)(us|ms|s)", v)
-    return float(m.group(1)) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[m.group(2)]
-lat = dict(re.findall(r"^\s+(50|99)%\s+(\S+)", out, re.M))
-rps = re.search(r"Requests/sec:\s+([0-9.]+)", out)
-non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-sock = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
-reqs = re.search(r"(\d+) requests in", out)
-errors = (int(non2xx.group(1)) if non2xx else 0) + (sum(map(int, sock.groups())) if sock else 0)
-print(sys.argv[1], sys.argv[2], rps.group(1) if rps else 0, ms(lat["50"]) if "50" in lat else -1,
-      ms(lat["99"]) if "99" in lat else -1, errors, reqs.group(1) if reqs else 0)
-EOF
-}
-
 echo "== warm-up (5 s a call)"
 for i in "${!names[@]}"; do
 	wrk -t2 -c"$CONN" -d5s --timeout 30s "$url${uris[$i]}" >/dev/null 2>&1
@@ -101,18 +77,18 @@ echo "== wrk: $DUR s per run; $CONN connections (responder alone: ${resp_conn[*]
 : >"$work/results"
 for i in "${!names[@]}"; do
 	echo "  ${names[$i]}: deployed, responder alone, static file"
-	run "${names[$i]}" deployed "$CONN" "${uris[$i]}"
-	run "${names[$i]}" responder "${resp_conn[$i]}" "${uris[$i]}" -H 'X-Flowinspector-NoCache: 1'
-	run "${names[$i]}" static "$CONN" "/bench/${names[$i]}.json"
+	bench_wrk "${names[$i]}" deployed "$CONN" "${uris[$i]}"
+	bench_wrk "${names[$i]}" responder "${resp_conn[$i]}" "${uris[$i]}" -H 'X-Flowinspector-NoCache: 1'
+	bench_wrk "${names[$i]}" static "$CONN" "/bench/${names[$i]}.json"
 done
 read -r m1 n1 f1 <<<"$(rss)"
 
 status=0
 echo
-printf '%-16s %-10s %10s %10s %10s %8s %10s %s\n' call mode req/s p50_ms p99_ms errors requests target
+printf '%-16s %-10s %10s %10s %10s %8s %10s %5s %s\n' call mode req/s p50_ms p99_ms errors requests load target
 for i in "${!names[@]}"; do
 	target=$((original[i] * 10))
-	while read -r name mode rps p50 p99 errors reqs; do
+	while read -r name mode rps p50 p99 errors reqs load; do
 		verdict=""
 		if [[ $mode == deployed ]]; then
 			if python3 -c "import sys; sys.exit(0 if $rps >= $target else 1)"; then
@@ -126,8 +102,8 @@ for i in "${!names[@]}"; do
 			verdict+=" ERRORS"
 			status=1
 		fi
-		printf '%-16s %-10s %10.1f %10.2f %10.2f %8s %10s %s\n' "$name" "$mode" "$rps" "$p50" "$p99" \
-			"$errors" "$reqs" "$verdict"
+		printf '%-16s %-10s %10.1f %10.2f %10.2f %8s %10s %5s %s\n' "$name" "$mode" "$rps" "$p50" "$p99" \
+			"$errors" "$reqs" "$load" "$verdict"
 	done < <(grep "^${names[$i]} " "$work/results")
 done
 echo
