@@ -108,11 +108,14 @@ gate_two_held()
 			"$T_URL$heavy$1$i" >"$T_TMP/held$i" &
 		held[i]=$!
 	done
-	for _ in $(seq 1 200); do
+	for _ in $(seq 1 600); do
 		[[ $(gate_sessions "%FROM%flows_60%") == 2 ]] && return
 		sleep 0.05
 	done
-	t_fail "gate: the two large queries did not reach the database"
+	t_fail "gate: the two large queries did not reach the database in 30 s:"
+	harness_mysql -e "SELECT ID, USER, DB, COMMAND, TIME, STATE, LEFT(INFO, 120)
+		FROM information_schema.PROCESSLIST" >&2
+	tail -n 20 "$T_TMP/fcgi.log" >&2
 }
 gate_hold
 gate_two_held 10
