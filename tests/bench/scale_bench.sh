@@ -169,16 +169,17 @@ sizes()
 }
 
 # call N I: the first call and 3 more of call I; appends
-# "N name first median load bytes" to $work/calls.
+# "N name first median load bytes errors" to $work/calls (errors: answers
+# that were not 200, such as a 504 when the query was cut off).
 call()
 {
-	local n=$1 i=$2 k code t times=() first
+	local n=$1 i=$2 k code t times=() first errors=0
 	for k in 0 1 2 3; do
 		read -r code t < <(curl -s -o "$work/answer.json" -w '%{http_code} %{time_total}\n' \
 			"${nocache[@]}" --max-time 120 "$FI_TEST_NGINX_URL${uris[$i]}")
 		if [[ $code != 200 ]]; then
 			echo "  ${names[$i]}: HTTP $code: $(head -c 200 "$work/answer.json")"
-			http_errors=$((http_errors + 1))
+			errors=$((errors + 1))
 		fi
 		if ((k == 0)); then
 			first=$t
@@ -186,9 +187,10 @@ call()
 			times+=("$t")
 		fi
 	done
-	printf '%s %s %s %s %s %s\n' "$n" "${names[$i]}" "$first" \
+	http_errors=$((http_errors + errors))
+	printf '%s %s %s %s %s %s %s\n' "$n" "${names[$i]}" "$first" \
 		"$(printf '%s\n' "${times[@]}" | sort -g | sed -n 2p)" "$(load1)" \
-		"$(stat -c %s "$work/answer.json")" >>"$work/calls"
+		"$(stat -c %s "$work/answer.json")" "$errors" >>"$work/calls"
 }
 
 : >"$work/calls"
@@ -203,18 +205,18 @@ for n in "${SIZES[@]}"; do
 	for i in "${!names[@]}"; do
 		call "$n" "$i"
 	done
-	awk -v n="$n" '$1 == n { printf "  %-17s first %7.3f s  median %7.3f s  (load %s, %d bytes)\n",
-		$2, $3, $4, $5, $6 }' "$work/calls"
+	awk -v n="$n" '$1 == n { printf "  %-17s first %7.3f s  median %7.3f s  (load %s, %d bytes%s)\n",
+		$2, $3, $4, $5, $6, $7 ? sprintf(", %d of 4 HTTP errors", $7) : "" }' "$work/calls"
 done
 
 echo
-echo "== uncached single calls, first / median of 3 (s), per data set"
+echo "== uncached single calls, first / median of 3 (s), per data set (*: HTTP errors)"
 awk '{ if (!($2 in seen)) { seen[$2] = 1; order[++n] = $2 }
 	if (!($1 in have)) { have[$1] = 1; sizes[++m] = $1 }
-	cell[$1, $2] = sprintf("%7.3f /%7.3f", $3, $4); ld[$1] = ld[$1] " " $5 }
-	END { printf "%-17s", "call"; for (j = 1; j <= m; j++) printf " %17s", sizes[j]; print ""
+	cell[$1, $2] = sprintf("%7.3f /%7.3f%s", $3, $4, $7 ? "*" : " "); ld[$1] = ld[$1] " " $5 }
+	END { printf "%-17s", "call"; for (j = 1; j <= m; j++) printf " %18s", sizes[j]; print ""
 	for (i = 1; i <= n; i++) { printf "%-17s", order[i]
-		for (j = 1; j <= m; j++) printf " %17s", cell[sizes[j], order[i]]; print "" }
+		for (j = 1; j <= m; j++) printf " %18s", cell[sizes[j], order[i]]; print "" }
 	for (j = 1; j <= m; j++) printf "load at %s:%s\n", sizes[j], ld[sizes[j]] }' "$work/calls"
 
 # The verdicts: the largest size against the limits, its growth over the
