@@ -93,6 +93,7 @@ struct fi_importer {
 	int inflight;	    /* the slot being written, or -1 */
 	int64_t flow_mark;  /* flow time at the last flush, -1 before */
 	int end_seen;
+	int resync; /* redis was lost during a take: read the current batch again */
 	/* the job shared with the writers, under mu */
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
@@ -320,6 +321,41 @@ fi_importer_reread(struct fi_importer *imp, struct fi_importer_slot *s,
 		start += items.n;
 	} while (items.n == FI_IMPORTER_READ_CHUNK);
 	return (long long)start;
+}
+
+/*
+ * Redis was lost during a take: it may have run the take and lost only the
+ * reply, so the batch list can hold elements the slot never saw (they would
+ * go with the list when the batch is finished). The slot is read again from
+ * its list, so that both agree before taking on. Returns 0, or -1 when a
+ * stop was requested while redis stayed away.
+ */
+static int
+fi_importer_resync(struct fi_importer *imp, struct fi_importer_slot *s)
+{
+	size_t before = s->elements;
+	struct fi_err err;
+	long long n;
+
+	for (;;) {
+		if (fi_importer_redis_up(imp) != 0)
+			return -1;
+		fi_importer_slot_clear(s);
+		n = fi_importer_reread(imp, s, &err);
+		if (n >= 0)
+			break;
+		fi_importer_redis_lost(imp, &err);
+	}
+	s->elements = (size_t)n;
+	if (before == 0 && n > 0)
+		s->started = fi_clock_now();
+	if ((size_t)n != before) {
+		imp->taken += (size_t)n - before;
+		fi_warnx("batch %llu: its list holds %lld elements, %zu were received: "
+			 "the reply of a take was lost; read the batch again",
+			 (unsigned long long)s->batch, n, before);
+	}
+	return 0;
 }
 
 /* Writes one part of the current job, reconnecting as needed. */
@@ -901,6 +937,7 @@ fi_importer_take(struct fi_importer *imp, double now, int *status)
 	fi_err_clear(&err);
 	if (fi_queue_take(imp->q, cur->batch, cfg->batch_size, wait, &items, &err) != 0) {
 		fi_importer_redis_lost(imp, &err);
+		imp->resync = 1;
 		return 0;
 	}
 	if (items.n == 0) {
@@ -941,6 +978,11 @@ fi_importer_loop(struct fi_importer *imp)
 			fi_importer_stats(imp, now);
 		if (fi_importer_redis_up(imp) != 0)
 			break;
+		if (imp->resync) {
+			if (fi_importer_resync(imp, &imp->slots[imp->cur]) != 0)
+				break;
+			imp->resync = 0;
+		}
 		if (now - imp->keepalive_at >= FI_IMPORTER_KEEPALIVE_S) {
 			fi_err_clear(&err);
 			if (fi_queue_keepalive(imp->q, &err) != 0) {
