@@ -323,7 +323,11 @@ if [[ $auth == 1 ]]; then
 		say "keeping $etc/htpasswd (add users: printf '%s:%s\\n' NAME \"\$(openssl passwd -apr1)\" >>$etc/htpasswd)"
 	else
 		pw=$(random_password)
-		printf '%s:%s\n' "$auth_user" "$(openssl passwd -apr1 "$pw")" |
+		# on stdin: a password starting with "-" (one in 64 of ours) is not
+		# taken for an option, which left the file without a hash before
+		hash=$(openssl passwd -apr1 -stdin <<<"$pw") && [[ $hash == '$apr1$'* ]] ||
+			die "openssl passwd failed: no $etc/htpasswd written"
+		printf '%s:%s\n' "$auth_user" "$hash" |
 			put $etc/htpasswd 0640 "root:www-data"
 		[[ $dry == 1 ]] || say "basic auth: user $auth_user, password $pw (shown once)"
 	fi

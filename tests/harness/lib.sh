@@ -64,9 +64,12 @@ harness_write_env()
 harness_free_port()
 {
 	local i port
+	# below the kernel's ephemeral range (32768-60999 by default), so no
+	# client connection takes the port between here and the bind; and no
+	# socket of any state on it now
 	for ((i = 0; i < 200; i++)); do
-		port=$((20000 + (RANDOM * 32768 + RANDOM) % 40000))
-		if [[ -z $(ss -Hltn "sport = :$port" 2>/dev/null) ]]; then
+		port=$((10000 + (RANDOM * 32768 + RANDOM) % 22000))
+		if [[ -z $(ss -Htan "sport = :$port" 2>/dev/null) ]]; then
 			echo "$port"
 			return 0
 		fi
