@@ -324,6 +324,32 @@ fi_importer_reread(struct fi_importer *imp, struct fi_importer_slot *s,
 }
 
 /*
+ * Empties slot s and reads its batch list again whole, with base (stored
+ * totals to count in for the cap, or NULL), reconnecting to redis as long
+ * as it takes. Returns the elements read, or -1 after a stop request.
+ */
+static long long
+fi_importer_reread_all(struct fi_importer *imp, struct fi_importer_slot *s,
+		       const struct fi_agg *base)
+{
+	struct fi_err err;
+	long long n;
+
+	for (;;) {
+		if (fi_importer_redis_up(imp) != 0)
+			return -1;
+		fi_importer_slot_clear(s);
+		s->agg.base = base;
+		n = fi_importer_reread(imp, s, &err);
+		if (n >= 0)
+			break;
+		fi_importer_redis_lost(imp, &err);
+	}
+	s->agg.base = NULL;
+	return n;
+}
+
+/*
  * Redis was lost during a take: it may have run the take and lost only the
  * reply, so the batch list can hold elements the slot never saw (they would
  * go with the list when the batch is finished). The slot is read again from
@@ -334,18 +360,10 @@ static int
 fi_importer_resync(struct fi_importer *imp, struct fi_importer_slot *s)
 {
 	size_t before = s->elements;
-	struct fi_err err;
-	long long n;
+	long long n = fi_importer_reread_all(imp, s, NULL);
 
-	for (;;) {
-		if (fi_importer_redis_up(imp) != 0)
-			return -1;
-		fi_importer_slot_clear(s);
-		n = fi_importer_reread(imp, s, &err);
-		if (n >= 0)
-			break;
-		fi_importer_redis_lost(imp, &err);
-	}
+	if (n < 0)
+		return -1;
 	s->elements = (size_t)n;
 	if (before == 0 && n > 0)
 		s->started = fi_clock_now();
@@ -528,18 +546,9 @@ static int
 fi_importer_rebuild(struct fi_importer *imp, struct fi_importer_slot *s)
 {
 	int end_seen = imp->end_seen;
-	struct fi_err err;
 
-	for (;;) {
-		if (fi_importer_redis_up(imp) != 0)
-			return -1;
-		fi_importer_slot_clear(s);
-		s->agg.base = &imp->base;
-		if (fi_importer_reread(imp, s, &err) >= 0)
-			break;
-		fi_importer_redis_lost(imp, &err);
-	}
-	s->agg.base = NULL;
+	if (fi_importer_reread_all(imp, s, &imp->base) < 0)
+		return -1;
 	imp->end_seen = end_seen;
 	fi_warnx("batch %llu: %zu elements refused for the counter cap, %zu dead "
 		 "letters in all",

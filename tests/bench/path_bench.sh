@@ -22,7 +22,6 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 # shellcheck source-path=SCRIPTDIR source=../shell/benchlib.sh
 . "$root/tests/shell/benchlib.sh"
 DUR=${FI_BENCH_DURATION:-20}
-STRICT=${FI_BENCH_STRICT:-0}
 WORKERS=5
 S=1700474400 # Monday 2023-11-20 10:00 UTC: the data's first bucket
 
@@ -174,12 +173,4 @@ if grep -qE 'Sanitizer|runtime error|killed by signal' "$work/fcgi.log"; then
 	cat "$work/fcgi.log"
 	status=1
 fi
-if [[ $missed == 1 ]]; then
-	if [[ $STRICT == 1 ]]; then
-		echo "a target was missed (FI_BENCH_STRICT=1: failing)"
-		status=1
-	else
-		echo "a target was missed (FI_BENCH_STRICT=1 would fail)"
-	fi
-fi
-exit "$status"
+bench_exit "$status" "$missed"

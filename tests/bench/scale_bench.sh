@@ -32,7 +32,6 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 # shellcheck source-path=SCRIPTDIR source=../shell/benchlib.sh
 . "$root/tests/shell/benchlib.sh"
 read -r -a SIZES <<<"${FI_BENCH_SIZES:-1000000 3000000 10000000}"
-STRICT=${FI_BENCH_STRICT:-0}
 ROLLUP_WAIT=${FI_BENCH_ROLLUP_WAIT:-900}
 DB=fi_scale
 W0=1700438400 # Monday 2023-11-20 00:00 UTC: the week's first second
@@ -267,12 +266,4 @@ if ((http_errors > 0)); then
 	echo "$http_errors calls answered with an HTTP error"
 	status=1
 fi
-if [[ $missed == 1 ]]; then
-	if [[ $STRICT == 1 ]]; then
-		echo "a target was missed (FI_BENCH_STRICT=1: failing)"
-		status=1
-	else
-		echo "a target was missed (FI_BENCH_STRICT=1 would fail)"
-	fi
-fi
-exit "$status"
+bench_exit "$status" "$missed"

@@ -122,24 +122,31 @@ done
 echo "kill -9: $before marks before, $(marks) after eight killed roll-ups"
 t_check_tables "${files[@]}"
 
-# ...and inside a transaction: the day's pairs written, its ports waiting
-# for a lock held by another session, when the roll-up is killed
-t_sql "INSERT IGNORE INTO fi_rollup_dirty (size, bucket) SELECT 86400, bucket FROM totals_86400"
-t_sql "UPDATE pairs_86400 SET bytes = bytes + 1"
-harness_mysql "$T_DB" -e "LOCK TABLES ports_86400 WRITE; SELECT SLEEP(60) AS rollup_lock;" \
-	>/dev/null 2>&1 &
-locker=$!
-"$T_IMPORTER" -c "$T_CONF" --rollup >>"$T_TMP/rollup.log" 2>&1 &
-pid=$!
+# held COLUMN: marks the day buckets, spoils pairs_86400's COLUMN (wrong
+# until rolled up again), holds ports_86400 locked (locker) and starts a
+# roll-up (pid), which waits for the lock inside its transaction
 waiting()
 {
 	t_sql "SELECT COUNT(*) FROM information_schema.PROCESSLIST
 		WHERE INFO LIKE 'INSERT INTO ports_86400%' OR INFO LIKE 'DELETE FROM ports_86400%'"
 }
-for _ in $(seq 1 200); do
-	[[ $(waiting) == 1 ]] && break
-	sleep 0.05
-done
+held()
+{
+	t_sql "INSERT IGNORE INTO fi_rollup_dirty (size, bucket) SELECT 86400, bucket FROM totals_86400"
+	t_sql "UPDATE pairs_86400 SET $1 = $1 + 1"
+	harness_mysql "$T_DB" -e "LOCK TABLES ports_86400 WRITE; SELECT SLEEP(60) AS rollup_lock;" \
+		>/dev/null 2>&1 &
+	locker=$!
+	"$T_IMPORTER" -c "$T_CONF" --rollup >>"$T_TMP/rollup.log" 2>&1 &
+	pid=$!
+	for _ in $(seq 1 200); do
+		[[ $(waiting) == 1 ]] && break
+		sleep 0.05
+	done
+}
+# ...and inside a transaction: the day's pairs written, its ports waiting
+# for a lock held by another session, when the roll-up is killed
+held bytes
 check_eq "the roll-up waits inside its transaction" "$(waiting)" 1
 kill -KILL "$pid"
 wait "$pid" 2>/dev/null
@@ -153,17 +160,7 @@ t_check_tables --all-rolled "${files[@]}"
 
 # 5. MariaDB killed while a roll-up is inside its transaction; the roll-up
 # (running on) reconnects and finishes after the restart
-t_sql "INSERT IGNORE INTO fi_rollup_dirty (size, bucket) SELECT 86400, bucket FROM totals_86400"
-t_sql "UPDATE pairs_86400 SET flows = flows + 1"
-harness_mysql "$T_DB" -e "LOCK TABLES ports_86400 WRITE; SELECT SLEEP(60) AS rollup_lock;" \
-	>/dev/null 2>&1 &
-locker=$!
-"$T_IMPORTER" -c "$T_CONF" --rollup >>"$T_TMP/rollup.log" 2>&1 &
-pid=$!
-for _ in $(seq 1 200); do
-	[[ $(waiting) == 1 ]] && break
-	sleep 0.05
-done
+held flows
 check_eq "the roll-up waits inside its transaction (MariaDB)" "$(waiting)" 1
 harness_kill_mariadb
 wait "$locker" 2>/dev/null
