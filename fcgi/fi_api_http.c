@@ -159,16 +159,30 @@ fi_api_http_fail(struct fi_req *r, int rc)
 	fi_api_http_error(r->resp, 500, "Internal error.");
 }
 
-/* FNV-1a 64 of the body: the ETag changes exactly when the answer does. */
+/*
+ * A 64-bit hash of the body, eight bytes a step (FNV-1a's multiply over
+ * words, then a final mix): the ETag changes exactly when the answer does.
+ * Byte by byte, it cost 17 ms of a 16 MB answer.
+ */
 static void
 fi_api_http_etag(struct fi_api_response *resp)
 {
-	uint64_t h = 14695981039346656037ULL;
+	const unsigned char *p = (const unsigned char *)resp->body.data;
+	size_t n = resp->body.len, i = 0;
+	uint64_t h = 14695981039346656037ULL ^ n;
 
-	for (size_t i = 0; i < resp->body.len; i++) {
-		h ^= (unsigned char)resp->body.data[i];
-		h *= 1099511628211ULL;
+	for (; i + 8 <= n; i += 8) {
+		uint64_t w;
+
+		memcpy(&w, p + i, 8);
+		h = (h ^ w) * 1099511628211ULL;
+		h ^= h >> 29;
 	}
+	for (; i < n; i++)
+		h = (h ^ p[i]) * 1099511628211ULL;
+	h ^= h >> 32;
+	h *= 0x9e3779b97f4a7c15ULL;
+	h ^= h >> 29;
 	snprintf(resp->etag, sizeof(resp->etag), "\"%016llx\"", (unsigned long long)h);
 }
 

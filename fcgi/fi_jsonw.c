@@ -2,6 +2,7 @@
  * fi_jsonw.c: the JSON writer: separators are tracked per nesting level,
  * numbers are formatted without locale, strings escaped per RFC 8259.
  */
+#include <stdint.h>
 #include <string.h>
 
 #include "fi_err.h"
@@ -22,7 +23,7 @@ fi_jsonw_put(struct fi_jsonw *w, const char *p, size_t n)
 
 	if (w->err)
 		return;
-	rc = fi_buf_append(w->b, p, n);
+	rc = fi_buf_add(w->b, p, n);
 	if (rc != 0)
 		w->err = rc;
 }
@@ -138,13 +139,31 @@ fi_jsonw_quoted(struct fi_jsonw *w, const char *s, size_t n)
 void
 fi_jsonw_key(struct fi_jsonw *w, const char *key)
 {
+	char text[64];
+	size_t n = 0;
+
 	if (w->depth == 0 || w->after_key || w->array[w->depth]) {
 		w->err = w->err ? w->err : FI_EINTERNAL;
 		return;
 	}
 	fi_jsonw_sep(w);
-	fi_jsonw_quoted(w, key, strlen(key));
-	fi_jsonw_put(w, ":", 1);
+	/* a short key with nothing to escape (all of ours) in one piece */
+	text[n++] = '"';
+	for (; key[n - 1] != '\0' && n < sizeof(text) - 2; n++) {
+		unsigned char c = (unsigned char)key[n - 1];
+
+		if (c < 0x20 || c >= 0x80 || c == '"' || c == '\\')
+			break;
+		text[n] = (char)c;
+	}
+	if (key[n - 1] == '\0') {
+		text[n++] = '"';
+		text[n++] = ':';
+		fi_jsonw_put(w, text, n);
+	} else {
+		fi_jsonw_quoted(w, key, strlen(key));
+		fi_jsonw_put(w, ":", 1);
+	}
 	w->after_key = 1;
 }
 
@@ -168,10 +187,19 @@ fi_jsonw_digits(struct fi_jsonw *w, unsigned __int128 v, int neg)
 	char buf[48];
 	size_t i = sizeof(buf);
 
-	do {
-		buf[--i] = (char)('0' + (int)(v % 10));
-		v /= 10;
-	} while (v != 0);
+	/* 64 bits at a time: a division of __int128 is a libgcc call */
+	while (v > UINT64_MAX) {
+		uint64_t low = (uint64_t)(v % 10000000000000000000ULL);
+
+		v /= 10000000000000000000ULL;
+		for (int k = 0; k < 19; k++, low /= 10)
+			buf[--i] = (char)('0' + (int)(low % 10));
+	}
+	for (uint64_t u = (uint64_t)v;; u /= 10) {
+		buf[--i] = (char)('0' + (int)(u % 10));
+		if (u < 10)
+			break;
+	}
 	if (neg)
 		buf[--i] = '-';
 	fi_jsonw_sep(w);

@@ -116,6 +116,25 @@ fi_buf_append(struct fi_buf *b, const void *p, size_t n)
 }
 
 int
+fi_buf_insert(struct fi_buf *b, size_t at, const void *p, size_t n)
+{
+	int rc;
+
+	if (at > b->len)
+		return FI_EINTERNAL;
+	rc = fi_buf_reserve(b, n);
+	if (rc != 0)
+		return rc;
+	if (n > 0) {
+		memmove(b->data + at + n, b->data + at, b->len - at);
+		memcpy(b->data + at, p, n);
+	}
+	b->len += n;
+	b->data[b->len] = '\0';
+	return 0;
+}
+
+int
 fi_buf_puts(struct fi_buf *b, const char *s)
 {
 	return fi_buf_append(b, s, strlen(s));

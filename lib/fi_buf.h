@@ -7,6 +7,7 @@
 #define FI_BUF_H
 
 #include <stddef.h>
+#include <string.h>
 #include <stdint.h>
 
 /* A counted, not necessarily NUL-terminated, borrowed string. */
@@ -39,6 +40,28 @@ void fi_buf_reset(struct fi_buf *b);
 
 /* Appends n bytes. Returns 0, or FI_ETOOBIG / FI_ENOMEM leaving b unchanged. */
 int fi_buf_append(struct fi_buf *b, const void *p, size_t n);
+
+/*
+ * Inserts n bytes at offset at (<= len), moving what follows. Returns 0, or
+ * FI_ETOOBIG / FI_ENOMEM leaving b unchanged.
+ */
+int fi_buf_insert(struct fi_buf *b, size_t at, const void *p, size_t n);
+
+/*
+ * fi_buf_append with the common case inline: the bytes fit in what is
+ * allocated (for writers that append many small pieces).
+ */
+static inline int
+fi_buf_add(struct fi_buf *b, const void *p, size_t n)
+{
+	if (b->data != NULL && n < b->cap - b->len) {
+		memcpy(b->data + b->len, p, n);
+		b->len += n;
+		b->data[b->len] = '\0';
+		return 0;
+	}
+	return fi_buf_append(b, p, n);
+}
 
 /* Appends a NUL-terminated string. */
 int fi_buf_puts(struct fi_buf *b, const char *s);

@@ -53,6 +53,28 @@ test_cap(void)
 }
 
 static void
+test_insert(void)
+{
+	struct fi_buf b;
+
+	fi_buf_init(&b, 12);
+	CHECK_INT(fi_buf_insert(&b, 0, "ab", 2), 0);
+	CHECK_INT(fi_buf_insert(&b, 1, "XY", 2), 0);
+	CHECK_STR(b.data, "aXYb");
+	CHECK_INT(fi_buf_insert(&b, 4, "!", 1), 0);
+	CHECK_INT(fi_buf_insert(&b, 0, "<", 1), 0);
+	CHECK_STR(b.data, "<aXYb!");
+	CHECK_UINT(b.len, 6);
+	/* past the end, or past the cap: refused, the buffer unchanged */
+	CHECK_INT(fi_buf_insert(&b, 7, "z", 1), FI_EINTERNAL);
+	CHECK_INT(fi_buf_insert(&b, 2, "1234567", 7), FI_ETOOBIG);
+	CHECK_STR(b.data, "<aXYb!");
+	CHECK_INT(fi_buf_insert(&b, 2, "", 0), 0);
+	CHECK_STR(b.data, "<aXYb!");
+	fi_buf_fini(&b);
+}
+
+static void
 test_growth(void)
 {
 	struct fi_buf b;
@@ -129,6 +151,7 @@ int
 main(void)
 {
 	test_cap();
+	test_insert();
 	test_growth();
 	test_str();
 	test_array();

@@ -50,6 +50,32 @@ test_nesting(void)
 	fi_buf_fini(&b);
 }
 
+/* numbers across the 64-bit boundary; keys escaped or long */
+static void
+test_wide(void)
+{
+	struct fi_buf b;
+	struct fi_jsonw w;
+	const char *long_key =
+	    "k123456789012345678901234567890123456789012345678901234567890123";
+
+	jw_start(&b, &w, 0);
+	fi_jsonw_obj_begin(&w);
+	fi_jsonw_key(&w, "e\"q");
+	fi_jsonw_i128(&w, (__int128)10000000000000000000ULL);
+	fi_jsonw_key(&w, long_key);
+	fi_jsonw_i128(&w, (__int128)UINT64_MAX + 1);
+	fi_jsonw_key(&w, "z");
+	fi_jsonw_i128(&w, -((__int128)10000000000000000000ULL * 10000000000000000000ULL));
+	fi_jsonw_obj_end(&w);
+	CHECK_INT(fi_jsonw_error(&w), 0);
+	CHECK_STR(b.data,
+		  "{\"e\\\"q\":10000000000000000000,"
+		  "\"k123456789012345678901234567890123456789012345678901234567890123\":"
+		  "18446744073709551616,\"z\":-100000000000000000000000000000000000000}");
+	fi_buf_fini(&b);
+}
+
 static void
 test_escape(void)
 {
@@ -100,6 +126,7 @@ int
 main(void)
 {
 	test_nesting();
+	test_wide();
 	test_escape();
 	test_errors();
 	return fi_test_result("test_jsonw");
