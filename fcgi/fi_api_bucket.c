@@ -6,6 +6,7 @@
  *   D  aggregate: GROUP BY the keys asked for, counters summed
  *   E  aggregate with ipaddress or port: D over both endpoints of each row
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "fi_api_int.h"
@@ -37,6 +38,25 @@ fi_api_bucket_row_totals(struct fi_req *r, struct fi_stmt *st)
 	fi_api_row_block_write(&r->w, &bl, 0);
 	fi_jsonw_obj_end(&r->w);
 	return 0;
+}
+
+/*
+ * A timeline row that also carries the size's data range (the answer's
+ * global_min_bucket and global_max_bucket) in columns 13 and 14.
+ */
+static int
+fi_api_bucket_row_totals_ranged(struct fi_req *r, struct fi_stmt *st)
+{
+	if (!r->range_read) {
+		for (unsigned i = 0; i < 2; i++) {
+			const struct fi_val *v = fi_stmt_col(st, 13 + i);
+
+			r->pair.have[i] = v->type == FI_VAL_UINT || v->type == FI_VAL_INT;
+			r->pair.v[i] = r->pair.have[i] ? v->v.u : 0;
+		}
+		r->range_read = 1;
+	}
+	return fi_api_bucket_row_totals(r, st);
 }
 
 /* Appends the ORDER BY expression of a counter of the totals table. */
@@ -74,6 +94,11 @@ fi_api_bucket_totals(struct fi_req *r)
 	for (int c = 0; c < FI_PC_COUNT; c++)
 		for (int k = 0; k < FI_CTR_COUNT; k++)
 			fi_sqlb_addf(b, ", %s_%s", fi_api_sql_cls[c], fi_api_sql_ctr[k]);
+	if (r->range_in_rows)
+		fi_sqlb_addf(b,
+			     ", (SELECT MIN(bucket) FROM totals_%u),"
+			     " (SELECT MAX(bucket) FROM totals_%u)",
+			     r->size, r->size);
 	fi_api_sql_from_totals(b, r->size);
 	fi_sqlb_add(b, " WHERE ");
 	fi_api_sql_bucket_range(b, q->start_bucket, q->end_bucket);
@@ -92,7 +117,8 @@ fi_api_bucket_totals(struct fi_req *r)
 	}
 	fi_sqlb_add(b, "bucket");
 	fi_api_sql_limit(r);
-	return fi_api_run(r, fi_api_bucket_row_totals);
+	return fi_api_run(r, r->range_in_rows ? fi_api_bucket_row_totals_ranged
+					      : fi_api_bucket_row_totals);
 }
 
 static void
@@ -465,8 +491,33 @@ fi_api_bucket_aggr_sql(struct fi_req *r)
 }
 
 /*
+ * The statement fi_api_groups.c sums: per row the group keys as the
+ * grouped statement computes them, proto and the three counters, from the
+ * pair rows the filters select, not grouped.
+ */
+static void
+fi_api_bucket_stream_sql(struct fi_req *r)
+{
+	const struct fi_api_aggplan *p = &r->aggplan;
+	struct fi_sqlb *b = &r->api->sb;
+
+	fi_sqlb_reset(b);
+	fi_sqlb_add(b, fi_api_sql_select);
+	for (unsigned i = 0; i < p->nkeys; i++) {
+		fi_sqlb_add(b, i ? ", " : "");
+		fi_api_bucket_group_key(r, p->keys[i]);
+	}
+	fi_sqlb_add(b, ", proto, flows, packets, bytes");
+	fi_api_rollup_from(r, 0, !r->all_time);
+	if (p->endpoint)
+		fi_sqlb_add(b, fi_api_sql_dirs);
+	fi_api_sql_where(b, r->q, !r->all_time);
+}
+
+/*
  * Modes D and E: GROUP BY the aggregate keys, with the counters summed;
- * the indexes answer `aggregate` with these rows too.
+ * the indexes answer `aggregate` with these rows too. Over pair rows the
+ * responder sums the groups itself where it can (fi_api_groups.c).
  */
 int
 fi_api_bucket_aggr(struct fi_req *r)
@@ -479,6 +530,12 @@ fi_api_bucket_aggr(struct fi_req *r)
 	rc = fi_api_bucket_aggplan(r);
 	if (rc != 0)
 		return rc;
+	if (fi_api_groups_fit(r) && fi_api_bucket_on_pairs(r)) {
+		fi_api_bucket_stream_sql(r);
+		rc = fi_api_groups_run(r);
+		if (rc <= 0)
+			return rc;
+	}
 	fi_api_bucket_aggr_sql(r);
 	if (q->count)
 		return fi_api_run_count(r);
@@ -496,20 +553,71 @@ fi_api_bucket_aggr(struct fi_req *r)
 	return fi_api_run(r, fi_api_bucket_row_aggr);
 }
 
+/* Writes "global_min_bucket": ..., "global_max_bucket": ... */
+static void
+fi_api_bucket_globals(struct fi_jsonw *w, const struct fi_api_pair *range)
+{
+	static const char *const key[2] = {"global_min_bucket", "global_max_bucket"};
+
+	for (unsigned i = 0; i < 2; i++) {
+		fi_jsonw_key(w, key[i]);
+		if (range->have[i])
+			fi_jsonw_uint(w, range->v[i]);
+		else
+			fi_jsonw_null(w);
+	}
+}
+
+/*
+ * The timeline's data range came with its rows (fi_api_bucket_row_totals_ranged),
+ * or, with no row, comes from a statement of its own now: its two members
+ * go in at `at`, right after bucket_size, where the answer has them.
+ */
+static int
+fi_api_bucket_globals_insert(struct fi_req *r, size_t at)
+{
+	struct fi_api_pair range = r->pair;
+	char text[96];
+	int n, rc;
+
+	if (!r->range_read) {
+		rc = fi_api_run_range(r, r->size, &range);
+		if (rc != 0)
+			return rc;
+	}
+	n = snprintf(text, sizeof(text), ",\"global_min_bucket\":");
+	n += range.have[0] ? snprintf(text + n, sizeof(text) - (size_t)n, "%llu",
+				      (unsigned long long)range.v[0])
+			   : snprintf(text + n, sizeof(text) - (size_t)n, "null");
+	n += snprintf(text + n, sizeof(text) - (size_t)n, ",\"global_max_bucket\":");
+	n += range.have[1] ? snprintf(text + n, sizeof(text) - (size_t)n, "%llu",
+				      (unsigned long long)range.v[1])
+			   : snprintf(text + n, sizeof(text) - (size_t)n, "null");
+	return fi_buf_insert(r->w.b, at, text, (size_t)n);
+}
+
+/*
+ * The answer: bucket_size, the size's data range (global_*), the rows of the
+ * mode. The timeline (mode A) of a size known without the ranges statement
+ * reads the range in its own statement's rows: one statement a call.
+ */
 int
 fi_api_bucket_query(struct fi_req *r)
 {
 	const struct fi_query *q = r->q;
 	struct fi_api_pair range;
+	size_t at;
 	int rc;
 
 	rc = fi_api_run_choose_size(r);
 	if (rc != 0)
 		return rc;
+	r->range_in_rows = !r->have_ranges && !q->count &&
+			   !(q->have & (FI_QP_AGGREGATE | FI_QP_FIELDS | FI_QP_FILTERS));
 	if (r->have_ranges) {
 		int i = fi_config_bucket_index(r->api->cfg, r->size);
 		range = r->all[i < 0 ? 0 : i];
-	} else {
+	} else if (!r->range_in_rows) {
 		rc = fi_api_run_range(r, r->size, &range);
 		if (rc != 0)
 			return rc;
@@ -517,16 +625,9 @@ fi_api_bucket_query(struct fi_req *r)
 	fi_jsonw_obj_begin(&r->w);
 	fi_jsonw_key(&r->w, "bucket_size");
 	fi_jsonw_uint(&r->w, r->size);
-	fi_jsonw_key(&r->w, "global_min_bucket");
-	if (range.have[0])
-		fi_jsonw_uint(&r->w, range.v[0]);
-	else
-		fi_jsonw_null(&r->w);
-	fi_jsonw_key(&r->w, "global_max_bucket");
-	if (range.have[1])
-		fi_jsonw_uint(&r->w, range.v[1]);
-	else
-		fi_jsonw_null(&r->w);
+	at = r->w.b->len;
+	if (!r->range_in_rows)
+		fi_api_bucket_globals(&r->w, &range);
 	if (!q->count) {
 		fi_jsonw_key(&r->w, "results");
 		fi_jsonw_arr_begin(&r->w);
@@ -537,6 +638,8 @@ fi_api_bucket_query(struct fi_req *r)
 		rc = fi_api_bucket_flows(r);
 	else
 		rc = fi_api_bucket_totals(r);
+	if (rc == 0 && r->range_in_rows)
+		rc = fi_api_bucket_globals_insert(r, at);
 	if (rc != 0)
 		return rc;
 	if (q->count) {

@@ -100,6 +100,9 @@ struct fi_req {
 	    in[FI_BUCKET_SIZES_MAX]; /* per size: data range within the query's */
 	struct fi_api_pair all[FI_BUCKET_SIZES_MAX]; /* per size: data range overall */
 	int have_ranges;			     /* in[] and all[] are filled */
+	int range_in_rows; /* the timeline's rows carry the data range of its size */
+	int range_read;	   /* ... and pair holds it */
+	struct fi_api_groups *groups; /* groups being summed (fi_api_groups.c) */
 	int heavy;    /* the statement being built scans a per-key table */
 	int admitted; /* the request holds the large-query gate */
 	int busy;     /* refused by the gate */
@@ -253,6 +256,9 @@ int fi_api_row_num(const struct fi_val *v, __int128 *out);
 __int128 fi_api_row_round(__int128 v);
 
 /* Reads cols[first ...] as [dirs][class][counter] cells and completes the sums. */
+/* Completes a block's sums (totals over classes, and dirs) from its base cells. */
+void fi_api_row_block_sum(struct fi_api_block *bl, int with_dirs);
+
 int fi_api_row_block_read(struct fi_stmt *st, unsigned first, int with_dirs,
 			  struct fi_api_block *bl);
 
@@ -292,6 +298,16 @@ void fi_api_http_begin(struct fi_api_response *resp);
 int fi_api_bucket_query(struct fi_req *r);
 /* The grouped rows of `aggregate` (bucket query modes D, E; the indexes). */
 int fi_api_bucket_aggr(struct fi_req *r);
+
+/*
+ * fi_api_groups.c: an aggregate over pair rows summed by the responder.
+ * fit: whether the request's keys and sort keys allow it; run: runs the
+ * built streaming statement (keys, proto, flows, packets, bytes per row)
+ * and writes the page; 0, a negative code, or 1 when there were too many
+ * groups (nothing written: answer with the grouped statement).
+ */
+int fi_api_groups_fit(const struct fi_req *r);
+int fi_api_groups_run(struct fi_req *r);
 int fi_api_index_check(struct fi_req *r); /* before the database is asked */
 int fi_api_index_all(struct fi_req *r);
 int fi_api_index_dynamic(struct fi_req *r);

@@ -74,7 +74,7 @@ fi_api_row_round(__int128 v)
 }
 
 /* Completes the sums of a block whose base cells are filled. */
-static void
+void
 fi_api_row_block_sum(struct fi_api_block *bl, int with_dirs)
 {
 	for (int k = 0; k < FI_CTR_COUNT; k++) {

@@ -226,7 +226,8 @@ fi_api_run_ranges(struct fi_req *r)
 }
 
 /*
- * The bucket size to answer: bucket_size if given, else the finest size
+ * The bucket size to answer: bucket_size if given, the size if there is
+ * one (no statement), else the finest size
  * whose buckets with data in the range number <= resolution (sizes without
  * data in the range are passed over), else the coarsest.
  */
@@ -237,8 +238,8 @@ fi_api_run_choose_size(struct fi_req *r)
 	const struct fi_query *q = r->q;
 	int rc;
 
-	if (q->bucket_size != 0) {
-		r->size = q->bucket_size;
+	if (q->bucket_size != 0 || cfg->n_bucket_sizes == 1) {
+		r->size = q->bucket_size != 0 ? q->bucket_size : cfg->bucket_sizes[0];
 		return 0;
 	}
 	rc = fi_api_run_ranges(r);

@@ -85,6 +85,7 @@ struct fi_config {
 	char fcgi_socket[FI_CONFIG_STR_MAX]; /* host:port or unix socket path */
 	unsigned fcgi_workers;		     /* worker processes */
 	unsigned fcgi_light_workers;	     /* workers large queries may not take */
+	unsigned fcgi_groups_max;   /* groups the responder sums (fi_api_groups.c) */
 	unsigned fcgi_read_timeout; /* seconds a client has to send its request */
 	unsigned max_rows;	    /* cap on rows one answer returns */
 	unsigned query_timeout;	    /* seconds before a query is cut off */

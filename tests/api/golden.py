@@ -633,6 +633,8 @@ def queries():
     yield "timeline_600_sorted", "/api/bucket/query", dict(bucket_size=600, sort="octetDeltaCount desc")
     yield "timeline_600_multisort", "/api/bucket/query", dict(bucket_size=3600, sort="tcp_flows asc,bucket desc")
     yield "timeline_count", "/api/bucket/query", dict(bucket_size=60, count=1)
+    # no row in the range: the data range still comes (from its own statement)
+    yield "timeline_empty_range", "/api/bucket/query", dict(bucket_size=600, start_bucket=BASE - 86400, end_bucket=BASE - 3600)
     yield "timeline_limit", "/api/bucket/query", dict(bucket_size=60, limit=5, start_bucket=-7)
     yield "timeline_negative_limit", "/api/bucket/query", dict(bucket_size=3600, limit=-3)
     yield "rows_port80", "/api/bucket/query", dict(bucket_size=600, include_ports=80)

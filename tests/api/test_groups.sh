@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# test_groups.sh: aggregates over host pairs summed by the responder
+# (fcgi/fi_api_groups.c) answer byte for byte as the database's GROUP BY
+# does. 20,000 generated flows (IPv4 and IPv6) over two hours are imported
+# and rolled up; every pair aggregate the pages send, and more (biflow,
+# black_others, filters, class and key sorts, pages past max_rows, offsets,
+# partly marked ranges, the indexes with aggregate) is asked three times:
+# summed by the responder (the default), grouped by the database
+# (fcgi_groups_max = 0), and with too many groups for the responder
+# (fcgi_groups_max = 7: it hands over to the database).
+set -uo pipefail
+BUILD=$1
+. "$FI_SOURCE_DIR/tests/api/apilib.sh"
+api_setup groups "rollup_settle = 0"
+
+S=1699999200 # an hour boundary
+python3 "$T_FLOWREF" gen --count 20000 --seed 11 --hosts 300 --start "$S" --span 7200 \
+	>"$T_TMP/gen.jsonl"
+check_cmd "push" t_push "$T_TMP/gen.jsonl"
+check_cmd "import" "$T_IMPORTER" -c "$T_CONF" --once
+check_cmd "roll-up" "$T_IMPORTER" -c "$T_CONF" --rollup --once
+# one 600 s bucket marked again: its pairs come from the finer rows
+t_sql "INSERT INTO fi_rollup_dirty (size, bucket) VALUES (600, $((S + 1800)))"
+api_start_nginx || t_done
+
+q="/api/bucket/query"
+pairs="aggregate=sourceIPv4Address,destinationIPv4Address"
+h1="start_bucket=$((S + 600))&end_bucket=$((S + 4199))"
+calls=(
+	"$q?bucket_size=600&$pairs&sort=flows%20desc"
+	"$q?bucket_size=600&$pairs&sort=flows%20desc&limit=20"
+	"$q?bucket_size=3600&$pairs&sort=octetDeltaCount%20desc&limit=50&offset=40"
+	"$q?bucket_size=600&$h1&$pairs&biflow=1&sort=packetDeltaCount%20desc&limit=100"
+	"$q?bucket_size=60&$h1&$pairs&include_protos=udp,icmp&sort=tcp_flows%20desc,udp_octetDeltaCount%20asc"
+	"$q?bucket_size=600&$pairs&include_ips=10.0.0.0/28&black_others=1&sort=flows%20desc"
+	"$q?bucket_size=600&$pairs&exclude_ips=10.0.0.1&sort=destinationIPv4Address%20desc,sourceIPv4Address%20asc&limit=60"
+	"$q?bucket_size=600&aggregate=ipaddress&sort=octetDeltaCount%20desc&limit=25"
+	"$q?bucket_size=3600&aggregate=ipaddress&sort=id%20desc&limit=30&offset=10"
+	"$q?bucket_size=600&aggregate=bucket,protocolIdentifier&sort=bucket%20desc"
+	"$q?bucket_size=600&aggregate=sourceIPv4Address&sort=sourceIPv4Address%20asc&offset=250"
+	"$q?bucket_size=600&aggregate=bucket,sourceIPv4Address,destinationIPv4Address,protocolIdentifier&sort=flows%20asc&limit=80&offset=5000"
+	"$q?bucket_size=600&$pairs&sort=flows%20desc&offset=100000000"
+	"$q?bucket_size=600&start_bucket=$((S + 100000))&end_bucket=$((S + 200000))&$pairs"
+	"$q?bucket_size=600&start_bucket=$((S + 1))&end_bucket=$((S + 1805))&$pairs&sort=flows%20desc&limit=40"
+	"$q?resolution=3&$pairs&sort=octetDeltaCount%20desc&limit=10"
+	"/api/dynamic/index/nodes?bucket_size=600&$h1&aggregate=ipaddress&sort=flows%20desc,id&limit=31"
+	"/api/index/nodes?aggregate=ipaddress&sort=octetDeltaCount%20desc&limit=7"
+	"$q?bucket_size=600&$pairs&include_ports=80&sort=flows%20desc&limit=10"
+)
+answers()
+{
+	local i
+	for i in "${!calls[@]}"; do
+		api_get "${calls[$i]}" -H 'X-Flowinspector-NoCache: 1'
+		[[ $R_STATUS == 200 ]] || t_fail "HTTP $R_STATUS ${calls[$i]}"
+		printf '%s\n' "$R_BODY" >"$T_TMP/$1.$i"
+	done
+}
+# run_with NAME [CONFIG LINE]: the responder with the line added, the calls
+run_with()
+{
+	local conf=$T_CONF
+	# at debug level the log shows each statement
+	sed 's/^log_level = .*/log_level = debug/' "$conf" >"$T_TMP/$1.conf"
+	printf '%s\n' "${2:-}" >>"$T_TMP/$1.conf"
+	T_CONF=$T_TMP/$1.conf
+	: >"$T_TMP/fcgi.log"
+	api_start_responder || t_done
+	answers "$1"
+	cp "$T_TMP/fcgi.log" "$T_TMP/$1.log"
+	api_stop_responder
+	T_CONF=$conf
+}
+run_with summed
+run_with grouped "fcgi_groups_max = 0"
+run_with handed "fcgi_groups_max = 7"
+
+for i in "${!calls[@]}"; do
+	if cmp -s "$T_TMP/summed.$i" "$T_TMP/grouped.$i" &&
+		cmp -s "$T_TMP/handed.$i" "$T_TMP/grouped.$i" && grep -q '"results"' "$T_TMP/summed.$i"; then
+		t_ok
+	else
+		t_fail "${calls[$i]}: answers differ"
+		diff <(head -c 1500 "$T_TMP/summed.$i") <(head -c 1500 "$T_TMP/grouped.$i") >&2
+	fi
+done
+check_contains "the unlimited pairs are cut at max_rows" "$(cat "$T_TMP/summed.0")" '"truncated":true'
+check_contains "a page past max_rows is empty" "$(cat "$T_TMP/summed.12")" '"results":[]'
+# which path answered: the streamed statement has no GROUP BY
+stream='sql \([0-9]+ params\): SELECT src, dst, proto, flows, packets, bytes FROM \('
+n_summed=$(grep -cE "$stream" "$T_TMP/summed.log")
+n_handed=$(grep -cE "$stream" "$T_TMP/handed.log")
+if ((n_summed >= 9)); then t_ok; else t_fail "the responder summed $n_summed calls, not 9"; fi
+check_eq "the database grouped them with fcgi_groups_max = 0" \
+	"$(grep -cE "$stream" "$T_TMP/grouped.log")" 0
+check_eq "handed over past fcgi_groups_max (streamed, then grouped)" "$n_handed" "$n_summed"
+check_eq "no warning or error logged" \
+	"$(grep -chE ' (warn|error):' "$T_TMP/summed.log" "$T_TMP/handed.log" | paste -sd+ | bc)" 0
+t_done
