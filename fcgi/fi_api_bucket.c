@@ -491,14 +491,16 @@ fi_api_bucket_aggr_sql(struct fi_req *r)
 }
 
 /*
- * The statement fi_api_groups.c sums: per row the group keys as the
- * grouped statement computes them, proto and the three counters, from the
- * pair rows the filters select, not grouped.
+ * The statement fi_api_groups.c sums: per row the group keys and the
+ * `fields` keys as the grouped statement computes them, proto and the
+ * three counters, from the pair rows the filters select, not grouped.
  */
 static void
 fi_api_bucket_stream_sql(struct fi_req *r)
 {
 	const struct fi_api_aggplan *p = &r->aggplan;
+	const char *const *key =
+	    r->q->biflow ? fi_api_bucket_sql_key_biflow : fi_api_bucket_sql_key;
 	struct fi_sqlb *b = &r->api->sb;
 
 	fi_sqlb_reset(b);
@@ -507,6 +509,8 @@ fi_api_bucket_stream_sql(struct fi_req *r)
 		fi_sqlb_add(b, i ? ", " : "");
 		fi_api_bucket_group_key(r, p->keys[i]);
 	}
+	for (unsigned i = 0; i < p->nmaxes; i++)
+		fi_sqlb_addf(b, ", %s", key[p->maxes[i]]);
 	fi_sqlb_add(b, ", proto, flows, packets, bytes");
 	fi_api_rollup_from(r, 0, !r->all_time);
 	if (p->endpoint)

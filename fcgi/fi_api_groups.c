@@ -25,7 +25,8 @@
 struct fi_api_group {
 	__int128 sum[FI_PC_COUNT][FI_CTR_COUNT];
 	__int128 first; /* the first sort key's counter, set before the sort */
-	uint8_t key[FI_API_KEYS_MAX][FI_API_GROUP_KEY];
+	/* the keys (hashed), then the MAX() of the `fields` keys */
+	uint8_t key[2 * FI_API_KEYS_MAX][FI_API_GROUP_KEY];
 };
 
 struct fi_api_groups {
@@ -35,7 +36,7 @@ struct fi_api_groups {
 	size_t max;	/* fcgi_groups_max */
 	int overflow;	/* more groups than that */
 	size_t nslots;	/* a power of two, at least twice n */
-	unsigned nkeys;
+	unsigned nkeys, nmaxes;
 	const struct fi_req *r; /* for the sort */
 };
 
@@ -48,11 +49,13 @@ fi_api_groups_fit(const struct fi_req *r)
 	unsigned ok = 1u << FI_FK_BUCKET | 1u << FI_FK_SRC | 1u << FI_FK_DST |
 		      1u << FI_FK_PROTO | 1u << FI_FK_IPADDRESS;
 
-	if (q->count || p->nmaxes != 0 || p->nkeys == 0 ||
-	    r->api->cfg->fcgi_groups_max == 0)
+	if (q->count || p->nkeys == 0 || r->api->cfg->fcgi_groups_max == 0)
 		return 0;
 	for (unsigned i = 0; i < p->nkeys; i++)
 		if (!(ok & 1u << p->keys[i]))
+			return 0;
+	for (unsigned i = 0; i < p->nmaxes; i++)
+		if (!(ok & 1u << p->maxes[i]))
 			return 0;
 	for (unsigned i = 0; i < q->nsort; i++) {
 		const struct fi_field *f = &q->sort[i].field;
@@ -61,6 +64,8 @@ fi_api_groups_fit(const struct fi_req *r)
 		for (unsigned j = 0; j < p->nkeys && !found; j++)
 			found = (enum fi_fkind)f->kind == p->keys[j] ||
 				(f->kind == FI_FK_ID && p->keys[j] == FI_FK_IPADDRESS);
+		for (unsigned j = 0; j < p->nmaxes && !found; j++)
+			found = (enum fi_fkind)f->kind == p->maxes[j];
 		if (!found)
 			return 0; /* the grouped statement says why */
 	}
@@ -159,7 +164,8 @@ fi_api_groups_find(struct fi_api_groups *gs, uint8_t key[][FI_API_GROUP_KEY], in
 		*rc = FI_ETOOBIG;
 		return NULL;
 	}
-	*rc = fi_buf_grow_array(&gs->g, &gs->cap, gs->n, sizeof(*gs->g), gs->max * 2 + 64);
+	*rc =
+	    fi_buf_grow_array(&gs->g, &gs->cap, gs->n, sizeof(*gs->g), gs->max * 2 + 64);
 	if (*rc != 0) {
 		gs->overflow = *rc == FI_ETOOBIG;
 		return NULL;
@@ -170,29 +176,34 @@ fi_api_groups_find(struct fi_api_groups *gs, uint8_t key[][FI_API_GROUP_KEY], in
 	return &gs->g[gs->n - 1];
 }
 
-/* Row callback: keys g0 ..., proto, flows, packets, bytes. */
+/* Row callback: keys g0 ..., maxes m0 ..., proto, flows, packets, bytes. */
 static int
 fi_api_groups_row(struct fi_req *r, struct fi_stmt *st)
 {
 	struct fi_api_groups *gs = r->groups;
-	uint8_t key[FI_API_KEYS_MAX][FI_API_GROUP_KEY];
-	const struct fi_val *proto = fi_stmt_col(st, gs->nkeys);
+	uint8_t key[2 * FI_API_KEYS_MAX][FI_API_GROUP_KEY];
+	unsigned nk = gs->nkeys + gs->nmaxes;
+	const struct fi_val *proto = fi_stmt_col(st, nk);
 	struct fi_api_group *g;
 	int c, rc = 0;
 
-	for (unsigned i = 0; i < gs->nkeys; i++)
+	for (unsigned i = 0; i < nk; i++)
 		if (fi_api_groups_key(fi_stmt_col(st, i), key[i]) != 0)
 			return FI_EINTERNAL;
 	g = fi_api_groups_find(gs, key, &rc);
 	if (g == NULL)
 		return rc;
+	/* a new group's maxes are NULL, the least, as MAX() skips NULLs */
+	for (unsigned i = gs->nkeys; i < nk; i++)
+		if (memcmp(key[i], g->key[i], FI_API_GROUP_KEY) > 0)
+			memcpy(g->key[i], key[i], FI_API_GROUP_KEY);
 	c = proto->type == FI_VAL_UINT || proto->type == FI_VAL_INT
 		? (int)fi_proto_class((uint8_t)proto->v.u)
 		: FI_PC_OTHER;
 	for (int k = 0; k < FI_CTR_COUNT; k++) {
 		__int128 x;
 
-		if (fi_api_row_num(fi_stmt_col(st, gs->nkeys + 1 + (unsigned)k), &x) != 0)
+		if (fi_api_row_num(fi_stmt_col(st, nk + 1 + (unsigned)k), &x) != 0)
 			return FI_EINTERNAL;
 		g->sum[c][k] += x;
 	}
@@ -227,6 +238,10 @@ fi_api_groups_cmp_one(const struct fi_api_groups *gs, const struct fi_api_group 
 		if ((enum fi_fkind)f->kind == p->keys[j] ||
 		    (f->kind == FI_FK_ID && p->keys[j] == FI_FK_IPADDRESS))
 			return memcmp(a->key[j], b->key[j], FI_API_GROUP_KEY);
+	for (unsigned j = 0; j < p->nmaxes; j++)
+		if ((enum fi_fkind)f->kind == p->maxes[j])
+			return memcmp(a->key[p->nkeys + j], b->key[p->nkeys + j],
+				      FI_API_GROUP_KEY);
 	return 0;
 }
 
@@ -260,12 +275,12 @@ fi_api_groups_write(struct fi_req *r, const struct fi_api_group *g)
 	if (fi_api_row_cut(r))
 		return 0;
 	fi_jsonw_obj_begin(&r->w);
-	for (unsigned i = 0; i < p->nkeys; i++) {
+	for (unsigned i = 0; i < p->nkeys + p->nmaxes; i++) {
+		enum fi_fkind kind = i < p->nkeys ? p->keys[i] : p->maxes[i - p->nkeys];
 		struct fi_val v = {.type = FI_VAL_NULL};
 		uint64_t u = 0;
 
-		if (g->key[i][0] &&
-		    (p->keys[i] == FI_FK_BUCKET || p->keys[i] == FI_FK_PROTO)) {
+		if (g->key[i][0] && (kind == FI_FK_BUCKET || kind == FI_FK_PROTO)) {
 			for (int b = 9; b < FI_API_GROUP_KEY; b++)
 				u = u << 8 | g->key[i][b];
 			v = (struct fi_val)FI_VAL_U(u);
@@ -274,7 +289,7 @@ fi_api_groups_write(struct fi_req *r, const struct fi_api_group *g)
 			v.v.s.p = (const char *)g->key[i] + 1;
 			v.v.s.n = 16;
 		}
-		if (fi_api_row_key(&r->w, p->keys[i], &v) != 0)
+		if (fi_api_row_key(&r->w, kind, &v) != 0)
 			return FI_EINTERNAL;
 	}
 	memset(&bl, 0, sizeof(bl));
@@ -322,6 +337,7 @@ fi_api_groups_run(struct fi_req *r)
 
 	memset(&gs, 0, sizeof(gs));
 	gs.nkeys = r->aggplan.nkeys;
+	gs.nmaxes = r->aggplan.nmaxes;
 	gs.max = r->api->cfg->fcgi_groups_max;
 	gs.r = r;
 	r->groups = &gs;

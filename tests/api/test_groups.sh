@@ -3,8 +3,9 @@
 # (fcgi/fi_api_groups.c) answer byte for byte as the database's GROUP BY
 # does. 20,000 generated flows (IPv4 and IPv6) over two hours are imported
 # and rolled up; every pair aggregate the pages send, and more (biflow,
-# black_others, filters, class and key sorts, pages past max_rows, offsets,
-# partly marked ranges, the indexes with aggregate) is asked three times:
+# black_others, `fields` (MAX of keys), filters, class and key sorts,
+# pages past max_rows, offsets, partly marked ranges, the indexes with
+# aggregate) is asked three times:
 # summed by the responder (the default), grouped by the database
 # (fcgi_groups_max = 0), and with too many groups for the responder
 # (fcgi_groups_max = 7: it hands over to the database).
@@ -46,6 +47,10 @@ calls=(
 	"/api/dynamic/index/nodes?bucket_size=600&$h1&aggregate=ipaddress&sort=flows%20desc,id&limit=31"
 	"/api/index/nodes?aggregate=ipaddress&sort=octetDeltaCount%20desc&limit=7"
 	"$q?bucket_size=600&$pairs&include_ports=80&sort=flows%20desc&limit=10"
+	"$q?bucket_size=3600&$pairs&fields=bucket&sort=flows%20desc&limit=20000"
+	"$q?bucket_size=600&$h1&$pairs&fields=bucket,protocolIdentifier&sort=bucket%20desc,flows%20desc&limit=70"
+	"$q?bucket_size=600&$pairs&biflow=1&fields=protocolIdentifier&sort=octetDeltaCount%20desc&limit=12"
+	"$q?bucket_size=600&$pairs&include_ips=10.0.0.0/28&black_others=1&fields=bucket,protocolIdentifier&sort=protocolIdentifier%20asc,flows%20desc"
 )
 answers()
 {
