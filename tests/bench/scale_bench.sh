@@ -25,7 +25,13 @@
 # 3000000 10000000"), FI_BENCH_BUILD (build/rel), FI_BENCH_STRICT=1,
 # FI_BENCH_ROLLUP_WAIT (seconds to wait for the roll-up, 900), FI_BENCH_CONF
 # (more config lines, say "live_import = no"), FI_BENCH_KEEP=1 (keep the
-# work dir with the logs and the last database).
+# work dir with the logs and the last database), FI_BENCH_BASELINE=1 (first
+# import each size without the roll-up child, rollup_workers = 0, so that
+# the roll-up's cost shows beside it), FI_BENCH_CALLS=0 (import only: no
+# data sizes, no HTTP calls). Each import also prints where the time went:
+# the CPU seconds of MariaDB, the importer and its roll-up child, and the
+# server's statements, rows, commits, fsyncs and lock waits (SHOW GLOBAL
+# STATUS, before and after).
 set -uo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -91,10 +97,27 @@ marks()
 		FROM fi_rollup_dirty WHERE bucket + size <= UNIX_TIMESTAMP()"
 }
 
-# import_set N: pushes the week of N flows, imports it; sets rate, lag, age_max.
+# CPU seconds (user + system) of process $1 so far, 0 when it is gone.
+cpu_s()
+{
+	awk -v hz="$(getconf CLK_TCK)" '{ printf "%.1f", ($14 + $15) / hz }' \
+		"/proc/$1/stat" 2>/dev/null || echo 0
+}
+STATUS_VARS="'Com_insert','Com_delete','Com_select','Com_commit','Innodb_rows_inserted',
+	'Innodb_rows_updated','Innodb_rows_deleted','Innodb_os_log_fsyncs','Innodb_data_fsyncs',
+	'Innodb_row_lock_waits','Innodb_row_lock_time','Innodb_buffer_pool_reads'"
+# The server's counters of STATUS_VARS as "name value" lines.
+server_status()
+{
+	sql "SHOW GLOBAL STATUS WHERE Variable_name IN ($STATUS_VARS)"
+}
+
+# import_set N [baseline]: pushes the week of N flows, imports it; sets
+# rate, lag, age_max. With baseline: no roll-up child and no lag.
 import_set()
 {
-	local n=$1 begin t0 t1 left i=0 count age seen=0 pairs
+	local n=$1 mode=${2:-} begin t0 t1 left i=0 count age seen=0 pairs
+	local db_pid db_cpu0 roll_cpu=0 kid
 	begin=$SECONDS
 	python3 "$root/tests/bench/gen_campus.py" "$n" --end |
 		harness_redis_cli --pipe >"$work/push.log" || exit 1
@@ -104,8 +127,15 @@ import_set()
 	}
 	echo "  generated and queued in $((SECONDS - begin)) s (load $(load1))"
 	age_max=0
+	db_pid=$(harness_pid mariadbd)
+	db_cpu0=$(cpu_s "$db_pid")
+	server_status >"$work/status0"
 	t0=$(date +%s.%N)
-	bench_import_start
+	if [[ $mode == baseline ]]; then
+		bench_import_start "rollup_workers = 0"
+	else
+		bench_import_start
+	fi
 	while :; do
 		left=$(bench_import_left)
 		[[ $left == 0 ]] && break
@@ -123,8 +153,23 @@ import_set()
 	done
 	t1=$(date +%s.%N)
 	rate=$(echo "$n / ($t1 - $t0)" | bc -l)
-	printf '  imported in %.1f s: %.0f flows/s (load %s)\n' "$(echo "$t1 - $t0" | bc -l)" \
-		"$rate" "$(load1)"
+	printf '  imported in %.1f s: %.0f flows/s (load %s)%s\n' "$(echo "$t1 - $t0" | bc -l)" \
+		"$rate" "$(load1)" "${mode:+ [$mode: no roll-up]}"
+	for kid in $(pgrep -P "$IMP_PID"); do
+		roll_cpu=$(cpu_s "$kid")
+	done
+	echo "  cpu during the import: MariaDB $(echo "$(cpu_s "$db_pid") - $db_cpu0" | bc) s," \
+		"roll-up child $roll_cpu s (importer: see its summary)"
+	server_status | awk 'NR == FNR { v0[$1] = $2; next }
+		{ printf "%s%s %d", (n++ ? ", " : "  server: "), $1, $2 - v0[$1] } END { print "" }' \
+		"$work/status0" -
+	if [[ $mode == baseline ]]; then
+		lag=none age_max=0
+		bench_import_stop
+		grep -o 'summary: .*' "$work/importer.log" | tail -1 | sed 's/^/  importer /'
+		: >"$work/importer.log"
+		return
+	fi
 	# the roll-up lag: until no closed bucket is marked
 	begin=$SECONDS
 	lag=""
@@ -195,10 +240,17 @@ call()
 : >"$work/calls"
 : >"$work/imports"
 for n in "${SIZES[@]}"; do
+	if [[ ${FI_BENCH_BASELINE:-0} == 1 ]]; then
+		echo "== $n flows over 7 days from $W0, baseline: no roll-up (rollup_workers = 0)"
+		fresh
+		import_set "$n" baseline
+		echo "$n-baseline $rate none 0" >>"$work/imports"
+	fi
 	echo "== $n flows over 7 days from $W0"
 	fresh
 	import_set "$n"
 	echo "$n $rate $lag $age_max" >>"$work/imports"
+	[[ ${FI_BENCH_CALLS:-1} == 0 ]] && continue
 	sizes
 	bench_start_responder
 	for i in "${!names[@]}"; do
@@ -242,6 +294,11 @@ ok()
 echo
 echo "== targets (calls at $large flows$( ((large != 10000000)) && echo ", meant for 10000000"))"
 while read -r n rate lag age; do
+	if [[ $n == *-baseline ]]; then
+		printf '  info  import %d without the roll-up: %.0f flows/s (baseline of the next line)\n' \
+			"${n%-baseline}" "$rate"
+		continue
+	fi
 	verdict "$(ok "$rate >= 40000")" "$(printf 'import %d: %.0f flows/s >= 40000' "$n" "$rate")"
 	case $lag in
 	none) printf '  n/a   roll-up %d: no roll-up in this importer\n' "$n" ;;
@@ -249,6 +306,7 @@ while read -r n rate lag age; do
 	*) verdict "$(ok "$lag < 60")" "roll-up $n: lag $lag s < 60 s (oldest mark during the import $age s)" ;;
 	esac
 done <"$work/imports"
+[[ ${FI_BENCH_CALLS:-1} == 0 ]] && names=() # import only
 for i in "${!names[@]}"; do
 	med=$(awk -v n="$large" -v c="${names[$i]}" '$1 == n && $2 == c { print $4 }' "$work/calls")
 	verdict "$(ok "$med < ${limits[$i]}")" "$(printf '%s at %d: median %.3f s < %d s' \

@@ -167,9 +167,12 @@ bench_start_responder()
 # Starts the importer daemon (and so its roll-up child, where it has one)
 # with $work/flowinspector.conf at log level info (its statistics every 10 s
 # and its summary when it stops), logging to $work/importer.log; sets IMP_PID.
+# bench_import_start [LINE...]: LINEs are config lines added for this run
+# (say "rollup_workers = 0"; a key of the config given again is an error).
 bench_import_start()
 {
 	sed 's/^log_level = .*/log_level = info/' "$work/flowinspector.conf" >"$work/importer.conf"
+	(($# == 0)) || printf '%s\n' "$@" >>"$work/importer.conf"
 	"$BUILD/importer/flowinspector-importer" -c "$work/importer.conf" \
 		>>"$work/importer.log" 2>&1 &
 	IMP_PID=$!
