@@ -1,8 +1,8 @@
 /*
  * fi_rollup.c: the roll-up (README "Roll-ups"). The importer marks, in the
- * transaction that writes flow or port rows, the bucket of every size they
- * fall in (fi_rollup_mark: a row of fi_rollup_dirty, gen + 1 when it is
- * there). The roll-up takes marked buckets that are over and quiet, finest
+ * transaction that writes flow, port or node rows, the bucket of every size
+ * they fall in (fi_rollup_mark: a row of fi_rollup_dirty, gen + 1 when it
+ * is there). The roll-up takes marked buckets that are over and quiet, finest
  * size first, and in one transaction replaces the bucket's pairs_S rows
  * (and ports_S of a size that is not a detail size) by the sums of the next
  * finer size's rows, and its nodetop_S/nodegroups_S (the node index's first
