@@ -2,9 +2,10 @@
  * fi_api_index.c: /api/index/{nodes,ports} (all time, the coarsest size) and
  * /api/dynamic/index/{nodes,ports} (a bucket range): per address or port
  * the counters by direction and class, and totalCounter, the traffic
- * matched with each flow once. Without filters from the index tables; with
- * filters computed from the flow table; with aggregate, the bucket query's
- * grouped rows.
+ * matched with each flow once. Without filters from the index tables (the
+ * node index sorted by a total from the roll-up's first rows where they
+ * answer exactly, fi_api_nodetop.c); with filters computed from the flow
+ * table; with aggregate, the bucket query's grouped rows.
  */
 #include "fi_api_int.h"
 
@@ -13,7 +14,7 @@ static const char *const fi_api_index_sql_id[2] = {"addr", "port"};
 static const char *const fi_api_index_sql_dir_cond[FI_DIR_COUNT] = {"TRUE", "d = 0",
 								    "d = 1"};
 
-static int
+int
 fi_api_index_row(struct fi_req *r, struct fi_stmt *st)
 {
 	struct fi_api_block bl;
@@ -48,7 +49,7 @@ fi_api_index_row_total(struct fi_req *r, struct fi_stmt *st)
  * The sum of one index counter: over the index table's columns
  * ("src_tcp_flows + ..."), or over flow rows on the side of each endpoint.
  */
-static void
+void
 fi_api_index_counter(struct fi_sqlb *b, const struct fi_field *f, int from_flows)
 {
 	int n = 0;
@@ -230,6 +231,54 @@ fi_api_index_aggr(struct fi_req *r, int dynamic)
 	return fi_api_row_end(r);
 }
 
+/* Builds "SELECT g_id, <24 sums> ... GROUP BY g_id", the rows before ORDER BY. */
+static void
+fi_api_index_rows_sql(struct fi_req *r, int dynamic, int filters)
+{
+	fi_sqlb_reset(&r->api->sb);
+	fi_sqlb_add(&r->api->sb, fi_api_sql_select);
+	if (filters)
+		fi_api_index_rows_flows(r, dynamic);
+	else
+		fi_api_index_rows_table(r, dynamic);
+	fi_sqlb_add(&r->api->sb, " GROUP BY g_id");
+}
+
+/*
+ * The index's rows (or their count) after its totalCounter: from the node
+ * index's first rows where they answer exactly (fi_api_nodetop.c), else
+ * summed from the index tables or the flow table.
+ */
+static int
+fi_api_index_rows(struct fi_req *r, int dynamic, int filters)
+{
+	int rc, done = 0;
+
+	if (r->q->count) {
+		fi_api_index_rows_sql(r, dynamic, filters);
+		rc = fi_api_run_count(r);
+		if (rc == 0) {
+			fi_jsonw_key(&r->w, "results");
+			fi_jsonw_arr_begin(&r->w);
+			fi_jsonw_arr_end(&r->w);
+			fi_jsonw_obj_end(&r->w);
+		}
+		return rc;
+	}
+	fi_jsonw_key(&r->w, "results");
+	fi_jsonw_arr_begin(&r->w);
+	rc = fi_api_nodetop(r, dynamic, &done);
+	if (rc == 0 && !done) {
+		fi_api_index_rows_sql(r, dynamic, filters);
+		fi_api_index_order(r, filters);
+		rc = fi_api_run(r, fi_api_index_row);
+	}
+	if (rc != 0)
+		return rc;
+	fi_jsonw_arr_end(&r->w);
+	return fi_api_row_end(r);
+}
+
 /*
  * An index: per address (nodes) or port (ports) the counters by direction and
  * class, plus totalCounter (each flow once, never one of the rows). Without
@@ -266,32 +315,7 @@ fi_api_index(struct fi_req *r, int dynamic)
 	rc = fi_api_run(r, fi_api_index_row_total);
 	if (rc != 0)
 		return rc;
-
-	fi_sqlb_reset(&r->api->sb);
-	fi_sqlb_add(&r->api->sb, fi_api_sql_select);
-	if (filters)
-		fi_api_index_rows_flows(r, dynamic);
-	else
-		fi_api_index_rows_table(r, dynamic);
-	fi_sqlb_add(&r->api->sb, " GROUP BY g_id");
-	if (q->count) {
-		rc = fi_api_run_count(r);
-		if (rc == 0) {
-			fi_jsonw_key(&r->w, "results");
-			fi_jsonw_arr_begin(&r->w);
-			fi_jsonw_arr_end(&r->w);
-			fi_jsonw_obj_end(&r->w);
-		}
-		return rc;
-	}
-	fi_api_index_order(r, filters);
-	fi_jsonw_key(&r->w, "results");
-	fi_jsonw_arr_begin(&r->w);
-	rc = fi_api_run(r, fi_api_index_row);
-	if (rc != 0)
-		return rc;
-	fi_jsonw_arr_end(&r->w);
-	return fi_api_row_end(r);
+	return fi_api_index_rows(r, dynamic, filters);
 }
 
 int

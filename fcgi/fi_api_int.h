@@ -108,7 +108,7 @@ struct fi_req {
 	int busy;     /* refused by the gate */
 	int retried;  /* a statement was run again on a new connection */
 	int all_time; /* the all-time index: no bucket range in the statements */
-	int top;      /* fi_api_top.c: 0 not known yet, 1 exact, -1 not */
+	int top; /* fi_api_top.c, fi_api_nodetop.c: 0 not known yet, 1 exact, -1 not */
 	struct fi_api_rowplan rowplan; /* bucket query modes B and C */
 	struct fi_api_aggplan aggplan; /* bucket query modes D and E */
 	struct fi_api_hmap hmap;       /* /api/hilbert */
@@ -309,6 +309,13 @@ int fi_api_bucket_aggr(struct fi_req *r);
 int fi_api_groups_fit(const struct fi_req *r);
 int fi_api_groups_run(struct fi_req *r);
 int fi_api_index_check(struct fi_req *r); /* before the database is asked */
+/* Writes one index row: the id, then the 24 src_/dst_ counters. */
+int fi_api_index_row(struct fi_req *r, struct fi_stmt *st);
+/*
+ * Appends the sum of one index counter: over the index table's columns, or
+ * (from_flows) over flow rows on the side of each endpoint.
+ */
+void fi_api_index_counter(struct fi_sqlb *b, const struct fi_field *f, int from_flows);
 int fi_api_index_all(struct fi_req *r);
 int fi_api_index_dynamic(struct fi_req *r);
 int fi_api_hilbert_check(struct fi_req *r); /* before the database is asked */
@@ -329,5 +336,12 @@ int fi_api_bucket_row_flow(struct fi_req *r, struct fi_stmt *st);
  * when that is exact; *done says whether it did (else nothing is written).
  */
 int fi_api_top_flows(struct fi_req *r, int *done);
+/*
+ * ---- fi_api_nodetop.c: the node index from the roll-up's first rows ----
+ * Writes the rows of the unfiltered node index sorted by a total from
+ * nodetop_S when that is exact (dynamic: over the query's range, else all
+ * buckets); *done says whether it did (else nothing is written).
+ */
+int fi_api_nodetop(struct fi_req *r, int dynamic, int *done);
 
 #endif

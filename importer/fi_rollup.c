@@ -1,11 +1,13 @@
 /*
  * fi_rollup.c: the roll-up (README "Roll-ups"). The importer marks, in the
- * transaction that writes flow or port rows, the bucket of every size they
- * fall in (fi_rollup_mark: a row of fi_rollup_dirty, gen + 1 when it is
- * there). The roll-up takes marked buckets that are over and quiet, finest
+ * transaction that writes flow, port or node rows, the bucket of every size
+ * they fall in (fi_rollup_mark: a row of fi_rollup_dirty, gen + 1 when it
+ * is there). The roll-up takes marked buckets that are over and quiet, finest
  * size first, and in one transaction replaces the bucket's pairs_S rows
  * (and ports_S of a size that is not a detail size) by the sums of the next
- * finer size's rows, then deletes the mark only if gen is still what it
+ * finer size's rows, and its nodetop_S/nodegroups_S (the node index's first
+ * rows) by the ranking of its own nodes_S rows (the importer marks node
+ * rows' buckets too), then deletes the mark only if gen is still what it
  * read before the finer rows: a flow written meanwhile leaves it marked, so
  * it is rolled up again. Readers take a marked bucket from finer tables, so
  * answers are exact at every moment; a kill or a crash at any point leaves
@@ -25,6 +27,7 @@
 #include "fi_buf.h"
 #include "fi_clock.h"
 #include "fi_db.h"
+#include "fi_limits.h"
 #include "fi_log.h"
 #include "fi_rollup.h"
 
@@ -44,8 +47,9 @@ static volatile sig_atomic_t fi_rollup_stop;
 struct fi_rollup {
 	const struct fi_config *cfg;
 	struct fi_db *db;
-	char ports_cols[640]; /* the 24 counter columns of ports_ */
-	char ports_sums[800]; /* SUM() of each */
+	char ports_cols[640];	/* the 24 counter columns of ports_ */
+	char ports_sums[800];	/* SUM() of each */
+	char node_sums[3][400]; /* a node row's total per counter, as DECIMAL */
 	uint64_t rolled, dropped, rolled_total;
 	double seconds, stats_at;
 };
@@ -165,6 +169,17 @@ fi_rollup_ports_cols(struct fi_rollup *r)
 				    r->ports_sums + b, sizeof(r->ports_sums) - b,
 				    "%sSUM(%s_%s_%s)", sep, dirs[d], cls[c], ctr[k]);
 			}
+	/* 0.0 first: summed as DECIMAL, where eight BIGINTs cannot overflow */
+	for (unsigned k = 0; k < 3; k++) {
+		size_t n =
+		    (size_t)snprintf(r->node_sums[k], sizeof(r->node_sums[k]), "0.0");
+
+		for (unsigned d = 0; d < 2; d++)
+			for (unsigned c = 0; c < 4; c++)
+				n += (size_t)snprintf(
+				    r->node_sums[k] + n, sizeof(r->node_sums[k]) - n,
+				    " + %s_%s_%s", dirs[d], cls[c], ctr[k]);
+	}
 }
 
 /* Whether bucket size index j still keeps bucket b (with a day to spare). */
@@ -306,6 +321,45 @@ fi_rollup_top(struct fi_rollup *r, const struct fi_rollup_job *job, struct fi_er
 	return rc;
 }
 
+/*
+ * The node index's first rows of one bucket, at any size (nodetop_S,
+ * nodegroups_S; sql/buckets.sql): per counter the hosts of the bucket's
+ * nodes_S rows ranked by their total, largest first, ties by address,
+ * ranks 1 to FI_NODETOP_RANKS + 1; then the bucket's host count and the
+ * ranks kept (inside the caller's transaction). nodes_S is written by the
+ * importer at every size, so these follow from the bucket's own rows.
+ */
+static int
+fi_rollup_nodetop(struct fi_rollup *r, const struct fi_rollup_job *job,
+		  struct fi_err *err)
+{
+	uint32_t size = r->cfg->bucket_sizes[job->i];
+	char sql[FI_ROLLUP_SQL_MAX];
+	int rc;
+
+	snprintf(sql, sizeof(sql), "DELETE FROM nodetop_%u WHERE bucket = ?", size);
+	rc = fi_rollup_exec(r, sql, 1, job->bucket, size, err);
+	for (unsigned k = 0; rc == 0 && k < 3; k++) {
+		snprintf(
+		    sql, sizeof(sql),
+		    "INSERT INTO nodetop_%u (bucket, ctr, rnk, addr, value)"
+		    " SELECT ?, %u, ROW_NUMBER() OVER (ORDER BY v DESC, addr), addr, v"
+		    " FROM (SELECT addr, %s AS v FROM nodes_%u"
+		    " WHERE bucket >= ? AND bucket < ?) fi_n ORDER BY v DESC, addr"
+		    " LIMIT %u",
+		    size, k, r->node_sums[k], size, FI_NODETOP_RANKS + 1);
+		rc = fi_rollup_exec(r, sql, 3, job->bucket, size, err);
+	}
+	snprintf(sql, sizeof(sql),
+		 "REPLACE INTO nodegroups_%u (bucket, hosts, ranks)"
+		 " SELECT ?, COUNT(*), LEAST(COUNT(*), %u) FROM nodes_%u"
+		 " WHERE bucket >= ? AND bucket < ?",
+		 size, FI_NODETOP_RANKS + 1, size);
+	if (rc == 0)
+		rc = fi_rollup_exec(r, sql, 3, job->bucket, size, err);
+	return rc;
+}
+
 /* Replaces the rolled-up rows of one bucket (inside the caller's transaction). */
 static int
 fi_rollup_rows(struct fi_rollup *r, const struct fi_rollup_job *job, struct fi_err *err)
@@ -327,6 +381,8 @@ fi_rollup_rows(struct fi_rollup *r, const struct fi_rollup_job *job, struct fi_e
 		 size, src >= 0 ? "pairs" : "flows", from);
 	if (rc == 0)
 		rc = fi_rollup_exec(r, sql, 3, job->bucket, size, err);
+	if (rc == 0)
+		rc = fi_rollup_nodetop(r, job, err);
 	if (rc != 0 || fi_config_is_detail(cfg, job->i))
 		return rc; /* a detail size's ports are written by the importer */
 	snprintf(sql, sizeof(sql), "DELETE FROM ports_%u WHERE bucket = ?", size);

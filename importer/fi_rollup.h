@@ -17,8 +17,8 @@
 
 /*
  * Marks for the roll-up the buckets of every size (sizes[0..nsizes),
- * ascending) that flow or port rows of size index i in buckets[0..n) fall
- * in: sizes[i] and each multiple of it. Runs on db inside the transaction
+ * ascending) that flow, port or node rows of size index i in buckets[0..n)
+ * fall in: sizes[i] and each multiple of it. Runs on db inside the transaction
  * that wrote the rows. Returns 0 or a negative code.
  */
 int fi_rollup_mark(struct fi_db *db, const uint32_t *sizes, unsigned nsizes, unsigned i,

@@ -354,8 +354,10 @@ fi_store_mark_buckets(struct fi_store *st, const unsigned char **rows, size_t n)
 
 /*
  * Marks for the roll-up, in the transaction that wrote them, the buckets
- * of every size that the flow and port rows just written (of size index i)
- * fall in (fi_rollup_mark).
+ * of every size that the flow, port and node rows just written (of size
+ * index i) fall in (fi_rollup_mark). Node rows mark the coarser sizes too,
+ * although only their own size's nodetop_S follows from them: the readers
+ * rely on a marked bucket's coarser buckets being marked (fi_api_rollup.c).
  */
 static int
 fi_store_marks_put(struct fi_store *st, const struct fi_agg *agg, unsigned i,
@@ -388,7 +390,12 @@ fi_store_table(struct fi_store *st, enum fi_store_kind kind, uint32_t size,
 	rows = fi_map_sorted(m);
 	if (rows == NULL)
 		return fi_err_set(err, FI_ENOMEM, "out of memory sorting rows");
-	if ((kind == FI_T_FLOWS || kind == FI_T_PORTS) &&
+	/*
+	 * node rows too: a batch's parts commit one by one, so a roll-up may
+	 * run between its flow rows (which marked the bucket) and its node
+	 * rows; their own mark makes it roll the bucket's nodetop_S again
+	 */
+	if ((kind == FI_T_FLOWS || kind == FI_T_PORTS || kind == FI_T_NODES) &&
 	    fi_store_mark_buckets(st, rows, m->count) != 0) {
 		free(rows);
 		return fi_err_set(err, FI_ENOMEM, "out of memory");

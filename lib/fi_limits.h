@@ -74,6 +74,14 @@
 #define FI_API_PARAMS_MAX  16384       /* bound parameters of one statement */
 #define FI_API_BODY_MAX	   (64u << 20) /* bytes of one answer */
 
+/*
+ * the node index's first rows (nodetop_S, sql/buckets.sql): hosts ranked per
+ * bucket and counter by the roll-up, ranks 1 to this + 1 (the last one is
+ * the largest value left out); the responder answers a page from them
+ * while its offset + rows are at most this (fcgi/fi_api_nodetop.c)
+ */
+#define FI_NODETOP_RANKS 100
+
 /* the address-space map of /api/hilbert: at most 4^order = 2^20 cells */
 #define FI_HILBERT_ORDER_MAX 10
 

@@ -3,7 +3,7 @@
 -- columns by those of bucket_counters.sql. Run for every configured size on
 -- each --init-db, so adding a size just adds its tables.
 --
--- Tables 1 to 4 are written by the importer; 5 and 6 (and 4 of a size that
+-- Tables 1 to 4 are written by the importer; 5 to 7 (and 4 of a size that
 -- is not a detail size) by the roll-up (importer/fi_rollup.c) from finer rows.
 --
 -- Addresses are BINARY(16), IPv4 mapped into ::ffff:0:0/96, so both families
@@ -95,10 +95,38 @@ CREATE TABLE IF NOT EXISTS flowgroups_@SIZE@ (
 	out_bytes BIGINT UNSIGNED NULL
 ) ENGINE=InnoDB;
 
--- 7. buckets with data that were never rolled up (a database from before
+-- 7. the node index's first rows, at every size: per bucket and counter
+--    (ctr 0 flows, 1 packets, 2 bytes; a host's value is its total, the sum
+--    of its src_ and dst_ columns of every class) the hosts of nodes_S
+--    ranked by value, largest first, ties by address, ranks 1 to
+--    FI_NODETOP_RANKS + 1 (lib/fi_limits.h); and per bucket how many hosts
+--    it has and how many ranks per counter were kept. The roll-up writes
+--    them from nodes_S of the same bucket; the unfiltered node index sorted
+--    by a total reads its candidates here and is exact while every host
+--    left out is below its last row (fcgi/fi_api_nodetop.c).
+CREATE TABLE IF NOT EXISTS nodetop_@SIZE@ (
+	bucket INT UNSIGNED NOT NULL,
+	ctr TINYINT UNSIGNED NOT NULL,
+	rnk SMALLINT UNSIGNED NOT NULL,
+	addr BINARY(16) NOT NULL,
+	value DECIMAL(30,9) NOT NULL,
+	PRIMARY KEY (bucket, ctr, rnk)
+) ENGINE=InnoDB;
+CREATE TABLE IF NOT EXISTS nodegroups_@SIZE@ (
+	bucket INT UNSIGNED NOT NULL PRIMARY KEY,
+	hosts INT UNSIGNED NOT NULL,
+	ranks SMALLINT UNSIGNED NOT NULL
+) ENGINE=InnoDB;
+
+-- 8. buckets with data that were never rolled up (a database from before
 --    roll-ups, or a size added to the config) are marked, so the roll-up
 --    fills them; a bucket with data has pair rows once rolled up, so this
 --    marks nothing twice and is idempotent.
 INSERT IGNORE INTO fi_rollup_dirty (size, bucket)
 	SELECT @SIZE@, t.bucket FROM totals_@SIZE@ t
 	WHERE NOT EXISTS (SELECT 1 FROM pairs_@SIZE@ p WHERE p.bucket = t.bucket);
+-- 9. likewise the buckets rolled up before the node index's first rows
+--    (they have pair rows but no nodegroups_S row); idempotent the same way.
+INSERT IGNORE INTO fi_rollup_dirty (size, bucket)
+	SELECT @SIZE@, t.bucket FROM totals_@SIZE@ t
+	WHERE NOT EXISTS (SELECT 1 FROM nodegroups_@SIZE@ g WHERE g.bucket = t.bucket);
