@@ -22,15 +22,26 @@
 
 #define FI_API_GROUP_KEY 17 /* bytes of a key: 0 NULL / 1 value, then 16 */
 
+/*
+ * A group: per class its flows (billionths) and its packets and bytes (as
+ * stored; a sum past 64 bits hands the request to the server), then the
+ * keys (hashed) and the MAX() of the `fields` keys, as many as asked.
+ */
 struct fi_api_group {
-	__int128 sum[FI_PC_COUNT][FI_CTR_COUNT];
-	__int128 first; /* the first sort key's counter, set before the sort */
-	/* the keys (hashed), then the MAX() of the `fields` keys */
-	uint8_t key[2 * FI_API_KEYS_MAX][FI_API_GROUP_KEY];
+	__int128 flows[FI_PC_COUNT];
+	uint64_t pb[FI_PC_COUNT][2];
+	uint8_t key[][FI_API_GROUP_KEY];
+};
+
+/* A group in the sort: its first sort key's counter beside it. */
+struct fi_api_group_ref {
+	__int128 first;
+	const struct fi_api_group *g;
 };
 
 struct fi_api_groups {
-	struct fi_api_group *g; /* the groups, in the order first seen */
+	unsigned char *mem; /* the groups, stride bytes each, in the order first seen */
+	size_t stride;
 	size_t n, cap;
 	uint32_t *slot; /* open addressing: index + 1 into g, 0 empty */
 	size_t max;	/* fcgi_groups_max */
@@ -121,6 +132,12 @@ fi_api_groups_hash(const uint8_t *key, size_t n)
 	return h ^ (h >> 32);
 }
 
+static struct fi_api_group *
+fi_api_groups_at(const struct fi_api_groups *gs, size_t i)
+{
+	return (struct fi_api_group *)(void *)(gs->mem + i * gs->stride);
+}
+
 /* Doubles the slots and places every group again. */
 static int
 fi_api_groups_rehash(struct fi_api_groups *gs)
@@ -132,7 +149,8 @@ fi_api_groups_rehash(struct fi_api_groups *gs)
 	if (slot == NULL)
 		return FI_ENOMEM;
 	for (size_t i = 0; i < gs->n; i++) {
-		size_t s = fi_api_groups_hash(gs->g[i].key[0], klen) & (nslots - 1);
+		size_t s = fi_api_groups_hash(fi_api_groups_at(gs, i)->key[0], klen) &
+			   (nslots - 1);
 
 		while (slot[s] != 0)
 			s = (s + 1) & (nslots - 1);
@@ -150,12 +168,12 @@ fi_api_groups_find(struct fi_api_groups *gs, uint8_t key[][FI_API_GROUP_KEY], in
 {
 	size_t klen = gs->nkeys * FI_API_GROUP_KEY, s;
 	uint64_t h = fi_api_groups_hash(key[0], klen);
+	struct fi_api_group *g;
 
 	if (gs->n + 1 > gs->nslots / 2 && (*rc = fi_api_groups_rehash(gs)) != 0)
 		return NULL;
 	for (s = h & (gs->nslots - 1); gs->slot[s] != 0; s = (s + 1) & (gs->nslots - 1)) {
-		struct fi_api_group *g = &gs->g[gs->slot[s] - 1];
-
+		g = fi_api_groups_at(gs, gs->slot[s] - 1);
 		if (memcmp(g->key[0], key[0], klen) == 0)
 			return g;
 	}
@@ -164,16 +182,16 @@ fi_api_groups_find(struct fi_api_groups *gs, uint8_t key[][FI_API_GROUP_KEY], in
 		*rc = FI_ETOOBIG;
 		return NULL;
 	}
-	*rc =
-	    fi_buf_grow_array(&gs->g, &gs->cap, gs->n, sizeof(*gs->g), gs->max * 2 + 64);
+	*rc = fi_buf_grow_array(&gs->mem, &gs->cap, gs->n, gs->stride, gs->max * 2 + 64);
 	if (*rc != 0) {
 		gs->overflow = *rc == FI_ETOOBIG;
 		return NULL;
 	}
-	memset(&gs->g[gs->n], 0, sizeof(*gs->g));
-	memcpy(gs->g[gs->n].key[0], key[0], klen);
+	g = fi_api_groups_at(gs, gs->n);
+	memset(g, 0, gs->stride);
+	memcpy(g->key[0], key[0], klen);
 	gs->slot[s] = (uint32_t)++gs->n;
-	return &gs->g[gs->n - 1];
+	return g;
 }
 
 /* Row callback: keys g0 ..., maxes m0 ..., proto, flows, packets, bytes. */
@@ -185,6 +203,7 @@ fi_api_groups_row(struct fi_req *r, struct fi_stmt *st)
 	unsigned nk = gs->nkeys + gs->nmaxes;
 	const struct fi_val *proto = fi_stmt_col(st, nk);
 	struct fi_api_group *g;
+	__int128 x;
 	int c, rc = 0;
 
 	for (unsigned i = 0; i < nk; i++)
@@ -200,12 +219,19 @@ fi_api_groups_row(struct fi_req *r, struct fi_stmt *st)
 	c = proto->type == FI_VAL_UINT || proto->type == FI_VAL_INT
 		? (int)fi_proto_class((uint8_t)proto->v.u)
 		: FI_PC_OTHER;
-	for (int k = 0; k < FI_CTR_COUNT; k++) {
-		__int128 x;
+	if (fi_api_row_num(fi_stmt_col(st, nk + 1), &x) != 0)
+		return FI_EINTERNAL;
+	g->flows[c] += x;
+	for (unsigned k = 0; k < 2; k++) {
+		const struct fi_val *v = fi_stmt_col(st, nk + 2 + k);
+		uint64_t u = v->type == FI_VAL_UINT || v->type == FI_VAL_INT ? v->v.u : 0;
 
-		if (fi_api_row_num(fi_stmt_col(st, nk + 1 + (unsigned)k), &x) != 0)
-			return FI_EINTERNAL;
-		g->sum[c][k] += x;
+		if (u > UINT64_MAX - g->pb[c][k] ||
+		    (v->type != FI_VAL_UINT && v->type != FI_VAL_INT)) {
+			gs->overflow = 1; /* the server sums past 64 bits */
+			return FI_ETOOBIG;
+		}
+		g->pb[c][k] += u;
 	}
 	return 0;
 }
@@ -216,10 +242,9 @@ fi_api_groups_ctr(const struct fi_api_group *g, const struct fi_field *f)
 {
 	__int128 v = 0;
 
-	if (f->cls < FI_PC_COUNT)
-		return g->sum[f->cls][f->ctr];
 	for (int c = 0; c < FI_PC_COUNT; c++)
-		v += g->sum[c][f->ctr];
+		if (f->cls == FI_PC_COUNT || f->cls == c)
+			v += f->ctr == 0 ? g->flows[c] : (__int128)g->pb[c][f->ctr - 1];
 	return v;
 }
 
@@ -250,13 +275,13 @@ static int
 fi_api_groups_cmp(const void *pa, const void *pb, void *arg)
 {
 	const struct fi_api_groups *gs = arg;
-	const struct fi_api_group *a = *(struct fi_api_group *const *)pa;
-	const struct fi_api_group *b = *(struct fi_api_group *const *)pb;
+	const struct fi_api_group_ref *ra = pa, *rb = pb;
+	const struct fi_api_group *a = ra->g, *b = rb->g;
 	const struct fi_query *q = gs->r->q;
 
 	for (unsigned i = 0; i < q->nsort; i++) {
 		int c = i == 0 && q->sort[0].field.kind == FI_FK_COUNTER
-			    ? (a->first < b->first ? -1 : a->first > b->first)
+			    ? (ra->first < rb->first ? -1 : ra->first > rb->first)
 			    : fi_api_groups_cmp_one(gs, a, b, &q->sort[i].field);
 
 		if (c != 0)
@@ -293,7 +318,11 @@ fi_api_groups_write(struct fi_req *r, const struct fi_api_group *g)
 			return FI_EINTERNAL;
 	}
 	memset(&bl, 0, sizeof(bl));
-	memcpy(bl.v[0], g->sum, sizeof(g->sum));
+	for (int c = 0; c < FI_PC_COUNT; c++) {
+		bl.v[0][c][0] = g->flows[c];
+		bl.v[0][c][1] = (__int128)g->pb[c][0] * FI_API_SUBUNITS;
+		bl.v[0][c][2] = (__int128)g->pb[c][1] * FI_API_SUBUNITS;
+	}
 	fi_api_row_block_sum(&bl, 0);
 	fi_api_row_block_write(&r->w, &bl, 0);
 	fi_jsonw_obj_end(&r->w);
@@ -304,22 +333,23 @@ fi_api_groups_write(struct fi_req *r, const struct fi_api_group *g)
 static int
 fi_api_groups_page(struct fi_req *r, struct fi_api_groups *gs)
 {
-	struct fi_api_group **order = malloc((gs->n ? gs->n : 1) * sizeof(*order));
+	struct fi_api_group_ref *order = malloc((gs->n ? gs->n : 1) * sizeof(*order));
+	const struct fi_field *first = r->q->nsort > 0 ? &r->q->sort[0].field : NULL;
 	uint64_t off = r->q->offset, end;
 	int rc = 0;
 
 	if (order == NULL)
 		return FI_ENOMEM;
 	for (size_t i = 0; i < gs->n; i++) {
-		order[i] = &gs->g[i];
-		if (r->q->nsort > 0 && r->q->sort[0].field.kind == FI_FK_COUNTER)
-			gs->g[i].first =
-			    fi_api_groups_ctr(&gs->g[i], &r->q->sort[0].field);
+		order[i].g = fi_api_groups_at(gs, i);
+		order[i].first = first != NULL && first->kind == FI_FK_COUNTER
+				     ? fi_api_groups_ctr(order[i].g, first)
+				     : 0;
 	}
 	qsort_r(order, gs->n, sizeof(*order), fi_api_groups_cmp, gs);
 	end = off + r->fetch < off || off + r->fetch > gs->n ? gs->n : off + r->fetch;
 	for (uint64_t i = off; i < end && rc == 0; i++)
-		rc = fi_api_groups_write(r, order[i]);
+		rc = fi_api_groups_write(r, order[i].g);
 	free(order);
 	return rc;
 }
@@ -339,6 +369,9 @@ fi_api_groups_run(struct fi_req *r)
 	gs.nkeys = r->aggplan.nkeys;
 	gs.nmaxes = r->aggplan.nmaxes;
 	gs.max = r->api->cfg->fcgi_groups_max;
+	gs.stride = sizeof(struct fi_api_group) +
+		    (gs.nkeys + gs.nmaxes) * (size_t)FI_API_GROUP_KEY;
+	gs.stride = (gs.stride + 15) / 16 * 16; /* the flows' alignment */
 	gs.r = r;
 	r->groups = &gs;
 	rc = fi_api_run(r, fi_api_groups_row);
@@ -348,6 +381,6 @@ fi_api_groups_run(struct fi_req *r)
 	else if (rc == 0)
 		rc = fi_api_groups_page(r, &gs);
 	free(gs.slot);
-	free(gs.g);
+	free(gs.mem);
 	return rc;
 }

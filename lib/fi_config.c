@@ -155,9 +155,9 @@ static const struct fi_config_entry fi_config_table[] = {
     {"fcgi_light_workers", FI_CT_UINT, FI_CONFIG_FIELD(fcgi_light_workers), "1", 0, 255,
      "responder workers kept for light calls: a query scanning per-key rows "
      "gets 503 (Retry-After) rather than take one of them (0: no limit)"},
-    {"fcgi_groups_max", FI_CT_UINT, FI_CONFIG_FIELD(fcgi_groups_max), "524288", 0,
+    {"fcgi_groups_max", FI_CT_UINT, FI_CONFIG_FIELD(fcgi_groups_max), "1048576", 0,
      16777216,
-     "groups of an aggregate over host pairs the responder sums itself (about 300 "
+     "groups of an aggregate over host pairs the responder sums itself (about 230 "
      "bytes each while answering); past it, or 0, the database groups them"},
     {"fcgi_read_timeout", FI_CT_UINT, FI_CONFIG_FIELD(fcgi_read_timeout), "5", 1, 300,
      "seconds a connection to the responder has to send its whole request; slower "
