@@ -103,7 +103,7 @@ CREATE TABLE IF NOT EXISTS flowgroups_@SIZE@ (
 --    it has and how many ranks per counter were kept. The roll-up writes
 --    them from nodes_S of the same bucket; the unfiltered node index sorted
 --    by a total reads its candidates here and is exact while every host
---    left out is below its last row (fcgi/fi_api_nodetop.c).
+--    left out is below its last row (fcgi/fi_api_indextop.c).
 CREATE TABLE IF NOT EXISTS nodetop_@SIZE@ (
 	bucket INT UNSIGNED NOT NULL,
 	ctr TINYINT UNSIGNED NOT NULL,
