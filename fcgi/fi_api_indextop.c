@@ -32,6 +32,8 @@ struct fi_api_indextop_kind {
 	const char *rows;    /* the index table summed, nodes_S or ports_S */
 	const char *top;     /* the ranks, nodetop_S or porttop_S */
 	const char *buckets; /* the buckets with data of the range */
+	const char *groups;  /* per bucket the ids and ranks kept */
+	const char *count;   /* its column of the ids */
 };
 
 /*
@@ -40,8 +42,8 @@ struct fi_api_indextop_kind {
  * yet); fi_api_indextop_covered checks that no bucket with data is missing
  */
 static const struct fi_api_indextop_kind fi_api_indextop_kinds[2] = {
-    {"addr", "nodes", "nodetop", "totals"},
-    {"port", "ports", "porttop", "portgroups"},
+    {"addr", "nodes", "nodetop", "totals", "nodegroups", "hosts"},
+    {"port", "ports", "porttop", "portgroups", "portgroups", "ports"},
 };
 
 static const char fi_api_indextop_sql_range[] = " AND %s.bucket >= ";
@@ -87,9 +89,8 @@ static void
 fi_api_indextop_ranked(struct fi_req *r, const char *what, const char *op, int ctr,
 		       uint64_t k, int dynamic)
 {
-	struct fi_sqlb *b = &r->api->sb;
-
 	const struct fi_api_indextop_kind *kd = &fi_api_indextop_kinds[r->name];
+	struct fi_sqlb *b = &r->api->sb;
 
 	fi_sqlb_addf(b, "(SELECT %s", what);
 	fi_sqlb_addf(b, fi_api_indextop_sql_ranked, kd->buckets, r->size, kd->top,
@@ -113,6 +114,7 @@ fi_api_indextop_ranked(struct fi_req *r, const char *what, const char *op, int c
 static void
 fi_api_indextop_covered(struct fi_req *r, uint64_t k, int dynamic)
 {
+	const struct fi_api_indextop_kind *kd = &fi_api_indextop_kinds[r->name];
 	struct fi_sqlb *b = &r->api->sb;
 
 	if (r->name == 0) {
@@ -126,10 +128,9 @@ fi_api_indextop_covered(struct fi_req *r, uint64_t k, int dynamic)
 		fi_sqlb_add(b, " GROUP BY bucket) t");
 	}
 	fi_sqlb_addf(b,
-		     " LEFT JOIN %sgroups_%u g ON g.bucket = t.bucket"
+		     " LEFT JOIN %s_%u g ON g.bucket = t.bucket"
 		     " WHERE (g.bucket IS NULL OR g.ranks < LEAST(g.%s, ",
-		     r->name == 0 ? "node" : "port", r->size,
-		     r->name == 0 ? "hosts" : "ports");
+		     kd->groups, r->size, kd->count);
 	fi_sqlb_u64(b, k + 1);
 	fi_sqlb_add(b, "))");
 	if (r->name == 0)
