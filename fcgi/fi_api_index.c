@@ -2,9 +2,9 @@
  * fi_api_index.c: /api/index/{nodes,ports} (all time, the coarsest size) and
  * /api/dynamic/index/{nodes,ports} (a bucket range): per address or port
  * the counters by direction and class, and totalCounter, the traffic
- * matched with each flow once. Without filters from the index tables (the
- * node index sorted by a total from the roll-up's first rows where they
- * answer exactly, fi_api_nodetop.c); with filters computed from the flow
+ * matched with each flow once. Without filters from the index tables (an
+ * index sorted by a total from the roll-up's first rows where they answer
+ * exactly, fi_api_indextop.c); with filters computed from the flow
  * table; with aggregate, the bucket query's grouped rows.
  */
 #include "fi_api_int.h"
@@ -245,8 +245,8 @@ fi_api_index_rows_sql(struct fi_req *r, int dynamic, int filters)
 }
 
 /*
- * The index's rows (or their count) after its totalCounter: from the node
- * index's first rows where they answer exactly (fi_api_nodetop.c), else
+ * The index's rows (or their count) after its totalCounter: from the
+ * roll-up's first rows where they answer exactly (fi_api_indextop.c), else
  * summed from the index tables or the flow table.
  */
 static int
@@ -267,7 +267,7 @@ fi_api_index_rows(struct fi_req *r, int dynamic, int filters)
 	}
 	fi_jsonw_key(&r->w, "results");
 	fi_jsonw_arr_begin(&r->w);
-	rc = fi_api_nodetop(r, dynamic, &done);
+	rc = fi_api_indextop(r, dynamic, &done);
 	if (rc == 0 && !done) {
 		fi_api_index_rows_sql(r, dynamic, filters);
 		fi_api_index_order(r, filters);

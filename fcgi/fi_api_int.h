@@ -108,7 +108,7 @@ struct fi_req {
 	int busy;     /* refused by the gate */
 	int retried;  /* a statement was run again on a new connection */
 	int all_time; /* the all-time index: no bucket range in the statements */
-	int top; /* fi_api_top.c, fi_api_nodetop.c: 0 not known yet, 1 exact, -1 not */
+	int top; /* fi_api_top.c, fi_api_indextop.c: 0 not known yet, 1 exact, -1 not */
 	struct fi_api_rowplan rowplan; /* bucket query modes B and C */
 	struct fi_api_aggplan aggplan; /* bucket query modes D and E */
 	struct fi_api_hmap hmap;       /* /api/hilbert */
@@ -337,11 +337,12 @@ int fi_api_bucket_row_flow(struct fi_req *r, struct fi_stmt *st);
  */
 int fi_api_top_flows(struct fi_req *r, int *done);
 /*
- * ---- fi_api_nodetop.c: the node index from the roll-up's first rows ----
- * Writes the rows of the unfiltered node index sorted by a total from
- * nodetop_S when that is exact (dynamic: over the query's range, else all
- * buckets); *done says whether it did (else nothing is written).
+ * ---- fi_api_indextop.c: the indexes from the roll-up's first rows ----
+ * Writes the rows of the unfiltered node or port index (r->name) sorted by
+ * a total from nodetop_S or porttop_S when that is exact (dynamic: over
+ * the query's range, else all buckets); *done says whether it did (else
+ * nothing is written).
  */
-int fi_api_nodetop(struct fi_req *r, int dynamic, int *done);
+int fi_api_indextop(struct fi_req *r, int dynamic, int *done);
 
 #endif

@@ -5,9 +5,10 @@
  * is there). The roll-up takes marked buckets that are over and quiet, finest
  * size first, and in one transaction replaces the bucket's pairs_S rows
  * (and ports_S of a size that is not a detail size) by the sums of the next
- * finer size's rows, and its nodetop_S/nodegroups_S (the node index's first
- * rows) by the ranking of its own nodes_S rows (the importer marks node
- * rows' buckets too), then deletes the mark only if gen is still what it
+ * finer size's rows, its nodetop_S/nodegroups_S and porttop_S/portgroups_S
+ * (the node and port indexes' first rows) by the ranking of its own
+ * nodes_S and ports_S rows (the importer marks node rows' buckets too),
+ * then deletes the mark only if gen is still what it
  * read before the finer rows: a flow written meanwhile leaves it marked, so
  * it is rolled up again. Readers take a marked bucket from finer tables, so
  * answers are exact at every moment; a kill or a crash at any point leaves
@@ -49,7 +50,7 @@ struct fi_rollup {
 	struct fi_db *db;
 	char ports_cols[640];	/* the 24 counter columns of ports_ */
 	char ports_sums[800];	/* SUM() of each */
-	char node_sums[3][400]; /* a node row's total per counter, as DECIMAL */
+	char node_sums[3][400]; /* a node (port) row's total per counter, as DECIMAL */
 	uint64_t rolled, dropped, rolled_total;
 	double seconds, stats_at;
 };
@@ -321,40 +322,51 @@ fi_rollup_top(struct fi_rollup *r, const struct fi_rollup_job *job, struct fi_er
 	return rc;
 }
 
+/* The tables of an index's first rows (fi_rollup_ranks): nodes, ports. */
+static const struct {
+	const char *rows, *id, *top, *groups, *count;
+} fi_rollup_ranked[2] = {{"nodes", "addr", "nodetop", "nodegroups", "hosts"},
+			 {"ports", "port", "porttop", "portgroups", "ports"}};
+
 /*
- * The node index's first rows of one bucket, at any size (nodetop_S,
- * nodegroups_S; sql/buckets.sql): per counter the hosts of the bucket's
- * nodes_S rows ranked by their total, largest first, ties by address,
- * ranks 1 to FI_NODETOP_RANKS + 1; then the bucket's host count and the
- * ranks kept (inside the caller's transaction). nodes_S is written by the
- * importer at every size, so these follow from the bucket's own rows.
+ * The first rows of index x (fi_rollup_ranked) of one bucket, at any size
+ * (nodetop_S, nodegroups_S, porttop_S, portgroups_S; sql/buckets.sql): per
+ * counter the ids of the bucket's nodes_S (ports_S) rows ranked by their
+ * total, largest first, ties by id, ranks 1 to FI_NODETOP_RANKS + 1; then
+ * the bucket's id count and the ranks kept (inside the caller's
+ * transaction). nodes_S is written by the importer at every size, ports_S
+ * of a size that is not a detail size by fi_rollup_rows just before.
  */
 static int
-fi_rollup_nodetop(struct fi_rollup *r, const struct fi_rollup_job *job,
-		  struct fi_err *err)
+fi_rollup_ranks(struct fi_rollup *r, const struct fi_rollup_job *job, unsigned x,
+		struct fi_err *err)
 {
 	uint32_t size = r->cfg->bucket_sizes[job->i];
+	const char *id = fi_rollup_ranked[x].id;
 	char sql[FI_ROLLUP_SQL_MAX];
 	int rc;
 
-	snprintf(sql, sizeof(sql), "DELETE FROM nodetop_%u WHERE bucket = ?", size);
+	snprintf(sql, sizeof(sql), "DELETE FROM %s_%u WHERE bucket = ?",
+		 fi_rollup_ranked[x].top, size);
 	rc = fi_rollup_exec(r, sql, 1, job->bucket, size, err);
 	for (unsigned k = 0; rc == 0 && k < 3; k++) {
-		snprintf(
-		    sql, sizeof(sql),
-		    "INSERT INTO nodetop_%u (bucket, ctr, rnk, addr, value)"
-		    " SELECT ?, %u, ROW_NUMBER() OVER (ORDER BY v DESC, addr), addr, v"
-		    " FROM (SELECT addr, %s AS v FROM nodes_%u"
-		    " WHERE bucket >= ? AND bucket < ?) fi_n ORDER BY v DESC, addr"
-		    " LIMIT %u",
-		    size, k, r->node_sums[k], size, FI_NODETOP_RANKS + 1);
+		snprintf(sql, sizeof(sql),
+			 "INSERT INTO %s_%u (bucket, ctr, rnk, %s, value)"
+			 " SELECT ?, %u, ROW_NUMBER() OVER (ORDER BY v DESC, %s), %s, v"
+			 " FROM (SELECT %s, %s AS v FROM %s_%u"
+			 " WHERE bucket >= ? AND bucket < ?) fi_n ORDER BY v DESC, %s"
+			 " LIMIT %u",
+			 fi_rollup_ranked[x].top, size, id, k, id, id, id,
+			 r->node_sums[k], fi_rollup_ranked[x].rows, size, id,
+			 FI_NODETOP_RANKS + 1);
 		rc = fi_rollup_exec(r, sql, 3, job->bucket, size, err);
 	}
 	snprintf(sql, sizeof(sql),
-		 "REPLACE INTO nodegroups_%u (bucket, hosts, ranks)"
-		 " SELECT ?, COUNT(*), LEAST(COUNT(*), %u) FROM nodes_%u"
+		 "REPLACE INTO %s_%u (bucket, %s, ranks)"
+		 " SELECT ?, COUNT(*), LEAST(COUNT(*), %u) FROM %s_%u"
 		 " WHERE bucket >= ? AND bucket < ?",
-		 size, FI_NODETOP_RANKS + 1, size);
+		 fi_rollup_ranked[x].groups, size, fi_rollup_ranked[x].count,
+		 FI_NODETOP_RANKS + 1, fi_rollup_ranked[x].rows, size);
 	if (rc == 0)
 		rc = fi_rollup_exec(r, sql, 3, job->bucket, size, err);
 	return rc;
@@ -382,9 +394,10 @@ fi_rollup_rows(struct fi_rollup *r, const struct fi_rollup_job *job, struct fi_e
 	if (rc == 0)
 		rc = fi_rollup_exec(r, sql, 3, job->bucket, size, err);
 	if (rc == 0)
-		rc = fi_rollup_nodetop(r, job, err);
+		rc = fi_rollup_ranks(r, job, 0, err);
 	if (rc != 0 || fi_config_is_detail(cfg, job->i))
-		return rc; /* a detail size's ports are written by the importer */
+		/* a detail size's ports are written by the importer */
+		return rc != 0 ? rc : fi_rollup_ranks(r, job, 1, err);
 	snprintf(sql, sizeof(sql), "DELETE FROM ports_%u WHERE bucket = ?", size);
 	rc = fi_rollup_exec(r, sql, 1, job->bucket, size, err);
 	snprintf(sql, sizeof(sql),
@@ -393,6 +406,8 @@ fi_rollup_rows(struct fi_rollup *r, const struct fi_rollup_job *job, struct fi_e
 		 size, r->ports_cols, r->ports_sums, from);
 	if (rc == 0)
 		rc = fi_rollup_exec(r, sql, 3, job->bucket, size, err);
+	if (rc == 0)
+		rc = fi_rollup_ranks(r, job, 1, err);
 	if (rc == 0)
 		rc = fi_rollup_top(r, job, err);
 	return rc;

@@ -325,13 +325,15 @@ fi_schema_deletes(const char *size, const char *batch, struct fi_buf *out,
 {
 	static const struct {
 		const char *table, *before;
-	} tables[] = {/* first: a bucket whose nodes_S rows go is no longer read
-		       * from nodetop_S (fcgi/fi_api_nodetop.c) */
-		      {"nodegroups", "<= cutoff"}, {"flows", "< detail_cutoff"},
-		      {"nodes", "<= cutoff"},	   {"ports", "< detail_cutoff"},
-		      {"totals", "<= cutoff"},	   {"pairs", "<= cutoff"},
-		      {"flowtop", "<= cutoff"},	   {"flowgroups", "<= cutoff"},
-		      {"nodetop", "<= cutoff"}};
+	} tables[] = {/* first: a bucket whose nodes_S or ports_S rows go is no
+		       * longer read from nodetop_S or porttop_S
+		       * (fcgi/fi_api_indextop.c) */
+		      {"nodegroups", "<= cutoff"},   {"portgroups", "< detail_cutoff"},
+		      {"flows", "< detail_cutoff"},  {"nodes", "<= cutoff"},
+		      {"ports", "< detail_cutoff"},  {"totals", "<= cutoff"},
+		      {"pairs", "<= cutoff"},	     {"flowtop", "<= cutoff"},
+		      {"flowgroups", "<= cutoff"},   {"nodetop", "<= cutoff"},
+		      {"porttop", "< detail_cutoff"}};
 	const char *tmpl = fi_schema_body(fi_schema_file("retention_delete.sql"));
 	int rc = 0;
 

@@ -75,10 +75,11 @@
 #define FI_API_BODY_MAX	   (64u << 20) /* bytes of one answer */
 
 /*
- * the node index's first rows (nodetop_S, sql/buckets.sql): hosts ranked per
- * bucket and counter by the roll-up, ranks 1 to this + 1 (the last one is
- * the largest value left out); the responder answers a page from them
- * while its offset + rows are at most this (fcgi/fi_api_nodetop.c)
+ * the node and port indexes' first rows (nodetop_S, porttop_S,
+ * sql/buckets.sql): hosts (ports) ranked per bucket and counter by the
+ * roll-up, ranks 1 to this + 1 (the last one is the largest value left
+ * out); the responder answers a page from them
+ * while its offset + rows are at most this (fcgi/fi_api_indextop.c)
  */
 #define FI_NODETOP_RANKS 100
 

@@ -3,7 +3,7 @@
 -- columns by those of bucket_counters.sql. Run for every configured size on
 -- each --init-db, so adding a size just adds its tables.
 --
--- Tables 1 to 4 are written by the importer; 5 to 7 (and 4 of a size that
+-- Tables 1 to 4 are written by the importer; 5 to 8 (and 4 of a size that
 -- is not a detail size) by the roll-up (importer/fi_rollup.c) from finer rows.
 --
 -- Addresses are BINARY(16), IPv4 mapped into ::ffff:0:0/96, so both families
@@ -103,7 +103,7 @@ CREATE TABLE IF NOT EXISTS flowgroups_@SIZE@ (
 --    it has and how many ranks per counter were kept. The roll-up writes
 --    them from nodes_S of the same bucket; the unfiltered node index sorted
 --    by a total reads its candidates here and is exact while every host
---    left out is below its last row (fcgi/fi_api_nodetop.c).
+--    left out is below its last row (fcgi/fi_api_indextop.c).
 CREATE TABLE IF NOT EXISTS nodetop_@SIZE@ (
 	bucket INT UNSIGNED NOT NULL,
 	ctr TINYINT UNSIGNED NOT NULL,
@@ -118,15 +118,43 @@ CREATE TABLE IF NOT EXISTS nodegroups_@SIZE@ (
 	ranks SMALLINT UNSIGNED NOT NULL
 ) ENGINE=InnoDB;
 
--- 8. buckets with data that were never rolled up (a database from before
+-- 8. the port index's first rows, at every size, as 7 for nodes: per bucket
+--    and counter the ports of ports_S ranked by their total (the sum of
+--    their src_ and dst_ columns of every class), ties by port, and per
+--    bucket how many ports it has and how many ranks were kept. Written
+--    from ports_S of the same bucket (of a size that is not a detail size
+--    right after the roll-up summed them); read by the unfiltered port
+--    index sorted by a total (fcgi/fi_api_indextop.c).
+CREATE TABLE IF NOT EXISTS porttop_@SIZE@ (
+	bucket INT UNSIGNED NOT NULL,
+	ctr TINYINT UNSIGNED NOT NULL,
+	rnk SMALLINT UNSIGNED NOT NULL,
+	port SMALLINT UNSIGNED NOT NULL,
+	value DECIMAL(30,9) NOT NULL,
+	PRIMARY KEY (bucket, ctr, rnk)
+) ENGINE=InnoDB;
+CREATE TABLE IF NOT EXISTS portgroups_@SIZE@ (
+	bucket INT UNSIGNED NOT NULL PRIMARY KEY,
+	ports INT UNSIGNED NOT NULL,
+	ranks SMALLINT UNSIGNED NOT NULL
+) ENGINE=InnoDB;
+
+-- 9. buckets with data that were never rolled up (a database from before
 --    roll-ups, or a size added to the config) are marked, so the roll-up
 --    fills them; a bucket with data has pair rows once rolled up, so this
 --    marks nothing twice and is idempotent.
 INSERT IGNORE INTO fi_rollup_dirty (size, bucket)
 	SELECT @SIZE@, t.bucket FROM totals_@SIZE@ t
 	WHERE NOT EXISTS (SELECT 1 FROM pairs_@SIZE@ p WHERE p.bucket = t.bucket);
--- 9. likewise the buckets rolled up before the node index's first rows
+-- 10. likewise the buckets rolled up before the node index's first rows
 --    (they have pair rows but no nodegroups_S row); idempotent the same way.
 INSERT IGNORE INTO fi_rollup_dirty (size, bucket)
 	SELECT @SIZE@, t.bucket FROM totals_@SIZE@ t
 	WHERE NOT EXISTS (SELECT 1 FROM nodegroups_@SIZE@ g WHERE g.bucket = t.bucket);
+-- 11. and those rolled up before the port index's first rows (no
+--    portgroups_S row). A detail size's ports_S rows of buckets whose
+--    totals_S row is gone are not marked: the responder does not read the
+--    lists for a range with such rows before its first portgroups_S row.
+INSERT IGNORE INTO fi_rollup_dirty (size, bucket)
+	SELECT @SIZE@, t.bucket FROM totals_@SIZE@ t
+	WHERE NOT EXISTS (SELECT 1 FROM portgroups_@SIZE@ g WHERE g.bucket = t.bucket);

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # test_nodetop.sh: the unfiltered node index from the roll-up's first rows
-# (fcgi/fi_api_nodetop.c). 30,000 generated flows over two hours (400
+# (fcgi/fi_api_indextop.c). 30,000 generated flows over two hours (400
 # clients, 20 busy servers) are imported and rolled up; every node-index
 # call below (each total, limits, offsets, secondary sort keys, partial and
 # empty ranges, the all-time index, calls the top lists cannot answer)

@@ -4,7 +4,7 @@
 # from all four tables of a size, keep newer buckets, and leave sizes kept
 # forever alone. The per-key rows and ports of the 60 s size (the detail size,
 # flow_detail_sizes) also answer the 600 s size: they stay as long as it keeps
-# their buckets.
+# their buckets, and so do the port index's first rows (porttop_, portgroups_).
 set -uo pipefail
 BUILD=$1
 . "$FI_SOURCE_DIR/tests/shell/testlib.sh"
@@ -35,6 +35,8 @@ for b in $old1 $old2 $new1 $new2; do
 	        VALUES ($b, $v4a, $v4b, 1234, 80, 6, 1, 2, 3);
 	      INSERT INTO nodes_60 (bucket, addr, src_tcp_packets) VALUES ($b, $v4a, 2);
 	      INSERT INTO ports_60 (bucket, port, dst_tcp_packets) VALUES ($b, 80, 2);
+	      INSERT INTO portgroups_60 (bucket, ports, ranks) VALUES ($b, 1, 1);
+	      INSERT INTO porttop_60 (bucket, ctr, rnk, port, value) VALUES ($b, 0, 1, 80, 1);
 	      INSERT INTO totals_60 (bucket, tcp_packets) VALUES ($b, 2);
 	      INSERT INTO totals_600 (bucket, tcp_packets) VALUES ($((b / 600 * 600 - 30 * day)), 2)
 	        ON DUPLICATE KEY UPDATE tcp_packets = tcp_packets + 2;"
@@ -56,7 +58,7 @@ for t in nodes_60 totals_60; do
 		"$new1,$new2"
 done
 # the 600 s size is kept forever and sums its per-key rows and ports from these
-for t in flows_60 ports_60; do
+for t in flows_60 ports_60 portgroups_60 porttop_60; do
 	check_eq "buckets kept in $t (600 s keeps them)" \
 		"$(t_sql "SELECT GROUP_CONCAT(bucket ORDER BY bucket) FROM $t")" "$old1,$old2,$new1,$new2"
 done
@@ -69,7 +71,7 @@ check_eq "no event for the size kept forever" \
 # newer two stay (old2's 600 s bucket may or may not be past it yet).
 sed -i 's/^retention_days = 1,0$/retention_days = 1,1/' "$T_CONF"
 check_cmd "--init-db with a day for 600 s" "$T_IMPORTER" -c "$T_CONF" --init-db
-for t in flows_60 ports_60; do
+for t in flows_60 ports_60 portgroups_60 porttop_60; do
 	got=""
 	for _ in $(seq 1 60); do
 		got=$(t_sql "SELECT GROUP_CONCAT(bucket ORDER BY bucket) FROM $t WHERE bucket <> $old2")

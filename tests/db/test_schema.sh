@@ -43,7 +43,7 @@ want=""
 for t in fi_batch_refused fi_batches fi_bucket_sizes fi_meta fi_rollup_dirty fi_schema_version fi_source_gaps fi_source_marks; do
 	want+="$t "
 done
-for kind in flowgroups flows flowtop nodegroups nodes nodetop pairs ports totals; do
+for kind in flowgroups flows flowtop nodegroups nodes nodetop pairs portgroups ports porttop totals; do
 	for size in 3600 60 600 86400; do
 		want+="${kind}_$size "
 	done
@@ -83,7 +83,7 @@ retention_days = 1,3,31,400,0
 CONF
 check_cmd "--init-db with a new size" "$T_IMPORTER" -c "$T_CONF" --init-db
 check_eq "new size's tables" "$(t_sql "SHOW TABLES LIKE '%\_300'" | sort | tr '\n' ' ')" \
-	"flowgroups_300 flows_300 flowtop_300 nodegroups_300 nodes_300 nodetop_300 pairs_300 ports_300 totals_300 "
+	"flowgroups_300 flows_300 flowtop_300 nodegroups_300 nodes_300 nodetop_300 pairs_300 portgroups_300 ports_300 porttop_300 totals_300 "
 check_contains "changed age" "$(t_sql "SELECT EVENT_DEFINITION FROM information_schema.EVENTS WHERE EVENT_SCHEMA = '$T_DB' AND EVENT_NAME = 'fi_retention_60'")" \
 	"UNIX_TIMESTAMP() - 1 * 86400 - 60"
 check_eq "the importer's row survived" "$(t_sql "SELECT COUNT(*) FROM totals_600")" "1"
@@ -101,21 +101,26 @@ check_contains "60 s per-key rows kept as long as 600 s" \
 	"$(t_sql "SELECT EVENT_DEFINITION FROM information_schema.EVENTS WHERE EVENT_SCHEMA = '$T_DB' AND EVENT_NAME = 'fi_retention_60'")" \
 	"LEAST((FLOOR((UNIX_TIMESTAMP() - 1 * 86400 - 60) / 60) + 1) * 60, (FLOOR((UNIX_TIMESTAMP() - 3 * 86400 - 300) / 300) + 1) * 300, (FLOOR((UNIX_TIMESTAMP() - 31 * 86400 - 600) / 600) + 1) * 600)"
 
-# a database from before the node index's first rows: a bucket rolled up
-# (pair rows) but without its nodegroups_ row is marked, one with it is not,
-# and a second --init-db marks nothing more
+# a database from before the node and port indexes' first rows: a bucket
+# rolled up (pair rows) but without its nodegroups_ or portgroups_ row is
+# marked, one with both is not, and a second --init-db marks nothing more
 hour=$(($(date +%s) / 3600 * 3600))
 t_sql "DELETE FROM fi_rollup_dirty WHERE size = 3600;
-	INSERT INTO totals_3600 (bucket) VALUES ($hour), ($((hour - 3600)));
+	INSERT INTO totals_3600 (bucket) VALUES ($hour), ($((hour - 3600))), ($((hour - 7200)));
 	INSERT INTO pairs_3600 (bucket, src, dst, proto)
-		VALUES ($hour, x'01', x'02', 6), ($((hour - 3600)), x'01', x'02', 6);
-	INSERT INTO nodegroups_3600 (bucket, hosts, ranks) VALUES ($((hour - 3600)), 0, 0)"
-check_cmd "--init-db on rolled-up buckets without nodegroups_" "$T_IMPORTER" -c "$T_CONF" --init-db
-check_eq "the bucket without nodegroups_ is marked" \
-	"$(t_sql "SELECT bucket FROM fi_rollup_dirty WHERE size = 3600")" "$hour"
+		VALUES ($hour, x'01', x'02', 6), ($((hour - 3600)), x'01', x'02', 6),
+		($((hour - 7200)), x'01', x'02', 6);
+	INSERT INTO nodegroups_3600 (bucket, hosts, ranks)
+		VALUES ($((hour - 3600)), 0, 0), ($((hour - 7200)), 0, 0);
+	INSERT INTO portgroups_3600 (bucket, ports, ranks) VALUES ($((hour - 3600)), 0, 0)"
+check_cmd "--init-db on rolled-up buckets without nodegroups_, portgroups_" \
+	"$T_IMPORTER" -c "$T_CONF" --init-db
+check_eq "the buckets without nodegroups_ or portgroups_ are marked" \
+	"$(t_sql "SELECT bucket FROM fi_rollup_dirty WHERE size = 3600 ORDER BY bucket" | tr '\n' ' ')" \
+	"$((hour - 7200)) $hour "
 check_cmd "--init-db again" "$T_IMPORTER" -c "$T_CONF" --init-db
 check_eq "marked once" "$(t_sql "SELECT COUNT(*), MAX(gen) FROM fi_rollup_dirty WHERE size = 3600")" \
-	"$(printf '1\t0')"
+	"$(printf '2\t0')"
 
 # bad admin credentials: a clear error and a non-zero exit
 sed -i 's/^db_admin_user = root$/db_admin_user = nobody_here/' "$T_CONF"

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # test_rollup.sh: the roll-up (importer/fi_rollup.c). Generated flows are
 # imported in several orders and portions; after each step flowref compares
-# every table with its own sums, the roll-up's tables (pairs_S, nodetop_S and
-# nodegroups_S at every size, ports_S, flowtop_S and flowgroups_S of
-# the sizes that are not detail sizes) for every bucket not marked, and once
+# every table with its own sums, the roll-up's tables (pairs_S, nodetop_S,
+# nodegroups_S, porttop_S and portgroups_S at every size, ports_S, flowtop_S
+# and flowgroups_S of the sizes that are not detail sizes) for every bucket
+# not marked, and once
 # the roll-up is through, that nothing is left marked. Covered: a first
 # roll-up, late flows for rolled-up buckets (marked and rolled up again),
 # the daemon's child rolling up while it imports, kill -9 of the roll-up at

@@ -9,7 +9,8 @@ check   decodes element files itself, slices and sums them per SPEC 4 (its own
         code, not the importer's), reads every bucket table of a database
         through the mariadb client, and compares row by row: every key present
         on both sides, packets and bytes exact, flows within 1e-6. The tables
-        the roll-up fills (pairs_S, nodetop_S and nodegroups_S; ports_S,
+        the roll-up fills (pairs_S, nodetop_S, nodegroups_S, porttop_S and
+        portgroups_S; ports_S,
         flowtop_S and flowgroups_S of a size that is not a detail size) are
         compared for every bucket not marked in fi_rollup_dirty; --all-rolled
         also requires that no bucket is marked. flowtop_S may hold any of the
@@ -18,7 +19,8 @@ check   decodes element files itself, slices and sums them per SPEC 4 (its own
         left-out value the TOP+1-th. nodetop_S likewise: per counter ranks 1
         to min(hosts, NODETOP + 1), the value at rank r the r-th largest host
         total, its host's total that value, every host above the last value
-        listed, nodegroups_S the bucket's host count and the ranks kept.
+        listed, nodegroups_S the bucket's host count and the ranks kept;
+        porttop_S and portgroups_S the same for ports.
 """
 import argparse
 import ipaddress
@@ -223,7 +225,7 @@ def counter_cols(tab):
 
 
 TOP = 1000  # FI_ROLLUP_TOP of importer/fi_rollup.c
-NODETOP = 100  # FI_NODETOP_RANKS of lib/fi_limits.h
+NODETOP = 100  # FI_NODETOP_RANKS of lib/fi_limits.h (nodes and ports)
 KEYS = {"flows": ["bucket", "HEX(src)", "HEX(dst)", "sport", "dport", "proto"],
         "pairs": ["bucket", "HEX(src)", "HEX(dst)", "proto"],
         "flowtop": ["bucket", "HEX(src)", "HEX(dst)", "sport", "dport", "proto"],
@@ -320,24 +322,29 @@ def check_rolled(args, sizes, exp, src, state):
                     {k: v for k, v in got.items() if k[0] not in skip}, state)
         if src[size] != size:
             check_top(args, size, exp[size]["flows"], marks.get(size, set()), state)
-        check_nodetop(args, size, exp[size]["nodes"], marks.get(size, set()), state)
+        for kind in ("node", "port"):
+            check_ranked(args, size, kind, exp[size][kind + "s"], marks.get(size, set()), state)
     return nmarks
 
 
-def check_nodetop(args, size, nodes, skip, state):
-    """nodetop_S and nodegroups_S against the host totals of each bucket."""
+def check_ranked(args, size, kind, nodes, skip, state):
+    """nodetop_S and nodegroups_S (kind "node") against the host totals of
+    each bucket, or porttop_S and portgroups_S ("port") against the ports'."""
     def bad(msg):
         state[1] += 1
         if state[1] <= 10:
             print(msg, file=sys.stderr)
     groups, top = {}, defaultdict(dict)
-    for line in query(args, "SELECT bucket, hosts, ranks FROM nodegroups_%d" % size).splitlines():
+    top_t, groups_t = kind + "top", kind + "groups"
+    count, ident = ("hosts", "HEX(addr)") if kind == "node" else ("ports", "port")
+    for line in query(args, "SELECT bucket, %s, ranks FROM %s_%d"
+                            % (count, groups_t, size)).splitlines():
         b, h, k = (int(x) for x in line.split("\t"))
         groups[b] = (h, k)
-    for line in query(args, "SELECT bucket, ctr, rnk, HEX(addr), value "
-                            "FROM nodetop_%d" % size).splitlines():
+    for line in query(args, "SELECT bucket, ctr, rnk, %s, value FROM %s_%d"
+                            % (ident, top_t, size)).splitlines():
         b, c, k, a, v = line.split("\t")
-        top[(int(b), int(c))][int(k)] = (a, float(v))
+        top[(int(b), int(c))][int(k)] = (a if kind == "node" else int(a), float(v))
     per = defaultdict(dict)
     for (b, addr), v in nodes.items():
         per[b][addr] = [sum(v[12 * d + 3 * pc + m] for d in (0, 1) for pc in range(4))
@@ -349,28 +356,28 @@ def check_nodetop(args, size, nodes, skip, state):
         ranks = min(len(want), NODETOP + 1)
         state[0] += 1
         if g != (len(want), ranks):
-            bad("nodegroups_%d %d: %s, (%d hosts, %d ranks) expected" % (size, b, g, len(want), ranks))
+            bad("%s_%d %d: %s, (%d %s, %d ranks) expected" % (groups_t, size, b, g, len(want), count, ranks))
             continue
         for m in range(3):
             vals = sorted((v[m] for v in want.values()), reverse=True)
             got = top.get((b, m), {})
             state[0] += 1
             if sorted(got) != list(range(1, ranks + 1)):
-                bad("nodetop_%d %d %s: ranks %s, 1 to %d expected" % (size, b, METRICS[m], sorted(got), ranks))
+                bad("%s_%d %d %s: ranks %s, 1 to %d expected" % (top_t, size, b, METRICS[m], sorted(got), ranks))
                 continue
             if len(set(a for a, _ in got.values())) != ranks:
-                bad("nodetop_%d %d %s: a host listed twice" % (size, b, METRICS[m]))
+                bad("%s_%d %d %s: an id listed twice" % (top_t, size, b, METRICS[m]))
             for k, (a, v) in got.items():
                 host = want.get(a)
                 if abs(v - vals[k - 1]) > 1e-6 or host is None or abs(host[m] - v) > 1e-6:
-                    bad("nodetop_%d %d %s rank %d: %s %s, expected value %s (the host's: %s)"
-                        % (size, b, METRICS[m], k, a, v, vals[k - 1], host and host[m]))
+                    bad("%s_%d %d %s rank %d: %s %s, expected value %s (the host's: %s)"
+                        % (top_t, size, b, METRICS[m], k, a, v, vals[k - 1], host and host[m]))
             last = got[ranks][1] if ranks else 0
             listed = set(a for a, _ in got.values())
             for a, v in want.items():
                 if v[m] > last + 1e-6 and a not in listed:
-                    bad("nodetop_%d %d %s: %s missing (%s above the last value listed)"
-                        % (size, b, METRICS[m], a, v[m]))
+                    bad("%s_%d %d %s: %s missing (%s above the last value listed)"
+                        % (top_t, size, b, METRICS[m], a, v[m]))
 
 
 def check_top(args, size, flows, skip, state):
