@@ -99,10 +99,9 @@ fi_api_groups_key(const struct fi_val *v, uint8_t *out)
 		memcpy(out + 1, v->v.s.p, 16);
 		return 0;
 	case FI_VAL_INT:
-		if (v->v.i < 0)
-			return FI_EINTERNAL;
-		/* fall through */
 	case FI_VAL_UINT:
+		if (v->type == FI_VAL_INT && v->v.i < 0)
+			return FI_EINTERNAL;
 		out[0] = 1;
 		for (int i = 0; i < 8; i++)
 			out[FI_API_GROUP_KEY - 1 - i] = (uint8_t)(v->v.u >> (8 * i));
