@@ -51,23 +51,18 @@ struct fi_api_groups {
 	const struct fi_req *r; /* for the sort */
 };
 
-/* Whether the request's keys and sort keys can be summed here. */
+/*
+ * Whether the request can be summed here: its sort keys (counters, its keys
+ * or fields) and limits; the caller checks its keys hold in a pair row
+ * (fi_api_bucket_on_pairs).
+ */
 int
 fi_api_groups_fit(const struct fi_req *r)
 {
 	const struct fi_api_aggplan *p = &r->aggplan;
 	const struct fi_query *q = r->q;
-	unsigned ok = 1u << FI_FK_BUCKET | 1u << FI_FK_SRC | 1u << FI_FK_DST |
-		      1u << FI_FK_PROTO | 1u << FI_FK_IPADDRESS;
-
 	if (q->count || p->nkeys == 0 || r->api->cfg->fcgi_groups_max == 0)
 		return 0;
-	for (unsigned i = 0; i < p->nkeys; i++)
-		if (!(ok & 1u << p->keys[i]))
-			return 0;
-	for (unsigned i = 0; i < p->nmaxes; i++)
-		if (!(ok & 1u << p->maxes[i]))
-			return 0;
 	for (unsigned i = 0; i < q->nsort; i++) {
 		const struct fi_field *f = &q->sort[i].field;
 		int found = f->kind == FI_FK_COUNTER && f->dir == FI_DIR_ALL;
@@ -111,26 +106,6 @@ fi_api_groups_key(const struct fi_val *v, uint8_t *out)
 	}
 }
 
-/* A hash of a key, eight bytes a step (the tail byte by byte). */
-static uint64_t
-fi_api_groups_hash(const uint8_t *key, size_t n)
-{
-	uint64_t h = 14695981039346656037ULL;
-	size_t i = 0;
-
-	for (; i + 8 <= n; i += 8) {
-		uint64_t w;
-
-		memcpy(&w, key + i, 8);
-		h = (h ^ w) * 1099511628211ULL;
-		h ^= h >> 29;
-	}
-	for (; i < n; i++)
-		h = (h ^ key[i]) * 1099511628211ULL;
-	h *= 0x9e3779b97f4a7c15ULL;
-	return h ^ (h >> 32);
-}
-
 static struct fi_api_group *
 fi_api_groups_at(const struct fi_api_groups *gs, size_t i)
 {
@@ -148,7 +123,7 @@ fi_api_groups_rehash(struct fi_api_groups *gs)
 	if (slot == NULL)
 		return FI_ENOMEM;
 	for (size_t i = 0; i < gs->n; i++) {
-		size_t s = fi_api_groups_hash(fi_api_groups_at(gs, i)->key[0], klen) &
+		size_t s = fi_api_hash64(fi_api_groups_at(gs, i)->key[0], klen, 0) &
 			   (nslots - 1);
 
 		while (slot[s] != 0)
@@ -166,7 +141,7 @@ static struct fi_api_group *
 fi_api_groups_find(struct fi_api_groups *gs, uint8_t key[][FI_API_GROUP_KEY], int *rc)
 {
 	size_t klen = gs->nkeys * FI_API_GROUP_KEY, s;
-	uint64_t h = fi_api_groups_hash(key[0], klen);
+	uint64_t h = fi_api_hash64(key[0], klen, 0);
 	struct fi_api_group *g;
 
 	if (gs->n + 1 > gs->nslots / 2 && (*rc = fi_api_groups_rehash(gs)) != 0)

@@ -307,6 +307,9 @@ int fi_api_bucket_aggr(struct fi_req *r);
  * groups (nothing written: answer with the grouped statement).
  */
 int fi_api_groups_fit(const struct fi_req *r);
+
+/* A 64-bit hash of n bytes (fi_api_http.c): the ETag's, and the groups'. */
+uint64_t fi_api_hash64(const void *data, size_t n, uint64_t seed);
 int fi_api_groups_run(struct fi_req *r);
 int fi_api_index_check(struct fi_req *r); /* before the database is asked */
 /* Writes one index row: the id, then the 24 src_/dst_ counters. */
