@@ -521,7 +521,9 @@ fi_api_bucket_stream_sql(struct fi_req *r)
 /*
  * Modes D and E: GROUP BY the aggregate keys, with the counters summed;
  * the indexes answer `aggregate` with these rows too. Over pair rows the
- * responder sums the groups itself where it can (fi_api_groups.c).
+ * responder sums the groups itself where it can (fi_api_groups.c), for
+ * the top host pairs from the pair lists where they are exact
+ * (fi_api_pairtop.c).
  */
 int
 fi_api_bucket_aggr(struct fi_req *r)
@@ -534,6 +536,11 @@ fi_api_bucket_aggr(struct fi_req *r)
 	rc = fi_api_bucket_aggplan(r);
 	if (rc != 0)
 		return rc;
+	if (fi_api_pairtop_fit(r) && fi_api_bucket_on_pairs(r)) {
+		rc = fi_api_pairtop_run(r);
+		if (rc <= 0)
+			return rc;
+	}
 	if (fi_api_groups_fit(r) && fi_api_bucket_on_pairs(r)) {
 		fi_api_bucket_stream_sql(r);
 		rc = fi_api_groups_run(r);

@@ -328,33 +328,52 @@ fi_api_groups_page(struct fi_req *r, struct fi_api_groups *gs)
 	return rc;
 }
 
-/*
- * Runs the built streaming statement and writes the page. Returns 0, a
- * negative code, or 1 (nothing written) when the groups are too many to
- * sum here.
- */
+int
+fi_api_groups_open(struct fi_req *r)
+{
+	struct fi_api_groups *gs = calloc(1, sizeof(*gs));
+
+	if (gs == NULL)
+		return FI_ENOMEM;
+	gs->nkeys = r->aggplan.nkeys;
+	gs->nmaxes = r->aggplan.nmaxes;
+	gs->max = r->api->cfg->fcgi_groups_max;
+	gs->stride = sizeof(struct fi_api_group) +
+		     (gs->nkeys + gs->nmaxes) * (size_t)FI_API_GROUP_KEY;
+	gs->stride = (gs->stride + 15) / 16 * 16; /* the flows' alignment */
+	gs->r = r;
+	r->groups = gs;
+	return 0;
+}
+
+int
+fi_api_groups_add(struct fi_req *r)
+{
+	int rc = fi_api_run(r, fi_api_groups_row);
+
+	return r->groups->overflow ? 1 : rc;
+}
+
+int
+fi_api_groups_close(struct fi_req *r, int write)
+{
+	struct fi_api_groups *gs = r->groups;
+	int rc = write ? fi_api_groups_page(r, gs) : 0;
+
+	r->groups = NULL;
+	free(gs->slot);
+	free(gs->mem);
+	free(gs);
+	return rc;
+}
+
 int
 fi_api_groups_run(struct fi_req *r)
 {
-	struct fi_api_groups gs;
-	int rc;
+	int rc = fi_api_groups_open(r);
 
-	memset(&gs, 0, sizeof(gs));
-	gs.nkeys = r->aggplan.nkeys;
-	gs.nmaxes = r->aggplan.nmaxes;
-	gs.max = r->api->cfg->fcgi_groups_max;
-	gs.stride = sizeof(struct fi_api_group) +
-		    (gs.nkeys + gs.nmaxes) * (size_t)FI_API_GROUP_KEY;
-	gs.stride = (gs.stride + 15) / 16 * 16; /* the flows' alignment */
-	gs.r = r;
-	r->groups = &gs;
-	rc = fi_api_run(r, fi_api_groups_row);
-	r->groups = NULL;
-	if (gs.overflow)
-		rc = 1;
-	else if (rc == 0)
-		rc = fi_api_groups_page(r, &gs);
-	free(gs.slot);
-	free(gs.mem);
-	return rc;
+	if (rc != 0)
+		return rc;
+	rc = fi_api_groups_add(r);
+	return rc == 0 ? fi_api_groups_close(r, 1) : (fi_api_groups_close(r, 0), rc);
 }

@@ -102,7 +102,8 @@ struct fi_req {
 	int have_ranges;			     /* in[] and all[] are filled */
 	int range_in_rows; /* the timeline's rows carry the data range of its size */
 	int range_read;	   /* ... and pair holds it */
-	struct fi_api_groups *groups; /* groups being summed (fi_api_groups.c) */
+	struct fi_api_groups *groups;	/* groups being summed (fi_api_groups.c) */
+	struct fi_api_pairtop *pairtop; /* the pair lists being read (fi_api_pairtop.c) */
 	int heavy;    /* the statement being built scans a per-key table */
 	int admitted; /* the request holds the large-query gate */
 	int busy;     /* refused by the gate */
@@ -307,10 +308,29 @@ int fi_api_bucket_aggr(struct fi_req *r);
  * groups (nothing written: answer with the grouped statement).
  */
 int fi_api_groups_fit(const struct fi_req *r);
+int fi_api_groups_run(struct fi_req *r);
+
+/*
+ * The same in steps, for groups summed from several statements: open the
+ * groups (r->groups), add the rows of each built statement (1 past the
+ * limit, as above), close (write 1: sort and write the page) to free them.
+ */
+int fi_api_groups_open(struct fi_req *r);
+int fi_api_groups_add(struct fi_req *r);
+int fi_api_groups_close(struct fi_req *r, int write);
 
 /* A 64-bit hash of n bytes (fi_api_http.c): the ETag's, and the groups'. */
 uint64_t fi_api_hash64(const void *data, size_t n, uint64_t seed);
-int fi_api_groups_run(struct fi_req *r);
+
+/*
+ * fi_api_pairtop.c: the host pairs' first rows. fit: whether the request
+ * is the unfiltered pairs sorted by a total at the size with pair lists;
+ * run: 0 answered, a negative code, or 1 (nothing written: not provably
+ * exact from the lists, answer as without them).
+ */
+int fi_api_pairtop_fit(const struct fi_req *r);
+int fi_api_pairtop_run(struct fi_req *r);
+
 int fi_api_index_check(struct fi_req *r); /* before the database is asked */
 /* Writes one index row: the id, then the 24 src_/dst_ counters. */
 int fi_api_index_row(struct fi_req *r, struct fi_stmt *st);

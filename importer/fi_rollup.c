@@ -7,7 +7,8 @@
  * (and ports_S of a size that is not a detail size) by the sums of the next
  * finer size's rows, its nodetop_S/nodegroups_S and porttop_S/portgroups_S
  * (the node and port indexes' first rows) by the ranking of its own
- * nodes_S and ports_S rows (the importer marks node rows' buckets too),
+ * nodes_S and ports_S rows (the importer marks node rows' buckets too) and,
+ * at the coarsest size, pairtop_S/pairgroups_S by that of its pairs_S,
  * then deletes the mark only if gen is still what it
  * read before the finer rows: a flow written meanwhile leaves it marked, so
  * it is rolled up again. Readers take a marked bucket from finer tables, so
@@ -372,6 +373,63 @@ fi_rollup_ranks(struct fi_rollup *r, const struct fi_rollup_job *job, unsigned x
 	return rc;
 }
 
+/*
+ * The host pairs' first rows of one bucket (pairtop_S, pairgroups_S;
+ * sql/buckets.sql) at the size that keeps them (fi_config_pair_lists): the
+ * bucket's pairs_S rows, just written, summed per (src, dst) over their
+ * protocols once into a temporary table, then per counter ranked largest
+ * first, ties by src then dst, ranks 1 to FI_PAIRTOP_RANKS + 1; the pair
+ * count and the ranks kept. Nothing at another size (--init-db empties its
+ * lists, which a former coarsest size may have left).
+ */
+static int
+fi_rollup_pair_ranks(struct fi_rollup *r, const struct fi_rollup_job *job,
+		     struct fi_err *err)
+{
+	static const char *const ctrs[3] = {"flows", "packets", "bytes"};
+	uint32_t size = r->cfg->bucket_sizes[job->i];
+	char sql[FI_ROLLUP_SQL_MAX];
+	int rc;
+
+	if (!fi_config_pair_lists(r->cfg, job->i))
+		return 0;
+	snprintf(sql, sizeof(sql), "DELETE FROM pairgroups_%u WHERE bucket = ?", size);
+	rc = fi_rollup_exec(r, sql, 1, job->bucket, size, err);
+	snprintf(sql, sizeof(sql), "DELETE FROM pairtop_%u WHERE bucket = ?", size);
+	if (rc == 0)
+		rc = fi_rollup_exec(r, sql, 1, job->bucket, size, err);
+	if (rc == 0)
+		rc = fi_db_exec(r->db,
+				"DROP TEMPORARY TABLE IF EXISTS fi_rollup_pairsums", err);
+	snprintf(sql, sizeof(sql),
+		 "CREATE TEMPORARY TABLE fi_rollup_pairsums"
+		 " SELECT src, dst, CAST(SUM(flows) AS DECIMAL(30,9)) AS flows,"
+		 " CAST(SUM(packets) AS DECIMAL(30,0)) AS packets,"
+		 " CAST(SUM(bytes) AS DECIMAL(30,0)) AS bytes"
+		 " FROM pairs_%u WHERE bucket = ? GROUP BY src, dst",
+		 size);
+	if (rc == 0)
+		rc = fi_rollup_exec(r, sql, 1, job->bucket, size, err);
+	for (unsigned k = 0; rc == 0 && k < 3; k++) {
+		snprintf(sql, sizeof(sql),
+			 "INSERT INTO pairtop_%u (bucket, ctr, rnk, src, dst, value)"
+			 " SELECT ?, %u, ROW_NUMBER() OVER (ORDER BY %s DESC, src, dst),"
+			 " src, dst, %s FROM fi_rollup_pairsums"
+			 " ORDER BY %s DESC, src, dst LIMIT %u",
+			 size, k, ctrs[k], ctrs[k], ctrs[k], FI_PAIRTOP_RANKS + 1);
+		rc = fi_rollup_exec(r, sql, 1, job->bucket, size, err);
+	}
+	snprintf(sql, sizeof(sql),
+		 "INSERT INTO pairgroups_%u (bucket, pairs, ranks)"
+		 " SELECT ?, COUNT(*), LEAST(COUNT(*), %u) FROM fi_rollup_pairsums",
+		 size, FI_PAIRTOP_RANKS + 1);
+	if (rc == 0)
+		rc = fi_rollup_exec(r, sql, 1, job->bucket, size, err);
+	if (rc == 0)
+		rc = fi_db_exec(r->db, "DROP TEMPORARY TABLE fi_rollup_pairsums", err);
+	return rc;
+}
+
 /* Replaces the rolled-up rows of one bucket (inside the caller's transaction). */
 static int
 fi_rollup_rows(struct fi_rollup *r, const struct fi_rollup_job *job, struct fi_err *err)
@@ -393,6 +451,8 @@ fi_rollup_rows(struct fi_rollup *r, const struct fi_rollup_job *job, struct fi_e
 		 size, src >= 0 ? "pairs" : "flows", from);
 	if (rc == 0)
 		rc = fi_rollup_exec(r, sql, 3, job->bucket, size, err);
+	if (rc == 0)
+		rc = fi_rollup_pair_ranks(r, job, err);
 	if (rc == 0)
 		rc = fi_rollup_ranks(r, job, 0, err);
 	if (rc != 0 || fi_config_is_detail(cfg, job->i))

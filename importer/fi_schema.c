@@ -246,15 +246,17 @@ fi_schema_buckets(struct fi_db *db, const struct fi_config *cfg, struct fi_err *
 
 	for (unsigned i = 0; rc == 0 && i < cfg->n_bucket_sizes; i++) {
 		char size[16];
-		struct fi_schema_var vars[] = {{"SIZE", size},
-					       {"COUNTERS", cols[0].data},
-					       {"SRC_COUNTERS", cols[1].data},
-					       {"DST_COUNTERS", cols[2].data}};
+		struct fi_schema_var vars[] = {
+		    {"SIZE", size},
+		    {"COUNTERS", cols[0].data},
+		    {"SRC_COUNTERS", cols[1].data},
+		    {"DST_COUNTERS", cols[2].data},
+		    {"PAIR_LISTS", fi_config_pair_lists(cfg, i) ? "1" : "0"}};
 		struct fi_val v[2] = {FI_VAL_U(cfg->bucket_sizes[i]),
 				      FI_VAL_U(cfg->retention_days[i])};
 
 		snprintf(size, sizeof(size), "%u", cfg->bucket_sizes[i]);
-		rc = fi_schema_run(db, tmpl, vars, 4, err);
+		rc = fi_schema_run(db, tmpl, vars, 5, err);
 		if (rc == 0)
 			rc = fi_db_exec_params(db, fi_schema_sizes_put, v, 2, err);
 		if (rc == 0 && !fi_config_is_detail(cfg, i))
@@ -325,10 +327,11 @@ fi_schema_deletes(const char *size, const char *batch, struct fi_buf *out,
 {
 	static const struct {
 		const char *table, *before;
-	} tables[] = {/* first: a bucket whose nodes_S or ports_S rows go is no
-		       * longer read from nodetop_S or porttop_S
-		       * (fcgi/fi_api_indextop.c) */
+	} tables[] = {/* first: a bucket whose nodes_S, ports_S or pairs_S rows
+		       * go is no longer read from nodetop_S, porttop_S or
+		       * pairtop_S (fcgi/fi_api_indextop.c, fi_api_pairtop.c) */
 		      {"nodegroups", "<= cutoff"},   {"portgroups", "< detail_cutoff"},
+		      {"pairgroups", "<= cutoff"},   {"pairtop", "<= cutoff"},
 		      {"flows", "< detail_cutoff"},  {"nodes", "<= cutoff"},
 		      {"ports", "< detail_cutoff"},  {"totals", "<= cutoff"},
 		      {"pairs", "<= cutoff"},	     {"flowtop", "<= cutoff"},

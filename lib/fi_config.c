@@ -546,6 +546,12 @@ fi_config_rollup_prev(const struct fi_config *cfg, unsigned i)
 }
 
 int
+fi_config_pair_lists(const struct fi_config *cfg, unsigned i)
+{
+	return cfg->n_bucket_sizes > 0 && i == cfg->n_bucket_sizes - 1;
+}
+
+int
 fi_config_is_detail(const struct fi_config *cfg, unsigned i)
 {
 	return fi_config_detail_source(cfg, i) == cfg->bucket_sizes[i];

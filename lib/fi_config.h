@@ -146,6 +146,13 @@ void fi_config_print_keys(FILE *out);
  */
 uint32_t fi_config_detail_source(const struct fi_config *cfg, unsigned i);
 
+/*
+ * Whether the roll-up keeps the host pair lists (pairtop_S) of bucket size
+ * index i: only the coarsest size's, whose few buckets span long ranges;
+ * finer sizes would write a copy of nearly every pair row.
+ */
+int fi_config_pair_lists(const struct fi_config *cfg, unsigned i);
+
 /* Whether bucket size index i stores its own per-key rows and ports. */
 int fi_config_is_detail(const struct fi_config *cfg, unsigned i);
 

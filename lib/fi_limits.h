@@ -83,6 +83,15 @@
  */
 #define FI_NODETOP_RANKS 100
 
+/*
+ * the host pairs' first rows (pairtop_S, sql/buckets.sql): per bucket of the
+ * coarsest size and counter the (source, destination) pairs ranked by the
+ * roll-up, ranks 1 to this + 1. Twice the edge bundle's 20,000 pairs
+ * (static/js/views/page.js PAIR_LIMIT): the week's top pairs are then found
+ * from the seven days' lists (fcgi/fi_api_pairtop.c).
+ */
+#define FI_PAIRTOP_RANKS 40000
+
 /* the address-space map of /api/hilbert: at most 4^order = 2^20 cells */
 #define FI_HILBERT_ORDER_MAX 10
 

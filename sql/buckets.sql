@@ -3,7 +3,7 @@
 -- columns by those of bucket_counters.sql. Run for every configured size on
 -- each --init-db, so adding a size just adds its tables.
 --
--- Tables 1 to 4 are written by the importer; 5 to 8 (and 4 of a size that
+-- Tables 1 to 4 are written by the importer; 5 to 9 (and 4 of a size that
 -- is not a detail size) by the roll-up (importer/fi_rollup.c) from finer rows.
 --
 -- Addresses are BINARY(16), IPv4 mapped into ::ffff:0:0/96, so both families
@@ -139,22 +139,55 @@ CREATE TABLE IF NOT EXISTS portgroups_@SIZE@ (
 	ranks SMALLINT UNSIGNED NOT NULL
 ) ENGINE=InnoDB;
 
--- 9. buckets with data that were never rolled up (a database from before
+-- 9. the host pairs' first rows, at the coarsest size only (the roll-up
+--    keeps none elsewhere, lib/fi_config.c fi_config_pair_lists): per bucket
+--    and counter (ctr as in 7) the (src, dst) pairs of pairs_S, summed over
+--    their protocols, ranked by value, largest first, ties by src then dst,
+--    ranks 1 to FI_PAIRTOP_RANKS + 1 (lib/fi_limits.h); and per bucket how
+--    many pairs it has and how many ranks per counter were kept. The
+--    unfiltered host pairs sorted by a total read their candidates here
+--    (fcgi/fi_api_pairtop.c).
+CREATE TABLE IF NOT EXISTS pairtop_@SIZE@ (
+	bucket INT UNSIGNED NOT NULL,
+	ctr TINYINT UNSIGNED NOT NULL,
+	rnk MEDIUMINT UNSIGNED NOT NULL,
+	src BINARY(16) NOT NULL,
+	dst BINARY(16) NOT NULL,
+	value DECIMAL(30,9) NOT NULL,
+	PRIMARY KEY (bucket, ctr, rnk)
+) ENGINE=InnoDB;
+CREATE TABLE IF NOT EXISTS pairgroups_@SIZE@ (
+	bucket INT UNSIGNED NOT NULL PRIMARY KEY,
+	pairs INT UNSIGNED NOT NULL,
+	ranks MEDIUMINT UNSIGNED NOT NULL
+) ENGINE=InnoDB;
+
+-- 10. buckets with data that were never rolled up (a database from before
 --    roll-ups, or a size added to the config) are marked, so the roll-up
 --    fills them; a bucket with data has pair rows once rolled up, so this
 --    marks nothing twice and is idempotent.
 INSERT IGNORE INTO fi_rollup_dirty (size, bucket)
 	SELECT @SIZE@, t.bucket FROM totals_@SIZE@ t
 	WHERE NOT EXISTS (SELECT 1 FROM pairs_@SIZE@ p WHERE p.bucket = t.bucket);
--- 10. likewise the buckets rolled up before the node index's first rows
+-- 11. likewise the buckets rolled up before the node index's first rows
 --    (they have pair rows but no nodegroups_S row); idempotent the same way.
 INSERT IGNORE INTO fi_rollup_dirty (size, bucket)
 	SELECT @SIZE@, t.bucket FROM totals_@SIZE@ t
 	WHERE NOT EXISTS (SELECT 1 FROM nodegroups_@SIZE@ g WHERE g.bucket = t.bucket);
--- 11. and those rolled up before the port index's first rows (no
+-- 12. and those rolled up before the port index's first rows (no
 --    portgroups_S row). A detail size's ports_S rows of buckets whose
 --    totals_S row is gone are not marked: the responder does not read the
 --    lists for a range with such rows before its first portgroups_S row.
 INSERT IGNORE INTO fi_rollup_dirty (size, bucket)
 	SELECT @SIZE@, t.bucket FROM totals_@SIZE@ t
 	WHERE NOT EXISTS (SELECT 1 FROM portgroups_@SIZE@ g WHERE g.bucket = t.bucket);
+-- 13. and, at the size with host pair lists (@PAIR_LISTS@ is 1 there, else
+--    0), those rolled up before them (no pairgroups_S row).
+INSERT IGNORE INTO fi_rollup_dirty (size, bucket)
+	SELECT @SIZE@, t.bucket FROM totals_@SIZE@ t
+	WHERE @PAIR_LISTS@ = 1
+	AND NOT EXISTS (SELECT 1 FROM pairgroups_@SIZE@ g WHERE g.bucket = t.bucket);
+-- 14. a size without host pair lists keeps none: a former coarsest size's
+--    would go stale, as the roll-up no longer writes them.
+DELETE FROM pairgroups_@SIZE@ WHERE @PAIR_LISTS@ = 0;
+DELETE FROM pairtop_@SIZE@ WHERE @PAIR_LISTS@ = 0;

@@ -20,8 +20,9 @@ python3 "$T_FLOWREF" gen --count 20000 --seed 11 --hosts 300 --start "$S" --span
 check_cmd "push" t_push "$T_TMP/gen.jsonl"
 check_cmd "import" "$T_IMPORTER" -c "$T_CONF" --once
 check_cmd "roll-up" "$T_IMPORTER" -c "$T_CONF" --rollup --once
-# one 600 s bucket marked again: its pairs come from the finer rows
-t_sql "INSERT INTO fi_rollup_dirty (size, bucket) VALUES (600, $((S + 1800)))"
+# one 600 s bucket marked again, and its hour (a mark's coarser buckets are
+# always marked): their pairs come from the finer rows
+t_sql "INSERT INTO fi_rollup_dirty (size, bucket) VALUES (600, $((S + 1800))), (3600, $S)"
 api_start_nginx || t_done
 
 q="/api/bucket/query"
@@ -91,8 +92,9 @@ for i in "${!calls[@]}"; do
 done
 check_contains "the unlimited pairs are cut at max_rows" "$(cat "$T_TMP/summed.0")" '"truncated":true'
 check_contains "a page past max_rows is empty" "$(cat "$T_TMP/summed.12")" '"results":[]'
-# which path answered: the streamed statement has no GROUP BY
-stream='sql \([0-9]+ params\): SELECT src, dst, proto, flows, packets, bytes FROM \('
+# which path answered: the streamed statement has no GROUP BY, nor has the
+# statement of the pairs the pair lists chose (fi_api_pairtop.c)
+stream='sql \([0-9]+ params\): SELECT (src, dst, proto, flows, packets, bytes FROM \(|p\.src, p\.dst, .* FROM \(SELECT \? AS s)'
 n_summed=$(grep -cE "$stream" "$T_TMP/summed.log")
 n_handed=$(grep -cE "$stream" "$T_TMP/handed.log")
 if ((n_summed >= 9)); then t_ok; else t_fail "the responder summed $n_summed calls, not 9"; fi
@@ -101,11 +103,16 @@ check_eq "the database grouped them with fcgi_groups_max = 0" \
 check_eq "handed over past fcgi_groups_max (streamed, then grouped)" "$n_handed" "$n_summed"
 
 # packets past 64 bits in one group: the responder hands it to the server,
-# whose sums are exact (two rows of the largest counter, two buckets)
+# whose sums are exact (two rows of the largest counter, two hours, rolled
+# up into pairs_3600 and its pair lists, which rank the pair first)
 big=9223372036854775807
-t_sql "INSERT INTO pairs_3600 (bucket, src, dst, proto, flows, packets, bytes) VALUES
+t_sql "INSERT INTO pairs_600 (bucket, src, dst, proto, flows, packets, bytes) VALUES
 	($S, UNHEX('00000000000000000000FFFFC0000201'), UNHEX('00000000000000000000FFFFC0000202'), 6, 1, $big, 1),
-	($((S + 3600)), UNHEX('00000000000000000000FFFFC0000201'), UNHEX('00000000000000000000FFFFC0000202'), 6, 1, $big, 1)"
+	($((S + 3600)), UNHEX('00000000000000000000FFFFC0000201'), UNHEX('00000000000000000000FFFFC0000202'), 6, 1, $big, 1);
+	INSERT IGNORE INTO fi_rollup_dirty (size, bucket) VALUES (3600, $S), (3600, $((S + 3600)))"
+check_cmd "roll-up of the two hours" "$T_IMPORTER" -c "$T_CONF" --rollup --once
+check_eq "the pair ranked first by packets" \
+	"$(t_sql "SELECT COUNT(*) FROM pairtop_3600 WHERE ctr = 1 AND rnk = 1 AND value = $big")" 2
 calls=("$q?bucket_size=3600&$pairs&sort=packetDeltaCount%20desc&limit=3")
 run_with summed_big
 run_with grouped_big "fcgi_groups_max = 0"

@@ -43,7 +43,7 @@ want=""
 for t in fi_batch_refused fi_batches fi_bucket_sizes fi_meta fi_rollup_dirty fi_schema_version fi_source_gaps fi_source_marks; do
 	want+="$t "
 done
-for kind in flowgroups flows flowtop nodegroups nodes nodetop pairs portgroups ports porttop totals; do
+for kind in flowgroups flows flowtop nodegroups nodes nodetop pairgroups pairs pairtop portgroups ports porttop totals; do
 	for size in 3600 60 600 86400; do
 		want+="${kind}_$size "
 	done
@@ -83,7 +83,7 @@ retention_days = 1,3,31,400,0
 CONF
 check_cmd "--init-db with a new size" "$T_IMPORTER" -c "$T_CONF" --init-db
 check_eq "new size's tables" "$(t_sql "SHOW TABLES LIKE '%\_300'" | sort | tr '\n' ' ')" \
-	"flowgroups_300 flows_300 flowtop_300 nodegroups_300 nodes_300 nodetop_300 pairs_300 portgroups_300 ports_300 porttop_300 totals_300 "
+	"flowgroups_300 flows_300 flowtop_300 nodegroups_300 nodes_300 nodetop_300 pairgroups_300 pairs_300 pairtop_300 portgroups_300 ports_300 porttop_300 totals_300 "
 check_contains "changed age" "$(t_sql "SELECT EVENT_DEFINITION FROM information_schema.EVENTS WHERE EVENT_SCHEMA = '$T_DB' AND EVENT_NAME = 'fi_retention_60'")" \
 	"UNIX_TIMESTAMP() - 1 * 86400 - 60"
 check_eq "the importer's row survived" "$(t_sql "SELECT COUNT(*) FROM totals_600")" "1"
@@ -121,6 +121,25 @@ check_eq "the buckets without nodegroups_ or portgroups_ are marked" \
 check_cmd "--init-db again" "$T_IMPORTER" -c "$T_CONF" --init-db
 check_eq "marked once" "$(t_sql "SELECT COUNT(*), MAX(gen) FROM fi_rollup_dirty WHERE size = 3600")" \
 	"$(printf '2\t0')"
+
+# the host pair lists: at the coarsest size (86400 s) a rolled-up bucket
+# without its pairgroups_ row is marked; a finer size's lists (left by a
+# former coarsest size) go
+day=$(($(date +%s) / 86400 * 86400))
+t_sql "DELETE FROM fi_rollup_dirty;
+	INSERT INTO totals_86400 (bucket) VALUES ($day), ($((day - 86400)));
+	INSERT INTO pairs_86400 (bucket, src, dst, proto)
+		VALUES ($day, x'01', x'02', 6), ($((day - 86400)), x'01', x'02', 6);
+	INSERT INTO nodegroups_86400 (bucket, hosts, ranks) VALUES ($day, 0, 0), ($((day - 86400)), 0, 0);
+	INSERT INTO portgroups_86400 (bucket, ports, ranks) VALUES ($day, 0, 0), ($((day - 86400)), 0, 0);
+	INSERT INTO pairgroups_86400 (bucket, pairs, ranks) VALUES ($((day - 86400)), 1, 1);
+	INSERT INTO pairgroups_3600 (bucket, pairs, ranks) VALUES ($hour, 1, 1);
+	INSERT INTO pairtop_3600 (bucket, ctr, rnk, src, dst, value) VALUES ($hour, 0, 1, x'01', x'02', 1)"
+check_cmd "--init-db on buckets without pair lists" "$T_IMPORTER" -c "$T_CONF" --init-db
+check_eq "the day without pairgroups_ is marked" \
+	"$(t_sql "SELECT size, bucket FROM fi_rollup_dirty WHERE size = 86400")" "$(printf '86400\t%s' "$day")"
+check_eq "a finer size keeps no pair lists" \
+	"$(t_sql "SELECT (SELECT COUNT(*) FROM pairgroups_3600) + (SELECT COUNT(*) FROM pairtop_3600)")" 0
 
 # bad admin credentials: a clear error and a non-zero exit
 sed -i 's/^db_admin_user = root$/db_admin_user = nobody_here/' "$T_CONF"

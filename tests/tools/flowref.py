@@ -9,8 +9,8 @@ check   decodes element files itself, slices and sums them per SPEC 4 (its own
         code, not the importer's), reads every bucket table of a database
         through the mariadb client, and compares row by row: every key present
         on both sides, packets and bytes exact, flows within 1e-6. The tables
-        the roll-up fills (pairs_S, nodetop_S, nodegroups_S, porttop_S and
-        portgroups_S; ports_S,
+        the roll-up fills (pairs_S, nodetop_S, nodegroups_S, porttop_S,
+        portgroups_S, pairtop_S and pairgroups_S; ports_S,
         flowtop_S and flowgroups_S of a size that is not a detail size) are
         compared for every bucket not marked in fi_rollup_dirty; --all-rolled
         also requires that no bucket is marked. flowtop_S may hold any of the
@@ -20,7 +20,9 @@ check   decodes element files itself, slices and sums them per SPEC 4 (its own
         to min(hosts, NODETOP + 1), the value at rank r the r-th largest host
         total, its host's total that value, every host above the last value
         listed, nodegroups_S the bucket's host count and the ranks kept;
-        porttop_S and portgroups_S the same for ports.
+        porttop_S and portgroups_S the same for ports, pairtop_S and
+        pairgroups_S for host pairs (summed over their protocols) at the
+        coarsest size, and none at the others.
 """
 import argparse
 import ipaddress
@@ -226,6 +228,7 @@ def counter_cols(tab):
 
 TOP = 1000  # FI_ROLLUP_TOP of importer/fi_rollup.c
 NODETOP = 100  # FI_NODETOP_RANKS of lib/fi_limits.h (nodes and ports)
+PAIRTOP = 40000  # FI_PAIRTOP_RANKS of lib/fi_limits.h (host pairs)
 KEYS = {"flows": ["bucket", "HEX(src)", "HEX(dst)", "sport", "dport", "proto"],
         "pairs": ["bucket", "HEX(src)", "HEX(dst)", "proto"],
         "flowtop": ["bucket", "HEX(src)", "HEX(dst)", "sport", "dport", "proto"],
@@ -323,20 +326,55 @@ def check_rolled(args, sizes, exp, src, state):
         if src[size] != size:
             check_top(args, size, exp[size]["flows"], marks.get(size, set()), state)
         for kind in ("node", "port"):
-            check_ranked(args, size, kind, exp[size][kind + "s"], marks.get(size, set()), state)
+            check_ranked(args, size, kind, node_totals(exp[size][kind + "s"]),
+                         marks.get(size, set()), state)
+        # host pair lists at the coarsest size only (fi_config_pair_lists)
+        check_ranked(args, size, "pair",
+                     pair_totals(exp[size]["flows"]) if size == max(sizes) else {},
+                     marks.get(size, set()), state)
     return nmarks
 
 
-def check_ranked(args, size, kind, nodes, skip, state):
+def node_totals(nodes):
+    """{bucket: {id: [flows, packets, bytes]}}: a node's (port's) totals over
+    both directions and every class."""
+    per = defaultdict(dict)
+    for (b, addr), v in nodes.items():
+        per[b][addr] = [sum(v[12 * d + 3 * pc + m] for d in (0, 1) for pc in range(4))
+                        for m in range(3)]
+    return per
+
+
+def pair_totals(flows):
+    """{bucket: {"SRC:DST": [flows, packets, bytes]}}: a host pair's totals
+    over its protocols."""
+    per = defaultdict(dict)
+    for (b, src, dst, _proto), v in pairs_of(flows).items():
+        have = per[b].setdefault("%s:%s" % (src, dst), [0.0, 0, 0])
+        for i in range(3):
+            have[i] += v[i]
+    return per
+
+
+RANKED = {  # kind: (count column, id expression, ranks kept + 1)
+    "node": ("hosts", "HEX(addr)", NODETOP),
+    "port": ("ports", "port", NODETOP),
+    "pair": ("pairs", "CONCAT(HEX(src), ':', HEX(dst))", PAIRTOP),
+}
+
+
+def check_ranked(args, size, kind, per, skip, state):
     """nodetop_S and nodegroups_S (kind "node") against the host totals of
-    each bucket, or porttop_S and portgroups_S ("port") against the ports'."""
+    each bucket (node_totals), porttop_S and portgroups_S ("port") against
+    the ports', pairtop_S and pairgroups_S ("pair") against the host pairs'
+    (pair_totals; an empty per: the size keeps no lists)."""
     def bad(msg):
         state[1] += 1
         if state[1] <= 10:
             print(msg, file=sys.stderr)
     groups, top = {}, defaultdict(dict)
     top_t, groups_t = kind + "top", kind + "groups"
-    count, ident = ("hosts", "HEX(addr)") if kind == "node" else ("ports", "port")
+    count, ident, most = RANKED[kind]
     for line in query(args, "SELECT bucket, %s, ranks FROM %s_%d"
                             % (count, groups_t, size)).splitlines():
         b, h, k = (int(x) for x in line.split("\t"))
@@ -344,16 +382,12 @@ def check_ranked(args, size, kind, nodes, skip, state):
     for line in query(args, "SELECT bucket, ctr, rnk, %s, value FROM %s_%d"
                             % (ident, top_t, size)).splitlines():
         b, c, k, a, v = line.split("\t")
-        top[(int(b), int(c))][int(k)] = (a if kind == "node" else int(a), float(v))
-    per = defaultdict(dict)
-    for (b, addr), v in nodes.items():
-        per[b][addr] = [sum(v[12 * d + 3 * pc + m] for d in (0, 1) for pc in range(4))
-                        for m in range(3)]
+        top[(int(b), int(c))][int(k)] = (int(a) if kind == "port" else a, float(v))
     for b in set(per) | set(groups) | set(k[0] for k in top):
         if b in skip:
             continue
         want, g = per.get(b, {}), groups.get(b)
-        ranks = min(len(want), NODETOP + 1)
+        ranks = min(len(want), most + 1)
         state[0] += 1
         if g != (len(want), ranks):
             bad("%s_%d %d: %s, (%d %s, %d ranks) expected" % (groups_t, size, b, g, len(want), count, ranks))
