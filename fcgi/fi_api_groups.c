@@ -355,6 +355,18 @@ fi_api_groups_add(struct fi_req *r)
 }
 
 int
+fi_api_groups_null_max(const struct fi_req *r)
+{
+	const struct fi_api_groups *gs = r->groups;
+
+	for (size_t i = 0; i < gs->n; i++)
+		for (unsigned j = gs->nkeys; j < gs->nkeys + gs->nmaxes; j++)
+			if (fi_api_groups_at(gs, i)->key[j][0] == 0)
+				return 1;
+	return 0;
+}
+
+int
 fi_api_groups_close(struct fi_req *r, int write)
 {
 	struct fi_api_groups *gs = r->groups;

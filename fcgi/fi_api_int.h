@@ -318,13 +318,16 @@ int fi_api_groups_run(struct fi_req *r);
 int fi_api_groups_open(struct fi_req *r);
 int fi_api_groups_add(struct fi_req *r);
 int fi_api_groups_close(struct fi_req *r, int write);
+/* Whether some group's MAX() of a `fields` key is NULL (no row had one). */
+int fi_api_groups_null_max(const struct fi_req *r);
 
 /* A 64-bit hash of n bytes (fi_api_http.c): the ETag's, and the groups'. */
 uint64_t fi_api_hash64(const void *data, size_t n, uint64_t seed);
 
 /*
  * fi_api_pairtop.c: the host pairs' first rows. fit: whether the request
- * is the unfiltered pairs sorted by a total at the size with pair lists;
+ * is the unfiltered pairs sorted by a total over whole buckets of the size
+ * with pair lists (at that size or a finer one);
  * run: 0 answered, a negative code, or 1 (nothing written: not provably
  * exact from the lists, answer as without them).
  */

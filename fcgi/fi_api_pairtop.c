@@ -57,6 +57,7 @@ struct fi_api_pairtop {
 	__int128 out[FI_API_PAIRTOP_BUCKETS];	/* t_b */
 	uint64_t have_out;			/* bit j: t_b read */
 	unsigned nb;
+	uint32_t size; /* the lists' size, the coarsest */
 	uint64_t k;
 	int unusable; /* a bucket not rolled up, too many buckets, a row amiss */
 	struct fi_api_pairtop_cand *c;
@@ -81,15 +82,73 @@ static const char fi_api_pairtop_sql_rows[] =
     " AND p.src = fi_k.s AND p.dst = fi_k.d"
     " WHERE g.bucket >= ";
 
+/* The index of the size that keeps pair lists (the coarsest), or -1. */
+static int
+fi_api_pairtop_lists(const struct fi_config *cfg)
+{
+	for (unsigned i = 0; i < cfg->n_bucket_sizes; i++)
+		if (fi_config_pair_lists(cfg, i))
+			return (int)i;
+	return -1;
+}
+
+/*
+ * Whether `last` of the lists' size's pair rows tells the last bucket of
+ * size s: its grain (the flow rows its chain is rolled up from, at the
+ * bottom or, past a finer size's retention, its own detail source) divides
+ * s, and s divides the lists' size.
+ */
+static int
+fi_api_pairtop_size_ok(const struct fi_config *cfg, int c, uint32_t s)
+{
+	int j = c, prev;
+
+	if (cfg->bucket_sizes[c] % s != 0)
+		return 0;
+	while ((prev = fi_config_rollup_prev(cfg, (unsigned)j)) >= 0)
+		j = prev;
+	return s % fi_config_detail_source(cfg, (unsigned)j) == 0 &&
+	       s % fi_config_detail_source(cfg, (unsigned)c) == 0;
+}
+
+/*
+ * The range in buckets of the lists' size c: [lo, hi] from the request's
+ * range of size r->size, which must be whole buckets of c. Returns 0 if
+ * it is not.
+ */
+static int
+fi_api_pairtop_range(const struct fi_req *r, uint32_t c, uint64_t *lo, uint64_t *hi)
+{
+	const struct fi_query *q = r->q;
+	uint64_t s = r->size, from, end;
+
+	if (r->all_time) {
+		*lo = 0;
+		*hi = UINT32_MAX;
+		return 1;
+	}
+	from = q->start_bucket < 0 ? 0 : ((uint64_t)q->start_bucket + s - 1) / s * s;
+	end = q->end_bucket < 0 ? 0 : (uint64_t)q->end_bucket / s * s + s;
+	if (end <= from || from % c != 0 || end % c != 0 || end - c > UINT32_MAX)
+		return 0;
+	*lo = from;
+	*hi = end - c;
+	return 1;
+}
+
 int
 fi_api_pairtop_fit(const struct fi_req *r)
 {
+	const struct fi_config *cfg = r->api->cfg;
 	const struct fi_query *q = r->q;
 	const struct fi_api_aggplan *p = &r->aggplan;
 	const struct fi_field *f = &q->sort[0].field;
-	int i = fi_config_bucket_index(r->api->cfg, r->size);
+	int c = fi_api_pairtop_lists(cfg);
+	uint64_t lo, hi;
 
-	if (i < 0 || !fi_config_pair_lists(r->api->cfg, (unsigned)i) || q->count ||
+	if (c < 0 || fi_config_bucket_index(cfg, r->size) < 0 ||
+	    !fi_api_pairtop_size_ok(cfg, c, r->size) ||
+	    !fi_api_pairtop_range(r, cfg->bucket_sizes[c], &lo, &hi) || q->count ||
 	    (q->have & FI_QP_FILTERS) || q->biflow || p->endpoint || p->nkeys != 2 ||
 	    p->keys[0] == p->keys[1] || p->nmaxes > 1 ||
 	    (p->nmaxes == 1 && p->maxes[0] != FI_FK_BUCKET))
@@ -226,7 +285,7 @@ fi_api_pairtop_read(struct fi_req *r, struct fi_api_pairtop *pt, uint64_t lo, ui
 	int rc;
 
 	fi_sqlb_reset(b);
-	fi_sqlb_addf(b, fi_api_pairtop_sql_heads, r->size, r->size, r->size);
+	fi_sqlb_addf(b, fi_api_pairtop_sql_heads, pt->size, pt->size, pt->size);
 	fi_sqlb_u64(b, lo);
 	fi_sqlb_add(b, " AND t.bucket <= ");
 	fi_sqlb_u64(b, hi);
@@ -234,7 +293,7 @@ fi_api_pairtop_read(struct fi_req *r, struct fi_api_pairtop *pt, uint64_t lo, ui
 	if (rc != 0 || pt->unusable || pt->nb == 0)
 		return rc;
 	fi_sqlb_reset(b);
-	fi_sqlb_addf(b, fi_api_pairtop_sql_lists, r->size, ctr);
+	fi_sqlb_addf(b, fi_api_pairtop_sql_lists, pt->size, ctr);
 	fi_sqlb_u64(b, pt->k + 1);
 	fi_sqlb_add(b, " AND bucket IN (");
 	for (unsigned j = 0; j < pt->nb; j++) {
@@ -328,8 +387,10 @@ fi_api_pairtop_rows_sql(struct fi_req *r, const struct fi_api_pairtop *pt, size_
 	for (unsigned i = 0; i < p->nkeys; i++)
 		fi_sqlb_addf(b, "%sp.%s", i ? ", " : "",
 			     p->keys[i] == FI_FK_SRC ? "src" : "dst");
-	if (p->nmaxes == 1)
+	if (p->nmaxes == 1 && r->size == pt->size)
 		fi_sqlb_add(b, ", p.bucket");
+	else if (p->nmaxes == 1) /* the last bucket of the answered size */
+		fi_sqlb_addf(b, ", p.last DIV %u * %u", r->size, r->size);
 	fi_sqlb_add(b, ", p.proto, p.flows, p.packets, p.bytes FROM (");
 	/* a derived table of SELECTs: MariaDB 10.11 reads bound parameters in
 	 * a VALUES list as NULL */
@@ -345,7 +406,7 @@ fi_api_pairtop_rows_sql(struct fi_req *r, const struct fi_api_pairtop *pt, size_
 		fi_sqlb_add(b, i == from ? " AS d" : "");
 	}
 	fi_sqlb_add(b, ") fi_k");
-	fi_sqlb_addf(b, fi_api_pairtop_sql_rows, r->size, r->size);
+	fi_sqlb_addf(b, fi_api_pairtop_sql_rows, pt->size, pt->size);
 	fi_sqlb_u64(b, lo);
 	fi_sqlb_add(b, " AND g.bucket <= ");
 	fi_sqlb_u64(b, hi);
@@ -367,20 +428,23 @@ fi_api_pairtop_answer(struct fi_req *r, const struct fi_api_pairtop *pt, uint64_
 	}
 	if (r->groups == NULL)
 		return rc;
+	/* a row from before `last` (its bucket is marked by --init-db) */
+	if (rc == 0 && r->size != pt->size && fi_api_groups_null_max(r))
+		rc = 1;
 	return rc == 0 ? fi_api_groups_close(r, 1) : (fi_api_groups_close(r, 0), rc);
 }
 
-/* Whether the size keeps every bucket from lo on (see FI_API_PAIRTOP_MARGIN). */
+/* Whether the lists' size keeps every bucket from lo on (FI_API_PAIRTOP_MARGIN). */
 static int
-fi_api_pairtop_kept(const struct fi_req *r, uint64_t lo)
+fi_api_pairtop_kept(const struct fi_req *r, int c, uint64_t lo)
 {
 	const struct fi_config *cfg = r->api->cfg;
-	int i = fi_config_bucket_index(cfg, r->size);
-	int64_t days = cfg->retention_days[i], from;
+	int64_t days = cfg->retention_days[c], from;
 
 	if (days == 0)
 		return 1;
-	from = (int64_t)time(NULL) - days * 86400 - r->size + FI_API_PAIRTOP_MARGIN;
+	from = (int64_t)time(NULL) - days * 86400 - cfg->bucket_sizes[c] +
+	       FI_API_PAIRTOP_MARGIN;
 	return (int64_t)lo > from;
 }
 
@@ -388,19 +452,18 @@ int
 fi_api_pairtop_run(struct fi_req *r)
 {
 	const struct fi_query *q = r->q;
-	uint64_t n = q->offset + r->fetch, lo = 0, hi = UINT32_MAX;
+	int c = fi_api_pairtop_lists(r->api->cfg);
+	uint64_t n = q->offset + r->fetch, lo, hi;
 	struct fi_api_pairtop *pt;
 	int rc, end;
 
-	if (!r->all_time) {
-		lo = q->start_bucket < 0 ? 0 : (uint64_t)q->start_bucket;
-		hi = q->end_bucket > UINT32_MAX ? UINT32_MAX : (uint64_t)q->end_bucket;
-	}
-	if (!fi_api_pairtop_kept(r, lo))
+	if (c < 0 || !fi_api_pairtop_range(r, r->api->cfg->bucket_sizes[c], &lo, &hi) ||
+	    !fi_api_pairtop_kept(r, c, lo))
 		return 1;
 	pt = calloc(1, sizeof(*pt));
 	if (pt == NULL)
 		return FI_ENOMEM;
+	pt->size = r->api->cfg->bucket_sizes[c];
 	pt->k = 2 * n > FI_API_PAIRTOP_MIN_K ? 2 * n : FI_API_PAIRTOP_MIN_K;
 	pt->k = pt->k < FI_PAIRTOP_RANKS ? pt->k : FI_PAIRTOP_RANKS;
 	r->heavy = 1;

@@ -65,8 +65,15 @@ CREATE TABLE IF NOT EXISTS pairs_@SIZE@ (
 	flows DECIMAL(30,9) NOT NULL DEFAULT 0,
 	packets BIGINT UNSIGNED NOT NULL DEFAULT 0,
 	bytes BIGINT UNSIGNED NOT NULL DEFAULT 0,
+	last INT UNSIGNED NULL,
 	PRIMARY KEY (bucket, src, dst, proto)
 ) ENGINE=InnoDB;
+-- `last`: the latest bucket of the finest level (the detail size's flow
+-- rows the chain starts from) in which the row has traffic, so a coarse row
+-- also tells the last bucket of any finer size (last DIV size * size): the
+-- host pair lists answer finer sizes from the coarsest one. NULL in rows
+-- from before it (added here; their buckets are marked below).
+ALTER TABLE pairs_@SIZE@ ADD COLUMN IF NOT EXISTS last INT UNSIGNED NULL;
 
 -- 6. the flow table's first rows, for a size that is not a detail size:
 --    per bucket the FI_ROLLUP_TOP (importer/fi_rollup.c) largest 5-tuples by
@@ -191,3 +198,7 @@ INSERT IGNORE INTO fi_rollup_dirty (size, bucket)
 --    would go stale, as the roll-up no longer writes them.
 DELETE FROM pairgroups_@SIZE@ WHERE @PAIR_LISTS@ = 0;
 DELETE FROM pairtop_@SIZE@ WHERE @PAIR_LISTS@ = 0;
+-- 15. buckets with pair rows from before `last`: rolled up again (finest
+--    size first), so that every pair row has it.
+INSERT IGNORE INTO fi_rollup_dirty (size, bucket)
+	SELECT DISTINCT @SIZE@, bucket FROM pairs_@SIZE@ WHERE last IS NULL;

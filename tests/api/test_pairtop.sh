@@ -5,7 +5,8 @@
 # rolled up; the coarsest size, 3600 s, keeps the lists (k = 256 ranks are read per bucket for a page of up to 128 rows, so
 # most calls below need the threshold to hold). Every host-pair call below
 # (each total, limits, offsets, secondary sort keys, the keys in either
-# order, with and without fields=bucket, partial ranges, calls the lists
+# order, with and without fields=bucket, partial ranges, whole hours at
+# 600 s and 60 s (their last buckets from pairs_3600.last), calls the lists
 # cannot answer) answers the same with the lists in place as with every
 # bucket marked (then pairs are summed as before). With the first pair of
 # every list-answered page taken out of every list, those calls change
@@ -43,6 +44,9 @@ fast=(
 	"$q&$p&sort=flows%20desc,%20destinationIPv4Address%20desc&limit=8"
 	"$q&aggregate=destinationIPv4Address,sourceIPv4Address&fields=bucket&sort=flows%20desc&limit=10"
 	"/api/bucket/query?bucket_size=3600&start_bucket=$((S + 3600))&end_bucket=$((S + 10800))&$p&sort=flows%20desc&limit=10"
+	"/api/bucket/query?bucket_size=600&start_bucket=$((S + 3600))&end_bucket=$((S + 10799))&$p&fields=bucket&sort=flows%20desc&limit=10"
+	"/api/bucket/query?bucket_size=60&start_bucket=$((S + 7200))&end_bucket=$((S + 10799))&$p&fields=bucket&sort=octetDeltaCount%20desc&limit=10"
+	"/api/bucket/query?bucket_size=600&start_bucket=$((S + 7001))&end_bucket=$((S + 10799))&$p&fields=bucket&sort=packetDeltaCount%20desc&limit=10"
 )
 other=(
 	"$q&$p&fields=bucket&sort=flows%20desc&limit=2000"
@@ -55,7 +59,7 @@ other=(
 	"$q&$p,protocolIdentifier&sort=flows%20desc&limit=10"
 	"$q&aggregate=sourceIPv4Address&sort=flows%20desc&limit=10"
 	"$q&$p&fields=bucket,sourceTransportPort&sort=flows%20desc&limit=10"
-	"/api/bucket/query?bucket_size=600&start_bucket=$S&end_bucket=$((S + 3599))&$p&sort=flows%20desc&limit=10"
+	"/api/bucket/query?bucket_size=600&start_bucket=$((S + 600))&end_bucket=$((S + 7199))&$p&sort=flows%20desc&limit=10"
 	"/api/bucket/query?bucket_size=3600&start_bucket=$((S + 100000))&end_bucket=$((S + 200000))&$p&sort=flows%20desc&limit=10"
 )
 calls=("${fast[@]}" "${other[@]}")

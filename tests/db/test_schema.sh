@@ -107,9 +107,9 @@ check_contains "60 s per-key rows kept as long as 600 s" \
 hour=$(($(date +%s) / 3600 * 3600))
 t_sql "DELETE FROM fi_rollup_dirty WHERE size = 3600;
 	INSERT INTO totals_3600 (bucket) VALUES ($hour), ($((hour - 3600))), ($((hour - 7200)));
-	INSERT INTO pairs_3600 (bucket, src, dst, proto)
-		VALUES ($hour, x'01', x'02', 6), ($((hour - 3600)), x'01', x'02', 6),
-		($((hour - 7200)), x'01', x'02', 6);
+	INSERT INTO pairs_3600 (bucket, src, dst, proto, last)
+		VALUES ($hour, x'01', x'02', 6, $hour), ($((hour - 3600)), x'01', x'02', 6, $((hour - 3600))),
+		($((hour - 7200)), x'01', x'02', 6, $((hour - 7200)));
 	INSERT INTO nodegroups_3600 (bucket, hosts, ranks)
 		VALUES ($((hour - 3600)), 0, 0), ($((hour - 7200)), 0, 0);
 	INSERT INTO portgroups_3600 (bucket, ports, ranks) VALUES ($((hour - 3600)), 0, 0)"
@@ -128,8 +128,8 @@ check_eq "marked once" "$(t_sql "SELECT COUNT(*), MAX(gen) FROM fi_rollup_dirty 
 day=$(($(date +%s) / 86400 * 86400))
 t_sql "DELETE FROM fi_rollup_dirty;
 	INSERT INTO totals_86400 (bucket) VALUES ($day), ($((day - 86400)));
-	INSERT INTO pairs_86400 (bucket, src, dst, proto)
-		VALUES ($day, x'01', x'02', 6), ($((day - 86400)), x'01', x'02', 6);
+	INSERT INTO pairs_86400 (bucket, src, dst, proto, last)
+		VALUES ($day, x'01', x'02', 6, $day), ($((day - 86400)), x'01', x'02', 6, $((day - 86400)));
 	INSERT INTO nodegroups_86400 (bucket, hosts, ranks) VALUES ($day, 0, 0), ($((day - 86400)), 0, 0);
 	INSERT INTO portgroups_86400 (bucket, ports, ranks) VALUES ($day, 0, 0), ($((day - 86400)), 0, 0);
 	INSERT INTO pairgroups_86400 (bucket, pairs, ranks) VALUES ($((day - 86400)), 1, 1);
@@ -140,6 +140,13 @@ check_eq "the day without pairgroups_ is marked" \
 	"$(t_sql "SELECT size, bucket FROM fi_rollup_dirty WHERE size = 86400")" "$(printf '86400\t%s' "$day")"
 check_eq "a finer size keeps no pair lists" \
 	"$(t_sql "SELECT (SELECT COUNT(*) FROM pairgroups_3600) + (SELECT COUNT(*) FROM pairtop_3600)")" 0
+# pair rows from before their `last` column (NULL): their buckets are
+# rolled up again
+t_sql "DELETE FROM fi_rollup_dirty;
+	INSERT INTO pairs_600 (bucket, src, dst, proto) VALUES ($((hour - 600)), x'01', x'02', 6)"
+check_cmd "--init-db on pair rows without last" "$T_IMPORTER" -c "$T_CONF" --init-db
+check_eq "their bucket is marked" \
+	"$(t_sql "SELECT COUNT(*) FROM fi_rollup_dirty WHERE size = 600 AND bucket = $((hour - 600))")" 1
 
 # bad admin credentials: a clear error and a non-zero exit
 sed -i 's/^db_admin_user = root$/db_admin_user = nobody_here/' "$T_CONF"
