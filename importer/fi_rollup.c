@@ -446,12 +446,14 @@ fi_rollup_rows(struct fi_rollup *r, const struct fi_rollup_job *job, struct fi_e
 	rc = fi_rollup_exec(r, sql, 1, job->bucket, size, err);
 	/* last: the finest bucket with traffic; unknown (NULL) if a finer
 	 * row's is (a row from before it, rolled up again meanwhile) */
-	snprintf(sql, sizeof(sql),
-		 "INSERT INTO pairs_%u (bucket, src, dst, proto, flows, packets, bytes, last)"
-		 " SELECT ?, src, dst, proto, SUM(flows), SUM(packets), SUM(bytes), %s"
-		 " FROM %s_%u WHERE bucket >= ? AND bucket < ? GROUP BY src, dst, proto",
-		 size, src >= 0 ? "IF(COUNT(last) = COUNT(*), MAX(last), NULL)" : "MAX(bucket)",
-		 src >= 0 ? "pairs" : "flows", from);
+	snprintf(
+	    sql, sizeof(sql),
+	    "INSERT INTO pairs_%u (bucket, src, dst, proto, flows, packets, bytes, last)"
+	    " SELECT ?, src, dst, proto, SUM(flows), SUM(packets), SUM(bytes), %s"
+	    " FROM %s_%u WHERE bucket >= ? AND bucket < ? GROUP BY src, dst, proto",
+	    size,
+	    src >= 0 ? "IF(COUNT(last) = COUNT(*), MAX(last), NULL)" : "MAX(bucket)",
+	    src >= 0 ? "pairs" : "flows", from);
 	if (rc == 0)
 		rc = fi_rollup_exec(r, sql, 3, job->bucket, size, err);
 	if (rc == 0)
