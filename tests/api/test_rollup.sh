@@ -34,10 +34,10 @@ roll_up()
 {
 	local prev=60 s sql
 	sql="DELETE FROM pairs_60; INSERT INTO pairs_60 SELECT bucket, src, dst, proto,
-		SUM(flows), SUM(packets), SUM(bytes) FROM flows_60 GROUP BY 1, 2, 3, 4;"
+		SUM(flows), SUM(packets), SUM(bytes), MAX(bucket) FROM flows_60 GROUP BY 1, 2, 3, 4;"
 	for s in 600 3600; do
 		sql+="DELETE FROM pairs_$s; INSERT INTO pairs_$s SELECT bucket DIV $s * $s,
-			src, dst, proto, SUM(flows), SUM(packets), SUM(bytes) FROM pairs_$prev
+			src, dst, proto, SUM(flows), SUM(packets), SUM(bytes), MAX(last) FROM pairs_$prev
 			GROUP BY 1, 2, 3, 4;
 			DELETE FROM ports_$s; INSERT INTO ports_$s (bucket, port, $PORT_COLS)
 			SELECT bucket DIV $s * $s, port, $PORT_SUMS FROM ports_$prev GROUP BY 1, 2;"
@@ -85,7 +85,7 @@ spoil()
 			DELETE p FROM pairs_$s p JOIN fi_rollup_dirty d ON d.size = $s
 			AND d.bucket = p.bucket WHERE p.proto = 17;
 			INSERT IGNORE INTO pairs_$s SELECT bucket, UNHEX('00000000000000000000FFFF0A00000A'),
-			UNHEX('00000000000000000000FFFF0A00000B'), 6, 5, 500, 50000
+			UNHEX('00000000000000000000FFFF0A00000B'), 6, 5, 500, 50000, bucket
 			FROM fi_rollup_dirty WHERE size = $s;"
 	done
 	for s in $ports; do
