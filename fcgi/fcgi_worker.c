@@ -7,9 +7,11 @@
  */
 #include <errno.h>
 #include <fcgiapp.h>
+#include <malloc.h>
 #include <poll.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "fcgi_conn.h"
@@ -18,6 +20,11 @@
 #include "fi_clock.h"
 #include "fi_gate.h"
 #include "fi_log.h"
+
+/* the content of one FastCGI record, at most 65535 bytes, a multiple of 8 */
+#define FCGI_RECORD_MAX 65528
+/* freed heap memory a worker keeps for its next answers */
+#define FI_FCGI_HEAP_KEEP (128 << 20)
 
 #define FCGI_WORKER_TICK_MS   1000 /* longest wait for a connection between checks */
 #define FCGI_WORKER_LINGER_MS 1000 /* most time spent closing an answered connection */
@@ -111,6 +118,58 @@ fcgi_worker_close(int fd)
 }
 
 /*
+ * Writes the body as FastCGI stdout records of up to 64 KB straight to the
+ * connection, after what libfcgi's stream holds (the head): the stream
+ * cuts it into 8 KB records, one write() each, 2,000 for the all-pairs
+ * call's 16 MB, each waking nginx. A failed write is left to libfcgi,
+ * whose end of the request then fails on the same connection.
+ */
+/* writev() of every byte of iov[0..n) (which it changes); 0 or -1. */
+static int
+fcgi_write_all(int fd, struct iovec *iov, int n)
+{
+	while (n > 0) {
+		ssize_t k = writev(fd, iov, n);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			return -1;
+		for (; n > 0 && (size_t)k >= iov->iov_len; iov++, n--)
+			k -= (ssize_t)iov->iov_len;
+		if (n > 0) {
+			iov->iov_base = (char *)iov->iov_base + k;
+			iov->iov_len -= (size_t)k;
+		}
+	}
+	return 0;
+}
+
+static void
+fcgi_write_body(FCGX_Request *req, char *p, size_t n)
+{
+	if (FCGX_FFlush(req->out) != 0)
+		return;
+	while (n > 0) {
+		size_t len = n > FCGI_RECORD_MAX ? FCGI_RECORD_MAX : n;
+		unsigned char h[8] = {1,
+				      6 /* FCGI_STDOUT */,
+				      (unsigned char)(req->requestId >> 8),
+				      (unsigned char)req->requestId,
+				      (unsigned char)(len >> 8),
+				      (unsigned char)len,
+				      0,
+				      0};
+		struct iovec iov[2] = {{h, sizeof(h)}, {p, len}};
+
+		if (fcgi_write_all(req->ipcFd, iov, 2) != 0)
+			return;
+		p += len;
+		n -= len;
+	}
+}
+
+/*
  * Answers the request on connection fd, whose parameters have all arrived
  * (fcgi_conn.c). libfcgi accepts only when the request has no connection
  * (ipcFd < 0): given one, it reads the request from it. keepConnection
@@ -148,7 +207,7 @@ fcgi_worker_answer(struct fcgi_worker *w, int fd)
 		}
 		FCGX_PutStr(w->head.data, (int)w->head.len, req->out);
 		if (!fi_str_eq(method, "HEAD") && w->resp.body.len > 0)
-			FCGX_PutStr(w->resp.body.data, (int)w->resp.body.len, req->out);
+			fcgi_write_body(req, w->resp.body.data, w->resp.body.len);
 	}
 	req->keepConnection = 1;
 	FCGX_Finish_r(req); /* writes the end of the request; closes only on an error */
@@ -167,6 +226,14 @@ fcgi_worker_run(const struct fi_config *cfg, int listen_fd, struct fi_gate *gate
 	static struct fcgi_worker w; /* large (the connection list): not on the stack */
 	int status = 0;
 
+	/*
+	 * An answer's buffers (the body, the summed groups) reach tens of MB.
+	 * From the heap, kept there between requests up to FI_FCGI_HEAP_KEEP,
+	 * they are not mapped, faulted in page by page and unmapped again on
+	 * every request (a fifth of the kernel's share of the all-pairs call).
+	 */
+	mallopt(M_MMAP_THRESHOLD, FI_FCGI_HEAP_KEEP / 2);
+	mallopt(M_TRIM_THRESHOLD, FI_FCGI_HEAP_KEEP);
 	/* libfcgi never accepts: its listening socket is none (-1) */
 	if (FCGX_Init() != 0 || FCGX_InitRequest(&w.req, -1, 0) != 0) {
 		fi_warnx("cannot initialise libfcgi");

@@ -5,6 +5,7 @@
  * the nested objects of SPEC 6 ({"tcp": {...}, "src": {"tcp": {...}}}).
  * Also the cut at max_rows and the end of an answer.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "fi_api_int.h"
@@ -118,12 +119,97 @@ fi_api_row_block_cell(struct fi_jsonw *w, const struct fi_api_block *bl, int d, 
 }
 
 /*
+ * The fast path of a block without dirs (an aggregate writes one per group:
+ * the half hour's all pairs 45,000, where writing key by key was a quarter
+ * of the responder's time): the members formatted into one piece, the keys
+ * as fragments made once from fi_ctr_names and fi_proto_class_names.
+ */
+struct fi_api_row_frags {
+	char ctr[FI_CTR_COUNT][24]; /* "flows": (a comma before all but the first) */
+	char cls[FI_PC_COUNT][16];  /* ,"tcp":{ */
+	size_t nctr[FI_CTR_COUNT], ncls[FI_PC_COUNT];
+};
+
+static const struct fi_api_row_frags *
+fi_api_row_frags(void)
+{
+	static struct fi_api_row_frags f;
+	static int made;
+
+	if (!made) {
+		for (int k = 0; k < FI_CTR_COUNT; k++)
+			f.nctr[k] =
+			    (size_t)snprintf(f.ctr[k], sizeof(f.ctr[k]),
+					     "%s\"%s\":", k ? "," : "", fi_ctr_names[k]);
+		for (int c = 0; c < FI_PC_COUNT; c++)
+			f.ncls[c] =
+			    (size_t)snprintf(f.cls[c], sizeof(f.cls[c]), ",\"%s\":{",
+					     fi_proto_class_names[c]);
+		made = 1;
+	}
+	return &f;
+}
+
+/* Appends the rounded value of billionths v (0 <= v < 2^64) to p. */
+static char *
+fi_api_row_put_u64(char *p, uint64_t v)
+{
+	char tmp[24];
+	size_t i = sizeof(tmp);
+
+	v = v / FI_API_SUBUNITS + (v % FI_API_SUBUNITS >= FI_API_SUBUNITS / 2);
+	do {
+		tmp[--i] = (char)('0' + (int)(v % 10));
+		v /= 10;
+	} while (v != 0);
+	memcpy(p, tmp + i, sizeof(tmp) - i);
+	return p + (sizeof(tmp) - i);
+}
+
+/* The block's cells in one piece; 0 if a value does not fit the fast path. */
+static size_t
+fi_api_row_block_fast(const struct fi_api_block *bl, char *out)
+{
+	const struct fi_api_row_frags *f = fi_api_row_frags();
+	char *p = out;
+
+	for (int c = 0; c <= FI_PC_COUNT; c++)
+		for (int k = 0; k < FI_CTR_COUNT; k++)
+			if (bl->v[0][c][k] < 0 || bl->v[0][c][k] > (__int128)UINT64_MAX)
+				return 0;
+	/* the totals (FI_PC_COUNT), then each class as an object */
+	for (int i = 0; i <= FI_PC_COUNT; i++) {
+		int c = i == 0 ? FI_PC_COUNT : i - 1;
+
+		if (i > 0) {
+			memcpy(p, f->cls[c], f->ncls[c]);
+			p += f->ncls[c];
+		}
+		for (int k = 0; k < FI_CTR_COUNT; k++) {
+			memcpy(p, f->ctr[k], f->nctr[k]);
+			p = fi_api_row_put_u64(p + f->nctr[k], (uint64_t)bl->v[0][c][k]);
+		}
+		if (i > 0)
+			*p++ = '}';
+	}
+	return (size_t)(p - out);
+}
+
+/*
  * Writes a block as members: flows, packetDeltaCount, octetDeltaCount,
  * tcp {...}, udp, icmp, other, and with dirs src {... tcp {...} ...}, dst.
  */
 void
 fi_api_row_block_write(struct fi_jsonw *w, const struct fi_api_block *bl, int with_dirs)
 {
+	/* 15 members of at most 19 + 20 bytes and 4 class keys */
+	char text[FI_PC_COUNT * 16 + (FI_PC_COUNT + 1) * FI_CTR_COUNT * 48];
+	size_t n = with_dirs ? 0 : fi_api_row_block_fast(bl, text);
+
+	if (n > 0) {
+		fi_jsonw_members(w, text, n);
+		return;
+	}
 	for (int d = 0; d < (with_dirs ? FI_DIR_COUNT : 1); d++) {
 		if (d > 0) {
 			fi_jsonw_key(w, fi_dir_names[d]);

@@ -168,6 +168,17 @@ fi_jsonw_key(struct fi_jsonw *w, const char *key)
 }
 
 void
+fi_jsonw_members(struct fi_jsonw *w, const char *text, size_t n)
+{
+	if (w->depth == 0 || w->after_key || w->array[w->depth]) {
+		w->err = w->err ? w->err : FI_EINTERNAL;
+		return;
+	}
+	fi_jsonw_sep(w);
+	fi_jsonw_put(w, text, n);
+}
+
+void
 fi_jsonw_str(struct fi_jsonw *w, const char *s, size_t n)
 {
 	fi_jsonw_sep(w);

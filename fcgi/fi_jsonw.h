@@ -26,6 +26,12 @@ struct fi_jsonw {
 /* Starts writing into b (appending to what it holds). */
 void fi_jsonw_init(struct fi_jsonw *w, struct fi_buf *b);
 
+/*
+ * Appends members the caller formatted: text is `"key":value` pairs joined
+ * by commas, valid JSON, at least one (the writer adds the comma before).
+ */
+void fi_jsonw_members(struct fi_jsonw *w, const char *text, size_t n);
+
 void fi_jsonw_obj_begin(struct fi_jsonw *w);
 void fi_jsonw_obj_end(struct fi_jsonw *w);
 void fi_jsonw_arr_begin(struct fi_jsonw *w);
