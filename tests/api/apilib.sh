@@ -176,3 +176,31 @@ api_check_golden()
 		check_json "$name ($uri)" "$R_BODY" "$(cat "$T_TMP/golden/expected/$name.json")"
 	done <"$T_TMP/golden/queries.tsv"
 }
+
+# api_answers NAME: asks every URI of the caller's array `calls` (cache
+# bypassed) and keeps each body in $T_TMP/NAME.<index>; a status other than
+# 200 is said on stderr (the comparisons below then fail).
+api_answers()
+{
+	local i
+	for i in "${!calls[@]}"; do
+		api_get "${calls[$i]}" -H 'X-Flowinspector-NoCache: 1'
+		[[ $R_STATUS == 200 ]] || echo "HTTP $R_STATUS ${calls[$i]}: $R_BODY" >&2
+		printf '%s\n' "$R_BODY" >"$T_TMP/$1.$i"
+	done
+}
+
+# api_same A B WHAT: one check that every answer kept as A (api_answers) is
+# byte for byte B's and has results; the differences go to stderr.
+api_same()
+{
+	local i bad=0
+	for i in "${!calls[@]}"; do
+		if ! cmp -s "$T_TMP/$1.$i" "$T_TMP/$2.$i" || ! grep -q '"results"' "$T_TMP/$1.$i"; then
+			bad=1
+			echo "$1 and $2 differ: ${calls[$i]}" >&2
+			diff <(head -c 1500 "$T_TMP/$1.$i") <(head -c 1500 "$T_TMP/$2.$i") >&2
+		fi
+	done
+	if ((bad == 0)); then t_ok; else t_fail "$3"; fi
+}

@@ -63,36 +63,15 @@ other=(
 	"/api/bucket/query?bucket_size=3600&start_bucket=$((S + 100000))&end_bucket=$((S + 200000))&$p&sort=flows%20desc&limit=10"
 )
 calls=("${fast[@]}" "${other[@]}")
-answers()
-{
-	local i
-	for i in "${!calls[@]}"; do
-		api_get "${calls[$i]}" -H 'X-Flowinspector-NoCache: 1'
-		[[ $R_STATUS == 200 ]] || echo "HTTP $R_STATUS ${calls[$i]}: $R_BODY" >&2
-		printf '%s\n' "$R_BODY" >"$T_TMP/$1.$i"
-	done
-}
-same()
-{
-	local i bad=0
-	for i in "${!calls[@]}"; do
-		if ! cmp -s "$T_TMP/$1.$i" "$T_TMP/$2.$i" || ! grep -q '"results"' "$T_TMP/$1.$i"; then
-			bad=1
-			echo "$1 and $2 differ: ${calls[$i]}" >&2
-			diff <(head -c 1500 "$T_TMP/$1.$i") <(head -c 1500 "$T_TMP/$2.$i") >&2
-		fi
-	done
-	if ((bad == 0)); then t_ok; else t_fail "$3"; fi
-}
 mark_all()
 {
 	t_sql "INSERT IGNORE INTO fi_rollup_dirty (size, bucket) SELECT 3600, bucket FROM totals_3600"
 }
 
-answers top
+api_answers top
 mark_all
-answers detail
-same top detail "with the pair lists and from pairs_S"
+api_answers detail
+api_same top detail "with the pair lists and from pairs_S"
 t_sql "DELETE FROM fi_rollup_dirty"
 rows=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["results"]))' "$T_TMP/top.0")
 check_eq "a page of 20 rows" "$rows" 20
@@ -110,7 +89,7 @@ for line in sys.stdin:
     out.add("(x\x27%s\x27, x\x27%s\x27)" % (hx(r["sourceIPv4Address"]), hx(r["destinationIPv4Address"])))
 print(", ".join(sorted(out)))')
 t_sql "UPDATE pairtop_3600 SET src = CONCAT(x'ee', SUBSTRING(src, 2)) WHERE (src, dst) IN ($pairs)"
-answers spoiled
+api_answers spoiled
 for i in "${!fast[@]}"; do
 	if cmp -s "$T_TMP/spoiled.$i" "$T_TMP/detail.$i"; then
 		t_fail "the pair lists were not read: ${calls[$i]}"
@@ -128,8 +107,8 @@ B=$((S + 7200))
 spoil_check()
 {
 	t_sql "${1//@B@/$B}"
-	answers "$2"
-	same "$2" detail "$3"
+	api_answers "$2"
+	api_same "$2" detail "$3"
 	t_sql "${4//@B@/$B}"
 }
 spoil_check "INSERT INTO fi_rollup_dirty (size, bucket) VALUES (3600, @B@)" \
@@ -145,7 +124,7 @@ spoil_check "UPDATE pairgroups_3600 SET ranks = 200 WHERE bucket = @B@" \
 spoil_check "UPDATE pairtop_3600 SET value = value + 1e12 WHERE rnk > 256 AND bucket = @B@" \
 	threshold "a threshold that fails" \
 	"UPDATE pairtop_3600 SET value = value - 1e12 WHERE rnk > 256 AND bucket = @B@"
-answers again
+api_answers again
 for i in "${!fast[@]}"; do
 	if cmp -s "$T_TMP/again.$i" "$T_TMP/spoiled.$i"; then t_ok; else t_fail "not as spoiled again: ${calls[$i]}"; fi
 done
@@ -153,6 +132,6 @@ done
 # a roll-up of marked buckets writes the lists again: the answers are exact
 mark_all
 check_cmd "roll-up again" "$T_IMPORTER" -c "$T_CONF" --rollup --once
-answers rolled
-same rolled detail "after a second roll-up"
+api_answers rolled
+api_same rolled detail "after a second roll-up"
 t_done

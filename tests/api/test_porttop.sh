@@ -57,27 +57,6 @@ other=(
 	"/api/dynamic/index/nodes?bucket_size=600&start_bucket=$S&end_bucket=$((S + 7199))&sort=flows%20desc&limit=10"
 )
 calls=("${fast[@]}" "${other[@]}")
-answers()
-{
-	local i
-	for i in "${!calls[@]}"; do
-		api_get "${calls[$i]}" -H 'X-Flowinspector-NoCache: 1'
-		[[ $R_STATUS == 200 ]] || echo "HTTP $R_STATUS ${calls[$i]}: $R_BODY" >&2
-		printf '%s\n' "$R_BODY" >"$T_TMP/$1.$i"
-	done
-}
-same()
-{
-	local i bad=0
-	for i in "${!calls[@]}"; do
-		if ! cmp -s "$T_TMP/$1.$i" "$T_TMP/$2.$i" || ! grep -q '"results"' "$T_TMP/$1.$i"; then
-			bad=1
-			echo "$1 and $2 differ: ${calls[$i]}" >&2
-			diff <(head -c 1500 "$T_TMP/$1.$i") <(head -c 1500 "$T_TMP/$2.$i") >&2
-		fi
-	done
-	if ((bad == 0)); then t_ok; else t_fail "$3"; fi
-}
 mark_all()
 {
 	t_sql "INSERT IGNORE INTO fi_rollup_dirty (size, bucket)
@@ -85,10 +64,10 @@ mark_all()
 		UNION ALL SELECT 3600, bucket FROM totals_3600"
 }
 
-answers top
+api_answers top
 mark_all
-answers detail
-same top detail "with the top lists and from nodes_S"
+api_answers detail
+api_same top detail "with the top lists and from nodes_S"
 t_sql "DELETE FROM fi_rollup_dirty"
 check_eq "ports left out at 3600 s (k = 20)" \
 	"$(t_sql "SELECT COUNT(*) > 0 FROM porttop_3600 WHERE rnk = 21")" 1
@@ -106,7 +85,7 @@ none=$(t_sql "SELECT MIN(p.port + 1) FROM (SELECT DISTINCT port FROM ports_60) p
 for size in 60 600 3600; do
 	t_sql "UPDATE porttop_$size SET port = $none WHERE port IN ($ports)"
 done
-answers spoiled
+api_answers spoiled
 for i in "${!fast[@]}"; do
 	if cmp -s "$T_TMP/spoiled.$i" "$T_TMP/detail.$i"; then
 		t_fail "the top lists were not read: ${calls[$i]}"
@@ -134,8 +113,8 @@ each_size()
 spoil_check()
 {
 	each_size "$1"
-	answers "$2"
-	same "$2" detail "$3"
+	api_answers "$2"
+	api_same "$2" detail "$3"
 	each_size "$4"
 }
 # (a marked bucket's coarser buckets are always marked too)
@@ -154,7 +133,7 @@ spoil_check "UPDATE portgroups_@S@ SET ranks = 20 WHERE bucket = @B@" \
 spoil_check "UPDATE porttop_@S@ SET value = value + 1e12 WHERE rnk > 20 AND bucket = @B@" \
 	threshold "a threshold that fails" \
 	"UPDATE porttop_@S@ SET value = value - 1e12 WHERE rnk > 20 AND bucket = @B@"
-answers again
+api_answers again
 for i in "${!fast[@]}"; do
 	if cmp -s "$T_TMP/again.$i" "$T_TMP/spoiled.$i"; then t_ok; else t_fail "not as spoiled again: ${calls[$i]}"; fi
 done
@@ -162,6 +141,6 @@ done
 # a roll-up of marked buckets writes the lists again: the answers are exact
 mark_all
 check_cmd "roll-up again" "$T_IMPORTER" -c "$T_CONF" --rollup --once
-answers rolled
-same rolled detail "after a second roll-up"
+api_answers rolled
+api_same rolled detail "after a second roll-up"
 t_done
