@@ -59,6 +59,44 @@ fi_api_bucket_row_totals_ranged(struct fi_req *r, struct fi_stmt *st)
 	return fi_api_bucket_row_totals(r, st);
 }
 
+/*
+ * A timeline row of a call over the whole data range sorted by bucket
+ * (fi_api_bucket_span): the rows are every bucket of the size in order, so
+ * the first is its global_min_bucket and the last so far its
+ * global_max_bucket; the caller keeps them once every row has come.
+ */
+static int
+fi_api_bucket_row_totals_span(struct fi_req *r, struct fi_stmt *st)
+{
+	const struct fi_val *v = fi_stmt_col(st, 0);
+
+	if (v->type != FI_VAL_UINT && v->type != FI_VAL_INT)
+		return FI_EINTERNAL;
+	if (r->span_rows++ == 0) {
+		r->pair.have[0] = 1;
+		r->pair.v[0] = v->v.u;
+	}
+	r->pair.have[1] = 1;
+	r->pair.v[1] = v->v.u;
+	return fi_api_bucket_row_totals(r, st);
+}
+
+/*
+ * Whether the timeline's rows are the whole data range in bucket order
+ * (no start or end, no offset, sorted by bucket ascending): its data range
+ * then comes from its first and last rows, and the statement needs no
+ * MIN/MAX subqueries (a third of the server's time for this call) and no
+ * WHERE.
+ */
+static int
+fi_api_bucket_span(const struct fi_query *q)
+{
+	return q->start_bucket <= 0 && q->end_bucket >= FI_TIME_MAX && q->offset == 0 &&
+	       (q->nsort == 0 ||
+		(q->nsort == 1 && q->sort[0].field.kind == FI_FK_BUCKET &&
+		 !q->sort[0].desc));
+}
+
 /* Appends the ORDER BY expression of a counter of the totals table. */
 static void
 fi_api_bucket_totals_counter(struct fi_sqlb *b, const struct fi_field *f)
@@ -79,6 +117,8 @@ fi_api_bucket_totals(struct fi_req *r)
 {
 	const struct fi_query *q = r->q;
 	struct fi_sqlb *b = &r->api->sb;
+	int span = r->range_in_rows && fi_api_bucket_span(q);
+	int rc;
 
 	for (unsigned i = 0; i < q->nsort; i++) {
 		const struct fi_field *f = &q->sort[i].field;
@@ -94,14 +134,18 @@ fi_api_bucket_totals(struct fi_req *r)
 	for (int c = 0; c < FI_PC_COUNT; c++)
 		for (int k = 0; k < FI_CTR_COUNT; k++)
 			fi_sqlb_addf(b, ", %s_%s", fi_api_sql_cls[c], fi_api_sql_ctr[k]);
-	if (r->range_in_rows)
+	if (r->range_in_rows && !span)
 		fi_sqlb_addf(b,
 			     ", (SELECT MIN(bucket) FROM totals_%u),"
 			     " (SELECT MAX(bucket) FROM totals_%u)",
 			     r->size, r->size);
 	fi_api_sql_from_totals(b, r->size);
-	fi_sqlb_add(b, " WHERE ");
-	fi_api_sql_bucket_range(b, q->start_bucket, q->end_bucket);
+	/* the whole range needs no WHERE: it spares the server its range
+	 * analysis and multi-range read, a tenth of the statement */
+	if (!span) {
+		fi_sqlb_add(b, " WHERE ");
+		fi_api_sql_bucket_range(b, q->start_bucket, q->end_bucket);
+	}
 	if (q->count)
 		return fi_api_run_count(r);
 	fi_sqlb_add(b, " ORDER BY ");
@@ -117,8 +161,18 @@ fi_api_bucket_totals(struct fi_req *r)
 	}
 	fi_sqlb_add(b, "bucket");
 	fi_api_sql_limit(r);
-	return fi_api_run(r, r->range_in_rows ? fi_api_bucket_row_totals_ranged
+	if (span) {
+		memset(&r->pair, 0, sizeof(r->pair));
+		r->span_rows = 0;
+	}
+	rc = fi_api_run(r, span		      ? fi_api_bucket_row_totals_span
+			   : r->range_in_rows ? fi_api_bucket_row_totals_ranged
 					      : fi_api_bucket_row_totals);
+	/* cut at the LIMIT, the last row need not be the last bucket: the
+	 * range then comes from a statement of its own */
+	if (rc == 0 && span)
+		r->range_read = r->span_rows < r->fetch;
+	return rc;
 }
 
 static void

@@ -100,8 +100,9 @@ struct fi_req {
 	    in[FI_BUCKET_SIZES_MAX]; /* per size: data range within the query's */
 	struct fi_api_pair all[FI_BUCKET_SIZES_MAX]; /* per size: data range overall */
 	int have_ranges;			     /* in[] and all[] are filled */
-	int range_in_rows; /* the timeline's rows carry the data range of its size */
-	int range_read;	   /* ... and pair holds it */
+	int range_in_rows;  /* the timeline's rows carry the data range of its size */
+	int range_read;	    /* ... and pair holds it */
+	uint64_t span_rows; /* timeline rows read (fi_api_bucket_row_totals_span) */
 	struct fi_api_groups *groups;	/* groups being summed (fi_api_groups.c) */
 	struct fi_api_pairtop *pairtop; /* the pair lists being read (fi_api_pairtop.c) */
 	int heavy;    /* the statement being built scans a per-key table */

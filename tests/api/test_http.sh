@@ -86,6 +86,20 @@ sleep 2.1
 api_get /api/meta
 check_contains "/api/meta: last import" "$R_BODY" '"last_import":1700000000'
 
+# The timeline over the whole range takes its data range from its own rows
+# (fi_api_bucket_span): equal to the server's MIN/MAX whether every row
+# came, the rows were cut at a limit, or the size has none.
+range=$(t_sql "SELECT CONCAT(MIN(bucket), ',', MAX(bucket)) FROM totals_3600")
+for q in "" "&limit=2" "&sort=bucket%20asc&limit=1" "&offset=1" "&sort=bucket%20desc"; do
+	api_get "/api/bucket/query?bucket_size=3600$q" "${nocache[@]}"
+	check_contains "timeline$q: its data range" "$R_BODY" \
+		"\"global_min_bucket\":${range%,*},\"global_max_bucket\":${range#*,},"
+done
+t_sql "DELETE FROM totals_60"
+api_get "/api/bucket/query?bucket_size=60" "${nocache[@]}"
+check_eq "timeline of a size without rows" "$R_BODY" \
+	'{"bucket_size":60,"global_min_bucket":null,"global_max_bucket":null,"results":[]}'
+
 # /api/health: never cached
 api_get /api/health
 check_eq "/api/health" "$R_STATUS $R_BODY" '200 {"status":"ok","database":"reachable"}'
