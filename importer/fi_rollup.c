@@ -13,9 +13,12 @@
  * read before the finer rows: a flow written meanwhile leaves it marked, so
  * it is rolled up again. Readers take a marked bucket from finer tables, so
  * answers are exact at every moment; a kill or a crash at any point leaves
- * either the old rows with the mark or the new rows without it.
+ * either the old rows with the mark or the new rows without it. The marks
+ * of a round are shared among rollup_connections connections, one thread
+ * each, every bucket in one share (fi_rollup_round).
  */
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,14 +36,15 @@
 #include "fi_log.h"
 #include "fi_rollup.h"
 
-#define FI_ROLLUP_TAKE	      256   /* marks read per round */
-#define FI_ROLLUP_MARK_ROWS   200   /* marks per upsert statement */
-#define FI_ROLLUP_IDLE_S      1	    /* wait when nothing could be rolled up */
-#define FI_ROLLUP_STATS_S     60    /* seconds between progress lines */
-#define FI_ROLLUP_KEEP_MARGIN 86400 /* a finer size is read a day inside its age */
-#define FI_ROLLUP_RESTART_S   5	    /* the daemon restarts its child at most this often */
-#define FI_ROLLUP_LOCK_WAIT_S 60    /* --once waits this long for another roll-up */
-#define FI_ROLLUP_SQL_MAX     2048
+#define FI_ROLLUP_TAKE		  256	/* marks read per round */
+#define FI_ROLLUP_MARK_ROWS	  200	/* marks per upsert statement */
+#define FI_ROLLUP_IDLE_S	  1	/* wait when nothing could be rolled up */
+#define FI_ROLLUP_STATS_S	  60	/* seconds between progress lines */
+#define FI_ROLLUP_KEEP_MARGIN	  86400 /* a finer size is read a day inside its age */
+#define FI_ROLLUP_RESTART_S	  5 /* the daemon restarts its child at most this often */
+#define FI_ROLLUP_LOCK_WAIT_S	  60 /* --once waits this long for another roll-up */
+#define FI_ROLLUP_SQL_MAX	  2048
+#define FI_ROLLUP_CONNECTIONS_MAX 8 /* rollup_connections' largest value */
 /* 5-tuples per bucket and counter kept for the flow table (flowtop_S) */
 #define FI_ROLLUP_TOP 1000
 
@@ -54,12 +58,23 @@ struct fi_rollup {
 	char node_sums[3][400]; /* a node (port) row's total per counter, as DECIMAL */
 	uint64_t rolled, dropped, rolled_total;
 	double seconds, stats_at;
+	struct fi_ratelimit rl;
 };
 
 struct fi_rollup_job {
 	unsigned i; /* bucket size index */
 	uint32_t bucket;
 	uint64_t gen;
+};
+
+/* A connection of the roll-up and its share of a round's jobs. */
+struct fi_rollup_worker {
+	struct fi_rollup r; /* its connection (owned) and counters */
+	pthread_t thread;
+	const struct fi_rollup_job *jobs; /* the round's, borrowed */
+	size_t njobs, first, step;	  /* its share: jobs first, first + step, ... */
+	int rc, n;			  /* outcome, buckets rolled up */
+	struct fi_err err;
 };
 
 static const char fi_rollup_sql_session[] =
@@ -595,19 +610,117 @@ fi_rollup_take(struct fi_rollup *r, struct fi_rollup_job *jobs, size_t *n,
 	return rc;
 }
 
-/* One round: rolls up what may be now. Returns rolled buckets, or < 0. */
-static int
-fi_rollup_round(struct fi_rollup *r, struct fi_err *err)
+/*
+ * One connection's share of a round: jobs k, k + step, ... of the round's
+ * (each bucket in one share, so no two connections roll up one bucket;
+ * a coarse bucket whose finer ones another share still has waits for the
+ * next round). Sets w->rc and w->n (buckets rolled up).
+ */
+static void *
+fi_rollup_share(void *arg)
 {
-	struct fi_rollup_job jobs[FI_ROLLUP_TAKE];
-	size_t n;
-	int rolled = 0, rc = fi_rollup_take(r, jobs, &n, err);
+	struct fi_rollup_worker *w = arg;
 
-	for (size_t k = 0; rc == 0 && k < n && !fi_rollup_stop; k++) {
+	w->n = 0;
+	w->rc = 0;
+	for (size_t k = w->first; w->rc == 0 && k < w->njobs && !fi_rollup_stop;
+	     k += w->step) {
 		int done;
 
-		rc = fi_rollup_one(r, &jobs[k], &done, err);
-		rolled += done;
+		w->rc = fi_rollup_one(&w->r, &w->jobs[k], &done, &w->err);
+		w->n += done;
+	}
+	return NULL;
+}
+
+/* Opens connection w (a worker's own, without the lock); 0 or < 0. */
+static int
+fi_rollup_worker_open(struct fi_rollup_worker *w, const struct fi_rollup *main,
+		      struct fi_err *err)
+{
+	struct fi_db *db = w->r.db;
+
+	w->r = *main;
+	w->r.db = db;
+	w->r.rolled = w->r.dropped = 0;
+	w->r.seconds = 0;
+	if (w->r.db != NULL)
+		return 0;
+	w->r.db = fi_db_open(main->cfg, FI_DB_ROLE_IMPORTER, err);
+	if (w->r.db == NULL)
+		return err->code;
+	if (fi_db_exec(w->r.db, fi_rollup_sql_session, err) != 0) {
+		fi_db_close(w->r.db);
+		w->r.db = NULL;
+		return err->code;
+	}
+	return 0;
+}
+
+/*
+ * One round: rolls up what may be now, the jobs shared among the main
+ * connection and the workers' (rollup_connections - 1 of them), each in a
+ * thread of its own. Returns rolled buckets, or < 0.
+ */
+static int
+fi_rollup_round(struct fi_rollup *r, struct fi_rollup_worker *ws, unsigned nw,
+		struct fi_err *err)
+{
+	struct fi_rollup_job jobs[FI_ROLLUP_TAKE];
+	struct fi_rollup_worker self = {.r = *r};
+	size_t n;
+	int rolled, rc = fi_rollup_take(r, jobs, &n, err);
+	unsigned open = 0, started = 0;
+
+	if (rc != 0 || n == 0)
+		return rc;
+	/* the connections first, so that every share is known before any starts */
+	for (unsigned k = 0; k < nw && open + 1 < n; k++, open++) {
+		fi_err_clear(&ws[k].err);
+		if (fi_rollup_worker_open(&ws[k], r, &ws[k].err) != 0) {
+			fi_warnx_limited(
+			    &r->rl, "roll-up: no connection %u: %s; going on with %u",
+			    k + 2, ws[k].err.msg, k + 1);
+			break;
+		}
+	}
+	for (unsigned k = 0; k < open; k++) {
+		ws[k].jobs = jobs;
+		ws[k].njobs = n;
+		ws[k].first = k + 1;
+		ws[k].step = open + 1;
+	}
+	for (; started < open; started++)
+		if (pthread_create(&ws[started].thread, NULL, fi_rollup_share,
+				   &ws[started]) != 0)
+			break; /* the shares not started wait for the next round */
+	self.jobs = jobs;
+	self.njobs = n;
+	self.first = 0;
+	self.step = open + 1;
+	fi_rollup_share(&self);
+	*r = self.r;
+	rc = self.rc;
+	rolled = self.n;
+	if (rc != 0)
+		*err = self.err;
+	for (unsigned k = 0; k < started; k++) {
+		struct fi_rollup_worker *w = &ws[k];
+
+		pthread_join(w->thread, NULL);
+		r->rolled += w->r.rolled;
+		r->dropped += w->r.dropped;
+		r->seconds += w->r.seconds;
+		rolled += w->n;
+		if (w->rc != 0) {
+			/* opened afresh next round */
+			fi_db_close(w->r.db);
+			w->r.db = NULL;
+			if (rc == 0) {
+				rc = w->rc;
+				*err = w->err;
+			}
+		}
 	}
 	return rc != 0 ? rc : rolled;
 }
@@ -672,7 +785,9 @@ fi_rollup_connect(struct fi_rollup *r, int once, struct fi_err *err)
 int
 fi_rollup_run(const struct fi_config *cfg, int once)
 {
-	struct fi_rollup r = {.cfg = cfg};
+	struct fi_rollup r = {.cfg = cfg, .rl = {.period = 60, .burst = 3}};
+	struct fi_rollup_worker ws[FI_ROLLUP_CONNECTIONS_MAX - 1];
+	unsigned nw = cfg->rollup_connections > 1 ? cfg->rollup_connections - 1 : 0;
 	struct sigaction sa;
 	unsigned backoff = 1;
 	int status = 0;
@@ -683,6 +798,9 @@ fi_rollup_run(const struct fi_config *cfg, int once)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	if (nw > FI_ROLLUP_CONNECTIONS_MAX - 1)
+		nw = FI_ROLLUP_CONNECTIONS_MAX - 1;
+	memset(ws, 0, sizeof(ws));
 	fi_rollup_ports_cols(&r);
 	r.stats_at = fi_clock_now();
 	fi_info("roll-up started%s", once ? " (until done)" : "");
@@ -702,7 +820,7 @@ fi_rollup_run(const struct fi_config *cfg, int once)
 			fi_backoff_wait(&backoff, &fi_rollup_stop);
 			continue;
 		}
-		n = fi_rollup_round(&r, &err);
+		n = fi_rollup_round(&r, ws, nw, &err);
 		if (n < 0) {
 			fi_warnx("roll-up: %s; reconnecting", err.msg);
 			fi_db_close(r.db);
@@ -723,6 +841,8 @@ fi_rollup_run(const struct fi_config *cfg, int once)
 	fi_info("roll-up stopped: %llu buckets rolled up",
 		(unsigned long long)r.rolled_total);
 	fi_db_close(r.db);
+	for (unsigned k = 0; k < nw; k++)
+		fi_db_close(ws[k].r.db);
 	return status;
 }
 

@@ -80,6 +80,9 @@ static const struct fi_config_entry fi_config_table[] = {
     {"rollup_workers", FI_CT_UINT, FI_CONFIG_FIELD(rollup_workers), "1", 0, 1,
      "roll-up processes the importer daemon runs (0: run flowinspector-importer "
      "--rollup on its own)"},
+    {"rollup_connections", FI_CT_UINT, FI_CONFIG_FIELD(rollup_connections), "2", 1, 8,
+     "database connections the roll-up works with at once, each on buckets of "
+     "its own"},
     {"rollup_settle", FI_CT_UINT, FI_CONFIG_FIELD(rollup_settle), "5", 0, 3600,
      "seconds a bucket must go without new flows before it is rolled up"},
     {"live_import", FI_CT_BOOL, FI_CONFIG_FIELD(live_import), "yes", 0, 0,

@@ -46,6 +46,7 @@ struct fi_config {
 	uint32_t detail_source[FI_BUCKET_SIZES_MAX];
 	unsigned retention_interval; /* seconds between retention runs */
 	unsigned rollup_workers;     /* roll-up processes the importer runs (0 or 1) */
+	unsigned rollup_connections; /* connections the roll-up works with at once */
 	unsigned rollup_settle;	     /* quiet seconds before a bucket is rolled up */
 	int live_import;	     /* flush when flow time passes max_flow_age */
 	unsigned max_flow_age;	     /* seconds of flow time between flushes */
