@@ -196,7 +196,7 @@ static int
 fcgi_conns_accept(struct fcgi_conns *cs, int64_t now)
 {
 	for (int k = 0; k < FCGI_CONN_ACCEPT_BURST; k++) {
-		int fd = accept4(cs->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+		int fd = accept4(cs->listen_fd, NULL, NULL, SOCK_CLOEXEC), rc;
 
 		if (fd < 0) {
 			if (errno == EMFILE || errno == ENFILE) {
@@ -211,22 +211,17 @@ fcgi_conns_accept(struct fcgi_conns *cs, int64_t now)
 		}
 		/* nginx sends its request as it connects: most are complete
 		 * here and never join the list (two epoll changes saved) */
-		switch (fcgi_conns_peek(cs, fd, 0)) {
+		rc = fcgi_conns_peek(cs, fd, 0);
+		if (rc == 0)
+			rc = fcgi_conns_settle(cs, fd);
+		switch (rc) {
 		case 1:
 			return fd;
 		case -1:
 			close(fd);
 			break;
 		default:
-			switch (fcgi_conns_settle(cs, fd)) {
-			case 1:
-				return fd;
-			case -1:
-				close(fd);
-				break;
-			default:
-				fcgi_conns_add(cs, fd, now);
-			}
+			fcgi_conns_add(cs, fd, now);
 		}
 	}
 	return -1;

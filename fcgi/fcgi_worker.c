@@ -206,7 +206,7 @@ static int
 fcgi_worker_answer(struct fcgi_worker *w, int fd)
 {
 	FCGX_Request *req = &w->req;
-	struct fi_str method = {"", 0};
+	struct fi_str method;
 	int get;
 
 	req->ipcFd = fd;
