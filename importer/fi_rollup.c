@@ -36,15 +36,14 @@
 #include "fi_log.h"
 #include "fi_rollup.h"
 
-#define FI_ROLLUP_TAKE		  256	/* marks read per round */
-#define FI_ROLLUP_MARK_ROWS	  200	/* marks per upsert statement */
-#define FI_ROLLUP_IDLE_S	  1	/* wait when nothing could be rolled up */
-#define FI_ROLLUP_STATS_S	  60	/* seconds between progress lines */
-#define FI_ROLLUP_KEEP_MARGIN	  86400 /* a finer size is read a day inside its age */
-#define FI_ROLLUP_RESTART_S	  5 /* the daemon restarts its child at most this often */
-#define FI_ROLLUP_LOCK_WAIT_S	  60 /* --once waits this long for another roll-up */
-#define FI_ROLLUP_SQL_MAX	  2048
-#define FI_ROLLUP_CONNECTIONS_MAX 8 /* rollup_connections' largest value */
+#define FI_ROLLUP_TAKE	      256   /* marks read per round */
+#define FI_ROLLUP_MARK_ROWS   200   /* marks per upsert statement */
+#define FI_ROLLUP_IDLE_S      1	    /* wait when nothing could be rolled up */
+#define FI_ROLLUP_STATS_S     60    /* seconds between progress lines */
+#define FI_ROLLUP_KEEP_MARGIN 86400 /* a finer size is read a day inside its age */
+#define FI_ROLLUP_RESTART_S   5	    /* the daemon restarts its child at most this often */
+#define FI_ROLLUP_LOCK_WAIT_S 60    /* --once waits this long for another roll-up */
+#define FI_ROLLUP_SQL_MAX     2048
 /* 5-tuples per bucket and counter kept for the flow table (flowtop_S) */
 #define FI_ROLLUP_TOP 1000
 
@@ -633,6 +632,19 @@ fi_rollup_share(void *arg)
 	return NULL;
 }
 
+/* A connection of the roll-up, its session set up; NULL (err) on failure. */
+static struct fi_db *
+fi_rollup_open(const struct fi_config *cfg, struct fi_err *err)
+{
+	struct fi_db *db = fi_db_open(cfg, FI_DB_ROLE_IMPORTER, err);
+
+	if (db != NULL && fi_db_exec(db, fi_rollup_sql_session, err) != 0) {
+		fi_db_close(db);
+		db = NULL;
+	}
+	return db;
+}
+
 /* Opens connection w (a worker's own, without the lock); 0 or < 0. */
 static int
 fi_rollup_worker_open(struct fi_rollup_worker *w, const struct fi_rollup *main,
@@ -641,20 +653,10 @@ fi_rollup_worker_open(struct fi_rollup_worker *w, const struct fi_rollup *main,
 	struct fi_db *db = w->r.db;
 
 	w->r = *main;
-	w->r.db = db;
+	w->r.db = db != NULL ? db : fi_rollup_open(main->cfg, err);
 	w->r.rolled = w->r.dropped = 0;
 	w->r.seconds = 0;
-	if (w->r.db != NULL)
-		return 0;
-	w->r.db = fi_db_open(main->cfg, FI_DB_ROLE_IMPORTER, err);
-	if (w->r.db == NULL)
-		return err->code;
-	if (fi_db_exec(w->r.db, fi_rollup_sql_session, err) != 0) {
-		fi_db_close(w->r.db);
-		w->r.db = NULL;
-		return err->code;
-	}
-	return 0;
+	return w->r.db != NULL ? 0 : err->code;
 }
 
 /*
@@ -755,10 +757,8 @@ fi_rollup_connect(struct fi_rollup *r, int once, struct fi_err *err)
 {
 	double until = fi_clock_now() + FI_ROLLUP_LOCK_WAIT_S;
 
-	r->db = fi_db_open(r->cfg, FI_DB_ROLE_IMPORTER, err);
+	r->db = fi_rollup_open(r->cfg, err);
 	if (r->db == NULL)
-		return err->code;
-	if (fi_db_exec(r->db, fi_rollup_sql_session, err) != 0)
 		return err->code;
 	while (!fi_rollup_stop) {
 		struct fi_stmt *st =

@@ -80,7 +80,8 @@ static const struct fi_config_entry fi_config_table[] = {
     {"rollup_workers", FI_CT_UINT, FI_CONFIG_FIELD(rollup_workers), "1", 0, 1,
      "roll-up processes the importer daemon runs (0: run flowinspector-importer "
      "--rollup on its own)"},
-    {"rollup_connections", FI_CT_UINT, FI_CONFIG_FIELD(rollup_connections), "2", 1, 8,
+    {"rollup_connections", FI_CT_UINT, FI_CONFIG_FIELD(rollup_connections), "2", 1,
+     FI_ROLLUP_CONNECTIONS_MAX,
      "database connections the roll-up works with at once, each on buckets of "
      "its own"},
     {"rollup_settle", FI_CT_UINT, FI_CONFIG_FIELD(rollup_settle), "5", 0, 3600,

@@ -92,6 +92,9 @@
  */
 #define FI_PAIRTOP_RANKS 40000
 
+/* the roll-up's connections at once (rollup_connections, importer/fi_rollup.c) */
+#define FI_ROLLUP_CONNECTIONS_MAX 8
+
 /* the address-space map of /api/hilbert: at most 4^order = 2^20 cells */
 #define FI_HILBERT_ORDER_MAX 10
 
