@@ -12,7 +12,7 @@ PACKAGES=(
 	mariadb-server mariadb-client
 	redis-server redis-tools
 	nginx-light spawn-fcgi
-	python3 curl procps iproute2 bc netbase
+	python3 curl procps iproute2 bc netbase gdb
 	tcpdump argus-server argus-client wrk
 	chromium
 )

@@ -53,7 +53,7 @@ echo "crash: importer killed $kills times"
 if ((kills >= 5)); then t_ok; else t_fail "only $kills kills landed"; fi
 check_cmd "drained" t_wait_drained
 kill -TERM "$T_PID"
-wait "$T_PID"
+t_wait_exit "$T_PID" "$T_TMP/importer.log"
 check_eq "importer exit status after SIGTERM" "$?" "0"
 check_eq "no dead letters" "$(harness_redis_cli LLEN "$T_DEAD")" "0"
 check_eq "flows recorded with the batches" "$(t_sql "SELECT SUM(flows) FROM fi_batches WHERE consumer = 'crash-$$' AND part = 'totals_60'")" "200000"

@@ -208,7 +208,7 @@ for db in none key; do
 done
 for pid in "${pids[@]}"; do
 	kill -TERM "$pid"
-	wait "$pid"
+	t_wait_exit "$pid"
 	check_eq "--every stopped by SIGTERM" "$?" 0
 done
 check_eq "--every quiet" "$(cat "$T_TMP/every.none.log" "$T_TMP/every.key.log")" ""

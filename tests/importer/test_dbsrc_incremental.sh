@@ -154,7 +154,7 @@ for ((i = 0; i < 600; i++)); do
 	sleep 0.1
 done
 kill -TERM "$pid"
-wait "$pid"
+t_wait_exit "$pid"
 check_eq "SIGTERM exit" "$?" 1
 check_contains "SIGTERM message" "$(cat "$T_TMP/term.log")" \
 	"interrupted; the next run continues where this one stopped"
@@ -222,7 +222,7 @@ kill -HUP "$pid"
 sleep 0.5
 check_cmd "--every survives SIGHUP" kill -0 "$pid"
 kill -TERM "$pid"
-wait "$pid"
+t_wait_exit "$pid"
 check_eq "--every exit after SIGTERM" "$?" 0
 check_eq "--every quiet" "$(cat "$T_TMP/every.log")" ""
 t_done

@@ -79,7 +79,7 @@ check_cmd "push poison between good flows" t_push "$T_TMP/p3.jsonl" "$T_TMP/good
 check_cmd "drained within 60 s" t_wait_drained "" 120
 if kill -0 "$T_PID" 2>/dev/null; then t_ok; else t_fail "the importer stopped"; fi
 kill -TERM "$T_PID"
-wait "$T_PID"
+t_wait_exit "$T_PID" "$T_TMP/importer.log"
 check_eq "importer exit status after SIGTERM" "$?" "0"
 
 # 3. kill -9 right after the totals of a batch with a refused element are in:
@@ -115,7 +115,7 @@ check_eq "no dead letter before the batch is finished" "$(harness_redis_cli LLEN
 t_importer_start
 check_cmd "drained after the restart" t_wait_drained "" 120
 kill -TERM "$T_PID"
-wait "$T_PID"
+t_wait_exit "$T_PID" "$T_TMP/importer.log"
 check_eq "importer exit status after SIGTERM" "$?" "0"
 check_contains "the batch was recovered" "$(cat "$T_TMP/importer.log")" "recovering batch"
 

@@ -105,7 +105,7 @@ if [[ -n $now && $now != "$child" ]]; then t_ok; else t_fail "the roll-up child 
 check_contains "the daemon logged it" "$(cat "$T_TMP/importer.log")" \
 	"roll-up process $child killed by signal 9; restarting"
 kill -TERM "$T_PID"
-wait "$T_PID"
+t_wait_exit "$T_PID" "$T_TMP/importer.log"
 check_eq "the daemon stops with 0" "$?" 0
 if pgrep -f -- "-c $T_CONF --rollup" >/dev/null; then
 	t_fail "the roll-up child outlived the daemon"

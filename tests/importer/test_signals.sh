@@ -29,7 +29,7 @@ if [[ -n $seen ]] && ((seen <= 16)); then t_ok; else t_fail "not visible within 
 
 # 2. SIGTERM with unflushed data: a long interval, then stop
 kill -TERM "$T_PID"
-wait "$T_PID"
+t_wait_exit "$T_PID" "$T_TMP/importer.log"
 sed -i 's/^flush_interval = 2$/flush_interval = 3600/' "$T_CONF"
 t_importer_start
 check_cmd "push again" t_push "$fix"
@@ -40,7 +40,7 @@ done
 sleep 0.5
 check_eq "taken but not yet written" "$(total)" "$packets"
 kill -TERM "$T_PID"
-wait "$T_PID"
+t_wait_exit "$T_PID" "$T_TMP/importer.log"
 check_eq "exit status after SIGTERM" "$?" "0"
 check_eq "written at SIGTERM" "$(total)" "$((2 * packets))"
 

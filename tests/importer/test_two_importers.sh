@@ -27,9 +27,9 @@ check_contains "a second importer with the same name is refused" "$out" "is in u
 check_cmd "drained by a" t_wait_drained "two-$$"
 check_cmd "drained by b" t_wait_drained "two-b-$$"
 kill -TERM "$a" "$b"
-wait "$a"
+t_wait_exit "$a" "$T_TMP/importer.log"
 check_eq "a's exit status" "$?" "0"
-wait "$b"
+t_wait_exit "$b" "$T_TMP/b.log"
 check_eq "b's exit status" "$?" "0"
 na=$(t_sql "SELECT COALESCE(SUM(flows), 0) FROM fi_batches WHERE consumer = 'two-$$' AND part = 'totals_60'")
 nb=$(t_sql "SELECT COALESCE(SUM(flows), 0) FROM fi_batches WHERE consumer = 'two-b-$$' AND part = 'totals_60'")

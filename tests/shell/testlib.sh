@@ -175,6 +175,54 @@ t_importer_start()
 	T_PIDS="${T_PIDS:-} $T_PID"
 }
 
+# t_diagnose PID [LOG]...: what a process that should have ended is doing:
+# its threads' and its children's stacks (gdb), the server's statements, and
+# the last lines of each LOG. For a test about to fail on a hang.
+t_diagnose()
+{
+	local pid=$1 p log
+	shift
+	echo "---- process $pid and its children"
+	ps -o pid,ppid,stat,wchan:30,etime,args --pid "$pid" --ppid "$pid" 2>&1
+	for p in $pid $(pgrep -P "$pid"); do
+		echo "---- threads of $p"
+		ps -L -o lwp,stat,wchan:30,comm -p "$p" 2>&1
+		if command -v gdb >/dev/null; then
+			timeout 60 gdb -p "$p" -batch -nx -ex 'thread apply all bt' 2>&1 |
+				grep -E '^(Thread|#)' | head -200
+		fi
+	done
+	echo "---- SHOW FULL PROCESSLIST"
+	harness_mysql -e "SHOW FULL PROCESSLIST" 2>&1 | head -60
+	for log in "$@"; do
+		echo "---- last lines of $log"
+		tail -n 40 "$log" 2>&1
+	done
+}
+
+# t_wait_exit PID [LOG]...: waits for PID (a child of the test) and returns
+# its exit status. If it is still running after FI_TEST_STOP_S seconds (180),
+# it is shown (t_diagnose, with the LOGs) and killed, and the status is 137:
+# a test fails on a process that does not stop instead of hanging to ctest's
+# timeout with nothing said.
+t_wait_exit()
+{
+	local pid=$1 limit=${FI_TEST_STOP_S:-180} wd st
+	(
+		sleep "$limit" >/dev/null 2>&1
+		kill -0 "$pid" 2>/dev/null || exit 0
+		echo "process $pid still running ${limit} s after it was told to stop:"
+		t_diagnose "$@"
+		kill -KILL "$pid" $(pgrep -P "$pid") 2>/dev/null
+	) >&2 &
+	wd=$!
+	wait "$pid"
+	st=$?
+	kill "$wd" 2>/dev/null
+	wait "$wd" 2>/dev/null
+	return "$st"
+}
+
 # Waits until the queue is empty and every batch list of the consumer is gone
 # (a list is deleted only after its batch is in the database). An idle
 # importer keeps its next, empty, batch id in fi:batches:<consumer>.
