@@ -812,6 +812,8 @@ fi_rollup_run(const struct fi_config *cfg, int once)
 		if (r.db == NULL && fi_rollup_connect(&r, once, &err) != 0) {
 			fi_db_close(r.db);
 			r.db = NULL;
+			if (fi_rollup_stop)
+				break; /* stopped while waiting for the lock */
 			fi_warnx("roll-up: %s; again in %u s", err.msg, backoff);
 			if (once) {
 				status = 1;

@@ -204,23 +204,26 @@ t_diagnose()
 # its exit status. If it is still running after FI_TEST_STOP_S seconds (180),
 # it is shown (t_diagnose, with the LOGs) and killed, and the status is 137:
 # a test fails on a process that does not stop instead of hanging to ctest's
-# timeout with nothing said.
+# timeout with nothing said. It polls /proc rather than start a watchdog: a
+# subshell killed as it starts can run the test's EXIT trap.
 t_wait_exit()
 {
-	local pid=$1 limit=${FI_TEST_STOP_S:-180} wd st
-	(
-		sleep "$limit" >/dev/null 2>&1
-		kill -0 "$pid" 2>/dev/null || exit 0
-		echo "process $pid still running ${limit} s after it was told to stop:"
-		t_diagnose "$@"
+	local pid=$1 limit=${FI_TEST_STOP_S:-180} i stat state
+	for ((i = 0; i < limit * 10; i++)); do
+		stat=
+		read -r stat 2>/dev/null <"/proc/$pid/stat"
+		state=${stat##*) }
+		[[ -n $stat && ${state%% *} != Z ]] || break
+		sleep 0.1
+	done
+	if [[ -n $stat && ${state%% *} != Z ]]; then
+		{
+			echo "process $pid still running ${limit} s after it was told to stop:"
+			t_diagnose "$@"
+		} >&2
 		kill -KILL "$pid" $(pgrep -P "$pid") 2>/dev/null
-	) >&2 &
-	wd=$!
+	fi
 	wait "$pid"
-	st=$?
-	kill "$wd" 2>/dev/null
-	wait "$wd" 2>/dev/null
-	return "$st"
 }
 
 # Waits until the queue is empty and every batch list of the consumer is gone
