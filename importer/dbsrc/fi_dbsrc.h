@@ -14,6 +14,7 @@
 
 #include "fi_buf.h"
 #include "fi_db.h"
+#include "fi_digest.h"
 #include "fi_err.h"
 #include "fi_flow.h"
 #include "fi_limits.h"
@@ -89,24 +90,13 @@ int fi_dbsrc_decode(const struct fi_dbsrc_layout *l, const struct fi_val *vals,
 int fi_dbsrc_val_i64(const struct fi_val *v, int64_t *out);
 
 /*
- * A digest of a sequence of rows (FNV-1a, 128 bits): the same rows with the
- * same values in the same order give the same digest. An import keeps the
- * digest of the rows it has read so far, so the next run can check that the
- * table still starts with exactly those rows before it reads further.
+ * Adds one row of n values (types and bytes, NULLs distinct from "") to a
+ * digest of a sequence of rows (fi_digest.h): the same rows with the same
+ * values in the same order give the same digest. An import keeps the digest
+ * of the rows it has read so far, so the next run can check that the table
+ * still starts with exactly those rows before it reads further.
  */
-struct fi_dbsrc_digest {
-	uint64_t hi, lo;
-};
-
-/* The digest of no rows. */
-void fi_dbsrc_digest_init(struct fi_dbsrc_digest *d);
-
-/* Adds one row of n values (types and bytes, NULLs distinct from ""). */
-void fi_dbsrc_digest_row(struct fi_dbsrc_digest *d, const struct fi_val *vals,
-			 unsigned n);
-
-/* Whether two digests are the same. */
-int fi_dbsrc_digest_eq(const struct fi_dbsrc_digest *a, const struct fi_dbsrc_digest *b);
+void fi_dbsrc_digest_row(struct fi_digest *d, const struct fi_val *vals, unsigned n);
 
 /* How an import follows a table (the first word of its mark). */
 enum fi_dbsrc_mark_mode {
@@ -120,7 +110,7 @@ enum fi_dbsrc_mark_mode {
 struct fi_dbsrc_mark {
 	enum fi_dbsrc_mark_mode mode;
 	uint64_t rows;		       /* source rows read (imported or skipped) */
-	struct fi_dbsrc_digest digest; /* of those rows, in scan order (not KEY) */
+	struct fi_digest digest; /* of those rows, in scan order (not KEY) */
 	int64_t key;		       /* KEY: highest key value read */
 	char column[FI_IDENT_MAX];     /* KEY: the key column */
 };

@@ -9,35 +9,8 @@
 #include "fi_dbsrc.h"
 #include "fi_num.h"
 
-/* FNV-1a, 128 bits: offset basis and prime from the FNV reference. */
-#define FI_FNV128_PRIME_HI 0x0000000001000000ULL
-#define FI_FNV128_PRIME_LO 0x000000000000013BULL
-
 void
-fi_dbsrc_digest_init(struct fi_dbsrc_digest *d)
-{
-	d->hi = 0x6c62272e07bb0142ULL;
-	d->lo = 0x62b821756295c58dULL;
-}
-
-static void
-fi_dbsrc_digest_bytes(struct fi_dbsrc_digest *d, const void *p, size_t n)
-{
-	const unsigned char *b = p;
-	unsigned __int128 h = (unsigned __int128)d->hi << 64 | d->lo;
-	const unsigned __int128 prime =
-	    (unsigned __int128)FI_FNV128_PRIME_HI << 64 | FI_FNV128_PRIME_LO;
-
-	for (size_t i = 0; i < n; i++) {
-		h ^= b[i];
-		h *= prime;
-	}
-	d->hi = (uint64_t)(h >> 64);
-	d->lo = (uint64_t)h;
-}
-
-void
-fi_dbsrc_digest_row(struct fi_dbsrc_digest *d, const struct fi_val *vals, unsigned n)
+fi_dbsrc_digest_row(struct fi_digest *d, const struct fi_val *vals, unsigned n)
 {
 	for (unsigned i = 0; i < n; i++) {
 		const struct fi_val *v = &vals[i];
@@ -64,11 +37,11 @@ fi_dbsrc_digest_row(struct fi_dbsrc_digest *d, const struct fi_val *vals, unsign
 		}
 		for (int k = 0; k < 8; k++)
 			head[1 + k] = (unsigned char)(x >> (56 - 8 * k));
-		fi_dbsrc_digest_bytes(d, head, len);
+		fi_digest_add(d, head, len);
 		if (v->type == FI_VAL_TEXT || v->type == FI_VAL_BLOB)
-			fi_dbsrc_digest_bytes(d, v->v.s.p, v->v.s.n);
+			fi_digest_add(d, v->v.s.p, v->v.s.n);
 	}
-	fi_dbsrc_digest_bytes(d, "\n", 1);
+	fi_digest_add(d, "\n", 1);
 }
 
 static const char *const fi_dbsrc_mark_modes[] = {"key", "scan", "snapshot-partial",
@@ -156,10 +129,4 @@ fi_dbsrc_mark_parse(const char *text, size_t n, struct fi_dbsrc_mark *m)
 	    fi_dbsrc_mark_hex64((struct fi_str){third.p + 16, 16}, &m->digest.lo) != 0)
 		return FI_EINVAL;
 	return 0;
-}
-
-int
-fi_dbsrc_digest_eq(const struct fi_dbsrc_digest *a, const struct fi_dbsrc_digest *b)
-{
-	return a->hi == b->hi && a->lo == b->lo;
 }

@@ -275,7 +275,7 @@ fi_dbsrc_scan_stmt(struct fi_dbsrc_import *im, int snapshot, struct fi_err *err)
  */
 static int
 fi_dbsrc_scan_end(struct fi_dbsrc_import *im, int snapshot, uint64_t pos, uint64_t verify,
-		  const struct fi_dbsrc_digest *dg, struct fi_err *err)
+		  const struct fi_digest *dg, struct fi_err *err)
 {
 	struct fi_dbsrc_mark next = {.rows = pos, .digest = *dg};
 
@@ -300,7 +300,7 @@ fi_dbsrc_scan(struct fi_dbsrc_import *im, int snapshot, struct fi_err *err)
 	unsigned ncol = im->shape->layout.n;
 	uint64_t verify = im->have_prev ? im->mark.rows : 0, pos = 0;
 	struct fi_val vals[FI_SR_COUNT];
-	struct fi_dbsrc_digest dg;
+	struct fi_digest dg;
 	struct fi_stmt *st;
 	int64_t count;
 	int rc;
@@ -320,7 +320,7 @@ fi_dbsrc_scan(struct fi_dbsrc_import *im, int snapshot, struct fi_err *err)
 	if (st == NULL)
 		return err->code;
 	rc = fi_stmt_exec(st, NULL, 0, err);
-	fi_dbsrc_digest_init(&dg);
+	fi_digest_init(&dg);
 	fi_progress_begin(&d->prog, d->bar, im->t->name, (uint64_t)count);
 	im->vals = vals;
 	while (rc == 0) {
@@ -335,7 +335,7 @@ fi_dbsrc_scan(struct fi_dbsrc_import *im, int snapshot, struct fi_err *err)
 		fi_dbsrc_take_row(st, vals, ncol);
 		fi_dbsrc_digest_row(&dg, vals, ncol);
 		fi_progress_update(&d->prog, ++pos);
-		if (pos == verify && !fi_dbsrc_digest_eq(&dg, &im->mark.digest))
+		if (pos == verify && !fi_digest_eq(&dg, &im->mark.digest))
 			rc = fi_err_set(err, FI_EINVAL,
 					"the first %llu rows of %s are not the ones "
 					"imported before (rows were deleted, changed or "

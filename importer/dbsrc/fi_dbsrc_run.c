@@ -340,11 +340,11 @@ fi_dbsrc_run_table(struct fi_dbsrc_source *d, const struct fi_dbsrc_table *t,
 static int
 fi_dbsrc_lock(struct fi_dbsrc_source *d, int64_t *got, struct fi_err *err)
 {
-	struct fi_dbsrc_digest dg;
+	struct fi_digest dg;
 	struct fi_val lv = FI_VAL_S(d->source, strlen(d->source));
 	char lock[48];
 
-	fi_dbsrc_digest_init(&dg);
+	fi_digest_init(&dg);
 	fi_dbsrc_digest_row(&dg, &lv, 1);
 	snprintf(lock, sizeof(lock), "fi_src_%016llx%016llx", (unsigned long long)dg.hi,
 		 (unsigned long long)dg.lo);

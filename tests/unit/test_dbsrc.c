@@ -414,12 +414,12 @@ test_marks(void)
 	struct fi_dbsrc_mark m = {.mode = FI_DBSRC_MARK_SCAN, .rows = 496}, p;
 	struct fi_val row[3] = {D(1.5), T("tcp"), NUL};
 	struct fi_val row2[3] = {D(1.5), T("tc"), T("p")};
-	struct fi_dbsrc_digest a, b, c;
+	struct fi_digest a, b, c;
 	char text[FI_DBSRC_MARK_TEXT_MAX + 1];
 
-	fi_dbsrc_digest_init(&a);
-	fi_dbsrc_digest_init(&b);
-	fi_dbsrc_digest_init(&c);
+	fi_digest_init(&a);
+	fi_digest_init(&b);
+	fi_digest_init(&c);
 	fi_dbsrc_digest_row(&a, row, 3);
 	fi_dbsrc_digest_row(&b, row, 3);
 	CHECK(a.hi == b.hi && a.lo == b.lo);
@@ -428,7 +428,7 @@ test_marks(void)
 	fi_dbsrc_digest_row(&b, row, 3); /* order and count matter */
 	CHECK(a.hi != b.hi || a.lo != b.lo);
 	row[2] = T("");
-	fi_dbsrc_digest_init(&c);
+	fi_digest_init(&c);
 	fi_dbsrc_digest_row(&c, row, 3); /* "" is not NULL */
 	CHECK(a.hi != c.hi || a.lo != c.lo);
 
