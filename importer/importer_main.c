@@ -1,14 +1,15 @@
 /*
  * importer_main.c: flowinspector-importer's command line: the queue import
  * daemon (default, with its roll-up child), --once and --exit-on-end for
- * scripts, --init-db, --rollup, and the imports of argus and VERMONT
- * database tables (--argus-db, --vermont-db).
+ * scripts, --init-db, --rollup, the imports of argus and VERMONT
+ * database tables (--argus-db, --vermont-db) and of flow files (--zeek).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "fi_dbsrc_run.h"
+#include "fi_files.h"
 #include "fi_importer.h"
 #include "fi_num.h"
 #include "fi_log.h"
@@ -29,6 +30,7 @@ importer_usage(FILE *out)
 	    "          [--src-port P] [--src-user U] [--src-password W] [--src-database "
 	    "D]\n"
 	    "          [--table-name T] [--every SECONDS]\n"
+	    "       %s [-c FILE] [-v] --zeek [--every SECONDS] PATH...\n"
 	    "\n"
 	    "Takes flow records from the redis queue (and database sources) and keeps\n"
 	    "the time-bucket tables in MySQL/MariaDB current.\n"
@@ -56,10 +58,16 @@ importer_usage(FILE *out)
 	    "cron)\n"
 	    "  -v, --verbose      with a database source: a summary per table even when\n"
 	    "                     not on a terminal\n"
-	    "  exit status of a database import: 0 all imported, 1 failed (the next run\n"
-	    "  resumes), 3 imported but invalid rows were "
+	    "\n"
+	    "File sources (each file imported once, known by its content; a run\n"
+	    "imports what was not imported before, then exits):\n"
+	    "      --zeek         Zeek conn.log files (TSV or JSON lines, .gz too);\n"
+	    "                     PATH is a file, a directory (its conn*.log* files)\n"
+	    "                     or - (standard input)\n"
+	    "  exit status of a database or file import: 0 all imported, 1 failed (the\n"
+	    "  next run resumes), 3 imported but invalid rows were "
 	    "skipped\n" FI_PROGRAM_USAGE_HELP,
-	    importer_name, importer_name, importer_name);
+	    importer_name, importer_name, importer_name, importer_name);
 }
 
 enum {
@@ -71,6 +79,7 @@ enum {
 	OPT_VERMONT_DB,
 	OPT_TABLE,
 	OPT_EVERY,
+	OPT_ZEEK,
 	OPT_SRC, /* --src-*: the config key is the option name with _ */
 };
 
@@ -83,6 +92,7 @@ static const struct option importer_longopts[] = {
     {"vermont-db", no_argument, NULL, OPT_VERMONT_DB},
     {"table-name", required_argument, NULL, OPT_TABLE},
     {"every", required_argument, NULL, OPT_EVERY},
+    {"zeek", no_argument, NULL, OPT_ZEEK},
     {"src-host", required_argument, NULL, OPT_SRC},
     {"src-port", required_argument, NULL, OPT_SRC},
     {"src-socket", required_argument, NULL, OPT_SRC},
@@ -103,6 +113,8 @@ struct importer_args {
 	int dbsource; /* --argus-db, --vermont-db or --src-database given */
 	int init_db;
 	int rollup;
+	int files; /* --zeek given */
+	struct fi_files_opts fopts;
 	struct fi_dbsrc_opts dopts;
 	struct fi_importer_opts opts;
 };
@@ -147,6 +159,10 @@ importer_option(void *ctx, int ch, const char *longname, char *arg)
 		}
 		a->dopts.every = (unsigned)every;
 		break;
+	case OPT_ZEEK:
+		a->files = 1;
+		a->fopts.kind = FI_FILES_ZEEK;
+		break;
 	case OPT_SRC:
 		/* "src-host" -> "src_host"; an option given twice: the last wins */
 		snprintf(a->src[a->nsrc].key, sizeof(a->src[a->nsrc].key), "src_%s",
@@ -160,6 +176,21 @@ importer_option(void *ctx, int ch, const char *longname, char *arg)
 	default:
 		return 2;
 	}
+	return -1;
+}
+
+/* The PATHs of a file source. */
+static int
+importer_operands(void *ctx, int argc, char **argv)
+{
+	struct importer_args *a = ctx;
+
+	if (!a->files) {
+		fprintf(stderr, "%s: unexpected argument %s\n", importer_name, argv[0]);
+		return 2;
+	}
+	a->fopts.paths = argv;
+	a->fopts.npaths = (unsigned)argc;
 	return -1;
 }
 
@@ -194,6 +225,7 @@ main(int argc, char **argv)
 	    .longopts = importer_longopts,
 	    .option = importer_option,
 	    .configured = importer_configured,
+	    .operands = importer_operands,
 	    .ctx = &a,
 	};
 	struct fi_config cfg;
@@ -210,6 +242,30 @@ main(int argc, char **argv)
 		}
 		fi_info("database %s is ready", cfg.db_name);
 		return 0;
+	}
+	if (a.files) {
+		if (a.dbsource || a.dopts.table != NULL) {
+			fprintf(stderr, "%s: --zeek does not go with a database source\n",
+				importer_name);
+			return 2;
+		}
+		if (a.fopts.npaths == 0) {
+			fprintf(stderr,
+				"%s: --zeek needs a PATH (a file, a directory or -)\n",
+				importer_name);
+			return 2;
+		}
+		for (unsigned i = 0; i < a.fopts.npaths && a.dopts.every > 0; i++)
+			if (strcmp(a.fopts.paths[i], "-") == 0) {
+				fprintf(stderr,
+					"%s: standard input is read once: not with "
+					"--every\n",
+					importer_name);
+				return 2;
+			}
+		a.fopts.every = a.dopts.every;
+		a.fopts.verbose = cli.verbose;
+		return fi_files_run(&cfg, &a.fopts);
 	}
 	if (a.dbsource) {
 		a.dopts.verbose = cli.verbose;

@@ -8,7 +8,7 @@ set -euo pipefail
 PACKAGES=(
 	build-essential cmake pkg-config
 	clang clang-format libclang-rt-14-dev
-	libfcgi-dev libmariadb-dev libhiredis-dev libjansson-dev libpcap-dev
+	libfcgi-dev libmariadb-dev libhiredis-dev libjansson-dev libpcap-dev zlib1g-dev
 	mariadb-server mariadb-client
 	redis-server redis-tools
 	nginx-light spawn-fcgi

@@ -109,10 +109,10 @@ enum fi_dbsrc_mark_mode {
 /* The high-water mark of one source table (fi_source_marks.mark). */
 struct fi_dbsrc_mark {
 	enum fi_dbsrc_mark_mode mode;
-	uint64_t rows;		       /* source rows read (imported or skipped) */
-	struct fi_digest digest; /* of those rows, in scan order (not KEY) */
-	int64_t key;		       /* KEY: highest key value read */
-	char column[FI_IDENT_MAX];     /* KEY: the key column */
+	uint64_t rows;		   /* source rows read (imported or skipped) */
+	struct fi_digest digest;   /* of those rows, in scan order (not KEY) */
+	int64_t key;		   /* KEY: highest key value read */
+	char column[FI_IDENT_MAX]; /* KEY: the key column */
 };
 
 /* Name of a mode as used in marks and messages: "key", "scan", ... */
