@@ -209,6 +209,7 @@ fi_files_commit(struct fi_files_one *o, const struct fi_files_mark *next,
 	memcpy(o->prev, text, sizeof(text));
 	o->have_prev = 1;
 	o->mark = *next;
+	o->reached = 1; /* the lines read are the mark's */
 	o->since = 0;
 	o->written_at = fi_clock_now();
 	return 0;
@@ -357,6 +358,89 @@ fi_files_mark_read(struct fi_files_one *o, struct fi_err *err)
 	return 0;
 }
 
+/*
+ * Reads the file on from its mark: the kept head lines first, then the rest
+ * of l, writing chunks; the last chunk at the end. *complete: the file
+ * ended on a complete line. Returns 0 or < 0 (err).
+ */
+static int
+fi_files_read(struct fi_files_one *o, struct fi_lines *l, const struct fi_buf *head,
+	      int *complete, struct fi_err *err)
+{
+	struct fi_digest dg;
+	uint64_t off = 0, lineno = 0;
+	size_t at = 0;
+	int rc = 0;
+
+	fi_digest_init(&dg);
+	while (rc == 0 && at < head->len) {
+		const char *nl = memchr(head->data + at, '\n', head->len - at);
+		size_t len = (size_t)(nl - (head->data + at));
+
+		fi_digest_add(&dg, head->data + at, len + 1);
+		off += len + 1;
+		lineno++;
+		rc = fi_files_line(o, (struct fi_str){head->data + at, len}, off, lineno,
+				   &dg, err);
+		at += len + 1;
+	}
+	while (rc == 0 && !fi_files_stop) {
+		struct fi_str line;
+
+		rc = fi_lines_next(l, &line, err);
+		if (rc <= 0)
+			break;
+		rc = fi_files_line(o, line, l->off, l->line, &l->digest, err);
+	}
+	if (rc == 0 && !fi_files_stop && o->have_prev && !o->reached)
+		rc = fi_err_set(err, FI_EINVAL,
+				"it is shorter than its mark (%llu bytes imported "
+				"before, %llu now): it shrank or was replaced",
+				(unsigned long long)o->mark.off,
+				(unsigned long long)l->off);
+	if (rc == 0 && o->since > 0) {
+		struct fi_files_mark next = {l->off, l->line, o->records, l->digest};
+
+		rc = fi_files_commit(o, &next, err);
+	}
+	if (rc == 0 && !fi_files_stop)
+		*complete = fi_lines_pending(l) == 0;
+	if (rc == 0 && fi_lines_pending(l) > 0)
+		fi_files_say(o->r,
+			     "%s: its last line is not complete yet; it is read on the "
+			     "next run",
+			     o->path);
+	return rc;
+}
+
+/* What a file's import did: for the operator, and into the run's counts. */
+static void
+fi_files_report(const struct fi_files_one *o, int ok)
+{
+	struct fi_files_run *r = o->r;
+
+	if (o->bad > FI_FILES_BAD_SHOWN)
+		fi_warnx("%s: %llu bad records skipped (the first %u shown)", o->path,
+			 (unsigned long long)o->bad, FI_FILES_BAD_SHOWN);
+	if (o->id[0] != '\0' && ok && o->new_records == 0 && o->have_prev) {
+		fi_files_say(r, "%s: up to date (%llu records imported before)", o->path,
+			     (unsigned long long)o->mark.records);
+	} else if (o->id[0] != '\0' && ok && o->new_records > 0) {
+		char from[48] = "";
+
+		if (o->first_line > 1)
+			snprintf(from, sizeof(from), " (from line %llu)",
+				 (unsigned long long)o->first_line);
+		fi_files_say(r, "%s: %llu records, %llu flows imported%s, %llu bad",
+			     o->path, (unsigned long long)o->new_records,
+			     (unsigned long long)o->flows, from,
+			     (unsigned long long)o->bad);
+	}
+	r->records += o->new_records;
+	r->flows += o->flows;
+	r->bad += o->bad;
+}
+
 /* Imports one file. Returns 0, or < 0 with err (the run's status is 1). */
 static int
 fi_files_one(struct fi_files_run *r, const char *path, int *complete, struct fi_err *err)
@@ -371,93 +455,23 @@ fi_files_one(struct fi_files_run *r, const char *path, int *complete, struct fi_
 	o.path = path;
 	o.written_at = fi_clock_now();
 	fi_zeek_init(&o.z, r->cfg->max_flow_duration);
-	fi_buf_init(&head, FI_FILES_HEAD_MAX);
 	*complete = 0;
 	rc = fi_lines_open(&l, path, err);
-	if (rc != 0) {
-		fi_buf_fini(&head);
+	if (rc != 0)
 		return rc;
-	}
+	fi_buf_init(&head, FI_FILES_HEAD_MAX);
 	rc = fi_files_identify(&o, &l, &head, err);
 	if (rc == 0) {
 		fi_files_say(r, "%s: no complete record yet", path);
 		*complete = fi_lines_pending(&l) == 0;
-	}
-	if (rc == 1)
+	} else if (rc == 1) {
 		rc = fi_files_mark_read(&o, err);
-	else if (rc == 0)
-		rc = 1; /* nothing to do */
-	if (rc == 0) {
-		/* the kept lines first, then the rest of the file */
-		struct fi_digest dg;
-		uint64_t off = 0, lineno = 0;
-		size_t at = 0;
-
-		fi_digest_init(&dg);
-		while (rc == 0 && at < head.len) {
-			const char *nl = memchr(head.data + at, '\n', head.len - at);
-			size_t len = (size_t)(nl - (head.data + at));
-
-			fi_digest_add(&dg, head.data + at, len + 1);
-			off += len + 1;
-			lineno++;
-			rc = fi_files_line(&o, (struct fi_str){head.data + at, len}, off,
-					   lineno, &dg, err);
-			at += len + 1;
-		}
-		while (rc == 0 && !fi_files_stop) {
-			struct fi_str line;
-
-			rc = fi_lines_next(&l, &line, err);
-			if (rc <= 0)
-				break;
-			rc = fi_files_line(&o, line, l.off, l.line, &l.digest, err);
-		}
-		if (rc == 0 && !fi_files_stop && o.have_prev && !o.reached)
-			rc = fi_err_set(
-			    err, FI_EINVAL,
-			    "it is shorter than its mark (%llu bytes imported "
-			    "before, %llu now): it shrank or was replaced",
-			    (unsigned long long)o.mark.off, (unsigned long long)l.off);
-		if (rc == 0 && o.since > 0) {
-			struct fi_files_mark next = {l.off, l.line, o.records, l.digest};
-
-			rc = fi_files_commit(&o, &next, err);
-		}
-		if (rc == 0 && !fi_files_stop)
-			*complete = fi_lines_pending(&l) == 0;
-		if (rc == 0 && fi_lines_pending(&l) > 0)
-			fi_files_say(r,
-				     "%s: its last line is not complete yet; it is read "
-				     "on the next run",
-				     path);
+		if (rc == 0)
+			rc = fi_files_read(&o, &l, &head, complete, err);
 	}
-	if (rc == 1)
-		rc = 0;
 	if (rc != 0)
 		fi_agg_clear(&r->agg); /* what the mark does not cover is read again */
-	if (o.bad > FI_FILES_BAD_SHOWN)
-		fi_warnx("%s: %llu bad records skipped (the first %u shown)", path,
-			 (unsigned long long)o.bad, FI_FILES_BAD_SHOWN);
-	if (o.id[0] != '\0' && rc == 0) {
-		if (o.new_records == 0 && o.have_prev)
-			fi_files_say(r, "%s: up to date (%llu records imported before)",
-				     path, (unsigned long long)o.mark.records);
-		else if (o.new_records > 0) {
-			char from[48] = "";
-
-			if (o.first_line > 1)
-				snprintf(from, sizeof(from), " (from line %llu)",
-					 (unsigned long long)o.first_line);
-			fi_files_say(
-			    r, "%s: %llu records, %llu flows imported%s, %llu bad", path,
-			    (unsigned long long)o.new_records,
-			    (unsigned long long)o.flows, from, (unsigned long long)o.bad);
-		}
-	}
-	r->records += o.new_records;
-	r->flows += o.flows;
-	r->bad += o.bad;
+	fi_files_report(&o, rc == 0);
 	fi_lines_close(&l);
 	fi_buf_fini(&head);
 	return rc;

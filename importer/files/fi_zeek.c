@@ -128,9 +128,17 @@ fi_zeek_fields(struct fi_zeek *z, struct fi_str rest, struct fi_err *err)
 	while (!last) {
 		struct fi_str f = fi_zeek_field(&rest, z->sep, seplen, &last);
 
-		for (int i = 0; i < FI_ZF_N; i++)
-			if (fi_zeek_eq(f, fi_zeek_names[i]))
-				z->col[i] = (int)k;
+		for (int i = 0; i < FI_ZF_N; i++) {
+			if (!fi_zeek_eq(f, fi_zeek_names[i]))
+				continue;
+			if (z->col[i] >= 0) {
+				z->nfields = 0;
+				return fi_err_set(err, FI_ECONFIG,
+						  "its #fields names %s twice",
+						  fi_zeek_names[i]);
+			}
+			z->col[i] = (int)k;
+		}
 		k++;
 	}
 	z->nfields = k;
@@ -424,26 +432,57 @@ fi_zeek_json(struct fi_str line, struct fi_zeek_rec *r, struct fi_err *err)
 int
 fi_zeek_decimal(struct fi_str s, int64_t *sec, int64_t *nsec)
 {
-	size_t i = 0;
+	char dig[48]; /* the significant digits, leading zeros dropped */
+	size_t nd = 0, i = 0;
+	long point = 0; /* digits before the decimal point, in dig */
+	long exp = 0;
+	int seen = 0, frac = 0;
 	int64_t a = 0, b = 0, scale = 100000000;
 
-	if (s.n == 0 || s.p[0] < '0' || s.p[0] > '9')
-		return FI_EINVAL;
-	for (; i < s.n && s.p[i] >= '0' && s.p[i] <= '9'; i++) {
-		if (a > 99999999999LL) /* past year 5000 */
-			return FI_EINVAL;
-		a = a * 10 + (s.p[i] - '0');
-	}
-	if (i < s.n && s.p[i] == '.') {
-		if (++i == s.n)
-			return FI_EINVAL;
-		for (; i < s.n && s.p[i] >= '0' && s.p[i] <= '9'; i++) {
-			b += (s.p[i] - '0') * scale; /* digits past the 9th are dropped */
-			scale /= 10;
+	for (; i < s.n; i++) {
+		char c = s.p[i];
+
+		if (c == '.' && !frac) {
+			frac = 1;
+			if (i + 1 == s.n || s.p[i + 1] < '0' || s.p[i + 1] > '9')
+				return FI_EINVAL;
+			continue;
 		}
+		if (c < '0' || c > '9')
+			break;
+		seen = 1;
+		if (nd == 0 && c == '0') {
+			point -= frac; /* a zero after the point moves the digits right */
+			continue;
+		}
+		if (nd < sizeof(dig))
+			dig[nd++] = c;
+		else if (!frac)
+			return FI_EINVAL; /* far too large */
+		point += !frac;
 	}
-	if (i != s.n)
+	if (!seen || (i < s.n && s.p[i] != 'e' && s.p[i] != 'E'))
 		return FI_EINVAL;
+	if (i < s.n) { /* an exponent, as a JSON writer prints small numbers */
+		uint64_t e;
+		int neg = ++i < s.n && s.p[i] == '-';
+
+		if (i < s.n && (s.p[i] == '-' || s.p[i] == '+'))
+			i++;
+		if (fi_num_u64((struct fi_str){s.p + i, s.n - i}, 0, 400, &e) != 0)
+			return FI_EINVAL;
+		exp = neg ? -(long)e : (long)e;
+	}
+	point += exp;
+	if (point > 12)
+		return FI_EINVAL; /* past year 33000 */
+	for (long k = 0; k < point; k++)
+		a = a * 10 + (k >= 0 && (size_t)k < nd ? dig[k] - '0' : 0);
+	for (long k = point; k < point + 9; k++) {
+		if (k >= 0 && (size_t)k < nd)
+			b += (dig[k] - '0') * scale; /* digits past the 9th are dropped */
+		scale /= 10;
+	}
 	*sec = a;
 	*nsec = b;
 	return 0;
@@ -542,6 +581,30 @@ fi_zeek_count(const struct fi_zeek_rec *r, enum fi_zeek_field f, uint64_t max,
 	return 0;
 }
 
+/*
+ * The ICMP type Zeek pairs with type t as request and reply (it logs that
+ * pair as the connection's orig_p and resp_p), or -1 for a one-way type
+ * (it logs the message's code as resp_p). Zeek's own tables: ICMP4 and
+ * ICMP6_counterpart in its ICMP analyzer.
+ */
+static int
+fi_zeek_counterpart(uint8_t proto, int t)
+{
+	static const int v4[][2] = {{8, 0}, {13, 14}, {15, 16}, {10, 9}, {17, 18}};
+	static const int v6[][2] = {{128, 129}, {133, 134}, {135, 136},
+				    {130, 131}, {139, 140}, {144, 145}};
+	const int(*p)[2] = proto == 1 ? v4 : v6;
+	size_t n = proto == 1 ? sizeof(v4) / sizeof(v4[0]) : sizeof(v6) / sizeof(v6[0]);
+
+	for (size_t i = 0; i < n; i++) {
+		if (p[i][0] == t)
+			return p[i][1];
+		if (p[i][1] == t)
+			return p[i][0];
+	}
+	return -1;
+}
+
 /* The protocol number: ip_proto, else the proto name (icmp by family). */
 static int
 fi_zeek_proto(const struct fi_zeek_rec *r, int v6, uint8_t *out, struct fi_err *err)
@@ -569,24 +632,17 @@ fi_zeek_proto(const struct fi_zeek_rec *r, int v6, uint8_t *out, struct fi_err *
 	return 0;
 }
 
-/* A record's values as its flows. */
+/* The record's first and last second into f. */
 static int
-fi_zeek_flows(const struct fi_zeek *z, const struct fi_zeek_rec *r, struct fi_flow out[2],
-	      unsigned *n, struct fi_err *err)
+fi_zeek_times(const struct fi_zeek *z, const struct fi_zeek_rec *r, struct fi_flow *f,
+	      struct fi_err *err)
 {
-	struct fi_flow *f = &out[0];
 	int64_t ts, tns, ds = 0, dns = 0;
-	uint64_t orig_p, resp_p, rpk, rby;
-	int rc;
-
-	for (int i = 0; i < FI_ZF_PROTO; i++)
-		if (r->v[i].p == NULL)
-			return fi_err_set(err, FI_EINVAL, "%s: unset", fi_zeek_names[i]);
-	memset(f, 0, sizeof(*f));
-	rc =
+	int rc =
 	    r->quoted[FI_ZF_TS] && memchr(r->v[FI_ZF_TS].p, '-', r->v[FI_ZF_TS].n) != NULL
 		? fi_zeek_iso8601(r->v[FI_ZF_TS], &ts, &tns)
 		: fi_zeek_decimal(r->v[FI_ZF_TS], &ts, &tns);
+
 	if (rc != 0)
 		return fi_zeek_bad(err, FI_ZF_TS, r->v[FI_ZF_TS], "not a time");
 	if (r->v[FI_ZF_DURATION].p != NULL &&
@@ -595,22 +651,76 @@ fi_zeek_flows(const struct fi_zeek *z, const struct fi_zeek_rec *r, struct fi_fl
 				   "not a duration of 0 or more seconds");
 	f->first = ts;
 	f->last = ts + ds + (tns + dns) / 1000000000;
+	if (f->last > UINT32_MAX)
+		return fi_zeek_bad(err, FI_ZF_TS, r->v[FI_ZF_TS], "past the year 2106");
 	if (f->last - f->first + 1 > z->max_duration)
 		return fi_err_set(err, FI_EINVAL,
 				  "the connection lasts %lld s, longer than "
 				  "max_flow_duration",
 				  (long long)(f->last - f->first + 1));
+	return 0;
+}
+
+/*
+ * The ports of f (its proto set) from orig_p and resp_p, and in *rdport the
+ * destination port of the resp -> orig flow of an ICMP connection.
+ */
+static int
+fi_zeek_ports(struct fi_flow *f, uint64_t orig_p, uint64_t resp_p, uint16_t *rdport,
+	      struct fi_err *err)
+{
+	if (f->proto != 1 && f->proto != 58) {
+		f->sport = (uint16_t)orig_p;
+		f->dport = (uint16_t)resp_p;
+		return 0;
+	}
+	if (orig_p > 255 || resp_p > 255)
+		return fi_err_set(err, FI_EINVAL, "ICMP type %llu or code %llu above 255",
+				  (unsigned long long)orig_p, (unsigned long long)resp_p);
+	f->sport = 0;
+	if (fi_zeek_counterpart(f->proto, (int)orig_p) == (int)resp_p) {
+		/* a request and its reply: each direction its own type, code 0 */
+		f->dport = (uint16_t)(orig_p << 8);
+		*rdport = (uint16_t)(resp_p << 8);
+	} else {
+		/* one-way: resp_p is the message's code */
+		f->dport = *rdport = (uint16_t)(orig_p << 8 | resp_p);
+	}
+	return 0;
+}
+
+/* A record's values as its flows. */
+static int
+fi_zeek_flows(const struct fi_zeek *z, const struct fi_zeek_rec *r, struct fi_flow out[2],
+	      unsigned *n, struct fi_err *err)
+{
+	struct fi_flow *f = &out[0];
+	uint64_t orig_p, resp_p, rpk, rby;
+	uint16_t rdport = 0;
+	int rc;
+
+	for (int i = 0; i < FI_ZF_PROTO; i++)
+		if (r->v[i].p == NULL)
+			return fi_err_set(err, FI_EINVAL, "%s: unset", fi_zeek_names[i]);
+	memset(f, 0, sizeof(*f));
+	rc = fi_zeek_times(z, r, f, err);
+	if (rc != 0)
+		return rc;
 	if (fi_addr_parse(r->v[FI_ZF_ORIG_H], 0, &f->src) != 0)
 		return fi_zeek_bad(err, FI_ZF_ORIG_H, r->v[FI_ZF_ORIG_H],
 				   "not an IP address");
 	if (fi_addr_parse(r->v[FI_ZF_RESP_H], 0, &f->dst) != 0)
 		return fi_zeek_bad(err, FI_ZF_RESP_H, r->v[FI_ZF_RESP_H],
 				   "not an IP address");
+	if (fi_addr_is_v4(&f->src) != fi_addr_is_v4(&f->dst))
+		return fi_err_set(err, FI_EINVAL, "an IPv4 and an IPv6 address");
 	if (fi_num_u64(r->v[FI_ZF_ORIG_P], 0, 65535, &orig_p) != 0)
 		return fi_zeek_bad(err, FI_ZF_ORIG_P, r->v[FI_ZF_ORIG_P], "not a port");
 	if (fi_num_u64(r->v[FI_ZF_RESP_P], 0, 65535, &resp_p) != 0)
 		return fi_zeek_bad(err, FI_ZF_RESP_P, r->v[FI_ZF_RESP_P], "not a port");
 	rc = fi_zeek_proto(r, !fi_addr_is_v4(&f->src), &f->proto, err);
+	if (rc == 0)
+		rc = fi_zeek_ports(f, orig_p, resp_p, &rdport, err);
 	if (rc == 0)
 		rc = fi_zeek_count(r, FI_ZF_ORIG_PKTS, INT64_MAX, &f->packets, err);
 	if (rc == 0)
@@ -621,28 +731,14 @@ fi_zeek_flows(const struct fi_zeek *z, const struct fi_zeek_rec *r, struct fi_fl
 		rc = fi_zeek_count(r, FI_ZF_RESP_IP_BYTES, INT64_MAX, &rby, err);
 	if (rc != 0)
 		return rc;
-	if (f->proto == 1 || f->proto == 58) {
-		/* the ICMP type in orig_p, its code in resp_p, as the probe keys them */
-		if (orig_p > 255 || resp_p > 255)
-			return fi_err_set(
-			    err, FI_EINVAL, "ICMP type %llu or code %llu above 255",
-			    (unsigned long long)orig_p, (unsigned long long)resp_p);
-		f->sport = 0;
-		f->dport = (uint16_t)(orig_p << 8 | resp_p);
-	} else {
-		f->sport = (uint16_t)orig_p;
-		f->dport = (uint16_t)resp_p;
-	}
 	f->flows = FI_FLOW_UNIT;
 	*n = 1;
 	if (rpk > 0) {
 		out[1] = *f;
 		out[1].src = f->dst;
 		out[1].dst = f->src;
-		if (f->proto != 1 && f->proto != 58) {
-			out[1].sport = f->dport;
-			out[1].dport = f->sport;
-		}
+		out[1].sport = f->proto == 1 || f->proto == 58 ? 0 : f->dport;
+		out[1].dport = f->proto == 1 || f->proto == 58 ? rdport : f->sport;
 		out[1].packets = rpk;
 		out[1].bytes = rby;
 		*n = 2;

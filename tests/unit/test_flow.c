@@ -42,7 +42,7 @@ test_worked_example(void)
 	static const uint64_t want_packets[] = {1, 5, 4};
 	static const uint64_t want_bytes[] = {166, 500, 334};
 	/* 1/6, 1/2, 1/3 in billionths, rounded down and carried */
-	static const uint64_t want_flows[] = {166666666, 500000000, 333333334};
+	static const uint64_t want_flows[] = {166666667, 500000000, 333333333};
 	int n = 0;
 
 	fi_flow_slicer_init(&it, &f, 600);

@@ -59,7 +59,20 @@ test_times(void)
 	CHECK_INT(ns, 1);
 	CHECK_INT(fi_zeek_decimal(S("-1.5"), &s, &ns), FI_EINVAL);
 	CHECK_INT(fi_zeek_decimal(S("1."), &s, &ns), FI_EINVAL);
-	CHECK_INT(fi_zeek_decimal(S("1e9"), &s, &ns), FI_EINVAL);
+	/* exponents, as a JSON writer prints small numbers */
+	CHECK_INT(fi_zeek_decimal(S("1e9"), &s, &ns), 0);
+	CHECK_INT(s, 1000000000);
+	CHECK_INT(fi_zeek_decimal(S("9.5367431640625e-7"), &s, &ns), 0);
+	CHECK_INT(s, 0);
+	CHECK_INT(ns, 953);
+	CHECK_INT(fi_zeek_decimal(S("1.5E+2"), &s, &ns), 0);
+	CHECK_INT(s, 150);
+	CHECK_INT(ns, 0);
+	CHECK_INT(fi_zeek_decimal(S("0012.50"), &s, &ns), 0);
+	CHECK_INT(s, 12);
+	CHECK_INT(ns, 500000000);
+	CHECK_INT(fi_zeek_decimal(S("1e"), &s, &ns), FI_EINVAL);
+	CHECK_INT(fi_zeek_decimal(S("1e13"), &s, &ns), FI_EINVAL);
 	CHECK_INT(fi_zeek_decimal(S(""), &s, &ns), FI_EINVAL);
 	CHECK_INT(fi_zeek_decimal(S("1234567890123"), &s, &ns), FI_EINVAL);
 
@@ -142,7 +155,7 @@ test_tsv(void)
 	CHECK_UINT(f[0].sport, 0);
 	CHECK_UINT(f[0].dport, 8 << 8);
 	CHECK_UINT(f[1].sport, 0);
-	CHECK_UINT(f[1].dport, 8 << 8);
+	CHECK_UINT(f[1].dport, 0); /* the reply: type 0, code 0 */
 	check_addr(&f[1].src, "10.0.0.4");
 	CHECK_INT(
 	    line(&z,
@@ -152,6 +165,38 @@ test_tsv(void)
 	    0);
 	CHECK_UINT(f[0].proto, 58);
 	CHECK_UINT(f[0].dport, 128 << 8);
+	/* Zeek logs a request with its reply's type as resp_p */
+	CHECK_INT(
+	    line(&z,
+		 "1709287300\tCd\tfe80::1\t128\tfe80::2\t129\ticmp\t-\t-\t-\t-\tOTH\t1\t"
+		 "104\t1\t104\t(empty)",
+		 f, &n, &err),
+	    0);
+	CHECK_UINT(n, 2);
+	CHECK_UINT(f[0].dport, 128 << 8);
+	CHECK_UINT(f[1].dport, 129 << 8);
+	/* a one-way message: resp_p is its code, in both directions */
+	CHECK_INT(
+	    line(&z,
+		 "1709287300\tCd\t10.0.0.1\t3\t10.0.0.2\t3\ticmp\t-\t-\t-\t-\tOTH\t1\t"
+		 "56\t1\t56\t(empty)",
+		 f, &n, &err),
+	    0);
+	CHECK_UINT(f[0].dport, 3 << 8 | 3);
+	CHECK_UINT(f[1].dport, 3 << 8 | 3);
+	CHECK_INT(
+	    line(
+		&z,
+		"1\tCe\t10.0.0.1\t1\t2001:db8::2\t2\ttcp\t-\t-\t-\t-\tS0\t1\t40\t0\t0\t-",
+		f, &n, &err),
+	    FI_EINVAL);
+	CHECK_CONTAINS(err.msg, "an IPv4 and an IPv6 address");
+	CHECK_INT(line(&z,
+		       "4294967296\tCe\t10.0.0.1\t1\t10.0.0.2\t2\ttcp\t-\t-\t-\t-"
+		       "\tS0\t1\t40\t0\t0\t-",
+		       f, &n, &err),
+		  FI_EINVAL);
+	CHECK_CONTAINS(err.msg, "2106");
 
 	/* bad records: each says why */
 	CHECK_INT(
@@ -199,6 +244,12 @@ test_tsv(void)
 		  FI_EINVAL);
 	CHECK_CONTAINS(err.msg, "id.orig_h: unset");
 
+	CHECK_INT(line(&z,
+		       "#fields\tts\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\t"
+		       "orig_pkts\torig_ip_bytes\tresp_pkts\tresp_ip_bytes\tts",
+		       f, &n, &err),
+		  FI_ECONFIG);
+	CHECK_CONTAINS(err.msg, "names ts twice");
 	/* a header without a column a flow needs refuses the log */
 	CHECK_INT(line(&z,
 		       "#fields\tts\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto",
@@ -321,7 +372,7 @@ test_json(void)
 		  FI_EINVAL);
 	CHECK_CONTAINS(err.msg, "not a single value");
 	CHECK_INT(line(&z,
-		       "{\"ts\":1.7e9,\"id.orig_h\":\"10.0.0.1\",\"id.orig_p\":1,"
+		       "{\"ts\":17O9,\"id.orig_h\":\"10.0.0.1\",\"id.orig_p\":1,"
 		       "\"id.resp_h\":\"10.0.0.2\",\"id.resp_p\":2,\"proto\":\"udp\"}",
 		       f, &n, &err),
 		  FI_EINVAL);
