@@ -2,7 +2,8 @@
  * importer_main.c: flowinspector-importer's command line: the queue import
  * daemon (default, with its roll-up child), --once and --exit-on-end for
  * scripts, --init-db, --rollup, the imports of argus and VERMONT
- * database tables (--argus-db, --vermont-db) and of flow files (--zeek).
+ * database tables (--argus-db, --vermont-db) and of flow files (--zeek,
+ * --argus-file).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,7 +31,7 @@ importer_usage(FILE *out)
 	    "          [--src-port P] [--src-user U] [--src-password W] [--src-database "
 	    "D]\n"
 	    "          [--table-name T] [--every SECONDS]\n"
-	    "       %s [-c FILE] [-v] --zeek [--every SECONDS] PATH...\n"
+	    "       %s [-c FILE] [-v] --zeek | --argus-file [--every SECONDS] PATH...\n"
 	    "\n"
 	    "Takes flow records from the redis queue (and database sources) and keeps\n"
 	    "the time-bucket tables in MySQL/MariaDB current.\n"
@@ -64,6 +65,8 @@ importer_usage(FILE *out)
 	    "      --zeek         Zeek conn.log files (TSV or JSON lines, .gz too);\n"
 	    "                     PATH is a file, a directory (its conn*.log* files)\n"
 	    "                     or - (standard input)\n"
+	    "      --argus-file   argus record files, read through ra (argus-client);\n"
+	    "                     PATH is a file, a directory (its files) or -\n"
 	    "  exit status of a database or file import: 0 all imported, 1 failed (the\n"
 	    "  next run resumes), 3 imported but invalid rows were "
 	    "skipped\n" FI_PROGRAM_USAGE_HELP,
@@ -80,6 +83,7 @@ enum {
 	OPT_TABLE,
 	OPT_EVERY,
 	OPT_ZEEK,
+	OPT_ARGUS_FILE,
 	OPT_SRC, /* --src-*: the config key is the option name with _ */
 };
 
@@ -93,6 +97,7 @@ static const struct option importer_longopts[] = {
     {"table-name", required_argument, NULL, OPT_TABLE},
     {"every", required_argument, NULL, OPT_EVERY},
     {"zeek", no_argument, NULL, OPT_ZEEK},
+    {"argus-file", no_argument, NULL, OPT_ARGUS_FILE},
     {"src-host", required_argument, NULL, OPT_SRC},
     {"src-port", required_argument, NULL, OPT_SRC},
     {"src-socket", required_argument, NULL, OPT_SRC},
@@ -113,7 +118,7 @@ struct importer_args {
 	int dbsource; /* --argus-db, --vermont-db or --src-database given */
 	int init_db;
 	int rollup;
-	int files; /* --zeek given */
+	int files; /* --zeek or --argus-file given */
 	struct fi_files_opts fopts;
 	struct fi_dbsrc_opts dopts;
 	struct fi_importer_opts opts;
@@ -160,8 +165,9 @@ importer_option(void *ctx, int ch, const char *longname, char *arg)
 		a->dopts.every = (unsigned)every;
 		break;
 	case OPT_ZEEK:
+	case OPT_ARGUS_FILE:
 		a->files = 1;
-		a->fopts.kind = FI_FILES_ZEEK;
+		a->fopts.kind = ch == OPT_ZEEK ? FI_FILES_ZEEK : FI_FILES_ARGUS;
 		break;
 	case OPT_SRC:
 		/* "src-host" -> "src_host"; an option given twice: the last wins */
@@ -245,14 +251,16 @@ main(int argc, char **argv)
 	}
 	if (a.files) {
 		if (a.dbsource || a.dopts.table != NULL) {
-			fprintf(stderr, "%s: --zeek does not go with a database source\n",
+			fprintf(stderr,
+				"%s: a file source does not go with a database source\n",
 				importer_name);
 			return 2;
 		}
 		if (a.fopts.npaths == 0) {
-			fprintf(stderr,
-				"%s: --zeek needs a PATH (a file, a directory or -)\n",
-				importer_name);
+			fprintf(
+			    stderr,
+			    "%s: a file source needs a PATH (a file, a directory or -)\n",
+			    importer_name);
 			return 2;
 		}
 		for (unsigned i = 0; i < a.fopts.npaths && a.dopts.every > 0; i++)

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "fi_agg.h"
+#include "fi_argusfile.h"
 #include "fi_clock.h"
 #include "fi_db.h"
 #include "fi_files.h"
@@ -47,7 +48,8 @@ struct fi_files_seen {
 struct fi_files_run {
 	const struct fi_config *cfg;
 	const struct fi_files_opts *opts;
-	const char *source; /* fi_source_marks.source */
+	const char *source;	   /* fi_source_marks.source */
+	struct fi_argusfile argus; /* --argus-file: ra's fields as a table's */
 	struct fi_db *db;
 	struct fi_store *store;
 	struct fi_agg agg;
@@ -226,13 +228,28 @@ fi_files_due(const struct fi_files_one *o)
 	       (o->since > 0 && fi_clock_now() - o->written_at >= cfg->flush_interval);
 }
 
-/* A record line, a directive or nothing: 1 for a record (not '#', not empty). */
+/*
+ * Whether a line is a record: for Zeek not a '#' directive, not empty; for
+ * ra's output not its label line.
+ */
 static int
-fi_files_is_record(struct fi_str line)
+fi_files_is_record(const struct fi_files_run *r, struct fi_str line)
 {
+	if (r->opts->kind == FI_FILES_ARGUS)
+		return fi_argusfile_is_record(line);
 	if (line.n > 0 && line.p[line.n - 1] == '\r')
 		line.n--;
 	return line.n > 0 && line.p[0] != '#';
+}
+
+/* One line as flows, by the file's kind (fi_zeek_line, fi_argusfile_line). */
+static int
+fi_files_parse(struct fi_files_one *o, struct fi_str line, struct fi_flow f[2],
+	       unsigned *n, struct fi_err *err)
+{
+	if (o->r->opts->kind == FI_FILES_ARGUS)
+		return fi_argusfile_line(&o->r->argus, line, f, n, err);
+	return fi_zeek_line(&o->z, line, f, n, err);
 }
 
 /*
@@ -245,7 +262,7 @@ fi_files_line(struct fi_files_one *o, struct fi_str line, uint64_t off, uint64_t
 	      const struct fi_digest *digest, struct fi_err *err)
 {
 	struct fi_files_run *r = o->r;
-	int record = fi_files_is_record(line);
+	int record = fi_files_is_record(r, line);
 	struct fi_flow f[2];
 	struct fi_err why;
 	unsigned n;
@@ -256,7 +273,7 @@ fi_files_line(struct fi_files_one *o, struct fi_str line, uint64_t off, uint64_t
 		if (off < o->mark.off) {
 			/* imported before: only the header directives matter */
 			if (!record)
-				(void)fi_zeek_line(&o->z, line, f, &n, &why);
+				(void)fi_files_parse(o, line, f, &n, &why);
 			return 0;
 		}
 		if (off > o->mark.off || !fi_digest_eq(digest, &o->mark.digest) ||
@@ -268,13 +285,13 @@ fi_files_line(struct fi_files_one *o, struct fi_str line, uint64_t off, uint64_t
 			    "is imported once; rename or remove it)",
 			    (unsigned long long)o->mark.off);
 		if (!record)
-			(void)fi_zeek_line(&o->z, line, f, &n, &why);
+			(void)fi_files_parse(o, line, f, &n, &why);
 		o->reached = 1;
 		o->first_line = lineno + 1;
 		return 0;
 	}
 	fi_err_clear(&why);
-	rc = fi_zeek_line(&o->z, line, f, &n, &why);
+	rc = fi_files_parse(o, line, f, &n, &why);
 	if (rc == FI_ECONFIG)
 		return fi_err_set(err, rc, "line %llu: %s", (unsigned long long)lineno,
 				  why.msg);
@@ -328,7 +345,7 @@ fi_files_identify(struct fi_files_one *o, struct fi_lines *l, struct fi_buf *hea
 			return fi_err_set(err, FI_ETOOBIG,
 					  "no record in its first %u bytes",
 					  FI_FILES_HEAD_MAX);
-		if (fi_files_is_record(line)) {
+		if (fi_files_is_record(o->r, line)) {
 			fi_digest_hex(&l->digest, o->id);
 			return 1;
 		}
@@ -456,7 +473,14 @@ fi_files_one(struct fi_files_run *r, const char *path, int *complete, struct fi_
 	o.written_at = fi_clock_now();
 	fi_zeek_init(&o.z, r->cfg->max_flow_duration);
 	*complete = 0;
-	rc = fi_lines_open(&l, path, err);
+	if (r->opts->kind == FI_FILES_ARGUS) {
+		const char *argv[FI_ARGUSFILE_ARGV];
+
+		fi_argusfile_argv(path, argv);
+		rc = fi_lines_open_cmd(&l, argv, err);
+	} else {
+		rc = fi_lines_open(&l, path, err);
+	}
 	if (rc != 0)
 		return rc;
 	fi_buf_init(&head, FI_FILES_HEAD_MAX);
@@ -469,22 +493,33 @@ fi_files_one(struct fi_files_run *r, const char *path, int *complete, struct fi_
 		if (rc == 0)
 			rc = fi_files_read(&o, &l, &head, complete, err);
 	}
+	{
+		struct fi_err cerr;
+
+		fi_err_clear(&cerr);
+		if (fi_lines_close(&l, &cerr) != 0 && rc == 0) {
+			rc = cerr.code;
+			*err = cerr;
+		}
+	}
 	if (rc != 0)
 		fi_agg_clear(&r->agg); /* what the mark does not cover is read again */
 	fi_files_report(&o, rc == 0);
-	fi_lines_close(&l);
 	fi_buf_fini(&head);
 	return rc;
 }
 
-/* Whether a directory entry is a file of the kind (conn*.log*, not hidden). */
+/*
+ * Whether a directory entry is a file of the kind: not hidden; for Zeek
+ * conn*.log* (conn.log, conn.<time>.log.gz), for argus any other file.
+ */
 static int
 fi_files_wanted(const struct fi_files_run *r, const char *name)
 {
-	(void)r;
 	if (name[0] == '.')
 		return 0;
-	/* Zeek: conn.log, conn.<time>.log.gz, conn-<...>.log */
+	if (r->opts->kind == FI_FILES_ARGUS)
+		return 1;
 	return strncmp(name, "conn", 4) == 0 && strstr(name, ".log") != NULL;
 }
 
@@ -638,7 +673,16 @@ fi_files_run(const struct fi_config *cfg, const struct fi_files_opts *opts)
 	memset(&r, 0, sizeof(r));
 	r.cfg = cfg;
 	r.opts = opts;
-	r.source = "zeek";
+	r.source = opts->kind == FI_FILES_ARGUS ? "argus-file" : "zeek";
+	if (opts->kind == FI_FILES_ARGUS) {
+		struct fi_err err;
+
+		fi_err_clear(&err);
+		if (fi_argusfile_init(&r.argus, cfg->max_flow_duration, &err) != 0) {
+			fi_warnx("argus files: %s", err.msg);
+			return FI_FILES_FAILED;
+		}
+	}
 	r.report = opts->verbose || isatty(STDOUT_FILENO);
 	fi_agg_init(&r.agg, cfg->bucket_sizes, cfg->n_bucket_sizes);
 	for (unsigned k = 0; k < cfg->n_bucket_sizes; k++)

@@ -438,7 +438,7 @@ test_lines(void)
 		/* an unfinished last line waits */
 		CHECK_INT(fi_lines_next(&l, &s, &err), 0);
 		CHECK_UINT(fi_lines_pending(&l), 3);
-		fi_lines_close(&l);
+		fi_lines_close(&l, NULL);
 	}
 	/* a plain file that grows is read on */
 	fi_err_clear(&err);
@@ -458,7 +458,7 @@ test_lines(void)
 	CHECK_INT(fi_lines_next(&l, &s, &err), 0);
 	CHECK_UINT(fi_lines_pending(&l), 0);
 	CHECK_UINT(l.line, 4);
-	fi_lines_close(&l);
+	fi_lines_close(&l, NULL);
 	/* a broken gzip stream is an error, not an end */
 	f = fopen(gz, "r+");
 	CHECK(f != NULL);
@@ -473,8 +473,35 @@ test_lines(void)
 			;
 		CHECK_INT(rc, FI_EIO);
 	}
-	fi_lines_close(&l);
+	fi_lines_close(&l, NULL);
 	CHECK_INT(fi_lines_open(&l, "/nonexistent/x.log", &err), FI_EIO);
+	/* a program's output, and its exit status */
+	{
+		const char *const ok[] = {"sh", "-c", "echo \"$TZ\"; printf 'b\\nc'",
+					  NULL};
+		const char *const bad[] = {"sh", "-c", "echo a; exit 3", NULL};
+		const char *const none[] = {"/nonexistent/prog", NULL};
+
+		CHECK_INT(fi_lines_open_cmd(&l, ok, &err), 0);
+		CHECK_INT(fi_lines_next(&l, &s, &err), 1);
+		CHECK_UINT(s.n, 3);
+		CHECK(memcmp(s.p, "UTC", 3) == 0);
+		CHECK_INT(fi_lines_next(&l, &s, &err), 1);
+		CHECK_INT(fi_lines_next(&l, &s, &err), 0);
+		CHECK_UINT(fi_lines_pending(&l), 1);
+		CHECK_INT(fi_lines_close(&l, &err), 0);
+		CHECK_INT(fi_lines_open_cmd(&l, bad, &err), 0);
+		CHECK_INT(fi_lines_next(&l, &s, &err), 1);
+		CHECK_INT(fi_lines_next(&l, &s, &err), 0);
+		fi_err_clear(&err);
+		CHECK_INT(fi_lines_close(&l, &err), FI_EIO);
+		CHECK_CONTAINS(err.msg, "exited with 3");
+		CHECK_INT(fi_lines_open_cmd(&l, none, &err), 0);
+		CHECK_INT(fi_lines_next(&l, &s, &err), 0);
+		fi_err_clear(&err);
+		CHECK_INT(fi_lines_close(&l, &err), FI_EIO);
+		CHECK_CONTAINS(err.msg, "exited with 127");
+	}
 	unlink(plain);
 	unlink(gz);
 	rmdir(dir);
