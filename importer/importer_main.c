@@ -3,7 +3,7 @@
  * daemon (default, with its roll-up child), --once and --exit-on-end for
  * scripts, --init-db, --rollup, the imports of argus and VERMONT
  * database tables (--argus-db, --vermont-db) and of flow files (--zeek,
- * --argus-file).
+ * --argus-file, --nfcapd).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,7 +31,8 @@ importer_usage(FILE *out)
 	    "          [--src-port P] [--src-user U] [--src-password W] [--src-database "
 	    "D]\n"
 	    "          [--table-name T] [--every SECONDS]\n"
-	    "       %s [-c FILE] [-v] --zeek | --argus-file [--every SECONDS] PATH...\n"
+	    "       %s [-c FILE] [-v] --zeek | --argus-file | --nfcapd [--every S] "
+	    "PATH...\n"
 	    "\n"
 	    "Takes flow records from the redis queue (and database sources) and keeps\n"
 	    "the time-bucket tables in MySQL/MariaDB current.\n"
@@ -67,6 +68,9 @@ importer_usage(FILE *out)
 	    "                     or - (standard input)\n"
 	    "      --argus-file   argus record files, read through ra (argus-client);\n"
 	    "                     PATH is a file, a directory (its files) or -\n"
+	    "      --nfcapd       nfcapd/sfcapd files (NetFlow, IPFIX, sFlow), read\n"
+	    "                     through nfdump; a directory: its nfcapd.* files\n"
+	    "                     but nfcapd.current.*\n"
 	    "  exit status of a database or file import: 0 all imported, 1 failed (the\n"
 	    "  next run resumes), 3 imported but invalid rows were "
 	    "skipped\n" FI_PROGRAM_USAGE_HELP,
@@ -84,6 +88,7 @@ enum {
 	OPT_EVERY,
 	OPT_ZEEK,
 	OPT_ARGUS_FILE,
+	OPT_NFCAPD,
 	OPT_SRC, /* --src-*: the config key is the option name with _ */
 };
 
@@ -98,6 +103,7 @@ static const struct option importer_longopts[] = {
     {"every", required_argument, NULL, OPT_EVERY},
     {"zeek", no_argument, NULL, OPT_ZEEK},
     {"argus-file", no_argument, NULL, OPT_ARGUS_FILE},
+    {"nfcapd", no_argument, NULL, OPT_NFCAPD},
     {"src-host", required_argument, NULL, OPT_SRC},
     {"src-port", required_argument, NULL, OPT_SRC},
     {"src-socket", required_argument, NULL, OPT_SRC},
@@ -118,7 +124,7 @@ struct importer_args {
 	int dbsource; /* --argus-db, --vermont-db or --src-database given */
 	int init_db;
 	int rollup;
-	int files; /* --zeek or --argus-file given */
+	int files; /* --zeek, --argus-file or --nfcapd given */
 	struct fi_files_opts fopts;
 	struct fi_dbsrc_opts dopts;
 	struct fi_importer_opts opts;
@@ -166,8 +172,11 @@ importer_option(void *ctx, int ch, const char *longname, char *arg)
 		break;
 	case OPT_ZEEK:
 	case OPT_ARGUS_FILE:
+	case OPT_NFCAPD:
 		a->files = 1;
-		a->fopts.kind = ch == OPT_ZEEK ? FI_FILES_ZEEK : FI_FILES_ARGUS;
+		a->fopts.kind = ch == OPT_ZEEK	       ? FI_FILES_ZEEK
+				: ch == OPT_ARGUS_FILE ? FI_FILES_ARGUS
+						       : FI_FILES_NFCAPD;
 		break;
 	case OPT_SRC:
 		/* "src-host" -> "src_host"; an option given twice: the last wins */

@@ -13,7 +13,7 @@ PACKAGES=(
 	redis-server redis-tools
 	nginx-light spawn-fcgi
 	python3 curl procps iproute2 bc netbase gdb
-	tcpdump argus-server argus-client wrk
+	tcpdump argus-server argus-client wrk nfdump softflowd
 	chromium
 )
 

@@ -24,6 +24,7 @@
 #include "fi_files.h"
 #include "fi_lines.h"
 #include "fi_log.h"
+#include "fi_nfdump.h"
 #include "fi_store.h"
 #include "fi_zeek.h"
 
@@ -237,6 +238,8 @@ fi_files_is_record(const struct fi_files_run *r, struct fi_str line)
 {
 	if (r->opts->kind == FI_FILES_ARGUS)
 		return fi_argusfile_is_record(line);
+	if (r->opts->kind == FI_FILES_NFCAPD)
+		return fi_nfdump_is_record(line);
 	if (line.n > 0 && line.p[line.n - 1] == '\r')
 		line.n--;
 	return line.n > 0 && line.p[0] != '#';
@@ -249,6 +252,8 @@ fi_files_parse(struct fi_files_one *o, struct fi_str line, struct fi_flow f[2],
 {
 	if (o->r->opts->kind == FI_FILES_ARGUS)
 		return fi_argusfile_line(&o->r->argus, line, f, n, err);
+	if (o->r->opts->kind == FI_FILES_NFCAPD)
+		return fi_nfdump_line(line, o->r->cfg->max_flow_duration, f, n, err);
 	return fi_zeek_line(&o->z, line, f, n, err);
 }
 
@@ -478,6 +483,13 @@ fi_files_one(struct fi_files_run *r, const char *path, int *complete, struct fi_
 
 		fi_argusfile_argv(path, argv);
 		rc = fi_lines_open_cmd(&l, argv, err);
+	} else if (r->opts->kind == FI_FILES_NFCAPD) {
+		const char *argv[FI_NFDUMP_ARGV];
+
+		fi_nfdump_argv(path, argv);
+		rc = fi_nfdump_check(path, err);
+		if (rc == 0)
+			rc = fi_lines_open_cmd(&l, argv, err);
 	} else {
 		rc = fi_lines_open(&l, path, err);
 	}
@@ -511,7 +523,8 @@ fi_files_one(struct fi_files_run *r, const char *path, int *complete, struct fi_
 
 /*
  * Whether a directory entry is a file of the kind: not hidden; for Zeek
- * conn*.log* (conn.log, conn.<time>.log.gz), for argus any other file.
+ * conn*.log* (conn.log, conn.<time>.log.gz), for nfcapd the finished
+ * nfcapd.* files (not nfcapd.current.*, still being written), for argus any.
  */
 static int
 fi_files_wanted(const struct fi_files_run *r, const char *name)
@@ -520,6 +533,9 @@ fi_files_wanted(const struct fi_files_run *r, const char *name)
 		return 0;
 	if (r->opts->kind == FI_FILES_ARGUS)
 		return 1;
+	if (r->opts->kind == FI_FILES_NFCAPD)
+		return strncmp(name, "nfcapd.", 7) == 0 &&
+		       strncmp(name, "nfcapd.current.", 15) != 0;
 	return strncmp(name, "conn", 4) == 0 && strstr(name, ".log") != NULL;
 }
 
@@ -673,7 +689,9 @@ fi_files_run(const struct fi_config *cfg, const struct fi_files_opts *opts)
 	memset(&r, 0, sizeof(r));
 	r.cfg = cfg;
 	r.opts = opts;
-	r.source = opts->kind == FI_FILES_ARGUS ? "argus-file" : "zeek";
+	r.source = opts->kind == FI_FILES_ARGUS	   ? "argus-file"
+		   : opts->kind == FI_FILES_NFCAPD ? "nfcapd"
+						   : "zeek";
 	if (opts->kind == FI_FILES_ARGUS) {
 		struct fi_err err;
 

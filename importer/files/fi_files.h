@@ -1,9 +1,9 @@
 /*
  * fi_files.h: imports of flow files (SPEC 3.5; README.md, "File sources"),
  * each file exactly once across runs: what flowinspector-importer's --zeek
- * and --argus-file call. A file is known by its content, not its name or
+ * --argus-file and --nfcapd call. A file is known by its content, not its name or
  * inode: its identity is the digest of its text (a Zeek log's own, an argus
- * file's as ra prints it) up to the end of its first record, so
+ * or nfcapd file's as ra or nfdump prints it) up to the end of its first record, so
  * a log that grows, is renamed, rotated or compressed keeps its mark. The
  * mark (fi_source_marks, written in the transaction of the flows it
  * covers) holds the offset after the last record imported and the digest
@@ -20,8 +20,9 @@
 #define FI_FILES_BADRECS 3 /* everything imported but records that were invalid */
 
 enum fi_files_kind {
-	FI_FILES_ZEEK,	/* Zeek conn.log, TSV or JSON lines, plain or .gz */
-	FI_FILES_ARGUS, /* argus record files, read through ra */
+	FI_FILES_ZEEK,	 /* Zeek conn.log, TSV or JSON lines, plain or .gz */
+	FI_FILES_ARGUS,	 /* argus record files, read through ra */
+	FI_FILES_NFCAPD, /* nfcapd/sfcapd files, read through nfdump */
 };
 
 struct fi_files_opts {

@@ -51,12 +51,4 @@ void fi_zeek_init(struct fi_zeek *z, int64_t max_duration);
 int fi_zeek_line(struct fi_zeek *z, struct fi_str line, struct fi_flow out[2],
 		 unsigned *n, struct fi_err *err);
 
-/*
- * Exposed for the unit tests: a decimal time or interval ("1709288130.5",
- * "12", no sign) as seconds and nanoseconds; and an ISO 8601 UTC time
- * ("2024-03-01T10:15:30.123456Z", or with +hh:mm). Return 0 or FI_EINVAL.
- */
-int fi_zeek_decimal(struct fi_str s, int64_t *sec, int64_t *nsec);
-int fi_zeek_iso8601(struct fi_str s, int64_t *sec, int64_t *nsec);
-
 #endif

@@ -12,7 +12,8 @@ t_init_db "retention_days = 0" "src_chunk_rows = 40" "flush_interval = 3600"
 dir=$T_TMP/argus
 mkdir -p "$dir"
 for cap in traffic-mixed traffic-loopback; do
-	check_cmd "argus -r $cap" argus -r "$T_FIXTURES/$cap.pcap" -w "$dir/$cap.argus"
+	# -F /dev/null: not the system's /etc/argus.conf (it also writes to /var/log)
+	check_cmd "argus -r $cap" argus -F /dev/null -r "$T_FIXTURES/$cap.pcap" -w "$dir/$cap.argus"
 done
 
 # runs the import in the background; SIGKILL once a mark passes $1 rows

@@ -1,8 +1,9 @@
 /*
- * test_zeek.c: Zeek conn.log lines as flows (TSV header handling, column
- * order, unset fields, JSON lines with epoch and ISO 8601 times, ICMP,
- * IPv6, every kind of bad record), exact times, and the line reader over
- * plain and gzip files with its offsets and digests.
+ * test_files.c: the file sources' modules: Zeek conn.log lines as flows
+ * (TSV header handling, column order, unset fields, JSON lines with epoch
+ * and ISO 8601 times, ICMP, IPv6, every kind of bad record), nfdump's and
+ * ra's lines as flows, exact times, and the line reader over plain and gzip
+ * files and a program's output, with its offsets and digests.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -10,7 +11,10 @@
 #include <zlib.h>
 
 #include "fi_addr.h"
+#include "fi_argusfile.h"
+#include "fi_ftime.h"
 #include "fi_lines.h"
+#include "fi_nfdump.h"
 #include "fi_test.h"
 #include "fi_zeek.h"
 
@@ -48,45 +52,45 @@ test_times(void)
 {
 	int64_t s, ns;
 
-	CHECK_INT(fi_zeek_decimal(S("1709287200.123456"), &s, &ns), 0);
+	CHECK_INT(fi_ftime_decimal(S("1709287200.123456"), &s, &ns), 0);
 	CHECK_INT(s, 1709287200);
 	CHECK_INT(ns, 123456000);
-	CHECK_INT(fi_zeek_decimal(S("12"), &s, &ns), 0);
+	CHECK_INT(fi_ftime_decimal(S("12"), &s, &ns), 0);
 	CHECK_INT(s, 12);
 	CHECK_INT(ns, 0);
-	CHECK_INT(fi_zeek_decimal(S("0.0000000019"), &s, &ns),
+	CHECK_INT(fi_ftime_decimal(S("0.0000000019"), &s, &ns),
 		  0); /* 10th digit dropped */
 	CHECK_INT(ns, 1);
-	CHECK_INT(fi_zeek_decimal(S("-1.5"), &s, &ns), FI_EINVAL);
-	CHECK_INT(fi_zeek_decimal(S("1."), &s, &ns), FI_EINVAL);
+	CHECK_INT(fi_ftime_decimal(S("-1.5"), &s, &ns), FI_EINVAL);
+	CHECK_INT(fi_ftime_decimal(S("1."), &s, &ns), FI_EINVAL);
 	/* exponents, as a JSON writer prints small numbers */
-	CHECK_INT(fi_zeek_decimal(S("1e9"), &s, &ns), 0);
+	CHECK_INT(fi_ftime_decimal(S("1e9"), &s, &ns), 0);
 	CHECK_INT(s, 1000000000);
-	CHECK_INT(fi_zeek_decimal(S("9.5367431640625e-7"), &s, &ns), 0);
+	CHECK_INT(fi_ftime_decimal(S("9.5367431640625e-7"), &s, &ns), 0);
 	CHECK_INT(s, 0);
 	CHECK_INT(ns, 953);
-	CHECK_INT(fi_zeek_decimal(S("1.5E+2"), &s, &ns), 0);
+	CHECK_INT(fi_ftime_decimal(S("1.5E+2"), &s, &ns), 0);
 	CHECK_INT(s, 150);
 	CHECK_INT(ns, 0);
-	CHECK_INT(fi_zeek_decimal(S("0012.50"), &s, &ns), 0);
+	CHECK_INT(fi_ftime_decimal(S("0012.50"), &s, &ns), 0);
 	CHECK_INT(s, 12);
 	CHECK_INT(ns, 500000000);
-	CHECK_INT(fi_zeek_decimal(S("1e"), &s, &ns), FI_EINVAL);
-	CHECK_INT(fi_zeek_decimal(S("1e13"), &s, &ns), FI_EINVAL);
-	CHECK_INT(fi_zeek_decimal(S(""), &s, &ns), FI_EINVAL);
-	CHECK_INT(fi_zeek_decimal(S("1234567890123"), &s, &ns), FI_EINVAL);
+	CHECK_INT(fi_ftime_decimal(S("1e"), &s, &ns), FI_EINVAL);
+	CHECK_INT(fi_ftime_decimal(S("1e13"), &s, &ns), FI_EINVAL);
+	CHECK_INT(fi_ftime_decimal(S(""), &s, &ns), FI_EINVAL);
+	CHECK_INT(fi_ftime_decimal(S("1234567890123"), &s, &ns), FI_EINVAL);
 
-	CHECK_INT(fi_zeek_iso8601(S("2024-03-01T10:00:00.5Z"), &s, &ns), 0);
+	CHECK_INT(fi_ftime_iso8601(S("2024-03-01T10:00:00.5Z"), &s, &ns), 0);
 	CHECK_INT(s, 1709287200);
 	CHECK_INT(ns, 500000000);
-	CHECK_INT(fi_zeek_iso8601(S("1970-01-01T00:00:00Z"), &s, &ns), 0);
+	CHECK_INT(fi_ftime_iso8601(S("1970-01-01T00:00:00Z"), &s, &ns), 0);
 	CHECK_INT(s, 0);
-	CHECK_INT(fi_zeek_iso8601(S("2024-02-29T23:59:59+01:00"), &s, &ns), 0);
+	CHECK_INT(fi_ftime_iso8601(S("2024-02-29T23:59:59+01:00"), &s, &ns), 0);
 	CHECK_INT(s, 1709251199 - 3600); /* 2024-03-01T00:00:00Z is 1709251200 */
-	CHECK_INT(fi_zeek_iso8601(S("2024-03-01T10:00:00"), &s, &ns), FI_EINVAL);
-	CHECK_INT(fi_zeek_iso8601(S("2024-13-01T10:00:00Z"), &s, &ns), FI_EINVAL);
-	CHECK_INT(fi_zeek_iso8601(S("2024-03-01T10:00"), &s, &ns), FI_EINVAL);
-	CHECK_INT(fi_zeek_iso8601(S("2024-03-01T10:00:00.Z"), &s, &ns), FI_EINVAL);
+	CHECK_INT(fi_ftime_iso8601(S("2024-03-01T10:00:00"), &s, &ns), FI_EINVAL);
+	CHECK_INT(fi_ftime_iso8601(S("2024-13-01T10:00:00Z"), &s, &ns), FI_EINVAL);
+	CHECK_INT(fi_ftime_iso8601(S("2024-03-01T10:00"), &s, &ns), FI_EINVAL);
+	CHECK_INT(fi_ftime_iso8601(S("2024-03-01T10:00:00.Z"), &s, &ns), FI_EINVAL);
 }
 
 static void
@@ -507,6 +511,98 @@ test_lines(void)
 	rmdir(dir);
 }
 
+static void
+test_nfdump(void)
+{
+	struct fi_flow f;
+	struct fi_err err;
+	unsigned n;
+
+	fi_err_clear(&err);
+	CHECK_INT(
+	    fi_nfdump_line(S("2024-03-10 23:40:01.619|2024-03-10 23:40:04.895|17   |  "
+			     "   172.21.213.145|   203.0.113.15|   123|   123|       2|  "
+			     "   393|    1"),
+			   MAXDUR, &f, &n, &err),
+	    0);
+	CHECK_UINT(n, 1);
+	CHECK_INT(f.first, 1710114001);
+	CHECK_INT(f.last, 1710114004);
+	CHECK_UINT(f.proto, 17);
+	check_addr(&f.src, "172.21.213.145");
+	CHECK_UINT(f.sport, 123);
+	CHECK_UINT(f.packets, 2);
+	CHECK_UINT(f.bytes, 393);
+	CHECK_UINT(f.flows, FI_FLOW_UNIT);
+	/* ICMP's type.code; an aggregated record's flow count */
+	CHECK_INT(fi_nfdump_line(S("2024-03-10 23:40:01.000|2024-03-10 23:40:01.000|58|"
+				   "2001:db8::1|2001:db8::2|0|128.0|3|312|4"),
+				 MAXDUR, &f, &n, &err),
+		  0);
+	CHECK_UINT(f.dport, 128 << 8);
+	CHECK_UINT(f.flows, 4 * FI_FLOW_UNIT);
+	CHECK_INT(fi_nfdump_line(S("2024-03-10 23:40:04.000|2024-03-10 23:40:01.000|6|"
+				   "10.0.0.1|10.0.0.2|1|2|3|312|1"),
+				 MAXDUR, &f, &n, &err),
+		  FI_EINVAL);
+	CHECK_CONTAINS(err.msg, "ends before it starts");
+	fi_err_clear(&err);
+	CHECK_INT(fi_nfdump_line(S("2024-03-10 23:40:01.000|2024-03-10 23:40:01.000|6|"
+				   "10.0.0.1|10.0.0.2|1|2|3|312"),
+				 MAXDUR, &f, &n, &err),
+		  FI_EINVAL);
+	CHECK_CONTAINS(err.msg, "9 fields");
+	fi_err_clear(&err);
+	CHECK_INT(fi_nfdump_line(S("2024-03-10 23:40:01.000|2024-03-10 23:40:01.000|TCP|"
+				   "10.0.0.1|10.0.0.2|1|2|3|312|1"),
+				 MAXDUR, &f, &n, &err),
+		  FI_EINVAL);
+	CHECK_CONTAINS(err.msg, "protocol TCP");
+	CHECK(!fi_nfdump_is_record(S("No matching flows")));
+	CHECK(fi_nfdump_is_record(S("2024-03-10 23:40:01.000|")));
+}
+
+static void
+test_argusfile(void)
+{
+	struct fi_argusfile a;
+	struct fi_flow f[2];
+	struct fi_err err;
+	unsigned n;
+
+	fi_err_clear(&err);
+	CHECK_INT(fi_argusfile_init(&a, MAXDUR, &err), 0);
+	CHECK(!fi_argusfile_is_record(S("StartTime|Dur|Proto|SrcAddr|Sport|DstAddr")));
+	CHECK_INT(fi_argusfile_line(&a,
+				    S("1710114001.619340|3.276641|udp|172.21.213.145|123|"
+				      "203.0.113.15|123|2|2|421|431"),
+				    f, &n, &err),
+		  0);
+	CHECK_UINT(n, 2);
+	CHECK_INT(f[0].first, 1710114001);
+	CHECK_INT(f[0].last, 1710114004);
+	CHECK_UINT(f[0].bytes, 421);
+	CHECK_UINT(f[1].bytes, 431);
+	check_addr(&f[1].src, "203.0.113.15");
+	/* argus' management and arp records are no IP flows */
+	CHECK_INT(fi_argusfile_line(&a,
+				    S("1796458526.881049|0.001477|man|0|0|0|0|0|0|0|0"),
+				    f, &n, &err),
+		  0);
+	CHECK_UINT(n, 0);
+	CHECK_INT(
+	    fi_argusfile_line(&a,
+			      S("1710114957.415004|0.000300|arp|10.1.18.185||10.0.0.1||1|"
+				"1|42|42"),
+			      f, &n, &err),
+	    0);
+	CHECK_UINT(n, 0);
+	CHECK_INT(fi_argusfile_line(&a, S("1710114001.6|3.2|udp|172.21.213.145|123"), f,
+				    &n, &err),
+		  FI_EINVAL);
+	CHECK_CONTAINS(err.msg, "5 fields");
+}
+
 int
 main(void)
 {
@@ -515,5 +611,7 @@ main(void)
 	test_tsv_header();
 	test_json();
 	test_lines();
-	return fi_test_result("test_zeek");
+	test_nfdump();
+	test_argusfile();
+	return fi_test_result("test_files");
 }
