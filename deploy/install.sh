@@ -351,6 +351,8 @@ if [[ -e $top/deploy/systemd/flowinspector-argus-import.timer ]]; then
 	say "argus import: set src_* in $etc/flowinspector.conf, then" \
 		"systemctl enable --now flowinspector-argus-import.timer"
 fi
+say "flow files (Zeek, nfcapd, argus): put FI_FOLLOW_ARGS=--zeek DIR in" \
+	"$etc/follow-NAME.env, then systemctl enable --now flowinspector-follow@NAME"
 system nginx -t
 system systemctl reload-or-restart nginx.service
 say "done: $([[ $tls == 1 ]] && echo https || echo http)://$nginx_listen/"

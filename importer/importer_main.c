@@ -31,8 +31,8 @@ importer_usage(FILE *out)
 	    "          [--src-port P] [--src-user U] [--src-password W] [--src-database "
 	    "D]\n"
 	    "          [--table-name T] [--every SECONDS]\n"
-	    "       %s [-c FILE] [-v] --zeek | --argus-file | --nfcapd [--every S] "
-	    "PATH...\n"
+	    "       %s [-c FILE] [-v] --zeek | --argus-file | --nfcapd [--every S]\n"
+	    "          [--follow] PATH...\n"
 	    "\n"
 	    "Takes flow records from the redis queue (and database sources) and keeps\n"
 	    "the time-bucket tables in MySQL/MariaDB current.\n"
@@ -71,6 +71,9 @@ importer_usage(FILE *out)
 	    "      --nfcapd       nfcapd/sfcapd files (NetFlow, IPFIX, sFlow), read\n"
 	    "                     through nfdump; a directory: its nfcapd.* files\n"
 	    "                     but nfcapd.current.*\n"
+	    "      --follow       run every --every seconds (1 by default) until\n"
+	    "                     SIGTERM, reading growing files on from where the\n"
+	    "                     last run stopped (a Zeek log tailed across rotation)\n"
 	    "  exit status of a database or file import: 0 all imported, 1 failed (the\n"
 	    "  next run resumes), 3 imported but invalid rows were "
 	    "skipped\n" FI_PROGRAM_USAGE_HELP,
@@ -89,6 +92,7 @@ enum {
 	OPT_ZEEK,
 	OPT_ARGUS_FILE,
 	OPT_NFCAPD,
+	OPT_FOLLOW,
 	OPT_SRC, /* --src-*: the config key is the option name with _ */
 };
 
@@ -104,6 +108,7 @@ static const struct option importer_longopts[] = {
     {"zeek", no_argument, NULL, OPT_ZEEK},
     {"argus-file", no_argument, NULL, OPT_ARGUS_FILE},
     {"nfcapd", no_argument, NULL, OPT_NFCAPD},
+    {"follow", no_argument, NULL, OPT_FOLLOW},
     {"src-host", required_argument, NULL, OPT_SRC},
     {"src-port", required_argument, NULL, OPT_SRC},
     {"src-socket", required_argument, NULL, OPT_SRC},
@@ -177,6 +182,9 @@ importer_option(void *ctx, int ch, const char *longname, char *arg)
 		a->fopts.kind = ch == OPT_ZEEK	       ? FI_FILES_ZEEK
 				: ch == OPT_ARGUS_FILE ? FI_FILES_ARGUS
 						       : FI_FILES_NFCAPD;
+		break;
+	case OPT_FOLLOW:
+		a->fopts.follow = 1;
 		break;
 	case OPT_SRC:
 		/* "src-host" -> "src_host"; an option given twice: the last wins */
@@ -272,15 +280,18 @@ main(int argc, char **argv)
 			    importer_name);
 			return 2;
 		}
-		for (unsigned i = 0; i < a.fopts.npaths && a.dopts.every > 0; i++)
+		for (unsigned i = 0;
+		     i < a.fopts.npaths && (a.dopts.every > 0 || a.fopts.follow); i++)
 			if (strcmp(a.fopts.paths[i], "-") == 0) {
 				fprintf(stderr,
 					"%s: standard input is read once: not with "
-					"--every\n",
+					"--every or --follow\n",
 					importer_name);
 				return 2;
 			}
-		a.fopts.every = a.dopts.every;
+		a.fopts.every = a.dopts.every > 0 ? a.dopts.every
+				: a.fopts.follow  ? 1
+						  : 0;
 		a.fopts.verbose = cli.verbose;
 		return fi_files_run(&cfg, &a.fopts);
 	}

@@ -33,6 +33,7 @@
 #define FI_FILES_HEAD_MAX    (1u << 20) /* bytes of header before the first record */
 #define FI_FILES_MARK_MAX    255	/* fi_source_marks.mark */
 #define FI_FILES_SEEN_MAX    4096	/* files remembered as done between rounds */
+#define FI_FILES_TAILS	     16 /* growing files kept open between rounds (--follow) */
 
 static volatile sig_atomic_t fi_files_stop;
 static volatile sig_atomic_t fi_files_reopen;
@@ -57,6 +58,7 @@ struct fi_files_run {
 	int report;
 	struct fi_files_seen *seen;
 	size_t nseen;
+	struct fi_files_tail *tails; /* --follow: FI_FILES_TAILS of them */
 	/* this round */
 	uint64_t files, records, flows, bad;
 	int failed;
@@ -83,6 +85,21 @@ struct fi_files_one {
 	uint64_t new_records, flows, bad; /* this run */
 	uint64_t first_line;		  /* where this run started reading records */
 	double written_at;
+};
+
+/*
+ * --follow: a plain file read to its end, kept open with its import's state
+ * (mark, header, position) so the next round reads on from there instead of
+ * from its start. Known by device and inode, so a rename (rotation) keeps
+ * it; a file no round lists any more is closed.
+ */
+struct fi_files_tail {
+	int used, listed;
+	dev_t dev;
+	ino_t ino;
+	char path[4096];
+	struct fi_files_one o;
+	struct fi_lines l;
 };
 
 static void
@@ -463,36 +480,128 @@ fi_files_report(const struct fi_files_one *o, int ok)
 	r->bad += o->bad;
 }
 
-/* Imports one file. Returns 0, or < 0 with err (the run's status is 1). */
+/* Opens path for its kind: the file itself, or ra or nfdump reading it. */
 static int
-fi_files_one(struct fi_files_run *r, const char *path, int *complete, struct fi_err *err)
+fi_files_open(struct fi_files_run *r, const char *path, struct fi_lines *l,
+	      struct fi_err *err)
 {
-	struct fi_files_one o;
-	struct fi_lines l;
-	struct fi_buf head;
 	int rc;
 
-	memset(&o, 0, sizeof(o));
-	o.r = r;
-	o.path = path;
-	o.written_at = fi_clock_now();
-	fi_zeek_init(&o.z, r->cfg->max_flow_duration);
-	*complete = 0;
 	if (r->opts->kind == FI_FILES_ARGUS) {
 		const char *argv[FI_ARGUSFILE_ARGV];
 
 		fi_argusfile_argv(path, argv);
-		rc = fi_lines_open_cmd(&l, argv, err);
+		rc = fi_lines_open_cmd(l, argv, err);
 	} else if (r->opts->kind == FI_FILES_NFCAPD) {
 		const char *argv[FI_NFDUMP_ARGV];
 
 		fi_nfdump_argv(path, argv);
 		rc = fi_nfdump_check(path, err);
 		if (rc == 0)
-			rc = fi_lines_open_cmd(&l, argv, err);
+			rc = fi_lines_open_cmd(l, argv, err);
 	} else {
-		rc = fi_lines_open(&l, path, err);
+		rc = fi_lines_open(l, path, err);
 	}
+	return rc;
+}
+
+/* A kept tail of the file st names, or NULL. */
+static struct fi_files_tail *
+fi_files_tail_find(struct fi_files_run *r, const struct stat *st)
+{
+	for (unsigned i = 0; r->tails != NULL && st != NULL && i < FI_FILES_TAILS; i++)
+		if (r->tails[i].used && r->tails[i].dev == st->st_dev &&
+		    r->tails[i].ino == st->st_ino)
+			return &r->tails[i];
+	return NULL;
+}
+
+static void
+fi_files_tail_drop(struct fi_files_tail *t)
+{
+	fi_lines_close(&t->l, NULL);
+	t->used = 0;
+}
+
+/*
+ * Keeps a plain file read to its end open for the next round (--follow).
+ * Returns 1 when it took l (the caller must not close it), else 0.
+ */
+static int
+fi_files_tail_keep(struct fi_files_run *r, const struct stat *st,
+		   const struct fi_files_one *o, const struct fi_lines *l)
+{
+	if (r->tails == NULL || st == NULL || r->opts->kind != FI_FILES_ZEEK ||
+	    !fi_lines_plain(l) || fi_files_stop)
+		return 0;
+	for (unsigned i = 0; i < FI_FILES_TAILS; i++) {
+		struct fi_files_tail *t = &r->tails[i];
+
+		if (t->used)
+			continue;
+		t->used = t->listed = 1;
+		t->dev = st->st_dev;
+		t->ino = st->st_ino;
+		snprintf(t->path, sizeof(t->path), "%s", o->path);
+		t->o = *o;
+		t->o.path = t->path;
+		t->l = *l;
+		return 1;
+	}
+	return 0; /* all taken: read from its start next round */
+}
+
+/* Reads on a kept tail from where the last round stopped. */
+static int
+fi_files_tail_read(struct fi_files_tail *t, const char *path, const struct stat *st,
+		   int *complete, struct fi_err *err)
+{
+	struct fi_files_one *o = &t->o;
+	struct fi_buf none;
+	int rc;
+
+	t->listed = 1;
+	snprintf(t->path, sizeof(t->path), "%s", path); /* renamed, perhaps */
+	o->new_records = o->flows = o->bad = 0;
+	o->first_line = o->mark.line + 1;
+	if ((uint64_t)st->st_size < t->l.off) {
+		rc = fi_err_set(err, FI_EINVAL,
+				"it shrank under its mark (%llu bytes read, %llu now)",
+				(unsigned long long)t->l.off,
+				(unsigned long long)st->st_size);
+	} else {
+		fi_buf_init(&none, 1);
+		fi_lines_more(&t->l);
+		rc = fi_files_read(o, &t->l, &none, complete, err);
+	}
+	if (rc != 0) {
+		fi_agg_clear(&o->r->agg);
+		fi_files_tail_drop(t);
+	}
+	fi_files_report(o, rc == 0);
+	return rc;
+}
+
+/* Imports one file (st: NULL for standard input). Returns 0, or < 0 with err. */
+static int
+fi_files_one(struct fi_files_run *r, const char *path, const struct stat *st,
+	     int *complete, struct fi_err *err)
+{
+	struct fi_files_tail *t = fi_files_tail_find(r, st);
+	struct fi_files_one o;
+	struct fi_lines l;
+	struct fi_buf head;
+	int rc;
+
+	*complete = 0;
+	if (t != NULL)
+		return fi_files_tail_read(t, path, st, complete, err);
+	memset(&o, 0, sizeof(o));
+	o.r = r;
+	o.path = path;
+	o.written_at = fi_clock_now();
+	fi_zeek_init(&o.z, r->cfg->max_flow_duration);
+	rc = fi_files_open(r, path, &l, err);
 	if (rc != 0)
 		return rc;
 	fi_buf_init(&head, FI_FILES_HEAD_MAX);
@@ -505,7 +614,7 @@ fi_files_one(struct fi_files_run *r, const char *path, int *complete, struct fi_
 		if (rc == 0)
 			rc = fi_files_read(&o, &l, &head, complete, err);
 	}
-	{
+	if (rc != 0 || o.id[0] == '\0' || !fi_files_tail_keep(r, st, &o, &l)) {
 		struct fi_err cerr;
 
 		fi_err_clear(&cerr);
@@ -589,7 +698,7 @@ fi_files_path(struct fi_files_run *r, const char *path)
 		return;
 	fi_err_clear(&err);
 	r->files++;
-	if (fi_files_one(r, path, &complete, &err) != 0) {
+	if (fi_files_one(r, path, have_st ? &st : NULL, &complete, &err) != 0) {
 		fi_warnx("%s: %s", path, err.msg);
 		r->failed = 1;
 		if (r->db != NULL && !fi_db_alive(r->db))
@@ -657,6 +766,8 @@ fi_files_round(struct fi_files_run *r)
 
 	r->files = r->records = r->flows = r->bad = 0;
 	r->failed = 0;
+	for (unsigned i = 0; r->tails != NULL && i < FI_FILES_TAILS; i++)
+		r->tails[i].listed = 0;
 	for (unsigned i = 0; i < r->opts->npaths && !fi_files_stop; i++) {
 		const char *p = r->opts->paths[i];
 		struct stat st;
@@ -666,6 +777,10 @@ fi_files_round(struct fi_files_run *r)
 		else
 			fi_files_path(r, p);
 	}
+	/* a kept file no path lists any more (rotated away, deleted) is done */
+	for (unsigned i = 0; r->tails != NULL && i < FI_FILES_TAILS; i++)
+		if (r->tails[i].used && !r->tails[i].listed && !fi_files_stop)
+			fi_files_tail_drop(&r->tails[i]);
 	if (r->records > 0 || r->failed || r->opts->every == 0)
 		fi_info("%llu records of %llu files read in %.1f s: %llu flows imported, "
 			"%llu bad%s",
@@ -703,6 +818,8 @@ fi_files_run(const struct fi_config *cfg, const struct fi_files_opts *opts)
 	}
 	r.report = opts->verbose || isatty(STDOUT_FILENO);
 	fi_agg_init(&r.agg, cfg->bucket_sizes, cfg->n_bucket_sizes);
+	if (opts->follow)
+		r.tails = calloc(FI_FILES_TAILS, sizeof(*r.tails));
 	for (unsigned k = 0; k < cfg->n_bucket_sizes; k++)
 		fi_agg_set_detail(&r.agg, k, fi_config_is_detail(cfg, k));
 
@@ -728,6 +845,10 @@ fi_files_run(const struct fi_config *cfg, const struct fi_files_opts *opts)
 	}
 	if (opts->every > 0 && fi_files_stop)
 		status = 0;
+	for (unsigned i = 0; r.tails != NULL && i < FI_FILES_TAILS; i++)
+		if (r.tails[i].used)
+			fi_files_tail_drop(&r.tails[i]);
+	free(r.tails);
 	fi_files_db_close(&r);
 	fi_agg_fini(&r.agg);
 	free(r.seen);

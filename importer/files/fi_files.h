@@ -30,6 +30,7 @@ struct fi_files_opts {
 	char *const *paths; /* files, directories, or "-" (standard input) */
 	unsigned npaths;
 	unsigned every; /* seconds between runs; 0: run once */
+	int follow;	/* --follow: keep growing plain files open between runs */
 	int verbose;	/* a summary per file even when not on a terminal */
 };
 

@@ -182,6 +182,12 @@ fi_lines_pending(const struct fi_lines *l)
 	return l->end - l->start;
 }
 
+int
+fi_lines_plain(const struct fi_lines *l)
+{
+	return l->gz != NULL && l->child == 0 && gzdirect(l->gz) == 1;
+}
+
 void
 fi_lines_more(struct fi_lines *l)
 {

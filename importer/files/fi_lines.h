@@ -51,6 +51,9 @@ int fi_lines_next(struct fi_lines *l, struct fi_str *line, struct fi_err *err);
 /* Bytes read after the last complete line (a line being written). */
 size_t fi_lines_pending(const struct fi_lines *l);
 
+/* Whether l reads a plain file (not gzip, so its offsets are the file's). */
+int fi_lines_plain(const struct fi_lines *l);
+
 /* After fi_lines_next returned 0: look for more data on the next call. */
 void fi_lines_more(struct fi_lines *l);
 
