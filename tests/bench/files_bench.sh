@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# files_bench.sh: the file sources' import throughput (issue 16). The same
+# generated flows (importer_bench's: 2 hours over 3,000 hosts, up to 300 s
+# long) are imported, with the default four bucket sizes, through the redis
+# queue (the baseline, the queue importer --once) and as a Zeek conn.log
+# (--zeek; one record per flow, no resp packets, so one flow per record),
+# plain and gzipped. Prints flows/s, the importer's CPU and peak RSS, the
+# data size and the machine's load; asserts only that every flow went in.
+# Usage: files_bench.sh [BUILD_DIR [FLOWS]] (FI_BENCH=1 tests/run.sh runs it).
+set -uo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+# shellcheck source-path=SCRIPTDIR source=../shell/benchlib.sh
+. "$root/tests/shell/benchlib.sh"
+BUILD=$(realpath "${1:-$root/build/rel}")
+N=${2:-1000000}
+mycnf=$(bench_mariadb_args)
+FI_HARNESS_MARIADB_ARGS="$mycnf" bench_own_harness fi-files-bench --no-nginx
+imp=$BUILD/importer/flowinspector-importer
+
+echo "bench: generating $N flows"
+python3 "$root/tests/tools/flowref.py" gen --count "$N" --seed 1 --hosts 3000 --span 7200 \
+	--max-duration 300 --sorted >"$tmp/flows.jsonl"
+# the same flows as Zeek records: ts the start, duration end - start, the
+# protocol in ip_proto, ICMP's type and code back in orig_p and resp_p
+python3 - "$root/tests/tools" "$tmp/flows.jsonl" >"$tmp/conn.log" <<'PY'
+import ipaddress, sys
+sys.path.insert(0, sys.argv[1])
+import flowref  # its decoder: gen writes every spelling the queue accepts
+cols = ("ts uid id.orig_h id.orig_p id.resp_h id.resp_p proto duration orig_pkts "
+        "orig_ip_bytes resp_pkts resp_ip_bytes ip_proto").split()
+print("#separator \\x09\n#unset_field\t-\n#path\tconn\n#open\t2024-01-01-00-00-00")
+print("#fields\t" + "\t".join(cols))
+names = {6: "tcp", 17: "udp", 1: "icmp", 58: "icmp"}
+def text(h):
+    a = ipaddress.IPv6Address(int(h, 16))
+    return str(a.ipv4_mapped) if a.ipv4_mapped is not None else str(a)
+for i, line in enumerate(open(sys.argv[2])):
+    f = flowref.decode(line)
+    p, sp, dp = f["proto"], f["sport"], f["dport"]
+    if p in (1, 58):
+        sp, dp = dp >> 8, dp & 255
+    print("%d.000000\tC%d\t%s\t%d\t%s\t%d\t%s\t%d.000000\t%d\t%d\t0\t0\t%d" % (
+        f["first"], i, text(f["src"]), sp, text(f["dst"]), dp, names.get(p, "unknown_transport"),
+        f["last"] - f["first"], f["packets"], f["bytes"], p))
+PY
+gzip -1 -c "$tmp/conn.log" >"$tmp/conn.log.gz"
+want_pkts=$(awk -F'\t' '!/^#/ { p += $9 } END { printf "%d", p }' "$tmp/conn.log")
+echo "bench: conn.log $(du -m "$tmp/conn.log" | cut -f1) MiB, gzipped $(du -m "$tmp/conn.log.gz" | cut -f1) MiB"
+
+conf()
+{
+	cat >"$tmp/$1.conf" <<CONF
+db_host = 127.0.0.1
+db_port = $FI_TEST_MYSQL_PORT
+db_name = bench_$1
+db_password = bench
+db_ro_password = bench
+db_grant_hosts = 127.0.0.1
+redis_port = $FI_TEST_REDIS_PORT
+retention_days = 0
+log_level = info
+rollup_workers = 0
+CONF
+	harness_mysql -e "DROP DATABASE IF EXISTS bench_$1"
+	"$imp" -c "$tmp/$1.conf" --init-db 2>/dev/null
+}
+
+# run NAME ARGS...: the importer's wall time, CPU and peak RSS; the flows in
+run()
+{
+	local name=$1 out
+	shift
+	out=$(python3 - "$imp" -c "$tmp/$name.conf" "$@" <<'PY'
+import resource, subprocess, sys, time
+t0 = time.monotonic()
+rc = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode
+t = time.monotonic() - t0
+u = resource.getrusage(resource.RUSAGE_CHILDREN)
+print("%d %.3f %.2f %d" % (rc, t, u.ru_utime + u.ru_stime, u.ru_maxrss // 1024))
+PY
+)
+	read -r rc secs cpu rss <<<"$out"
+	pkts=$(harness_mysql -N "bench_$name" -e \
+		"SELECT SUM(tcp_packets + udp_packets + icmp_packets + other_packets) FROM totals_86400")
+	printf '%-8s %9.0f %8.1f %8.1f %7s  exit %s\n' "$name" \
+		"$(echo "$N / $secs" | bc -l)" "$secs" "$cpu" "${rss}MiB" "$rc"
+	[[ $pkts == "$want_pkts" ]] || echo "bench ($name): $pkts of $want_pkts packets imported" >&2
+}
+
+echo
+echo "file sources benchmark, $N flows, default sizes, no roll-up"
+printf '%-8s %9s %8s %8s %7s\n' source flows/s secs imp-cpu peakRSS
+conf queue
+python3 "$root/tests/tools/flowref.py" resp "$tmp/flows.jsonl" | harness_redis_cli --pipe >/dev/null
+run queue --once
+conf zeek
+run zeek --zeek "$tmp/conn.log"
+conf zeekgz
+run zeekgz --zeek "$tmp/conn.log.gz"
+echo "targets: Zeek (and nfcapd, PostgreSQL) >= 30000 flows/s, peak RSS < 512 MiB"
+echo "load: $(uptime)"
