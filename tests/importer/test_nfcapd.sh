@@ -7,7 +7,9 @@
 # (softflowd's v9 times are off by up to a second: its export header keeps
 # whole seconds; and its v9 IPv6 records carry no ICMPv6 type: those ports
 # are compared as 0). nfcapd -s 10 multiplies the counts, and the import keeps
-# them. A second run imports nothing; a file nfdump cannot read fails.
+# them. A second run imports nothing. The four files, arriving one by one in
+# a directory followed by an importer SIGKILLed mid-file twice, are counted
+# once each. A file nfdump cannot read fails.
 set -uo pipefail
 BUILD=$1
 . "$FI_SOURCE_DIR/tests/shell/testlib.sh"
@@ -144,6 +146,62 @@ check_cmd "IPFIX: every bucket as the probe's" compare "${T_DB}_ipfix" buckets
 collect sampled 10 -v 10 -A milli
 import_dir sampled
 check_cmd "nfcapd -s 10: every bucket ten times the probe's" compare "${T_DB}_sampled" buckets 10
+
+# exactly once: the finished files of all four collections arrive one by
+# one in a directory followed by an importer that is SIGKILLed mid-file
+# twice; in the end every bucket holds each file's counts once
+conf=$T_TMP/follow.conf
+sed "s/^db_name = .*/db_name = ${T_DB}_follow/" "$T_CONF" >"$conf"
+echo "src_chunk_rows = 20" >>"$conf"
+dbs+=("${T_DB}_follow")
+"$T_IMPORTER" -c "$conf" --init-db >/dev/null 2>&1
+mkdir -p "$T_TMP/follow"
+marked()
+{
+	harness_mysql -N "${T_DB}_follow" -e \
+		"SELECT COALESCE(SUM(rows_imported), 0) FROM fi_source_marks"
+}
+start_follow()
+{
+	"$T_IMPORTER" -c "$conf" --nfcapd --follow "$T_TMP/follow" >>"$T_TMP/follow.log" 2>&1 &
+	fpid=$!
+	T_PIDS="${T_PIDS:-} $fpid"
+}
+start_follow
+want=0
+kills=0
+for name in v5 v9 ipfix sampled; do
+	f=$(ls "$T_TMP/$name"/nfcapd.2*)
+	n=$(nfdump -r "$f" -q -N -o 'fmt:%pkt' | wc -l)
+	cp "$f" "$T_TMP/follow/nfcapd.$name"
+	want=$((want + n))
+	if ((kills < 2)); then
+		for ((i = 0; i < 500; i++)); do
+			m=$(marked)
+			((m > want - n && m < want)) && break
+			sleep 0.01
+		done
+		kill -KILL "$fpid"
+		wait "$fpid" 2>/dev/null
+		echo "nfcapd: SIGKILL with $m of $want records marked"
+		kills=$((kills + 1))
+		start_follow
+	fi
+done
+for ((i = 0; i < 600; i++)); do
+	(($(marked) == want)) && break
+	sleep 0.1
+done
+check_eq "followed: every record marked once" "$(marked)" "$want"
+kill -TERM "$fpid"
+t_wait_exit "$fpid" "$T_TMP/follow.log"
+check_eq "followed: SIGTERM, status 0" "$?" 0
+sum=""
+for c in tcp udp icmp other; do sum="$sum + ${c}_packets"; done
+check_eq "followed: the packets of the four imports, once" \
+	"$(harness_mysql -N "${T_DB}_follow" -e "SELECT SUM(0 $sum) FROM totals_60")" \
+	"$(for n in v5 v9 ipfix sampled; do harness_mysql -N "${T_DB}_$n" -e \
+		"SELECT SUM(0 $sum) FROM totals_60"; done | awk '{ s += $1 } END { print s }')"
 
 echo "not an nfcapd file" >"$T_TMP/nfcapd.bogus"
 out=$("$T_IMPORTER" -c "$T_CONF" --nfcapd "$T_TMP/nfcapd.bogus" 2>&1)
