@@ -182,6 +182,12 @@ else
 	rm -rf "$root$prefix/share/flowinspector/static"
 	cp -R "$top/static" "$root$prefix/share/flowinspector/static"
 	install -m 0644 "$top/README.md" "$root$prefix/share/doc/flowinspector/README.md"
+	# collectors' hooks (rastream -f): the installed paths
+	for hook in "$top"/deploy/hooks/*; do
+		mkdir -p "$root$prefix/share/flowinspector/hooks"
+		sed "s|/usr/local/|$prefix/|g" "$hook" >"$root$prefix/share/flowinspector/hooks/${hook##*/}"
+		chmod 0755 "$root$prefix/share/flowinspector/hooks/${hook##*/}"
+	done
 fi
 
 if [[ -z $root ]] && ! id "$user" >/dev/null 2>&1; then

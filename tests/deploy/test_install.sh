@@ -74,7 +74,9 @@ for f in usr/local/bin/flowinspector-importer usr/local/bin/flowinspector-probe 
 	etc/flowinspector/flowinspector.conf etc/logrotate.d/flowinspector \
 	etc/systemd/system/flowinspector-importer.service \
 	etc/systemd/system/flowinspector-fcgi.socket etc/systemd/system/flowinspector-fcgi.service \
-	'etc/systemd/system/flowinspector-probe@.service' etc/nginx/sites-enabled/flowinspector; do
+	'etc/systemd/system/flowinspector-probe@.service' \
+	'etc/systemd/system/flowinspector-follow@.service' \
+	usr/local/share/flowinspector/hooks/rastream-import etc/nginx/sites-enabled/flowinspector; do
 	check_cmd "staged: $f" test -e "$r/$f"
 done
 mem_mib=$(awk '/^MemTotal:/ { print int($2 / 1024) }' /proc/meminfo)
@@ -94,6 +96,11 @@ for unit in "$r"/etc/systemd/system/*.service; do
 	exe=$(sed -n 's/^ExecStart=\([^ ]*\).*/\1/p' "$unit")
 	check_cmd "${unit##*/} runs an installed program ($exe)" test -x "$r$exe"
 done
+check_cmd "rastream hook: executable" test -x "$r/usr/local/share/flowinspector/hooks/rastream-import"
+out=$("$r/usr/local/share/flowinspector/hooks/rastream-import" 2>&1)
+check_contains "rastream hook: wants rastream's -r FILE" "$out" "usage:"
+check_contains "follow unit: a file source per env file" \
+	"$(cat "$r/etc/systemd/system/flowinspector-follow@.service")" "--follow \$FI_FOLLOW_ARGS"
 check_contains "probe unit: one interface per instance" \
 	"$(cat "$r/etc/systemd/system/flowinspector-probe@.service")" "-i %i"
 check_cmd "staged: nginx -t (loopback, plain)" nginx_check "$r" plain
