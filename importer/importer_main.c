@@ -280,15 +280,24 @@ main(int argc, char **argv)
 			    importer_name);
 			return 2;
 		}
-		for (unsigned i = 0;
-		     i < a.fopts.npaths && (a.dopts.every > 0 || a.fopts.follow); i++)
-			if (strcmp(a.fopts.paths[i], "-") == 0) {
+		for (unsigned i = 0; i < a.fopts.npaths; i++) {
+			if (strcmp(a.fopts.paths[i], "-") != 0)
+				continue;
+			if (a.fopts.kind != FI_FILES_ZEEK) {
+				fprintf(stderr,
+					"%s: standard input is for Zeek logs; ra and "
+					"nfdump read files\n",
+					importer_name);
+				return 2;
+			}
+			if (a.dopts.every > 0 || a.fopts.follow) {
 				fprintf(stderr,
 					"%s: standard input is read once: not with "
 					"--every or --follow\n",
 					importer_name);
 				return 2;
 			}
+		}
 		a.fopts.every = a.dopts.every > 0 ? a.dopts.every
 				: a.fopts.follow  ? 1
 						  : 0;

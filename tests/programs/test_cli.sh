@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # test_cli.sh: the command line every program shares: --help, --version,
-# -n with a good, a bad and a missing config, and unknown options.
+# -n with a good, a bad and a missing config, and unknown options; the
+# importer's file-source arguments it refuses.
 set -uo pipefail
 BUILD=$1
 T_NAME=cli
@@ -35,6 +36,22 @@ for prog in importer/flowinspector-importer fcgi/flowinspector-fcgi importer/pro
 	"$bin" --no-such-option >/dev/null 2>&1
 	check_eq "$name unknown option exit" "$?" "2"
 done
+# the file sources' arguments: what they refuse, and why
+imp=$BUILD/importer/flowinspector-importer
+out=$("$imp" -c "$tmp/good.conf" --zeek 2>&1)
+check_eq "--zeek without a PATH: exit" "$?" "2"
+check_contains "--zeek without a PATH: why" "$out" "needs a PATH"
+out=$("$imp" -c "$tmp/good.conf" --zeek --follow - </dev/null 2>&1)
+check_eq "--follow with standard input: exit" "$?" "2"
+check_contains "--follow with standard input: why" "$out" "standard input is read once"
+out=$("$imp" -c "$tmp/good.conf" --nfcapd - </dev/null 2>&1)
+check_eq "--nfcapd with standard input: exit" "$?" "2"
+check_contains "--nfcapd with standard input: why" "$out" "standard input is for Zeek logs"
+out=$("$imp" -c "$tmp/good.conf" --zeek --argus-db "$tmp" 2>&1)
+check_eq "a file source with a database source: exit" "$?" "2"
+out=$("$imp" -c "$tmp/good.conf" "$tmp" 2>&1)
+check_eq "a PATH without a file source: exit" "$?" "2"
+check_contains "a PATH without a file source: why" "$out" "unexpected argument"
 # the README's table documents every configuration key
 for key in $("$BUILD/importer/flowinspector-importer" --help | sed -n '/^configuration keys/,$p' | awk 'NR > 1 {print $1}'); do
 	check_contains "README documents $key" "$(cat "$(dirname "$0")/../../README.md")" "| \`$key\` |"
