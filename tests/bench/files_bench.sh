@@ -2,10 +2,12 @@
 # files_bench.sh: the file sources' import throughput (issue 16). The same
 # generated flows (importer_bench's: 2 hours over 3,000 hosts, up to 300 s
 # long) are imported, with the default four bucket sizes, through the redis
-# queue (the baseline, the queue importer --once) and as a Zeek conn.log
+# queue (the baseline, the queue importer --once), as a Zeek conn.log
 # (--zeek; one record per flow, no resp packets, so one flow per record),
-# plain and gzipped. Prints flows/s, the importer's CPU and peak RSS, the
-# data size and the machine's load; asserts only that every flow went in.
+# plain and gzipped, and, their IPv4 flows, as an nfcapd file (--nfcapd)
+# that a real nfcapd collected from NetFlow v5 this script sends it on
+# loopback. Prints flows/s, the importer's CPU and peak RSS, the data size
+# and the machine's load; asserts only that every packet went in.
 # Usage: files_bench.sh [BUILD_DIR [FLOWS]] (FI_BENCH=1 tests/run.sh runs it).
 set -uo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -45,6 +47,46 @@ for i, line in enumerate(open(sys.argv[2])):
 PY
 gzip -1 -c "$tmp/conn.log" >"$tmp/conn.log.gz"
 want_pkts=$(awk -F'\t' '!/^#/ { p += $9 } END { printf "%d", p }' "$tmp/conn.log")
+
+# the IPv4 flows as NetFlow v5 to a real nfcapd (30 records a datagram,
+# paced so that none is dropped); its finished file is the nfcapd data set
+port=$(python3 -c 'import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+mkdir -p "$tmp/nfcapd"
+nfcapd -l "$tmp/nfcapd" -b 127.0.0.1 -p "$port" -t 3600 -B 8000000 >"$tmp/nfcapd.log" 2>&1 &
+nfpid=$!
+sleep 0.5
+nf=$(python3 - "$root/tests/tools" "$tmp/flows.jsonl" "$port" <<'PY'
+import socket, struct, sys, time
+sys.path.insert(0, sys.argv[1])
+import flowref
+flows = [f for f in map(flowref.decode, open(sys.argv[2])) if f["src"].startswith("0" * 20 + "FFFF")]
+now = max(f["last"] for f in flows) + 60
+uptime = 3000000000  # ms; the exporter booted uptime / 1000 s before now
+boot = now - uptime // 1000
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+pkts = 0
+for i in range(0, len(flows), 30):
+    part = flows[i:i + 30]
+    d = struct.pack("!HHIIIIBBH", 5, len(part), uptime, now, 0, i, 0, 0, 0)
+    for f in part:
+        d += struct.pack("!IIIHHIIIIHHBBBBHHBBH", int(f["src"][24:], 16), int(f["dst"][24:], 16),
+                         0, 0, 0, f["packets"], f["bytes"], (f["first"] - boot) * 1000,
+                         (f["last"] - boot) * 1000, f["sport"], f["dport"], 0, 0, f["proto"],
+                         0, 0, 0, 0, 0, 0)
+        pkts += f["packets"]
+    s.sendto(d, ("127.0.0.1", int(sys.argv[3])))
+    if i % 3000 == 0:
+        time.sleep(0.01)
+print(len(flows), pkts)
+PY
+)
+sleep 2
+kill -INT "$nfpid"
+wait "$nfpid"
+read -r nf_flows nf_pkts <<<"$nf"
+echo "bench: nfcapd collected $(nfdump -r "$tmp"/nfcapd/nfcapd.2* -q -N -o 'fmt:%pkt' | wc -l) of $nf_flows v5 records" \
+	"($(du -m "$tmp"/nfcapd/nfcapd.2* | cut -f1) MiB)"
 echo "bench: conn.log $(du -m "$tmp/conn.log" | cut -f1) MiB, gzipped $(du -m "$tmp/conn.log.gz" | cut -f1) MiB"
 
 conf()
@@ -83,8 +125,9 @@ PY
 	pkts=$(harness_mysql -N "bench_$name" -e \
 		"SELECT SUM(tcp_packets + udp_packets + icmp_packets + other_packets) FROM totals_86400")
 	printf '%-8s %9.0f %8.1f %8.1f %7s  exit %s\n' "$name" \
-		"$(echo "$N / $secs" | bc -l)" "$secs" "$cpu" "${rss}MiB" "$rc"
-	[[ $pkts == "$want_pkts" ]] || echo "bench ($name): $pkts of $want_pkts packets imported" >&2
+		"$(echo "${flows:-$N} / $secs" | bc -l)" "$secs" "$cpu" "${rss}MiB" "$rc"
+	[[ $pkts == "${want:-$want_pkts}" ]] ||
+		echo "bench ($name): $pkts of ${want:-$want_pkts} packets imported" >&2
 }
 
 echo
@@ -97,5 +140,7 @@ conf zeek
 run zeek --zeek "$tmp/conn.log"
 conf zeekgz
 run zeekgz --zeek "$tmp/conn.log.gz"
+conf nfcapd
+flows=$nf_flows want=$nf_pkts run nfcapd --nfcapd "$tmp/nfcapd"
 echo "targets: Zeek (and nfcapd, PostgreSQL) >= 30000 flows/s, peak RSS < 512 MiB"
 echo "load: $(uptime)"
