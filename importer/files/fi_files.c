@@ -290,6 +290,7 @@ fi_files_line(struct fi_files_one *o, struct fi_str line, uint64_t off, uint64_t
 	unsigned n;
 	int rc;
 
+	fi_err_clear(&why);
 	o->records += record;
 	if (o->have_prev && !o->reached) {
 		if (off < o->mark.off) {
@@ -312,7 +313,6 @@ fi_files_line(struct fi_files_one *o, struct fi_str line, uint64_t off, uint64_t
 		o->first_line = lineno + 1;
 		return 0;
 	}
-	fi_err_clear(&why);
 	rc = fi_files_parse(o, line, f, &n, &why);
 	if (rc == FI_ECONFIG)
 		return fi_err_set(err, rc, "line %llu: %s", (unsigned long long)lineno,
