@@ -238,6 +238,44 @@ importer_configured(void *ctx, struct fi_config *cfg)
 	return -1;
 }
 
+/* A file source's run (--zeek, --argus-file, --nfcapd): its arguments checked. */
+static int
+importer_files(struct importer_args *a, const struct fi_config *cfg, int verbose)
+{
+	if (a->dbsource || a->dopts.table != NULL) {
+		fprintf(stderr, "%s: a file source does not go with a database source\n",
+			importer_name);
+		return 2;
+	}
+	if (a->fopts.npaths == 0) {
+		fprintf(stderr,
+			"%s: a file source needs a PATH (a file, a directory or -)\n",
+			importer_name);
+		return 2;
+	}
+	for (unsigned i = 0; i < a->fopts.npaths; i++) {
+		if (strcmp(a->fopts.paths[i], "-") != 0)
+			continue;
+		if (a->fopts.kind != FI_FILES_ZEEK) {
+			fprintf(stderr,
+				"%s: standard input is for Zeek logs; ra and "
+				"nfdump read files\n",
+				importer_name);
+			return 2;
+		}
+		if (a->dopts.every > 0 || a->fopts.follow) {
+			fprintf(stderr,
+				"%s: standard input is read once: not with "
+				"--every or --follow\n",
+				importer_name);
+			return 2;
+		}
+	}
+	a->fopts.every = a->dopts.every > 0 ? a->dopts.every : a->fopts.follow ? 1 : 0;
+	a->fopts.verbose = verbose;
+	return fi_files_run(cfg, &a->fopts);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -266,44 +304,8 @@ main(int argc, char **argv)
 		fi_info("database %s is ready", cfg.db_name);
 		return 0;
 	}
-	if (a.files) {
-		if (a.dbsource || a.dopts.table != NULL) {
-			fprintf(stderr,
-				"%s: a file source does not go with a database source\n",
-				importer_name);
-			return 2;
-		}
-		if (a.fopts.npaths == 0) {
-			fprintf(
-			    stderr,
-			    "%s: a file source needs a PATH (a file, a directory or -)\n",
-			    importer_name);
-			return 2;
-		}
-		for (unsigned i = 0; i < a.fopts.npaths; i++) {
-			if (strcmp(a.fopts.paths[i], "-") != 0)
-				continue;
-			if (a.fopts.kind != FI_FILES_ZEEK) {
-				fprintf(stderr,
-					"%s: standard input is for Zeek logs; ra and "
-					"nfdump read files\n",
-					importer_name);
-				return 2;
-			}
-			if (a.dopts.every > 0 || a.fopts.follow) {
-				fprintf(stderr,
-					"%s: standard input is read once: not with "
-					"--every or --follow\n",
-					importer_name);
-				return 2;
-			}
-		}
-		a.fopts.every = a.dopts.every > 0 ? a.dopts.every
-				: a.fopts.follow  ? 1
-						  : 0;
-		a.fopts.verbose = cli.verbose;
-		return fi_files_run(&cfg, &a.fopts);
-	}
+	if (a.files)
+		return importer_files(&a, &cfg, cli.verbose);
 	if (a.dbsource) {
 		a.dopts.verbose = cli.verbose;
 		return fi_dbsrc_run(&cfg, &a.dopts);
