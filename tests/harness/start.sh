@@ -1,15 +1,26 @@
 #!/usr/bin/env bash
-# Starts throwaway MariaDB, redis and nginx servers for the tests on free 127.0.0.1
-# ports, all state in DIR, as plain processes (no systemd). Writes DIR/env (source
-# it, or run programs through with-env.sh) and starts a reaper that runs stop.sh DIR
-# once the owner process (the parent, normally ctest) has gone. Undo with stop.sh.
+# Starts throwaway MariaDB, redis and nginx (and, asked for, PostgreSQL) servers for
+# the tests on free 127.0.0.1 ports, all state in DIR, as plain processes (no
+# systemd). Writes DIR/env (source it, or run programs through with-env.sh) and
+# starts a reaper that runs stop.sh DIR once the owner process (the parent,
+# normally ctest) has gone. Undo with stop.sh.
 #
 # Usage: start.sh DIR [--no-mariadb] [--no-redis] [--no-nginx] [--nginx-conf FILE]
+#                     [--postgresql]
 #
 # DIR is created; if it holds an earlier harness, that one is stopped and removed.
 # FI_HARNESS_OWNER=PID watches PID instead of the parent. FI_HARNESS_KEEP=1 keeps
 # DIR after a failed start (and in stop.sh). FI_HARNESS_START_TIMEOUT (60) and
 # FI_HARNESS_STOP_TIMEOUT (20) bound the waits, in seconds.
+#
+# --postgresql also starts PostgreSQL (off by default): a cluster in
+# DIR/postgresql/data made by initdb (as the postgres account when run as root:
+# DIR's parents must be searchable by it), trust on the socket and 127.0.0.1
+# only, fsync off, logs in DIR/postgresql/log. DIR/env gets FI_TEST_PG_HOST,
+# _PORT, _SOCKET_DIR (DIR/postgresql, or a short /tmp/fi-pg.* dir when that path
+# is too long for a socket), _USER, _BINDIR and _PID; lib.sh's harness_psql is
+# its client. FI_HARNESS_PG_BINDIR picks the server's programs,
+# FI_HARNESS_PG_PORT a fixed port.
 #
 # nginx serves DIR/www with a generated config, or uses --nginx-conf FILE, a template
 # in which these placeholders are replaced before use:
@@ -42,12 +53,13 @@ die()
 	exit 1
 }
 
-dir="" want_mariadb=1 want_redis=1 want_nginx=1 nginx_conf=""
+dir="" want_mariadb=1 want_redis=1 want_nginx=1 want_postgresql=0 nginx_conf=""
 while [[ $# -gt 0 ]]; do
 	case $1 in
 	--no-mariadb) want_mariadb=0 ;;
 	--no-redis) want_redis=0 ;;
 	--no-nginx) want_nginx=0 ;;
+	--postgresql) want_postgresql=1 ;;
 	--nginx-conf)
 		[[ $# -ge 2 ]] || usage
 		nginx_conf=$2
@@ -95,6 +107,9 @@ if [[ $want_mariadb == 1 && ${#sock} -gt 107 ]]; then
 fi
 
 mkdir -p "$dir"/{mysql,redis,nginx/tmp,www,pids,logs}
+if [[ $want_postgresql == 1 ]]; then
+	mkdir -p "$dir/postgresql"
+fi
 touch "$dir/.fi-harness"
 export FI_TEST_DIR=$dir
 
@@ -127,7 +142,7 @@ export FI_HARNESS_REAPER_PID FI_HARNESS_OWNER_PID=$owner
 
 # Runs START_FN with the port variable VAR set to a free port, retrying with another
 # port when the chosen one was taken meanwhile.
-# FI_HARNESS_<SERVICE>_PORT (MYSQL, REDIS, NGINX) asks for a fixed port instead
+# FI_HARNESS_<SERVICE>_PORT (MYSQL, REDIS, NGINX, PG) asks for a fixed port instead
 # of a free one (deploy/quickstart.sh uses that); a taken port is then an error.
 start_on_free_port()
 {
@@ -240,6 +255,11 @@ if [[ $want_mariadb == 1 ]]; then
 	start_on_free_port FI_TEST_MYSQL_PORT harness_start_mariadb || die "cannot start MariaDB"
 	harness_init_mariadb_grants >/dev/null || die "cannot grant root@127.0.0.1"
 	summary+=("mariadb 127.0.0.1:$FI_TEST_MYSQL_PORT")
+fi
+if [[ $want_postgresql == 1 ]]; then
+	harness_init_postgresql || die "cannot initialise the PostgreSQL cluster"
+	start_on_free_port FI_TEST_PG_PORT harness_start_postgresql || die "cannot start PostgreSQL"
+	summary+=("postgresql 127.0.0.1:$FI_TEST_PG_PORT (socket in $FI_TEST_PG_SOCKET_DIR)")
 fi
 if [[ $want_redis == 1 ]]; then
 	start_on_free_port FI_TEST_REDIS_PORT harness_start_redis || die "cannot start redis"

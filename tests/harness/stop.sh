@@ -43,6 +43,9 @@ if [[ ${#leftover[@]} -gt 0 ]]; then
 	_harness_wait_gone 5 "${leftover[@]}" || true
 fi
 
+# PostgreSQL's short socket dir under /tmp, if the state dir's path was too long.
+harness_remove_pg_sockdir
+
 if [[ ${FI_HARNESS_KEEP:-0} == 1 ]]; then
 	harness_log "keeping $dir (FI_HARNESS_KEEP=1)"
 else
