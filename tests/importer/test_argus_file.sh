@@ -3,7 +3,9 @@
 # from the fixture captures (argus -r): killed with SIGKILL mid-file twice
 # and re-run, the imported totals equal racount's for the IP records at
 # every size, one flow row per IP flow direction, and a last run imports
-# nothing. A file ra cannot read is an error.
+# nothing. The same files arriving one by one in a directory followed by an
+# importer SIGKILLed mid-file are counted once. A file ra cannot read is an
+# error.
 set -uo pipefail
 BUILD=$1
 . "$FI_SOURCE_DIR/tests/shell/testlib.sh"
@@ -57,6 +59,49 @@ check_eq "flow rows at 60 s: one per IP flow direction" \
 	"$(t_sql "SELECT ROUND(SUM(flows)) FROM flows_60")" \
 	"$(ra -F /dev/null -n -r "$dir"/*.argus -s spkts dpkts - ip |
 		awk 'NR > 1 { n += 1 + ($2 > 0) } END { print n }')"
+
+# followed: the same files arrive one by one (as rastream closes them) in a
+# directory followed into a second database, the follower SIGKILLed mid-file
+conf=$T_TMP/follow.conf
+sed "s/^db_name = .*/db_name = ${T_DB}_f/" "$T_CONF" >"$conf"
+trap 'harness_mysql -e "DROP DATABASE IF EXISTS \`${T_DB}_f\`"; fi_test_cleanup' EXIT
+"$T_IMPORTER" -c "$conf" --init-db >/dev/null 2>&1
+mkdir -p "$T_TMP/follow"
+fmarked()
+{
+	harness_mysql -N "${T_DB}_f" -e "SELECT COALESCE(SUM(rows_imported), 0) FROM fi_source_marks"
+}
+follow()
+{
+	"$T_IMPORTER" -c "$conf" --argus-file --follow "$T_TMP/follow" >>"$T_TMP/follow.log" 2>&1 &
+	fpid=$!
+	T_PIDS="${T_PIDS:-} $fpid"
+}
+follow
+cp "$dir/traffic-mixed.argus" "$T_TMP/follow/argus.1"
+for ((i = 0; i < 500; i++)); do
+	m=$(fmarked)
+	((m > 0)) && break
+	sleep 0.01
+done
+kill -KILL "$fpid"
+wait "$fpid" 2>/dev/null
+echo "argusfile: follower SIGKILLed with $m records marked"
+follow
+cp "$dir/traffic-loopback.argus" "$T_TMP/follow/argus.2"
+want=$(t_sql "SELECT SUM(rows_imported) FROM fi_source_marks")
+for ((i = 0; i < 600; i++)); do
+	(($(fmarked) == want)) && break
+	sleep 0.1
+done
+check_eq "followed: every record marked once" "$(fmarked)" "$want"
+kill -TERM "$fpid"
+t_wait_exit "$fpid" "$T_TMP/follow.log"
+check_eq "followed: SIGTERM, status 0" "$?" 0
+sum=""
+for c in tcp udp icmp other; do sum="$sum + ${c}_packets"; done
+check_eq "followed: packets, racount's" \
+	"$(harness_mysql -N "${T_DB}_f" -e "SELECT SUM(0 $sum) FROM totals_60")" "$want_pkts"
 
 # ra refuses a file that is no argus file: the run fails and says so
 echo "not argus" >"$T_TMP/bogus.argus"
