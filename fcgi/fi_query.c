@@ -124,18 +124,6 @@ fi_query_echo(struct fi_str s, char buf[FI_QUERY_ECHO_MAX + 4])
 	return buf;
 }
 
-static int
-fi_query_hex(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /*
  * URL-decodes s into out (room for s.n bytes: decoding never grows): '+' is a
  * space, %XX a byte. Returns the decoded length, or -1 on a bad escape.
@@ -155,8 +143,8 @@ fi_query_decode(struct fi_str s, char *out)
 
 			if (i + 2 >= s.n)
 				return -1;
-			hi = fi_query_hex(s.p[i + 1]);
-			lo = fi_query_hex(s.p[i + 2]);
+			hi = fi_num_hex_digit(s.p[i + 1]);
+			lo = fi_num_hex_digit(s.p[i + 2]);
 			if (hi < 0 || lo < 0)
 				return -1;
 			c = (char)(hi << 4 | lo);

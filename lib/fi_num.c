@@ -7,6 +7,18 @@
 #include "fi_err.h"
 #include "fi_num.h"
 
+int
+fi_num_hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
 static int
 fi_num_digits(struct fi_str s, unsigned base, uint64_t *out)
 {
@@ -15,17 +27,12 @@ fi_num_digits(struct fi_str s, unsigned base, uint64_t *out)
 	if (s.n == 0)
 		return FI_EINVAL;
 	for (size_t i = 0; i < s.n; i++) {
-		unsigned char c = (unsigned char)s.p[i];
+		int h = fi_num_hex_digit(s.p[i]);
 		unsigned d;
 
-		if (c >= '0' && c <= '9')
-			d = c - '0';
-		else if (base == 16 && c >= 'a' && c <= 'f')
-			d = c - 'a' + 10;
-		else if (base == 16 && c >= 'A' && c <= 'F')
-			d = c - 'A' + 10;
-		else
+		if (h < 0 || (unsigned)h >= base)
 			return FI_EINVAL;
+		d = (unsigned)h;
 		if (v > (UINT64_MAX - d) / base)
 			return FI_ERANGE;
 		v = v * base + d;

@@ -16,6 +16,9 @@ int fi_num_u64(struct fi_str s, uint64_t min, uint64_t max, uint64_t *out);
 /* Parses a decimal signed integer (optional leading '-'). */
 int fi_num_i64(struct fi_str s, int64_t min, int64_t max, int64_t *out);
 
+/* The value of a hex digit (0-9, a-f, A-F), or -1. */
+int fi_num_hex_digit(char c);
+
 /* Parses "0x" hex or decimal unsigned (argus writes ICMP ports as 0x0303). */
 int fi_num_u64_hexdec(struct fi_str s, uint64_t min, uint64_t max, uint64_t *out);
 

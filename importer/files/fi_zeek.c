@@ -39,18 +39,6 @@ fi_zeek_init(struct fi_zeek *z, int64_t max_duration)
 	z->max_duration = max_duration;
 }
 
-static int
-fi_zeek_hex(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /*
  * The ASCII writer's escapes (\xNN) undone into out (size bytes, NUL
  * added). Returns the length, or -1 when it does not fit or an escape is
@@ -65,7 +53,8 @@ fi_zeek_unescape(struct fi_str s, char *out, size_t size)
 		char c = s.p[i];
 
 		if (c == '\\' && i + 3 < s.n && s.p[i + 1] == 'x') {
-			int h = fi_zeek_hex(s.p[i + 2]), l = fi_zeek_hex(s.p[i + 3]);
+			int h = fi_num_hex_digit(s.p[i + 2]),
+			    l = fi_num_hex_digit(s.p[i + 3]);
 
 			if (h < 0 || l < 0)
 				return -1;
@@ -80,14 +69,6 @@ fi_zeek_unescape(struct fi_str s, char *out, size_t size)
 	}
 	out[n] = '\0';
 	return (long)n;
-}
-
-static int
-fi_zeek_eq(struct fi_str s, const char *t)
-{
-	size_t n = strlen(t);
-
-	return s.n == n && memcmp(s.p, t, n) == 0;
 }
 
 /* Splits off the next field of s at sep (s is what follows). */
@@ -130,7 +111,7 @@ fi_zeek_fields(struct fi_zeek *z, struct fi_str rest, struct fi_err *err)
 		struct fi_str f = fi_zeek_field(&rest, z->sep, seplen, &last);
 
 		for (int i = 0; i < FI_ZF_N; i++) {
-			if (!fi_zeek_eq(f, fi_zeek_names[i]))
+			if (!fi_str_eq(f, fi_zeek_names[i]))
 				continue;
 			if (z->col[i] >= 0) {
 				z->nfields = 0;
@@ -177,12 +158,12 @@ fi_zeek_directive(struct fi_zeek *z, struct fi_str line, struct fi_err *err)
 		return 0;
 	}
 	name = fi_zeek_field(&rest, z->sep, seplen, &last);
-	if (fi_zeek_eq(name, "#fields"))
+	if (fi_str_eq(name, "#fields"))
 		return fi_zeek_fields(z, last ? (struct fi_str){"", 0} : rest, err);
-	if (fi_zeek_eq(name, "#unset_field")) {
+	if (fi_str_eq(name, "#unset_field")) {
 		dst = z->unset;
 		size = sizeof(z->unset);
-	} else if (fi_zeek_eq(name, "#empty_field")) {
+	} else if (fi_str_eq(name, "#empty_field")) {
 		dst = z->empty;
 		size = sizeof(z->empty);
 	}
@@ -209,7 +190,7 @@ fi_zeek_tsv(const struct fi_zeek *z, struct fi_str line, struct fi_zeek_rec *r,
 		for (int i = 0; i < FI_ZF_N; i++) {
 			if (z->col[i] != (int)k)
 				continue;
-			if (fi_zeek_eq(f, z->unset) || fi_zeek_eq(f, z->empty)) {
+			if (fi_str_eq(f, z->unset) || fi_str_eq(f, z->empty)) {
 				r->v[i] = (struct fi_str){NULL, 0};
 			} else if (memchr(f.p, '\\', f.n) != NULL) {
 				long n =
@@ -332,7 +313,7 @@ fi_zeek_junescape(struct fi_str s, char *out, size_t size)
 				if (i + 4 >= s.n)
 					return -1;
 				for (size_t k = 1; k <= 4; k++) {
-					int h = fi_zeek_hex(s.p[i + k]);
+					int h = fi_num_hex_digit(s.p[i + k]);
 
 					if (h < 0)
 						return -1;
@@ -381,8 +362,7 @@ fi_zeek_json(struct fi_str line, struct fi_zeek_rec *r, struct fi_err *err)
 			p = fi_zeek_jskip(v, e, 0);
 			if (p == NULL)
 				return fi_err_set(err, FI_EINVAL, "not a JSON object");
-			for (i = 0; i < FI_ZF_N && !fi_zeek_eq(key, fi_zeek_names[i]);
-			     i++)
+			for (i = 0; i < FI_ZF_N && !fi_str_eq(key, fi_zeek_names[i]); i++)
 				;
 			if (i < FI_ZF_N) {
 				r->quoted[i] = *v == '"';
@@ -407,7 +387,7 @@ fi_zeek_json(struct fi_str line, struct fi_zeek_rec *r, struct fi_err *err)
 							  fi_zeek_names[i]);
 				} else {
 					val = (struct fi_str){v, (size_t)(p - v)};
-					r->v[i] = fi_zeek_eq(val, "null")
+					r->v[i] = fi_str_eq(val, "null")
 						      ? (struct fi_str){NULL, 0}
 						      : val;
 				}
@@ -489,11 +469,11 @@ fi_zeek_proto(const struct fi_zeek_rec *r, int v6, uint8_t *out, struct fi_err *
 	}
 	if (p.p == NULL)
 		return fi_err_set(err, FI_EINVAL, "proto: unset");
-	if (fi_zeek_eq(p, "tcp"))
+	if (fi_str_eq(p, "tcp"))
 		*out = 6;
-	else if (fi_zeek_eq(p, "udp"))
+	else if (fi_str_eq(p, "udp"))
 		*out = 17;
-	else if (fi_zeek_eq(p, "icmp"))
+	else if (fi_str_eq(p, "icmp"))
 		*out = v6 ? 58 : 1;
 	else
 		*out = 0; /* unknown_transport without ip_proto */
