@@ -27,10 +27,9 @@ importer_usage(FILE *out)
 	    out,
 	    "usage: %s [-c FILE] [-n [-v]] [--init-db] [--once] [--exit-on-end]\n"
 	    "       %s [-c FILE] --rollup [--once]\n"
-	    "       %s [-c FILE] [-v] --argus-db | --vermont-db [--src-host H]\n"
-	    "          [--src-port P] [--src-user U] [--src-password W] [--src-database "
-	    "D]\n"
-	    "          [--table-name T] [--every SECONDS]\n"
+	    "       %s [-c FILE] [-v] --argus-db | --vermont-db [--src-driver DRV]\n"
+	    "          [--src-host H] [--src-port P] [--src-user U] [--src-password W]\n"
+	    "          [--src-database D] [--table-name T] [--every SECONDS]\n"
 	    "       %s [-c FILE] [-v] --zeek | --argus-file | --nfcapd [--every S]\n"
 	    "          [--follow] PATH...\n"
 	    "\n"
@@ -53,6 +52,9 @@ importer_usage(FILE *out)
 	    "      --argus-db     import argus rasqlinsert tables\n"
 	    "      --vermont-db   import VERMONT IpfixDbWriter tables (the default with\n"
 	    "                     --src-database)\n"
+	    "      --src-driver mysql|postgresql  the source server (postgresql: "
+	    "VERMONT's\n"
+	    "                     PostgreSQL writer; default mysql, MySQL or MariaDB)\n"
 	    "      --src-host H, --src-port P, --src-socket S, --src-user U,\n"
 	    "      --src-password W (or env:NAME), --src-database D, --src-name N\n"
 	    "      --table-name T import only table T (a keyed table: as a snapshot)\n"
@@ -109,6 +111,7 @@ static const struct option importer_longopts[] = {
     {"argus-file", no_argument, NULL, OPT_ARGUS_FILE},
     {"nfcapd", no_argument, NULL, OPT_NFCAPD},
     {"follow", no_argument, NULL, OPT_FOLLOW},
+    {"src-driver", required_argument, NULL, OPT_SRC},
     {"src-host", required_argument, NULL, OPT_SRC},
     {"src-port", required_argument, NULL, OPT_SRC},
     {"src-socket", required_argument, NULL, OPT_SRC},
@@ -276,6 +279,27 @@ importer_files(struct importer_args *a, const struct fi_config *cfg, int verbose
 	return fi_files_run(cfg, &a->fopts);
 }
 
+/* Whether src_driver names a server the database source can read. */
+static int
+importer_driver_ok(const struct importer_args *a, const struct fi_config *cfg)
+{
+	if (strcmp(cfg->src_driver, "postgresql") == 0 &&
+	    a->dopts.kind == FI_DBSRC_ARGUS) {
+		fprintf(stderr,
+			"%s: src_driver = postgresql is for VERMONT's tables "
+			"(--vermont-db); rasqlinsert writes to MySQL only\n",
+			importer_name);
+		return 0;
+	}
+	if (strcmp(cfg->src_driver, "postgresql") != 0 &&
+	    strcmp(cfg->src_driver, "mysql") != 0) {
+		fprintf(stderr, "%s: src_driver = %s: mysql or postgresql\n",
+			importer_name, cfg->src_driver);
+		return 0;
+	}
+	return 1;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -308,7 +332,7 @@ main(int argc, char **argv)
 		return importer_files(&a, &cfg, cli.verbose);
 	if (a.dbsource) {
 		a.dopts.verbose = cli.verbose;
-		return fi_dbsrc_run(&cfg, &a.dopts);
+		return importer_driver_ok(&a, &cfg) ? fi_dbsrc_run(&cfg, &a.dopts) : 2;
 	}
 	if (a.dopts.table != NULL || a.dopts.every > 0) {
 		fprintf(stderr,

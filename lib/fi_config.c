@@ -115,11 +115,14 @@ static const struct fi_config_entry fi_config_table[] = {
      "flush early when the importer's cache reaches this size"},
     {"db_writers", FI_CT_UINT, FI_CONFIG_FIELD(db_writers), "2", 1, 8,
      "database connections the importer writes a batch's tables over, in parallel"},
+    {"src_driver", FI_CT_IDENT, FI_CONFIG_FIELD(src_driver), "mysql", 0, 0,
+     "database source server: mysql (MySQL or MariaDB) or postgresql (VERMONT's "
+     "PostgreSQL writer, with --vermont-db)"},
     {"src_host", FI_CT_STRING, FI_CONFIG_FIELD(src_host), "localhost", 0, 0,
      "database source (--argus-db, --vermont-db) server host (\"localhost\" uses the "
      "unix socket)"},
-    {"src_port", FI_CT_UINT, FI_CONFIG_FIELD(src_port), "3306", 1, 65535,
-     "database source TCP port"},
+    {"src_port", FI_CT_UINT, FI_CONFIG_FIELD(src_port), "0", 0, 65535,
+     "database source TCP port (0: the driver's default, 3306 or 5432)"},
     {"src_socket", FI_CT_STRING, FI_CONFIG_FIELD(src_socket), "", 0, 0,
      "database source unix socket (empty: the client library's default)"},
     {"src_user", FI_CT_STRING, FI_CONFIG_FIELD(src_user), "", 0, 0,

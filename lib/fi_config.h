@@ -65,8 +65,9 @@ struct fi_config {
 	unsigned max_memory_mb;		       /* flush early when the cache reaches it */
 	unsigned db_writers;		       /* connections the importer writes over */
 	/* database sources: one-shot imports of argus / VERMONT tables */
+	char src_driver[FI_CONFIG_STR_MAX]; /* source server kind: mysql or postgresql */
 	char src_host[FI_CONFIG_STR_MAX];   /* source server host, "localhost": socket */
-	unsigned src_port;		    /* its TCP port */
+	unsigned src_port;		    /* its TCP port, 0: the driver's default */
 	char src_socket[FI_CONFIG_STR_MAX]; /* its unix socket, "" = client default */
 	char src_user[FI_CONFIG_STR_MAX];   /* account that reads the source tables */
 	char src_password[FI_CONFIG_STR_MAX]; /* its password */

@@ -104,6 +104,7 @@ enum fi_dbsrc_mark_mode {
 	FI_DBSRC_MARK_SCAN, /* the first `rows` rows (digest checked) were imported */
 	FI_DBSRC_MARK_SNAP_RUN, /* a snapshot import read the first `rows` rows so far */
 	FI_DBSRC_MARK_SNAP,	/* the table was imported whole, as a snapshot; done */
+	FI_DBSRC_MARK_CTID,	/* PostgreSQL: the `rows` rows up to a ctid were read */
 };
 
 /* The high-water mark of one source table (fi_source_marks.mark). */
@@ -113,19 +114,28 @@ struct fi_dbsrc_mark {
 	struct fi_digest digest;   /* of those rows, in scan order (not KEY) */
 	int64_t key;		   /* KEY: highest key value read */
 	char column[FI_IDENT_MAX]; /* KEY: the key column */
+	uint32_t page;		   /* CTID: the ctid of the last row read, */
+	uint32_t item;		   /*   (page, item) */
+	uint32_t filenode;	   /* CTID: the table's relfilenode then */
 };
 
 /* Name of a mode as used in marks and messages: "key", "scan", ... */
 const char *fi_dbsrc_mark_mode_name(enum fi_dbsrc_mark_mode mode);
 
 /*
- * Writes a mark as text ("scan 496 <32 hex digits>", "key 17 1234 id", ...)
- * into buf. Returns 0 or FI_ETOOBIG.
+ * Writes a mark as text ("scan 496 <32 hex digits>", "key 17 1234 id",
+ * "ctid 496 12 40 16384", ...) into buf. Returns 0 or FI_ETOOBIG.
  */
 int fi_dbsrc_mark_format(const struct fi_dbsrc_mark *m, char *buf, size_t size);
 
 /* Parses a mark written by fi_dbsrc_mark_format. Returns 0 or FI_EINVAL. */
 int fi_dbsrc_mark_parse(const char *text, size_t n, struct fi_dbsrc_mark *m);
+
+/*
+ * Parses a PostgreSQL row place (ctid) as PostgreSQL prints it: "(PAGE,ITEM)".
+ * Returns 0 or FI_EINVAL.
+ */
+int fi_dbsrc_ctid_parse(const char *s, size_t n, uint32_t *page, uint32_t *item);
 
 /*
  * The UTC day a daily table's name gives: argus `-M time 1d` names holding

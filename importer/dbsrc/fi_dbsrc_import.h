@@ -35,7 +35,9 @@ struct fi_dbsrc_shape {
 	int keyed;		    /* a unique key other than the AUTO_INCREMENT one */
 	char order[FI_DBSRC_KEY_COLS][FI_IDENT_MAX]; /* first unique key (PRIMARY) */
 	unsigned norder;
-	int primary; /* order is the PRIMARY KEY (NOT NULL, so a total order) */
+	int primary;	   /* order is the PRIMARY KEY (NOT NULL, so a total order) */
+	uint32_t signed32; /* PostgreSQL: layout columns (bits) holding addresses as
+			      signed 32-bit integers */
 };
 
 /* The source database being imported: connections, cache, this round. */
@@ -43,7 +45,9 @@ struct fi_dbsrc_source {
 	const struct fi_config *cfg;
 	struct fi_dbsrc_opts opts;
 	char source[FI_CONFIG_STR_MAX + 16]; /* the name marks are kept under */
-	struct fi_db *src;		     /* source connection */
+	struct fi_db *src;		     /* source connection (MySQL) */
+	struct fi_dbsrc_pg *pg;		     /* source connection (PostgreSQL) */
+	int postgresql;			     /* src_driver = postgresql */
 	struct fi_db *dst;		     /* bucket tables */
 	struct fi_store *store;		     /* on dst */
 	struct fi_agg agg;
@@ -192,5 +196,19 @@ void fi_dbsrc_gaps_written(struct fi_dbsrc_gaps *g);
  * read), then reported.
  */
 int fi_dbsrc_key_table(struct fi_dbsrc_import *im, struct fi_err *err);
+
+/*
+ * The PostgreSQL source (fi_dbsrc_pg.c): connects d->pg (closed by
+ * fi_dbsrc_pg_close, a no-op without one), lists the tables that are not
+ * parents, reads a table's columns, and follows it by row place (ctid).
+ */
+int fi_dbsrc_pg_open(struct fi_dbsrc_source *d, struct fi_err *err);
+void fi_dbsrc_pg_close(struct fi_dbsrc_source *d);
+int fi_dbsrc_pg_alive(const struct fi_dbsrc_source *d);
+int fi_dbsrc_pg_tables(struct fi_dbsrc_source *d, struct fi_dbsrc_table **out, size_t *n,
+		       struct fi_err *err);
+int fi_dbsrc_pg_shape(struct fi_dbsrc_source *d, const struct fi_dbsrc_table *t,
+		      struct fi_dbsrc_shape *sh, struct fi_err *why, struct fi_err *err);
+int fi_dbsrc_pg_follow(struct fi_dbsrc_import *im, struct fi_err *err);
 
 #endif

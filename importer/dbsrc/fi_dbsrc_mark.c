@@ -45,7 +45,8 @@ fi_dbsrc_digest_row(struct fi_digest *d, const struct fi_val *vals, unsigned n)
 }
 
 static const char *const fi_dbsrc_mark_modes[] = {"key", "scan", "snapshot-partial",
-						  "snapshot"};
+						  "snapshot", "ctid"};
+#define FI_DBSRC_MARK_MODES (sizeof(fi_dbsrc_mark_modes) / sizeof(fi_dbsrc_mark_modes[0]))
 
 const char *
 fi_dbsrc_mark_mode_name(enum fi_dbsrc_mark_mode mode)
@@ -61,6 +62,10 @@ fi_dbsrc_mark_format(const struct fi_dbsrc_mark *m, char *buf, size_t size)
 	if (m->mode == FI_DBSRC_MARK_KEY)
 		n = snprintf(buf, size, "key %llu %lld %s", (unsigned long long)m->rows,
 			     (long long)m->key, m->column);
+	else if (m->mode == FI_DBSRC_MARK_CTID)
+		n = snprintf(buf, size, "ctid %llu %lu %lu %lu",
+			     (unsigned long long)m->rows, (unsigned long)m->page,
+			     (unsigned long)m->item, (unsigned long)m->filenode);
 	else
 		n = snprintf(buf, size, "%s %llu %016llx%016llx",
 			     fi_dbsrc_mark_modes[m->mode], (unsigned long long)m->rows,
@@ -99,6 +104,25 @@ fi_dbsrc_mark_hex64(struct fi_str s, uint64_t *out)
 	return fi_num_u64_hexdec((struct fi_str){tmp, 18}, 0, UINT64_MAX, out);
 }
 
+/* The rest of a ctid mark: "PAGE ITEM FILENODE" (page already split off). */
+static int
+fi_dbsrc_mark_ctid(struct fi_str page, const char **text, size_t *n,
+		   struct fi_dbsrc_mark *m)
+{
+	struct fi_str item = fi_dbsrc_mark_word(text, n);
+	struct fi_str node = fi_dbsrc_mark_word(text, n);
+	uint64_t p, i, f;
+
+	if (*n != 0 || fi_num_u64(page, 0, UINT32_MAX, &p) != 0 ||
+	    fi_num_u64(item, 0, UINT16_MAX, &i) != 0 ||
+	    fi_num_u64(node, 0, UINT32_MAX, &f) != 0)
+		return FI_EINVAL;
+	m->page = (uint32_t)p;
+	m->item = (uint32_t)i;
+	m->filenode = (uint32_t)f;
+	return 0;
+}
+
 int
 fi_dbsrc_mark_parse(const char *text, size_t n, struct fi_dbsrc_mark *m)
 {
@@ -108,9 +132,9 @@ fi_dbsrc_mark_parse(const char *text, size_t n, struct fi_dbsrc_mark *m)
 	int found = -1;
 
 	memset(m, 0, sizeof(*m));
-	for (int i = 0; i < 4; i++)
+	for (size_t i = 0; i < FI_DBSRC_MARK_MODES; i++)
 		if (fi_str_eq(mode, fi_dbsrc_mark_modes[i]))
-			found = i;
+			found = (int)i;
 	if (found < 0 || fi_num_u64(rows, 0, UINT64_MAX, &m->rows) != 0)
 		return FI_EINVAL;
 	m->mode = (enum fi_dbsrc_mark_mode)found;
@@ -124,9 +148,28 @@ fi_dbsrc_mark_parse(const char *text, size_t n, struct fi_dbsrc_mark *m)
 		m->column[col.n] = '\0';
 		return 0;
 	}
+	if (m->mode == FI_DBSRC_MARK_CTID)
+		return fi_dbsrc_mark_ctid(third, &text, &n, m);
 	if (n != 0 || third.n != 32 ||
 	    fi_dbsrc_mark_hex64((struct fi_str){third.p, 16}, &m->digest.hi) != 0 ||
 	    fi_dbsrc_mark_hex64((struct fi_str){third.p + 16, 16}, &m->digest.lo) != 0)
 		return FI_EINVAL;
+	return 0;
+}
+
+int
+fi_dbsrc_ctid_parse(const char *s, size_t n, uint32_t *page, uint32_t *item)
+{
+	const char *comma = n > 2 ? memchr(s, ',', n) : NULL;
+	uint64_t p, i;
+
+	if (comma == NULL || s[0] != '(' || s[n - 1] != ')' ||
+	    fi_num_u64((struct fi_str){s + 1, (size_t)(comma - s - 1)}, 0, UINT32_MAX,
+		       &p) != 0 ||
+	    fi_num_u64((struct fi_str){comma + 1, (size_t)(s + n - 1 - comma - 1)}, 0,
+		       UINT16_MAX, &i) != 0)
+		return FI_EINVAL;
+	*page = (uint32_t)p;
+	*item = (uint32_t)i;
 	return 0;
 }

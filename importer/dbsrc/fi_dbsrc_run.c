@@ -136,6 +136,8 @@ fi_dbsrc_src_open(struct fi_dbsrc_source *d, struct fi_err *err)
 	    .timeout = 3600,
 	};
 
+	if (d->postgresql)
+		return fi_dbsrc_pg_open(d, err);
 	d->src = fi_db_open_params(&p, err);
 	if (d->src == NULL)
 		return err->code ? err->code : FI_EDB;
@@ -238,6 +240,10 @@ fi_dbsrc_follow(struct fi_dbsrc_import *im, const char **mode, struct fi_err *er
 	const struct fi_dbsrc_shape *sh = im->shape;
 	const char *name = im->t->name, *reason;
 
+	if (d->postgresql) {
+		*mode = "new rows by place (ctid)";
+		return fi_dbsrc_pg_follow(im, err);
+	}
 	if (im->have_prev && im->mark.mode == FI_DBSRC_MARK_KEY) {
 		if (strcmp(im->mark.column, sh->autoinc) != 0)
 			return fi_err_set(
@@ -294,7 +300,8 @@ fi_dbsrc_run_table(struct fi_dbsrc_source *d, const struct fi_dbsrc_table *t,
 	int rc;
 
 	fi_err_clear(&why);
-	rc = fi_dbsrc_shape_read(d, t, &sh, &why, err);
+	rc = d->postgresql ? fi_dbsrc_pg_shape(d, t, &sh, &why, err)
+			   : fi_dbsrc_shape_read(d, t, &sh, &why, err);
 	if (rc != 0)
 		return rc;
 	if (why.code != 0) {
@@ -315,7 +322,7 @@ fi_dbsrc_run_table(struct fi_dbsrc_source *d, const struct fi_dbsrc_table *t,
 	rc = fi_dbsrc_mark_load(&im, err);
 	if (rc != 0)
 		return rc;
-	if (im.have_prev && im.mark.mode == FI_DBSRC_MARK_SNAP)
+	if (im.have_prev && im.mark.mode == FI_DBSRC_MARK_SNAP && !d->postgresql)
 		return fi_dbsrc_snapshot_done(&im, err);
 	rc = fi_dbsrc_follow(&im, &mode, err);
 	if (mode == NULL)
@@ -369,8 +376,9 @@ fi_dbsrc_run_tables(struct fi_dbsrc_source *d, const struct fi_dbsrc_table *tabl
 			fi_progress_clear(&d->prog);
 			fi_warnx("%s: %s", tables[i].name, err.msg);
 			d->failed++;
-			if (d->src == NULL || !fi_db_alive(d->src) || d->dst == NULL ||
-			    !fi_db_alive(d->dst))
+			if (!(d->postgresql ? fi_dbsrc_pg_alive(d)
+					    : d->src != NULL && fi_db_alive(d->src)) ||
+			    d->dst == NULL || !fi_db_alive(d->dst))
 				break; /* a lost connection ends the round */
 		}
 	}
@@ -444,7 +452,8 @@ fi_dbsrc_run_round(struct fi_dbsrc_source *d)
 		fi_dbsrc_say(d, "another import of %s is running; nothing done",
 			     d->source);
 	} else if (fi_dbsrc_src_open(d, &err) != 0 ||
-		   fi_dbsrc_tables(d, &tables, &n, &err) != 0) {
+		   (d->postgresql ? fi_dbsrc_pg_tables(d, &tables, &n, &err)
+				  : fi_dbsrc_tables(d, &tables, &n, &err)) != 0) {
 		fi_warnx("source %s: %s", d->source, err.msg);
 		status = FI_DBSRC_FAILED;
 	} else {
@@ -454,6 +463,7 @@ fi_dbsrc_run_round(struct fi_dbsrc_source *d)
 	free(tables);
 	fi_db_close(d->src);
 	d->src = NULL;
+	fi_dbsrc_pg_close(d);
 	fi_dbsrc_dst_close(d); /* also releases the lock */
 	return status;
 }
@@ -476,11 +486,13 @@ fi_dbsrc_run(const struct fi_config *cfg, const struct fi_dbsrc_opts *opts)
 		fi_warnx("no source database: give --src-database or src_database");
 		return FI_DBSRC_FAILED;
 	}
+	d.postgresql = strcmp(cfg->src_driver, "postgresql") == 0;
 	if (cfg->src_name[0] != '\0')
 		snprintf(d.source, sizeof(d.source), "%s", cfg->src_name);
 	else
-		snprintf(d.source, sizeof(d.source), "%s:%s",
-			 fi_dbsrc_kind_name(opts->kind), cfg->src_database);
+		snprintf(d.source, sizeof(d.source), "%s%s:%s",
+			 fi_dbsrc_kind_name(opts->kind), d.postgresql ? "-pg" : "",
+			 cfg->src_database);
 	fi_agg_init(&d.agg, cfg->bucket_sizes, cfg->n_bucket_sizes);
 	for (unsigned k = 0; k < cfg->n_bucket_sizes; k++)
 		fi_agg_set_detail(&d.agg, k, fi_config_is_detail(cfg, k));

@@ -468,6 +468,52 @@ test_marks(void)
 	CHECK(p.digest.lo == 1);
 }
 
+/* PostgreSQL's marks: the place of the last row read and the relfilenode. */
+static void
+test_ctid_marks(void)
+{
+	struct fi_dbsrc_mark m = {.mode = FI_DBSRC_MARK_CTID,
+				  .rows = 564,
+				  .page = 4294967295u,
+				  .item = 291,
+				  .filenode = 16384},
+			     p;
+	char text[FI_DBSRC_MARK_TEXT_MAX + 1];
+	uint32_t page = 0, item = 0;
+
+	CHECK_INT(fi_dbsrc_mark_format(&m, text, sizeof(text)), 0);
+	CHECK_STR(text, "ctid 564 4294967295 291 16384");
+	CHECK_INT(fi_dbsrc_mark_parse(text, strlen(text), &p), 0);
+	CHECK_INT(p.mode, FI_DBSRC_MARK_CTID);
+	CHECK_UINT(p.rows, 564);
+	CHECK_UINT(p.page, 4294967295u);
+	CHECK_UINT(p.item, 291);
+	CHECK_UINT(p.filenode, 16384);
+	CHECK_STR(fi_dbsrc_mark_mode_name(FI_DBSRC_MARK_CTID), "ctid");
+	CHECK_INT(fi_dbsrc_mark_parse("ctid 1 2 3", 10, &p), FI_EINVAL);
+	CHECK_INT(fi_dbsrc_mark_parse("ctid 1 2 3 4 5", 14, &p), FI_EINVAL);
+	CHECK_INT(fi_dbsrc_mark_parse("ctid 1 4294967296 3 4", 21, &p), FI_EINVAL);
+	CHECK_INT(fi_dbsrc_mark_parse("ctid 1 2 65536 4", 16, &p), FI_EINVAL);
+	CHECK_INT(fi_dbsrc_mark_parse("ctid 1 2 -3 4", 13, &p), FI_EINVAL);
+
+	CHECK_INT(fi_dbsrc_ctid_parse("(12,40)", 7, &page, &item), 0);
+	CHECK_UINT(page, 12);
+	CHECK_UINT(item, 40);
+	CHECK_INT(fi_dbsrc_ctid_parse("(0,1)", 5, &page, &item), 0);
+	CHECK_UINT(page + item, 1);
+	CHECK_INT(fi_dbsrc_ctid_parse("(4294967295,65535)", 18, &page, &item), 0);
+	CHECK_UINT(page, 4294967295u);
+	CHECK_UINT(item, 65535);
+	CHECK_INT(fi_dbsrc_ctid_parse("(4294967296,1)", 14, &page, &item), FI_EINVAL);
+	CHECK_INT(fi_dbsrc_ctid_parse("(1,65536)", 9, &page, &item), FI_EINVAL);
+	CHECK_INT(fi_dbsrc_ctid_parse("12,40", 5, &page, &item), FI_EINVAL);
+	CHECK_INT(fi_dbsrc_ctid_parse("(12 40)", 7, &page, &item), FI_EINVAL);
+	CHECK_INT(fi_dbsrc_ctid_parse("(,1)", 4, &page, &item), FI_EINVAL);
+	CHECK_INT(fi_dbsrc_ctid_parse("(1,)", 4, &page, &item), FI_EINVAL);
+	CHECK_INT(fi_dbsrc_ctid_parse("()", 2, &page, &item), FI_EINVAL);
+	CHECK_INT(fi_dbsrc_ctid_parse("", 0, &page, &item), FI_EINVAL);
+}
+
 static void
 test_names(void)
 {
@@ -508,6 +554,7 @@ main(void)
 	test_argus_ltime();
 	test_vermont_rows();
 	test_marks();
+	test_ctid_marks();
 	test_names();
 	return fi_test_result("test_dbsrc");
 }
