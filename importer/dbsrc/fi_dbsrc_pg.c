@@ -125,15 +125,21 @@ fi_dbsrc_pg_alive(const struct fi_dbsrc_source *d)
 
 /*
  * The server to reach: src_socket (the socket's directory, or the socket
- * file itself), "localhost" for libpq's default socket, else src_host.
+ * file itself, .s.PGSQL.PORT, whose port is taken when src_port is 0),
+ * "localhost" for libpq's default socket, else src_host.
  */
 static const char *
-fi_dbsrc_pg_host(const struct fi_config *cfg, char *buf, size_t size)
+fi_dbsrc_pg_host(const struct fi_config *cfg, char *buf, size_t size, char *port,
+		 size_t portsize)
 {
 	const char *sock = cfg->src_socket, *slash = strrchr(sock, '/');
 
+	if (cfg->src_port != 0)
+		snprintf(port, portsize, "%u", cfg->src_port);
 	if (sock[0] != '\0') {
 		if (slash != NULL && strncmp(slash, "/.s.PGSQL.", 10) == 0) {
+			if (cfg->src_port == 0)
+				snprintf(port, portsize, "%s", slash + 10);
 			snprintf(buf, size, "%.*s", (int)(slash - sock), sock);
 			return buf;
 		}
@@ -146,7 +152,9 @@ int
 fi_dbsrc_pg_open(struct fi_dbsrc_source *d, struct fi_err *err)
 {
 	const struct fi_config *cfg = d->cfg;
-	char port[16], hostbuf[FI_CONFIG_STR_MAX];
+	char port[16] = "", hostbuf[FI_CONFIG_STR_MAX];
+	const char *host =
+	    fi_dbsrc_pg_host(cfg, hostbuf, sizeof(hostbuf), port, sizeof(port));
 	const char *keys[] = {"host",
 			      "port",
 			      "user",
@@ -155,8 +163,8 @@ fi_dbsrc_pg_open(struct fi_dbsrc_source *d, struct fi_err *err)
 			      "connect_timeout",
 			      "application_name",
 			      NULL};
-	const char *vals[] = {fi_dbsrc_pg_host(cfg, hostbuf, sizeof(hostbuf)),
-			      NULL,
+	const char *vals[] = {host,
+			      port[0] ? port : NULL,
 			      cfg->src_user[0] ? cfg->src_user : NULL,
 			      cfg->src_password[0] ? cfg->src_password : NULL,
 			      cfg->src_database,
@@ -164,10 +172,6 @@ fi_dbsrc_pg_open(struct fi_dbsrc_source *d, struct fi_err *err)
 			      "flowinspector-importer",
 			      NULL};
 
-	if (cfg->src_port != 0) {
-		snprintf(port, sizeof(port), "%u", cfg->src_port);
-		vals[1] = port;
-	}
 	d->pg = calloc(1, sizeof(*d->pg));
 	if (d->pg == NULL)
 		return fi_err_set(err, FI_ENOMEM, "out of memory");

@@ -12,8 +12,8 @@ of the PostgreSQL source.
       (VERMONT's bufferrecords, 30 in the fixtures) into the day's child.
       Parent and children are created IF NOT EXISTS, so slices of the rows
       can be loaded one after another (rows appended between runs).
-  vermont_pg.py gen --rows N [--seed S] [--days D]
-      N rows of a day (VERMONT's millisecond IPFIX names) as tab-separated
+  vermont_pg.py gen --rows N [--seed S] [--days D] [--day-offset K]
+      N rows over D days from 2024-03-10 + K days (VERMONT's millisecond IPFIX names) as tab-separated
       lines: the same lines feed PostgreSQL's COPY and MariaDB's LOAD DATA.
 
 Layouts, from VERMONT's source (read, not copied):
@@ -56,7 +56,9 @@ TYPES = {
     'lastswitched': ('bigint', 'bigint'),
     'flowstartseconds': ('integer', 'bigint'),
     'flowendseconds': ('integer', 'bigint'),
-    'tcpcontrolbits': ('integer', 'smallint'),
+    # 1 byte in 2013's information model, but VERMONT now writes the 16-bit
+    # field (header length bits too), which smallint cannot hold
+    'tcpcontrolbits': ('integer', 'integer'),
 }
 ADDRS = {'sourceipv4address', 'destinationipv4address', 'srcip', 'dstip'}
 
@@ -164,7 +166,7 @@ def cmd_sql(a):
 
 def cmd_gen(a):
     rnd = random.Random(a.seed)
-    day = 1710028800000  # 2024-03-10
+    day = 1710028800000 + a.day_offset * 86400000  # 2024-03-10 + K days
     for _ in range(a.rows):
         start = day + rnd.randrange(a.days * 86400000)
         end = start + rnd.choice((0, 0, 5, 900, 30000, 250000))
@@ -193,6 +195,7 @@ def main():
     g.add_argument('--rows', type=int, required=True)
     g.add_argument('--seed', type=int, default=1)
     g.add_argument('--days', type=int, default=1)
+    g.add_argument('--day-offset', type=int, default=0)
     a = p.parse_args()
     cmd_sql(a) if a.cmd == 'sql' else cmd_gen(a)
 
