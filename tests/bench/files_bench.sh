@@ -6,7 +6,10 @@
 # (--zeek; one record per flow, no resp packets, so one flow per record),
 # plain and gzipped, and, their IPv4 flows, as an nfcapd file (--nfcapd)
 # that a real nfcapd collected from NetFlow v5 this script sends it on
-# loopback. Prints flows/s, the importer's CPU and peak RSS, the data size
+# loopback, and, their IPv4 flows again, as a VERMONT table in PostgreSQL
+# (--vermont-db, src_driver = postgresql, the current layout: a child of
+# f, inet addresses) beside the same table in MariaDB (the database
+# source's own baseline). Prints flows/s, the importer's CPU and peak RSS, the data size
 # and the machine's load; asserts only that every packet went in.
 # Usage: files_bench.sh [BUILD_DIR [FLOWS]] (FI_BENCH=1 tests/run.sh runs it).
 set -uo pipefail
@@ -16,7 +19,7 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=$(realpath "${1:-$root/build/rel}")
 N=${2:-1000000}
 mycnf=$(bench_mariadb_args)
-FI_HARNESS_MARIADB_ARGS="$mycnf" bench_own_harness fi-files-bench --no-nginx
+FI_HARNESS_MARIADB_ARGS="$mycnf" bench_own_harness fi-files-bench --no-nginx --postgresql
 imp=$BUILD/importer/flowinspector-importer
 
 echo "bench: generating $N flows"
@@ -89,6 +92,49 @@ echo "bench: nfcapd collected $(nfdump -r "$tmp"/nfcapd/nfcapd.2* -q -N -o 'fmt:
 	"($(du -m "$tmp"/nfcapd/nfcapd.2* | cut -f1) MiB)"
 echo "bench: conn.log $(du -m "$tmp/conn.log" | cut -f1) MiB, gzipped $(du -m "$tmp/conn.log.gz" | cut -f1) MiB"
 
+# the IPv4 flows as VERMONT rows (millisecond IPFIX names), in MariaDB and
+# PostgreSQL: addresses as integers there, as inet here
+python3 - "$root/tests/tools" "$tmp/flows.jsonl" "$tmp/vermont.my" "$tmp/vermont.pg" <<'PY'
+import ipaddress, sys
+sys.path.insert(0, sys.argv[1])
+import flowref
+my, pg = open(sys.argv[3], "w"), open(sys.argv[4], "w")
+for line in open(sys.argv[2]):
+    f = flowref.decode(line)
+    if not f["src"].startswith("0" * 20 + "FFFF"):
+        continue
+    s, d = int(f["src"][24:], 16), int(f["dst"][24:], 16)
+    rest = "%d\t%d\t%d\t%d\t%d\t%d\t%d\n" % (f["sport"], f["dport"], f["proto"], f["bytes"],
+                                         f["packets"], f["first"] * 1000, f["last"] * 1000)
+    my.write("%d\t%d\t%s" % (s, d, rest))
+    pg.write("%s\t%s\t%s" % (ipaddress.IPv4Address(s), ipaddress.IPv4Address(d), rest))
+PY
+vm_flows=$(wc -l <"$tmp/vermont.my")
+vm_pkts=$(awk -F'\t' '{ p += $7 } END { printf "%d", p }' "$tmp/vermont.my")
+vcols="sourceIPv4Address, destinationIPv4Address, sourceTransportPort, destinationTransportPort,
+	protocolIdentifier, octetDeltaCount, packetDeltaCount, flowStartMilliseconds,
+	flowEndMilliseconds"
+harness_mysql -e "CREATE DATABASE vermont_src; CREATE TABLE vermont_src.f_240101_000000 (
+	sourceIPv4Address int unsigned, destinationIPv4Address int unsigned,
+	sourceTransportPort smallint unsigned, destinationTransportPort smallint unsigned,
+	protocolIdentifier tinyint unsigned, octetDeltaCount bigint unsigned,
+	packetDeltaCount bigint unsigned, flowStartMilliseconds bigint unsigned,
+	flowEndMilliseconds bigint unsigned)"
+harness_mysql --local-infile=1 vermont_src -e \
+	"LOAD DATA LOCAL INFILE '$tmp/vermont.my' INTO TABLE f_240101_000000"
+harness_psql -qc "CREATE DATABASE vermont_src"
+harness_psql -q -d vermont_src -c "CREATE TABLE f (sourceIPv4Address inet,
+	destinationIPv4Address inet, sourceTransportPort integer, destinationTransportPort integer,
+	protocolIdentifier smallint, octetDeltaCount bigint, packetDeltaCount bigint,
+	flowStartMilliseconds bigint, flowEndMilliseconds bigint)" \
+	-c "CREATE TABLE f_240101_000000 () INHERITS (f)" \
+	-c "\\copy f_240101_000000 ($vcols) FROM '$tmp/vermont.pg'" -c "VACUUM ANALYZE"
+harness_mysql -e "ANALYZE TABLE vermont_src.f_240101_000000" >/dev/null
+echo "bench: $vm_flows VERMONT rows in MariaDB ($(harness_mysql -N -e "SELECT ROUND((DATA_LENGTH)
+	/ 1048576) FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'vermont_src'") MiB) and" \
+	"PostgreSQL ($(harness_psql -d vermont_src -Atc \
+	"SELECT pg_total_relation_size('f_240101_000000') / 1048576") MiB)"
+
 conf()
 {
 	cat >"$tmp/$1.conf" <<CONF
@@ -142,5 +188,13 @@ conf zeekgz
 run zeekgz --zeek "$tmp/conn.log.gz"
 conf nfcapd
 flows=$nf_flows want=$nf_pkts run nfcapd --nfcapd "$tmp/nfcapd"
+conf vtmysql
+printf 'src_host = 127.0.0.1\nsrc_port = %s\nsrc_user = root\n' "$FI_TEST_MYSQL_PORT" \
+	>>"$tmp/vtmysql.conf"
+flows=$vm_flows want=$vm_pkts run vtmysql --vermont-db --src-database vermont_src
+conf postgres
+printf 'src_driver = postgresql\nsrc_socket = %s\nsrc_port = %s\nsrc_user = postgres\n' \
+	"$FI_TEST_PG_SOCKET_DIR" "$FI_TEST_PG_PORT" >>"$tmp/postgres.conf"
+flows=$vm_flows want=$vm_pkts run postgres --vermont-db --src-database vermont_src
 echo "targets: Zeek (and nfcapd, PostgreSQL) >= 30000 flows/s, peak RSS < 512 MiB"
 echo "load: $(uptime)"

@@ -67,6 +67,7 @@ bench_own_harness()
 	local prefix=$1
 	shift
 	tmp=$(mktemp -d "${TMPDIR:-/tmp}/$prefix.XXXXXX")
+	chmod 711 "$tmp" # --postgresql: the postgres account must reach $h
 	h=$tmp/h
 	trap 'bash "$root/tests/harness/stop.sh" "$h" >/dev/null 2>&1; rm -rf "$tmp"' EXIT
 	FI_HARNESS_OWNER=$$ bash "$root/tests/harness/start.sh" "$h" "$@" || exit 1
