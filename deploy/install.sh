@@ -147,9 +147,9 @@ fi
 
 # ---- packages and build --------------------------------------------------------
 RUNTIME=(mariadb-server redis-server nginx-light libmariadb3 libhiredis0.14
-	libjansson4 libpcap0.8 libfcgi0ldbl openssl logrotate netbase)
+	libjansson4 libpcap0.8 libfcgi0ldbl libmaxminddb0 mmdb-bin openssl logrotate netbase)
 BUILDDEPS=(build-essential cmake pkg-config libmariadb-dev libhiredis-dev
-	libjansson-dev libpcap-dev libfcgi-dev)
+	libjansson-dev libpcap-dev libfcgi-dev libmaxminddb-dev)
 # d3 for the pages comes from npm (deploy/vendor.sh); Debian's node only when
 # the machine has none (nodesource's nodejs bundles npm)
 command -v node >/dev/null || BUILDDEPS+=(nodejs)

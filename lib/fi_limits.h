@@ -98,4 +98,8 @@
 /* the address-space map of /api/hilbert: at most 4^order = 2^20 cells */
 #define FI_HILBERT_ORDER_MAX 10
 
+/* the country and AS lookup (fcgi/fi_geo.c): strings copied out of a database */
+#define FI_GEO_AS_NAME_MAX 256 /* bytes of an AS name, with NUL; cut at a character */
+#define FI_GEO_TYPE_MAX	   64  /* bytes of a database's type, with NUL */
+
 #endif

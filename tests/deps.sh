@@ -9,6 +9,8 @@ PACKAGES=(
 	build-essential cmake pkg-config
 	clang clang-format libclang-rt-14-dev
 	libfcgi-dev libmariadb-dev libhiredis-dev libjansson-dev libpcap-dev zlib1g-dev
+	# the country and AS lookup (fcgi/fi_geo.c); mmdblookup checks mkmmdb.py's files
+	libmaxminddb-dev libmaxminddb0 mmdb-bin
 	mariadb-server mariadb-client
 	redis-server redis-tools
 	nginx-light spawn-fcgi
