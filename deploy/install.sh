@@ -147,9 +147,10 @@ fi
 
 # ---- packages and build --------------------------------------------------------
 RUNTIME=(mariadb-server redis-server nginx-light libmariadb3 libhiredis0.14
-	libjansson4 libpcap0.8 libfcgi0ldbl libmaxminddb0 mmdb-bin openssl logrotate netbase)
+	libjansson4 libpcap0.8 libfcgi0ldbl libmaxminddb0 mmdb-bin zlib1g libpq5 openssl
+	logrotate netbase)
 BUILDDEPS=(build-essential cmake pkg-config libmariadb-dev libhiredis-dev
-	libjansson-dev libpcap-dev libfcgi-dev libmaxminddb-dev)
+	libjansson-dev libpcap-dev libfcgi-dev libmaxminddb-dev zlib1g-dev libpq-dev)
 # d3 for the pages comes from npm (deploy/vendor.sh); Debian's node only when
 # the machine has none (nodesource's nodejs bundles npm)
 command -v node >/dev/null || BUILDDEPS+=(nodejs)

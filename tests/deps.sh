@@ -14,8 +14,8 @@ PACKAGES=(
 	mariadb-server mariadb-client
 	redis-server redis-tools
 	nginx-light spawn-fcgi
-	# PostgreSQL (Debian 12: 15) for the harness's --postgresql; libpq-dev for a
-	# future PostgreSQL flow source, and its pg_config names the server's bindir
+	# PostgreSQL (Debian 12: 15) for the harness's --postgresql; libpq-dev for the
+	# importer's PostgreSQL source, and its pg_config names the server's bindir
 	postgresql libpq-dev
 	python3 curl procps iproute2 bc netbase gdb
 	tcpdump argus-server argus-client wrk nfdump softflowd
