@@ -26,8 +26,9 @@ fi_api_new(const struct fi_config *cfg)
 	api->last_attempt_ms = INT64_MIN / 2;
 	api->q = calloc(1, sizeof(*api->q));
 	api->rl = (struct fi_ratelimit){.period = 10, .burst = 5};
+	api->geo = fi_geo_open(cfg->geo_country_db, cfg->geo_asn_db);
 	if (fi_sqlb_init(&api->sb, FI_API_SQL_MAX, FI_API_PARAMS_MAX) != 0 ||
-	    api->q == NULL) {
+	    api->q == NULL || api->geo == NULL) {
 		fi_api_free(api);
 		return NULL;
 	}
@@ -41,6 +42,7 @@ fi_api_free(struct fi_api *api)
 		return;
 	fi_api_db_disconnect(api);
 	fi_sqlb_fini(&api->sb);
+	fi_geo_close(api->geo);
 	free(api->q);
 	free(api);
 }

@@ -15,40 +15,6 @@ static const char *const fi_api_hilbert_sql_cell[4] = {
     /* ? */ ") & ", /* ? */ " AS cell"};
 static const char *const fi_api_hilbert_sql_addr[2] = {" AND addr >= ", " AND addr <= "};
 static const char fi_api_hilbert_sql_group[] = " GROUP BY cell ORDER BY cell";
-static const char fi_api_hilbert_sql_wide[] = "CAST(%s_%s_%s AS DECIMAL(20))";
-
-/*
- * The protocol classes a query's protocol filters keep. The node index is
- * split by class only, so a filter must take or leave whole classes
- * (include_protos=icmp, exclude_protos=udp,other); one that splits a class
- * (include_protos=1, or 47) is a 400 rather than a wrong answer.
- */
-static int
-fi_api_hilbert_classes(struct fi_req *r, unsigned *mask)
-{
-	struct fi_protoset allowed;
-	unsigned in[FI_PC_COUNT] = {0}, all[FI_PC_COUNT] = {0};
-
-	fi_query_protos(r->q, &allowed);
-	for (unsigned p = 0; p < 256; p++) {
-		int c = fi_proto_class((uint8_t)p);
-
-		all[c]++;
-		in[c] += (unsigned)fi_query_protoset_has(&allowed, p);
-	}
-	*mask = 0;
-	for (int c = 0; c < FI_PC_COUNT; c++) {
-		if (in[c] != 0 && in[c] != all[c])
-			return fi_err_set(
-			    &r->err, FI_EINVAL,
-			    "Params include_protos and exclude_protos take "
-			    "whole classes on /api/hilbert (tcp, udp, icmp, "
-			    "other): the node index has no protocol numbers.");
-		if (in[c] != 0)
-			*mask |= 1u << c;
-	}
-	return 0;
-}
 
 static int
 fi_api_hilbert_row(struct fi_req *r, struct fi_stmt *st)
@@ -89,37 +55,6 @@ fi_api_hilbert_row(struct fi_req *r, struct fi_stmt *st)
 	return 0;
 }
 
-/*
- * Appends ", SUM(a + b + ...)" of counter k over the columns of the asked
- * direction and classes: one sum per counter (summing all 24 columns apart
- * costs half as much again). The integer counters are added as DECIMAL, so
- * eight BIGINT UNSIGNED columns cannot overflow the addition.
- */
-static void
-fi_api_hilbert_sum(struct fi_sqlb *b, const struct fi_api_hmap *m, int dir, int k)
-{
-	int n = 0;
-
-	fi_sqlb_add(b, ", SUM(");
-	for (int d = 1; d < FI_DIR_COUNT; d++) {
-		if (dir != FI_DIR_ALL && dir != d)
-			continue;
-		for (int c = 0; c < FI_PC_COUNT; c++) {
-			if (!(m->classes & (1u << c)))
-				continue;
-			if (n++ == 0 && k != FI_CTR_FLOWS)
-				fi_sqlb_addf(b, fi_api_hilbert_sql_wide,
-					     fi_api_sql_dir[d], fi_api_sql_cls[c],
-					     fi_api_sql_ctr[k]);
-			else
-				fi_sqlb_addf(b, "%s%s_%s_%s", n > 1 ? " + " : "",
-					     fi_api_sql_dir[d], fi_api_sql_cls[c],
-					     fi_api_sql_ctr[k]);
-		}
-	}
-	fi_sqlb_add(b, n == 0 ? "0)" : ")");
-}
-
 /* Writes name: {counter: n, ...} over the answered counters. */
 static void
 fi_api_hilbert_sums(struct fi_req *r, const char *name, const __int128 *v)
@@ -153,7 +88,7 @@ fi_api_hilbert_check(struct fi_req *r)
 	if (rc != 0)
 		return rc;
 	m->ctrs = q->value < FI_CTR_COUNT ? 1u << q->value : 7u;
-	return fi_api_hilbert_classes(r, &m->classes);
+	return fi_api_sql_whole_classes(r, "/api/hilbert", &m->classes);
 }
 
 /*
@@ -207,7 +142,8 @@ fi_api_hilbert(struct fi_req *r)
 	fi_sqlb_add(b, fi_api_hilbert_sql_cell[3]);
 	for (int k = 0; k < FI_CTR_COUNT; k++)
 		if (m->ctrs & (1u << k))
-			fi_api_hilbert_sum(b, m, q->direction % FI_DIR_COUNT, k);
+			fi_api_sql_node_sum(b, m->classes, q->direction % FI_DIR_COUNT,
+					    k);
 	fi_api_sql_from_index(b, 0, r->size);
 	fi_sqlb_add(b, " WHERE ");
 	fi_api_sql_bucket_range(b, q->start_bucket, q->end_bucket);

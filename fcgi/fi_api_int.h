@@ -13,6 +13,7 @@
 #include "fi_api.h"
 #include "fi_db.h"
 #include "fi_err.h"
+#include "fi_geo.h"
 #include "fi_hilbert.h"
 #include "fi_jsonw.h"
 #include "fi_log.h"
@@ -44,6 +45,7 @@ struct fi_api {
 	struct fi_ratelimit rl;	  /* for logging database errors */
 	struct fi_gate *gate;	  /* large-query gate of the workers, or NULL */
 	unsigned gate_slot;	  /* this worker's slot in it */
+	struct fi_geo *geo;	  /* owned: countries and ASes (/api/geo) */
 };
 
 /* A one-row result of up to two integers (MIN/MAX, a timestamp). */
@@ -114,6 +116,8 @@ struct fi_req {
 	struct fi_api_rowplan rowplan; /* bucket query modes B and C */
 	struct fi_api_aggplan aggplan; /* bucket query modes D and E */
 	struct fi_api_hmap hmap;       /* /api/hilbert */
+	struct fi_api_geo *geoq;       /* /api/geo: the addresses being summed */
+	unsigned geo_classes;	       /* /api/geo: bit c: class c is counted */
 };
 
 /* A counter block: [dir][class, FI_PC_COUNT = all][counter], in billionths. */
@@ -223,6 +227,19 @@ const char *fi_api_sql_order(int desc);
 
 /* Appends " LIMIT ?" (and " OFFSET ?") for the rows to fetch. */
 void fi_api_sql_limit(struct fi_req *r);
+
+/*
+ * The protocol classes the query's protocol filters keep (bit c: class c),
+ * for the node index, which is split by class only: a filter that splits a
+ * class is a 400 naming the route who.
+ */
+int fi_api_sql_whole_classes(struct fi_req *r, const char *who, unsigned *mask);
+
+/*
+ * Appends ", SUM(...)" of counter k of the node index over the columns of
+ * direction dir (FI_DIR_ALL: both) and the classes in the mask.
+ */
+void fi_api_sql_node_sum(struct fi_sqlb *b, unsigned classes, int dir, int k);
 
 /* Sets the 400 of a sort key a route cannot order by; returns FI_EINVAL. */
 int fi_api_sql_sort_error(struct fi_req *r, const struct fi_field *f, const char *why);
@@ -347,6 +364,10 @@ int fi_api_index_all(struct fi_req *r);
 int fi_api_index_dynamic(struct fi_req *r);
 int fi_api_hilbert_check(struct fi_req *r); /* before the database is asked */
 int fi_api_hilbert(struct fi_req *r);
+int fi_api_geo_check(struct fi_req *r); /* before the database is asked */
+int fi_api_geo(struct fi_req *r);
+/* Writes "databases": the country and AS databases in use (or null). */
+void fi_api_geo_databases(struct fi_req *r);
 int fi_api_meta(struct fi_req *r);
 int fi_api_meta_health(struct fi_req *r);
 

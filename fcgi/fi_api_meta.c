@@ -4,6 +4,7 @@
  * /api/health (the database answers).
  */
 #include "fi_api_int.h"
+#include "fi_clock.h"
 
 static const char fi_api_meta_sql_ping[] = "SELECT 1";
 /* the importers record every committed batch and source mark with a time */
@@ -138,6 +139,11 @@ fi_api_meta(struct fi_req *r)
 		}
 	}
 	fi_api_meta_opt(&r->w, "last_import", have_last, last);
+	fi_geo_maybe_reload(r->api->geo, fi_clock_ms());
+	fi_jsonw_key(&r->w, "geo");
+	fi_jsonw_obj_begin(&r->w);
+	fi_api_geo_databases(r);
+	fi_jsonw_obj_end(&r->w);
 	fi_jsonw_obj_end(&r->w);
 	return 0;
 }

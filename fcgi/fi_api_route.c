@@ -11,9 +11,14 @@
 
 /* Parameters of the query routes, and those each route takes. */
 #define FI_API_TAKES_ALL   (~0u)
-#define FI_API_TAKES_QUERY (~(unsigned)FI_QP_HILBERT)
+#define FI_API_TAKES_QUERY (~(unsigned)(FI_QP_HILBERT | FI_QP_GEO))
 /* fields, biflow and black_others only with aggregate (fi_api_index_check) */
 #define FI_API_TAKES_INDEX FI_API_TAKES_QUERY
+/* /api/geo: the node index's parameters, paged, and its own */
+#define FI_API_TAKES_GEO                                                                 \
+	(FI_QP_START_BUCKET | FI_QP_END_BUCKET | FI_QP_BUCKET_SIZE | FI_QP_RESOLUTION |  \
+	 FI_QP_INCLUDE_PROTOS | FI_QP_EXCLUDE_PROTOS | FI_QP_VALUE | FI_QP_DIRECTION |   \
+	 FI_QP_LIMIT | FI_QP_OFFSET | FI_QP_GEO)
 /* the node index has no addresses or ports of flows and no rows to sort */
 #define FI_API_TAKES_HILBERT                                                             \
 	(FI_QP_START_BUCKET | FI_QP_END_BUCKET | FI_QP_BUCKET_SIZE | FI_QP_RESOLUTION |  \
@@ -39,6 +44,8 @@ static const struct fi_api_route fi_api_routes[] = {
     {"/api/health", NULL, FI_API_TAKES_ALL, 0, "/api/health", NULL, fi_api_meta_health},
     {"/api/hilbert", NULL, FI_API_TAKES_HILBERT, FI_QP_HILBERT, "/api/hilbert",
      fi_api_hilbert_check, fi_api_hilbert},
+    {"/api/geo", NULL, FI_API_TAKES_GEO, FI_QP_GEO | FI_QP_VALUE | FI_QP_DIRECTION,
+     "/api/geo", fi_api_geo_check, fi_api_geo},
     {"/api/dynamic/index", fi_api_route_index_names, FI_API_TAKES_INDEX, 0, "the index",
      fi_api_index_check, fi_api_index_dynamic},
     {"/api/index", fi_api_route_index_names, FI_API_TAKES_INDEX, 0, "the index",
@@ -52,10 +59,11 @@ static const struct fi_api_route fi_api_routes[] = {
  * several is answered: another route's own parameters first.
  */
 static const unsigned fi_api_route_refusable[] = {
-    FI_QP_PREFIX,	 FI_QP_DEPTH,	     FI_QP_VALUE,	FI_QP_DIRECTION,
-    FI_QP_LIMIT,	 FI_QP_OFFSET,	     FI_QP_SORT,	FI_QP_FIELDS,
-    FI_QP_AGGREGATE,	 FI_QP_INCLUDE_IPS,  FI_QP_EXCLUDE_IPS, FI_QP_INCLUDE_PORTS,
-    FI_QP_EXCLUDE_PORTS, FI_QP_BLACK_OTHERS, FI_QP_BIFLOW,	FI_QP_COUNT};
+    FI_QP_BY,		FI_QP_COUNTRY,	   FI_QP_ASN,		FI_QP_PREFIX,
+    FI_QP_DEPTH,	FI_QP_VALUE,	   FI_QP_DIRECTION,	FI_QP_LIMIT,
+    FI_QP_OFFSET,	FI_QP_SORT,	   FI_QP_FIELDS,	FI_QP_AGGREGATE,
+    FI_QP_INCLUDE_IPS,	FI_QP_EXCLUDE_IPS, FI_QP_INCLUDE_PORTS, FI_QP_EXCLUDE_PORTS,
+    FI_QP_BLACK_OTHERS, FI_QP_BIFLOW,	   FI_QP_COUNT};
 
 /* Whether s is prefix followed by "/" and a name (no further "/"). */
 static int
@@ -103,14 +111,17 @@ fi_api_route_name(const struct fi_api_route *rt, struct fi_str name)
 static int
 fi_api_route_refused(struct fi_req *r, const struct fi_api_route *rt, unsigned bit)
 {
-	const char *name = fi_query_param_name(bit);
+	const char *name = fi_query_param_name(bit), *owner[2] = {NULL, NULL};
+	unsigned n = 0;
 
-	/* a parameter another route owns is "only supported by" that one */
-	for (size_t k = 0; k < FI_API_NROUTES; k++)
+	/* a parameter other routes own is "only supported by" them (one or two) */
+	for (size_t k = 0; k < FI_API_NROUTES && n < 2; k++)
 		if (fi_api_routes[k].owns & bit)
-			return fi_err_set(&r->err, FI_EINVAL,
-					  "Param %s is only supported by %s.", name,
-					  fi_api_routes[k].who);
+			owner[n++] = fi_api_routes[k].who;
+	if (n > 0)
+		return fi_err_set(&r->err, FI_EINVAL,
+				  "Param %s is only supported by %s%s%s.", name, owner[0],
+				  n > 1 ? " and " : "", n > 1 ? owner[1] : "");
 	return fi_err_set(&r->err, FI_EINVAL, "Param %s is not supported by %s.", name,
 			  rt->who);
 }

@@ -285,7 +285,15 @@ fi_geo_db_check(struct fi_geo_db *db)
 	if (stat(db->path, &st) != 0) {
 		/* gone, or not readable: keep what is open; log a change once */
 		memset(&id, 0, sizeof(id));
-		if (!db->have_refused || !fi_geo_fileid_eq(&id, &db->refused))
+		/* not installed (yet) is a setting, not a fault: info */
+		if ((!db->have_refused || !fi_geo_fileid_eq(&id, &db->refused)) &&
+		    errno == ENOENT)
+			fi_info("geo: %s database %s: not there (deploy/geo-update "
+				"installs it); %s",
+				db->what, db->path,
+				db->mmdb ? "keeping the one in use"
+					 : "lookups answer unknown");
+		else if (!db->have_refused || !fi_geo_fileid_eq(&id, &db->refused))
 			fi_warnx("geo: %s database %s: %s; %s", db->what, db->path,
 				 strerror(errno),
 				 db->mmdb ? "keeping the one in use"

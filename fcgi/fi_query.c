@@ -4,6 +4,7 @@
  * no longer than the query itself, then checked. Messages are the original
  * flow-inspector's where it had one, so scripts that match them still work.
  */
+#include <ctype.h>
 #include <string.h>
 
 #include "fi_hilbert.h"
@@ -26,7 +27,8 @@ enum fi_query_ptype {
 	FI_QT_PROTOS,  /* comma list of protocol classes or numbers */
 	FI_QT_FLAG,    /* presence flag: empty, 1/0, true/false, yes/no, on/off */
 	FI_QT_PREFIX,  /* one CIDR prefix without host bits (/api/hilbert) */
-	FI_QT_CHOICE,  /* one word of a fixed list (value, direction) */
+	FI_QT_CHOICE,  /* one word of a fixed list (value, direction, by) */
+	FI_QT_GEO,     /* a country (ISO code) or AS number, local or unknown */
 	FI_QT_IGNORED, /* accepted and ignored (jQuery's cache buster "_") */
 };
 
@@ -59,6 +61,9 @@ static const struct fi_query_param fi_query_params[] = {
     {"depth", FI_QP_DEPTH, FI_QT_INT},
     {"value", FI_QP_VALUE, FI_QT_CHOICE},
     {"direction", FI_QP_DIRECTION, FI_QT_CHOICE},
+    {"by", FI_QP_BY, FI_QT_CHOICE},
+    {"country", FI_QP_COUNTRY, FI_QT_GEO},
+    {"asn", FI_QP_ASN, FI_QT_GEO},
     {"_", 0, FI_QT_IGNORED},
 };
 
@@ -361,7 +366,17 @@ fi_query_param_choice(struct fi_query_ctx *c, struct fi_str v)
 {
 	static const char *const values[FI_CTR_COUNT] = {"flows", "packets", "bytes"};
 	static const char *const dirs[FI_DIR_COUNT] = {"both", "src", "dst"};
+	static const char *const bys[] = {"country", "asn", "host"};
 
+	if (c->e->bit == FI_QP_BY) {
+		for (unsigned i = 0; i < sizeof(bys) / sizeof(bys[0]); i++)
+			if (fi_str_caseeq(v, bys[i])) {
+				c->q->geo_by = (uint8_t)i;
+				return 0;
+			}
+		return fi_err_set(c->err, FI_EINVAL,
+				  "Param by has to be country, asn or host.");
+	}
 	if (c->e->bit == FI_QP_VALUE) {
 		for (unsigned i = 0; i < FI_CTR_COUNT; i++)
 			if (fi_str_caseeq(v, values[i])) {
@@ -378,6 +393,46 @@ fi_query_param_choice(struct fi_query_ctx *c, struct fi_str v)
 		}
 	return fi_err_set(c->err, FI_EINVAL,
 			  "Param direction has to be src, dst or both.");
+}
+
+/*
+ * country=: a two-letter ISO code (any case), local (special-purpose
+ * addresses) or unknown (no country known); asn=: an AS number 1-4294967295,
+ * local or unknown.
+ */
+static int
+fi_query_param_geo(struct fi_query_ctx *c, struct fi_str v)
+{
+	struct fi_query *q = c->q;
+	int country = c->e->bit == FI_QP_COUNTRY;
+	uint8_t sel = fi_str_caseeq(v, "local")	    ? FI_GEO_SEL_LOCAL
+		      : fi_str_caseeq(v, "unknown") ? FI_GEO_SEL_UNKNOWN
+						    : FI_GEO_SEL_KNOWN;
+	uint64_t asn;
+
+	if (country)
+		q->country_sel = sel;
+	else
+		q->asn_sel = sel;
+	if (sel != FI_GEO_SEL_KNOWN)
+		return 0;
+	if (!country) {
+		if (fi_num_u64(v, 1, UINT32_MAX, &asn) != 0)
+			return fi_err_set(c->err, FI_EINVAL,
+					  "Param asn has to be an AS number "
+					  "(1-4294967295), local or unknown.");
+		q->asn = (uint32_t)asn;
+		return 0;
+	}
+	if (v.n != 2 || !isalpha((unsigned char)v.p[0]) ||
+	    !isalpha((unsigned char)v.p[1]))
+		return fi_err_set(c->err, FI_EINVAL,
+				  "Param country has to be a two-letter country code, "
+				  "local or unknown.");
+	q->country[0] = (char)toupper((unsigned char)v.p[0]);
+	q->country[1] = (char)toupper((unsigned char)v.p[1]);
+	q->country[2] = '\0';
+	return 0;
 }
 
 static int
@@ -624,6 +679,8 @@ fi_query_param_value(struct fi_query_ctx *c, struct fi_str v)
 		return fi_query_param_prefix(c, v);
 	case FI_QT_CHOICE:
 		return fi_query_param_choice(c, v);
+	case FI_QT_GEO:
+		return fi_query_param_geo(c, v);
 	case FI_QT_IGNORED:
 		return 0;
 	}
@@ -635,7 +692,7 @@ static int
 fi_query_param_empty_ok(enum fi_query_ptype t)
 {
 	return t != FI_QT_INT && t != FI_QT_SIZE && t != FI_QT_FLAG &&
-	       t != FI_QT_PREFIX && t != FI_QT_CHOICE;
+	       t != FI_QT_PREFIX && t != FI_QT_CHOICE && t != FI_QT_GEO;
 }
 
 unsigned

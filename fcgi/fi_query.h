@@ -80,10 +80,22 @@ enum {
 	FI_QP_DEPTH = 1u << 19,
 	FI_QP_VALUE = 1u << 20,
 	FI_QP_DIRECTION = 1u << 21,
+	FI_QP_BY = 1u << 22,
+	FI_QP_COUNTRY = 1u << 23,
+	FI_QP_ASN = 1u << 24,
 };
 
 /* The parameters only /api/hilbert takes. */
 #define FI_QP_HILBERT (FI_QP_PREFIX | FI_QP_DEPTH | FI_QP_VALUE | FI_QP_DIRECTION)
+
+/* The parameters only /api/geo takes (besides value and direction). */
+#define FI_QP_GEO (FI_QP_BY | FI_QP_COUNTRY | FI_QP_ASN)
+
+/* What /api/geo groups by (by=). */
+enum fi_geo_by { FI_GEO_BY_COUNTRY, FI_GEO_BY_ASN, FI_GEO_BY_HOST };
+
+/* A group of /api/geo's country= or asn=: a known one, local or unknown. */
+enum { FI_GEO_SEL_KNOWN, FI_GEO_SEL_LOCAL, FI_GEO_SEL_UNKNOWN };
 
 /* The filters: parameters that select flows. */
 #define FI_QP_FILTERS                                                                    \
@@ -130,6 +142,11 @@ struct fi_query {
 	int64_t depth;		 /* valid with FI_QP_DEPTH: checked by the route */
 	uint8_t value;		 /* enum fi_ctr, FI_CTR_COUNT (all) when not given */
 	uint8_t direction;	 /* enum fi_dir, FI_DIR_ALL (both) when not given */
+	uint8_t geo_by;		 /* enum fi_geo_by; with FI_QP_BY */
+	uint8_t country_sel;	 /* FI_GEO_SEL_*; with FI_QP_COUNTRY */
+	char country[3];	 /* ISO code, upper case, with FI_GEO_SEL_KNOWN */
+	uint8_t asn_sel;	 /* FI_GEO_SEL_*; with FI_QP_ASN */
+	uint32_t asn;		 /* with FI_GEO_SEL_KNOWN */
 };
 
 /*

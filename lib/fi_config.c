@@ -173,6 +173,13 @@ static const struct fi_config_entry fi_config_table[] = {
      "most rows one API answer returns"},
     {"query_timeout", FI_CT_UINT, FI_CONFIG_FIELD(query_timeout), "30", 1, 3600,
      "seconds after which a database query is cut off"},
+    {"geo_country_db", FI_CT_STRING, FI_CONFIG_FIELD(geo_country_db),
+     "/var/lib/flowinspector/geo/country.mmdb", 0, 0,
+     "MaxMind-format database of address countries (deploy/geo-update; empty: none); "
+     "a new file is used within a second"},
+    {"geo_asn_db", FI_CT_STRING, FI_CONFIG_FIELD(geo_asn_db),
+     "/var/lib/flowinspector/geo/asn.mmdb", 0, 0,
+     "MaxMind-format database of address ASes (deploy/geo-update; empty: none)"},
     {"log_level", FI_CT_LEVEL, FI_CONFIG_FIELD(log_level), "info", 0, 0,
      "error, warn, info or debug"},
     {"log_file", FI_CT_STRING, FI_CONFIG_FIELD(log_file), "", 0, 0,

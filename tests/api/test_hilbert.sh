@@ -184,6 +184,6 @@ done <<'TABLE'
 /api/hilbert?depth=16&depth=16|Param depth is given more than once.
 # the map's parameters on the other routes
 /api/bucket/query?prefix=10.0.0.0/8|Param prefix is only supported by /api/hilbert.
-/api/dynamic/index/nodes?direction=src|Param direction is only supported by /api/hilbert.
+/api/dynamic/index/nodes?direction=src|Param direction is only supported by /api/hilbert and /api/geo.
 TABLE
 t_done

@@ -107,8 +107,8 @@ test_route_params(void)
 		  "aggregate.\"}");
 	/* another route's own parameter is named first */
 	get("GET", "/api/index/nodes", "aggregate=port&value=bytes");
-	CHECK_STR(resp.body.data,
-		  "{\"error\":\"Param value is only supported by /api/hilbert.\"}");
+	CHECK_STR(resp.body.data, "{\"error\":\"Param value is only supported by "
+				  "/api/hilbert and /api/geo.\"}");
 	get("GET", "/api/hilbert", "count=1&offset=2&limit=1");
 	CHECK_STR(resp.body.data,
 		  "{\"error\":\"Param limit is not supported by /api/hilbert.\"}");
