@@ -285,6 +285,12 @@ int fi_api_row_block_read(struct fi_stmt *st, unsigned first, int with_dirs,
 void fi_api_row_block_write(struct fi_jsonw *w, const struct fi_api_block *bl,
 			    int with_dirs);
 
+/*
+ * geo=1: while geo is not NULL, every address written gets its country, AS
+ * and special range beside it (fi_api_handle sets it per request).
+ */
+void fi_api_row_geotag(struct fi_geo *geo);
+
 /* Writes an integer member (bucket, port, protocol); NULL as 0. */
 int fi_api_row_uint(struct fi_jsonw *w, const char *key, const struct fi_val *v);
 

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "fi_api_int.h"
+#include "fi_clock.h"
 #include "fi_gate.h"
 
 /* Parameters of the query routes, and those each route takes. */
@@ -174,7 +175,12 @@ fi_api_route_answer(struct fi_req *r, const struct fi_api_route *rt, struct fi_s
 	int rc, jrc;
 
 	fi_jsonw_init(&r->w, &r->resp->body);
+	if (r->q->geotag) {
+		fi_geo_maybe_reload(api->geo, fi_clock_ms());
+		fi_api_row_geotag(api->geo);
+	}
 	rc = rt->handle(r);
+	fi_api_row_geotag(NULL);
 	if (r->admitted)
 		fi_gate_leave(api->gate, api->gate_slot);
 	jrc = fi_jsonw_error(&r->w);

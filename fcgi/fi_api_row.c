@@ -231,6 +231,50 @@ fi_api_row_block_write(struct fi_jsonw *w, const struct fi_api_block *bl, int wi
  * Writes an address member: IPv4 as an integer under v4key, IPv6 as text
  * under v6key; NULL (the merged "others" of black_others) as 0 under v4key.
  */
+/* The lookups of geo=1 (one request at a time per worker), or NULL. */
+static struct fi_geo *fi_api_row_geo_ctx;
+
+void
+fi_api_row_geotag(struct fi_geo *geo)
+{
+	fi_api_row_geo_ctx = geo;
+}
+
+/*
+ * geo=1: the country (or local, unknown), AS and special range of an
+ * address beside it, under names made from prefix ("" for id: country,
+ * asn, as_name, range; "source": sourceCountry, sourceAsn, ...).
+ */
+static void
+fi_api_row_geo(struct fi_jsonw *w, const struct fi_addr *a, const char *prefix)
+{
+	static const char *const names[2][4] = {{"country", "asn", "as_name", "range"},
+						{"Country", "Asn", "AsName", "Range"}};
+	const char *const *n = names[prefix[0] != '\0'];
+	struct fi_geo_result g;
+	char key[48];
+
+	fi_geo_lookup(fi_api_row_geo_ctx, a, &g);
+	snprintf(key, sizeof(key), "%s%s", prefix, n[0]);
+	fi_jsonw_key(w, key);
+	fi_jsonw_cstr(w, g.kind == FI_GEO_LOCAL ? "local"
+			 : g.country[0] != '\0' ? g.country
+						: "unknown");
+	if (g.kind != FI_GEO_LOCAL && g.asn != 0) {
+		snprintf(key, sizeof(key), "%s%s", prefix, n[1]);
+		fi_jsonw_key(w, key);
+		fi_jsonw_uint(w, g.asn);
+		snprintf(key, sizeof(key), "%s%s", prefix, n[2]);
+		fi_jsonw_key(w, key);
+		fi_jsonw_cstr(w, g.as_name);
+	}
+	if (g.range != NULL) {
+		snprintf(key, sizeof(key), "%s%s", prefix, n[3]);
+		fi_jsonw_key(w, key);
+		fi_jsonw_cstr(w, g.range);
+	}
+}
+
 static int
 fi_api_row_addr(struct fi_jsonw *w, const struct fi_val *v, const char *v4key,
 		const char *v6key)
@@ -253,6 +297,11 @@ fi_api_row_addr(struct fi_jsonw *w, const struct fi_val *v, const char *v4key,
 		fi_jsonw_key(w, v6key);
 		fi_jsonw_cstr(w, fi_addr_format(&a, text));
 	}
+	if (fi_api_row_geo_ctx != NULL)
+		fi_api_row_geo(w, &a,
+			       v4key[0] == 's'	 ? "source"
+			       : v4key[0] == 'd' ? "destination"
+						 : "");
 	return 0;
 }
 

@@ -64,6 +64,7 @@ static const struct fi_query_param fi_query_params[] = {
     {"by", FI_QP_BY, FI_QT_CHOICE},
     {"country", FI_QP_COUNTRY, FI_QT_GEO},
     {"asn", FI_QP_ASN, FI_QT_GEO},
+    {"geo", FI_QP_GEOTAG, FI_QT_FLAG},
     {"_", 0, FI_QT_IGNORED},
 };
 
@@ -625,6 +626,9 @@ fi_query_param_flag(struct fi_query_ctx *c, struct fi_str v)
 	case FI_QP_COUNT:
 		c->q->count = val;
 		break;
+	case FI_QP_GEOTAG:
+		c->q->geotag = val;
+		break;
 	}
 	return 0;
 }
@@ -738,7 +742,11 @@ fi_query_reset(struct fi_query *q)
 	q->ninclude_ports = q->nexclude_ports = 0;
 	memset(&q->include_protos, 0, sizeof(q->include_protos));
 	memset(&q->exclude_protos, 0, sizeof(q->exclude_protos));
-	q->black_others = q->biflow = q->count = 0;
+	q->black_others = q->biflow = q->count = q->geotag = 0;
+	q->geo_by = FI_GEO_BY_COUNTRY;
+	q->country_sel = q->asn_sel = FI_GEO_SEL_KNOWN;
+	memset(q->country, 0, sizeof(q->country));
+	q->asn = 0;
 	memset(&q->prefix, 0, sizeof(q->prefix));
 	q->depth = 0;
 	q->value = FI_CTR_COUNT;

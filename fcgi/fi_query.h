@@ -83,6 +83,7 @@ enum {
 	FI_QP_BY = 1u << 22,
 	FI_QP_COUNTRY = 1u << 23,
 	FI_QP_ASN = 1u << 24,
+	FI_QP_GEOTAG = 1u << 25,
 };
 
 /* The parameters only /api/hilbert takes. */
@@ -138,6 +139,7 @@ struct fi_query {
 	int black_others;		   /* flags: 0 or 1 */
 	int biflow;
 	int count;
+	int geotag;		 /* geo=1: country and AS beside every address */
 	struct fi_prefix prefix; /* valid with FI_QP_PREFIX: a CIDR prefix, host bits 0 */
 	int64_t depth;		 /* valid with FI_QP_DEPTH: checked by the route */
 	uint8_t value;		 /* enum fi_ctr, FI_CTR_COUNT (all) when not given */

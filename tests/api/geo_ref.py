@@ -6,6 +6,9 @@
       country and AS tables (first,last,...), from which deploy/mkmmdb.py
       makes the test databases. Variant 1 moves some countries, to see a
       swapped database used.
+  geo_ref.py label [--variant N] < ADDRESSES
+      for each address (a line: an integer IPv4 or text), "ADDR COUNTRY ASN"
+      (country: the code, local or unknown; ASN or -).
   geo_ref.py expect NODES.TSV URI [--variant N]
       the answer /api/geo gives for URI, computed from the node rows
       (size bucket hexaddr counters..., as test_geo.sh dumps them), the
@@ -205,7 +208,14 @@ def main():
         i = args.index("--variant")
         variant = int(args[i + 1])
         del args[i:i + 2]
-    if args[0] == "csv":
+    if args[0] == "label":
+        for line in sys.stdin:
+            t = line.strip()
+            ip = ipaddress.ip_address(int(t) if t.isdigit() else t)
+            kind, cc, asn, _ = label(ip, variant)
+            print(t, "local" if kind == "local" else (cc or "unknown"),
+                  asn if asn and kind != "local" else "-")
+    elif args[0] == "csv":
         cmd_csv(args[1], variant)
     elif args[0] == "expect":
         cmd_expect(args[1], args[2], variant)

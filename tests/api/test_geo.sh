@@ -145,6 +145,39 @@ api_get /api/meta
 check_contains "/api/meta names the databases" "$R_BODY" \
 	'"geo":{"databases":{"country":{"type":"fi-test-country-0"'
 
+# geo=1: country and AS beside every address of the node index and the
+# flow table; without it the old shape
+api_get "/api/dynamic/index/nodes?bucket_size=600&geo=1"
+printf '%s' "$R_BODY" >"$T_TMP/nodes_geo.json"
+python3 -c 'import json, sys
+for r in json.load(open(sys.argv[1]))["results"]:
+    print(r["id"], r["country"], r.get("asn", "-"))' "$T_TMP/nodes_geo.json" >"$T_TMP/got.labels"
+cut -d' ' -f1 "$T_TMP/got.labels" | python3 "$REF" label >"$T_TMP/want.labels"
+check_cmd "geo=1: the node index's rows carry their labels" test "$(wc -l <"$T_TMP/got.labels")" -gt 100
+check_eq "geo=1: every row's country and AS as the reference's" \
+	"$(diff "$T_TMP/got.labels" "$T_TMP/want.labels" && echo same)" "same"
+api_get "/api/dynamic/index/nodes?bucket_size=600&limit=3"
+check_cmd "without geo: no country" test "${R_BODY/country/}" == "$R_BODY"
+for uri in "/api/dynamic/index/nodes?bucket_size=600&limit=5&geo=1" \
+	"/api/dynamic/index/nodes?bucket_size=3600&limit=5&geo=1&sort=octetDeltaCount%20desc" \
+	"/api/bucket/query?bucket_size=600&aggregate=sourceIPv4Address&limit=5&geo=1"; do
+	api_get "$uri"
+	printf '%s' "$R_BODY" >"$T_TMP/top.json"
+	check_eq "$uri: every row labelled" "$(python3 -c 'import json, sys
+rows = json.load(open(sys.argv[1]))["results"]
+print(len(rows), all(("country" in r or "sourceCountry" in r) and "" not in r for r in rows))' \
+		"$T_TMP/top.json")" "5 True"
+done
+api_get "/api/bucket/query?bucket_size=600&include_ips=2a00::/12&geo=1&limit=50"
+printf '%s' "$R_BODY" >"$T_TMP/flows_geo.json"
+check_eq "geo=1 on flows: both ends labelled" "$(python3 -c 'import json, sys
+rows = json.load(open(sys.argv[1]))["results"]
+print(len(rows) > 0, all("sourceCountry" in r and "destinationCountry" in r for r in rows),
+      any(r.get("sourceAsn") == 15169 and r.get("sourceAsName") == "Google LLC" for r in rows))' \
+	"$T_TMP/flows_geo.json")" "True True True"
+check_contains "geo=1 on flows: a local end's range" "$(cat "$T_TMP/flows_geo.json")" \
+	'Range":"Private-Use"'
+
 # a new database renamed over the old one: every worker uses it within a second
 check_cmd "databases of variant 1" mkdb 1 "$GEO/v1"
 cp "$GEO/v1/country.mmdb" "$GEO/country.mmdb.new" && mv "$GEO/country.mmdb.new" "$GEO/country.mmdb"
@@ -210,5 +243,8 @@ done <<'TABLE'
 /api/bucket/query?by=country|Param by is only supported by /api/geo.
 /api/dynamic/index/nodes?country=DE|Param country is only supported by /api/geo.
 /api/hilbert?asn=3320|Param asn is only supported by /api/geo.
+/api/hilbert?geo=1|Param geo is not supported by /api/hilbert.
+/api/geo?geo=1|Param geo is not supported by /api/geo.
+/api/dynamic/index/nodes?geo=2|Param geo has to be empty, 1 or 0 (or true/false).
 TABLE
 t_done
