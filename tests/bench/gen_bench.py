@@ -3,10 +3,12 @@
 one day of a network with a few busy servers, many clients and external
 peers, sliced per SPEC 4 into the flow table of every bucket size.
 
-Usage: gen_bench.py OUTDIR [FLOWS] [--peers N]
+Usage: gen_bench.py OUTDIR [FLOWS] [--peers N] [--peer-zipf S]
 With --peers, the external peers are N addresses spread over the whole IPv4
 space (the address-space map's benchmark) instead of two documentation /24s;
-without it the data set is the same as ever.
+without it the data set is the same as ever. --peer-zipf S is the skew of
+the traffic over them (1.2 by default; 1.0 with 200,000 peers gives the
+about 55,000 distinct ones of the country map's benchmark).
 Writes OUTDIR/flows_SIZE.tsv (bucket, src hex, dst hex, sport, dport, proto,
 flows, packets, bytes) per size and OUTDIR/load.sql, which loads them with
 LOAD DATA and derives the totals, node and port tables from the flow tables
@@ -52,10 +54,14 @@ def pick(rng, table):
 
 def main():
     args = sys.argv[1:]
-    peers = 0
+    peers, peer_zipf = 0, 1.2
     if "--peers" in args:
         i = args.index("--peers")
         peers = int(args[i + 1])
+        del args[i:i + 2]
+    if "--peer-zipf" in args:
+        i = args.index("--peer-zipf")
+        peer_zipf = float(args[i + 1])
         del args[i:i + 2]
     outdir = args[0]
     nflows = int(args[1]) if len(args) > 1 else 1000000
@@ -69,7 +75,7 @@ def main():
         prng = random.Random(7)
         external = [v4(*prng.randrange(1 << 32).to_bytes(4, "big")) for _ in range(peers)]
     v6 = ["20010db8000000000000000000%06x" % i for i in range(1, 61)]
-    zs, ze, z6 = zipf_table(len(servers), 1.1), zipf_table(len(external), 1.2), zipf_table(len(v6), 1.0)
+    zs, ze, z6 = zipf_table(len(servers), 1.1), zipf_table(len(external), peer_zipf), zipf_table(len(v6), 1.0)
     services = [(6, 443), (6, 80), (17, 53), (6, 22), (17, 123), (6, 25), (6, 993), (6, 8080)]
     zsvc = zipf_table(len(services), 1.0)
     tables = {s: {} for s in SIZES}

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # geo_bench.sh: /api/geo's benchmark (issue 18). Loads 1,000,000 flows of
-# one day (gen_bench.py, the external peers spread over the whole IPv4
-# space: about 50,000 distinct addresses) and installs the real open
+# one day (gen_bench.py, 200,000 external peers spread over the whole IPv4
+# space, traffic skewed 1/rank: about 57,000 distinct addresses) and installs the real open
 # country and AS databases with deploy/geo-update (into the work dir; when
 # the npm registry cannot be reached, the test tables of geo_ref.py made
 # with mkmmdb.py, and says so). Then asks through nginx, FI_BENCH_REPEAT
@@ -14,13 +14,13 @@
 # load, and the lookup module alone (test_geo --bench: lookups per second).
 # Target: /api/geo by country for the day under 300 ms uncached (median);
 # exits 1 when missed or on an error. Knobs: FI_BENCH_BUILD, FI_BENCH_FLOWS
-# (1000000), FI_BENCH_PEERS (50000), FI_BENCH_REPEAT (11), FI_BENCH_KEEP=1.
+# (1000000), FI_BENCH_PEERS (200000), FI_BENCH_REPEAT (11), FI_BENCH_KEEP=1.
 set -uo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 # shellcheck source-path=SCRIPTDIR source=../shell/benchlib.sh
 . "$root/tests/shell/benchlib.sh"
-PEERS=${FI_BENCH_PEERS:-50000}
+PEERS=${FI_BENCH_PEERS:-200000}
 REPEAT=${FI_BENCH_REPEAT:-11}
 DAY1=$((DAY0 + 86399))
 TARGET_MS=300
@@ -46,7 +46,7 @@ sed -i -e "s|^geo_country_db = .*|geo_country_db = $geo/country.mmdb|" \
 	-e "s|^geo_asn_db = .*|geo_asn_db = $geo/asn.mmdb|" "$work/flowinspector.conf"
 echo "== databases: $dbs; $(du -m "$geo/country.mmdb" | cut -f1) MiB and" \
 	"$(du -m "$geo/asn.mmdb" | cut -f1) MiB"
-bench_load fi_gbench "$FLOWS" --peers "$PEERS"
+bench_load fi_gbench "$FLOWS" --peers "$PEERS" --peer-zipf 1.0
 bench_start_responder
 url=$FI_TEST_NGINX_URL
 range="start_bucket=$DAY0&end_bucket=$DAY1"
