@@ -11,9 +11,9 @@
  * insertion order: the mark keeps the place of the last row read, how many
  * rows lie up to it and the table's relfilenode. Each run, in one
  * REPEATABLE READ snapshot, checks that the count up to the mark is
- * unchanged, then reads the rows after it in place order (a TID range
- * scan; parallel and synchronized scans are off for the session, and the
- * order is checked row by row). VERMONT only appends, so new rows land
+ * unchanged, then reads the rows after it in place order through a cursor
+ * (a TID range scan; parallel and synchronized scans are off for the
+ * session, and the order is checked row by row). VERMONT only appends, so new rows land
  * after the mark. What breaks that is refused, never double counted:
  * rewrites (VACUUM FULL, CLUSTER, TRUNCATE, pg_repack) change the
  * relfilenode; DELETE and UPDATE change the count up to the mark. Rows
@@ -54,6 +54,9 @@ static const char fi_dbsrc_pg_sql_columns[] =
     " JOIN pg_catalog.pg_type t ON t.oid = a.atttypid"
     " WHERE c.relname = $1 AND c.relnamespace = pg_catalog.current_schema()::regnamespace"
     " AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum";
+#define FI_DBSRC_PG_FETCH "4096" /* rows a cursor round trip brings */
+static const char fi_dbsrc_pg_sql_fetch[] =
+    "FETCH FORWARD " FI_DBSRC_PG_FETCH " FROM fi_rows";
 static const char fi_dbsrc_pg_sql_filenode[] =
     "SELECT pg_catalog.pg_relation_filenode(c.oid) FROM pg_catalog.pg_class c"
     " WHERE c.relname = $1 AND c.relnamespace = "
@@ -335,8 +338,9 @@ fi_dbsrc_pg_quote(struct fi_buf *b, const char *name)
 }
 
 /*
- * "SELECT COUNT(*) FROM ONLY t WHERE ctid <= $1" (count) or "SELECT cols,
- * ctid FROM ONLY t WHERE ctid > $1" into sql (initialised here).
+ * "SELECT COUNT(*) FROM ONLY t WHERE ctid <= $1" (count) or "DECLARE
+ * fi_rows ... SELECT cols, ctid FROM ONLY t WHERE ctid > $1" into sql
+ * (initialised here).
  */
 static int
 fi_dbsrc_pg_sql(struct fi_buf *sql, const struct fi_dbsrc_import *im, int count)
@@ -345,7 +349,8 @@ fi_dbsrc_pg_sql(struct fi_buf *sql, const struct fi_dbsrc_import *im, int count)
 	int rc;
 
 	fi_buf_init(sql, FI_DBSRC_SQL_MAX);
-	rc = fi_buf_puts(sql, count ? "SELECT COUNT(*)" : "SELECT ");
+	rc = fi_buf_puts(sql, count ? "SELECT COUNT(*)"
+				    : "DECLARE fi_rows NO SCROLL CURSOR FOR SELECT ");
 	for (unsigned i = 0; rc == 0 && !count && i < l->n; i++) {
 		rc = fi_dbsrc_pg_quote(sql, l->names[i]);
 		rc = rc ? rc : fi_buf_puts(sql, ","); /* inet in its own form: no mask */
@@ -432,30 +437,31 @@ fi_dbsrc_pg_check(struct fi_dbsrc_import *im, uint32_t filenode, const char *fro
  * as a signed 32-bit integer is taken modulo 2^32.
  */
 static void
-fi_dbsrc_pg_take(PGresult *res, const struct fi_dbsrc_shape *sh, struct fi_val *vals)
+fi_dbsrc_pg_take(PGresult *res, int row, const struct fi_dbsrc_shape *sh,
+		 struct fi_val *vals)
 {
 	for (unsigned i = 0; i < sh->layout.n; i++) {
-		const char *v = PQgetvalue(res, 0, (int)i);
+		const char *v = PQgetvalue(res, row, (int)i);
 		int64_t x;
 
-		if (PQgetisnull(res, 0, (int)i))
+		if (PQgetisnull(res, row, (int)i))
 			vals[i] = (struct fi_val){.type = FI_VAL_NULL};
 		else if ((sh->signed32 >> i & 1) &&
 			 fi_num_i64_cstr(v, INT32_MIN, INT32_MAX, &x) == 0)
 			vals[i] = FI_VAL_I(x < 0 ? x + ((int64_t)1 << 32) : x);
 		else
-			vals[i] = FI_VAL_S(v, (size_t)PQgetlength(res, 0, (int)i));
+			vals[i] = FI_VAL_S(v, (size_t)PQgetlength(res, row, (int)i));
 	}
 }
 
 /* One row of the stream: its place checked, converted, cached, written when due. */
 static int
-fi_dbsrc_pg_row(struct fi_dbsrc_import *im, PGresult *res, struct fi_dbsrc_mark *next,
-		struct fi_err *err)
+fi_dbsrc_pg_row(struct fi_dbsrc_import *im, PGresult *res, int row,
+		struct fi_dbsrc_mark *next, struct fi_err *err)
 {
 	const struct fi_dbsrc_shape *sh = im->shape;
 	struct fi_val vals[FI_SR_COUNT];
-	const char *ctid = PQgetvalue(res, 0, (int)sh->layout.n);
+	const char *ctid = PQgetvalue(res, row, (int)sh->layout.n);
 	uint32_t page, item;
 	int rc;
 
@@ -471,7 +477,7 @@ fi_dbsrc_pg_row(struct fi_dbsrc_import *im, PGresult *res, struct fi_dbsrc_mark 
 	next->page = page;
 	next->item = item;
 	next->rows++;
-	fi_dbsrc_pg_take(res, sh, vals);
+	fi_dbsrc_pg_take(res, row, sh, vals);
 	im->vals = vals;
 	fi_progress_update(&im->d->prog, im->read + 1);
 	rc = fi_dbsrc_row(im, next->rows, NULL, err);
@@ -481,23 +487,11 @@ fi_dbsrc_pg_row(struct fi_dbsrc_import *im, PGresult *res, struct fi_dbsrc_mark 
 	return fi_dbsrc_due(im) ? fi_dbsrc_commit(im, next, err) : 0;
 }
 
-/* Asks the server to stop sending the rows of the running query. */
-static void
-fi_dbsrc_pg_cancel(PGconn *conn)
-{
-	PGcancel *c = PQgetCancel(conn);
-	char buf[256];
-
-	if (c != NULL) {
-		PQcancel(c, buf, sizeof(buf));
-		PQfreeCancel(c);
-	}
-}
-
 /*
- * Streams the rows after place `from` (single-row mode), writing them in
- * chunks with their marks; on a stop or an error the rest of the result
- * is cancelled and drained. What was read is written at the end.
+ * Streams the rows after place `from` through a cursor, FI_DBSRC_PG_FETCH
+ * rows a round trip (bounded memory, and no result per row), writing them
+ * in chunks with their marks; a stop ends it after the row at hand. What
+ * was read is written at the end. The cursor ends with the transaction.
  */
 static int
 fi_dbsrc_pg_stream(struct fi_dbsrc_import *im, const char *from, uint32_t filenode,
@@ -507,35 +501,30 @@ fi_dbsrc_pg_stream(struct fi_dbsrc_import *im, const char *from, uint32_t fileno
 	struct fi_dbsrc_mark next = im->mark;
 	struct fi_buf sql;
 	PGresult *res;
-	int rc = fi_dbsrc_pg_sql(&sql, im, 0), cancelled = 0;
+	int rc = fi_dbsrc_pg_sql(&sql, im, 0), n = 1;
 
 	next.mode = FI_DBSRC_MARK_CTID;
 	next.filenode = filenode;
-	if (rc != 0)
-		rc = fi_err_set(err, rc, "statement too long");
-	else if (!PQsendQueryParams(conn, sql.data, 1, NULL, &from, NULL, NULL, 0) ||
-		 !PQsetSingleRowMode(conn))
-		rc = fi_dbsrc_pg_fail(conn, im->t->name, err);
+	if (rc != 0) {
+		fi_buf_fini(&sql);
+		return fi_err_set(err, rc, "statement too long");
+	}
+	res = fi_dbsrc_pg_query(conn, sql.data, &from, 1, err);
 	fi_buf_fini(&sql);
-	while ((res = PQgetResult(conn)) != NULL) { /* to the end, also after a stop */
-		ExecStatusType st;
-
-		st = PQresultStatus(res);
-		if (st == PGRES_SINGLE_TUPLE && rc == 0 && !cancelled) {
-			if (fi_dbsrc_stopped())
+	PQclear(res);
+	if (res == NULL)
+		return err->code;
+	while (rc == 0 && n > 0 && !im->interrupted) {
+		res = fi_dbsrc_pg_query(conn, fi_dbsrc_pg_sql_fetch, NULL, 0, err);
+		if (res == NULL)
+			return err->code;
+		n = PQntuples(res);
+		for (int i = 0; rc == 0 && i < n; i++) {
+			if (fi_dbsrc_stopped()) {
 				im->interrupted = 1;
-			else
-				rc = fi_dbsrc_pg_row(im, res, &next, err);
-			if (rc != 0 || im->interrupted) {
-				fi_dbsrc_pg_cancel(conn);
-				cancelled = 1;
+				break;
 			}
-		} else if (st != PGRES_SINGLE_TUPLE && st != PGRES_TUPLES_OK && rc == 0 &&
-			   !cancelled) {
-			const char *msg = PQresultErrorMessage(res);
-
-			rc = fi_err_set(err, FI_EDB, "%s: %.*s", im->t->name,
-					(int)strcspn(msg, "\n"), msg);
+			rc = fi_dbsrc_pg_row(im, res, i, &next, err);
 		}
 		PQclear(res);
 	}
