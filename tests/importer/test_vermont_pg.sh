@@ -269,6 +269,22 @@ check_eq "every generated row imported once" "$(gen_rows)" 110000
 ds_ref vermont "$T_TMP/ref.gen" --db "$(ds_db gen)"
 MIN_ROWS=5000 t_check_tables "${refs[@]}" "$T_TMP/ref.gen"
 
+# ---- bad rows: counted and shown, exit status 3, not read again ----------------
+pg_sql c_lo_vermont_flows "INSERT INTO f_261127_000000 (sourceipv4address, destinationipv4address,
+	sourcetransportport, destinationtransportport, protocolidentifier, octetdeltacount,
+	packetdeltacount, flowstartmilliseconds, flowendmilliseconds) VALUES
+	('10.0.0.0/8', '10.0.0.1', 1, 2, 6, 100, 1, 1795750580000, 1795750580000),
+	('10.0.0.2', '10.0.0.1', 1, 2, 6, 100, NULL, 1795750580000, 1795750580000),
+	('10.0.0.3', '10.0.0.1', 1, 2, 6, 100, 1, 1795750580000, 1795750580000)"
+ds_import --vermont-db --src-database c_lo_vermont_flows
+check_eq "bad rows: exit" "$DS_RC" 3
+check_contains "bad rows: a network is no address" "$DS_OUT" "f_261127_000000: skipped row 78:"
+check_contains "bad rows: NULL packets" "$DS_OUT" "f_261127_000000: skipped row 79:"
+check_contains "bad rows: the good one imported" "$DS_OUT" \
+	"3 rows read, 1 flows imported, 0 rows not IP flows, 2 bad"
+ds_import --vermont-db --src-database c_lo_vermont_flows
+check_eq "bad rows: not read again" "$DS_RC" 0
+
 # ---- what cannot be followed is refused, nothing counted twice ----------------
 before=$(ds_totals)
 pg_sql c_vermont_flows "DELETE FROM f_240310_000000 WHERE ctid = '(0,5)'"
