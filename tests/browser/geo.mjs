@@ -8,8 +8,9 @@
 // Singapore (no shape on the map), local and unknown, largest first; a
 // click opens the panel with the country's hosts and ASes as /api/geo
 // answers them; direction and value switch; brushing the timeline; the
-// country's hosts as include_ips; the databases and the credit shown;
-// SVG, PNG and CSV export. No console errors.
+// country's hosts as include_ips, and the dashboard's top hosts with
+// their country and AS in the tooltips; the databases and the credit
+// shown; SVG, PNG and CSV export. No console errors.
 import {test, after} from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -223,11 +224,38 @@ test('a country\'s hosts as include_ips for the other pages', async () => {
 	assert.match(await page.locator('.fi-geo-note').innerText(), /include_ips: not applied to the map/);
 	for (const r of s.since(mark).filter(q => q.path === '/api/geo'))
 		assert.equal(r.params.get('include_ips'), null, 'the map does not pass address filters');
-	// the dashboard with the filter: only DE's hosts and their peers
+	// the dashboard with the filter: only DE's hosts and their peers; the
+	// top hosts' tooltips give their country and AS (/api/geo?by=host)
+	const dash = s.mark();
 	await page.click('#fi-nav a[data-path="/dashboard"]');
 	await s.ready();
 	assert.equal(new URL(page.url()).searchParams.get('include_ips'), ips.join(','));
 	assert.equal(await page.locator('[data-status="error"]').count(), 0);
+	const geoReq = s.since(dash).filter(r => r.path === '/api/geo');
+	assert.equal(geoReq.length, 1, 'one /api/geo call for the top hosts');
+	assert.equal(geoReq[0].params.get('by'), 'host');
+	assert.equal(geoReq[0].params.get('include_ips'), null);
+	assert.equal(geoReq[0].params.get('limit'), '1000', 'address filters: the range\'s top 1,000 hosts');
+	const barTip = async (id) => {
+		const pt = await page.evaluate((key) => {
+			const segs = [...document.querySelectorAll(`g.fi-host[data-key="${key}"] rect.fi-seg`)];
+			const r = segs.map(e => e.getBoundingClientRect()).find(b => b.width > 2);
+			return r ? {x: r.left + r.width / 2, y: r.top + r.height / 2} : null;
+		}, String(id));
+		assert.ok(pt, `a bar of ${id}`);
+		await page.mouse.move(pt.x, pt.y);
+		return page.locator('.fi-tooltip').innerText();
+	};
+	const de = await barTip(83952131); // 5.1.2.3
+	assert.match(de, /^5\.1\.2\.3\n/);
+	assert.match(de, /\ncountry\s*Germany \(DE\)\n/, de);
+	assert.match(de, /\nAS\s*AS3320 Deutsche Telekom AG$/, de);
+	const peer = (await B.api('/api/dynamic/index/nodes', {include_ips: ips.join(','), limit: 10,
+		sort: 'flows desc'})).results.find(r => typeof r.id === 'number' && r.id >>> 24 === 10);
+	assert.ok(peer, 'a local peer among the top hosts');
+	assert.match(await barTip(peer.id), /\ncountry\s*local \(Private-Use\)$/);
+	await s.screenshot('geo-dashboard-tooltip');
+	await page.mouse.move(1, 1);
 	s.assertClean();
 });
 
