@@ -67,7 +67,9 @@ export function databaseLines(databases)
 	const line = (what, d) => (d
 		? `${what} database: ${d.type}, built ${formatTime(d.build_epoch)}.`
 		: `No ${what} database is installed: every address is "unknown" by ${what === 'country' ? 'country' : 'AS'}. ` +
-			'Install it with deploy/geo-update (README: Countries and autonomous systems).');
+			'Install it with deploy/geo-update, which puts both databases into /var/lib/flowinspector/geo ' +
+			'(the responder\'s geo_country_db and geo_asn_db) and takes them up without a restart ' +
+			'(README: Countries and autonomous systems).');
 	return [line('country', db.country), line('AS', db.asn)];
 }
 
