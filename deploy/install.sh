@@ -151,7 +151,7 @@ RUNTIME=(mariadb-server redis-server nginx-light libmariadb3 libhiredis0.14
 	logrotate netbase)
 BUILDDEPS=(build-essential cmake pkg-config libmariadb-dev libhiredis-dev
 	libjansson-dev libpcap-dev libfcgi-dev libmaxminddb-dev zlib1g-dev libpq-dev)
-# d3 for the pages comes from npm (deploy/vendor.sh); Debian's node only when
+# d3 and the world map's files for the pages come from npm (deploy/vendor.sh); Debian's node only when
 # the machine has none (nodesource's nodejs bundles npm)
 command -v node >/dev/null || BUILDDEPS+=(nodejs)
 command -v npm >/dev/null || BUILDDEPS+=(npm)

@@ -266,7 +266,7 @@ start()
 		cmake -S "$top" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 		cmake --build "$build" -j"$(nproc)" >/dev/null
 	fi
-	say "copying d3 into static/vendor"
+	say "copying d3 and the world map's files into static/vendor"
 	bash "$top/deploy/vendor.sh"
 	if running; then
 		say "servers already run in $state"

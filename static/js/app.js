@@ -38,6 +38,7 @@ export const ROUTES = [
 	{path: '/hierarchical-edge-bundle', module: './pages/edgebundle.js', nav: 'Edge bundle'},
 	{path: '/hive-plot', module: './pages/hiveplot.js', nav: 'Hive plot'},
 	{path: '/hilbert', module: './pages/hilbert.js', nav: 'Address map'},
+	{path: '/geo', module: './pages/geo.js', nav: 'World map'},
 ];
 
 const shell = {

@@ -59,13 +59,20 @@ async function count(sel)
 test('every page opens without errors', async () => {
 	for (const [p, name] of [['/', 'overview'], ['/dashboard', 'dashboard'],
 		['/flow-details', 'flow-details'], ['/flows', 'flows'], ['/graph', 'graph'],
-		['/hierarchical-edge-bundle', 'edgebundle'], ['/hive-plot', 'hiveplot'], ['/hilbert', 'hilbert']]) {
+		['/hierarchical-edge-bundle', 'edgebundle'], ['/hive-plot', 'hiveplot'], ['/hilbert', 'hilbert'],
+		['/geo', 'geo']]) {
 		await s.goto(p);
 		assert.equal(await page.locator('#fi-nav a.active').getAttribute('data-path'), p, `${p}: its link is marked`);
 		assert.equal(await count('[data-status="error"]'), 0, `${p}: no widget shows an error`);
 		await s.screenshot(name);
 		s.assertClean();
 	}
+	// this stack has no geo database: the world map says so and how to install one
+	await s.goto('/geo');
+	const about = await page.locator('.fi-geo-db').innerText();
+	assert.match(about, /No country database is installed: .*deploy\/geo-update/);
+	assert.match(about, /No AS database is installed/);
+	assert.equal(await count('.fi-geo-offmap tr[data-group="local"]'), 1, 'the sample\'s hosts are local');
 	// moving by the top bar mounts each page on a clean root
 	await s.goto('/flow-details');
 	assert.equal(await page.getAttribute('#fi-page', 'class'), 'fi-layout');
@@ -85,7 +92,7 @@ test('every page opens without errors', async () => {
 
 test('nginx: every page URL is the app, the modules are revalidated', async () => {
 	for (const p of ['/', '/dashboard', '/flow-details?include_ports=53', '/flows', '/graph',
-		'/hierarchical-edge-bundle/', '/hive-plot', '/hilbert']) {
+		'/hierarchical-edge-bundle/', '/hive-plot', '/hilbert', '/geo']) {
 		const res = await fetch(B.BASE + p);
 		assert.equal(res.status, 200, p);
 		assert.match(res.headers.get('content-type'), /^text\/html/, p);
@@ -98,6 +105,11 @@ test('nginx: every page URL is the app, the modules are revalidated', async () =
 	}
 	assert.match((await fetch(`${B.BASE}/js/app.js`)).headers.get('content-type'), /javascript/);
 	assert.equal((await fetch(`${B.BASE}/js/no-such-module.js`)).status, 404);
+	// the world map's shapes are JSON, and a missing one is no page
+	const atlas = await fetch(`${B.BASE}/vendor/countries-110m.json`);
+	assert.equal(atlas.status, 200);
+	assert.match(atlas.headers.get('content-type'), /^application\/json/);
+	assert.equal((await fetch(`${B.BASE}/vendor/no-such-atlas.json`)).status, 404);
 });
 
 test('overview: charts match the API', async () => {

@@ -11,7 +11,11 @@
 # Usage (ctest, see fi_browser_test in tests/CMakeLists.txt):
 #   FI_SOURCE_DIR=... FI_HARNESS_DIR=... run.sh BUILD tests/browser/NAME.mjs
 # Extra environment for the script: FI_BROWSER_MAX_ROWS (the API's max_rows,
-# default 100000). The script gets FI_BROWSER_DB, FI_BROWSER_DB_SOCKET and
+# default 100000); FI_BROWSER_GEO=1 (the world map's test): country and AS
+# databases made by deploy/mkmmdb.py from tests/api/geo_ref.py's tables
+# (plus 96.0.0.0/8 as Singapore, a country without a shape on the map) in
+# the responder's config, and tests/browser/geo_flows.py's flows of hosts
+# in their countries imported with the sample. The script gets FI_BROWSER_DB, FI_BROWSER_DB_SOCKET and
 # FI_BROWSER_RO_USER: its own database, the harness MariaDB's socket (root
 # without a password there) and the responder's account (lib.mjs's sql()).
 set -uo pipefail
@@ -40,6 +44,23 @@ bash "$FI_SOURCE_DIR/deploy/vendor.sh" || exit 1
 API_MAX_ROWS=${FI_BROWSER_MAX_ROWS:-100000}
 API_STATIC_DIR=$FI_SOURCE_DIR/static
 api_setup "browser_${NAME//-/_}"
+
+# mkgeo DIR: the test's country and AS databases in DIR
+mkgeo()
+{
+	mkdir -p "$1" && python3 "$FI_SOURCE_DIR/tests/api/geo_ref.py" csv "$1" &&
+		echo "96.0.0.0,96.255.255.255,SG" >>"$1/country.csv" &&
+		python3 "$FI_SOURCE_DIR/deploy/mkmmdb.py" country "$1/country.mmdb" "$1/country.csv" \
+			--database-type fi-test-country >/dev/null &&
+		python3 "$FI_SOURCE_DIR/deploy/mkmmdb.py" asn "$1/asn.mmdb" "$1/asn.csv" \
+			--database-type fi-test-asn >/dev/null
+}
+if [[ ${FI_BROWSER_GEO:-} == 1 ]]; then
+	check_cmd "the test's geo databases" mkgeo "$T_TMP/geo"
+	printf 'geo_country_db = %s\ngeo_asn_db = %s\n' "$T_TMP/geo/country.mmdb" "$T_TMP/geo/asn.mmdb" >>"$T_CONF"
+	python3 "$FI_SOURCE_DIR/tests/browser/geo_flows.py" >"$T_TMP/geo-flows.json"
+	check_cmd "queue the flows of hosts in known countries" t_push "$T_TMP/geo-flows.json"
+fi
 
 check_cmd "meter the sample capture into the queue" \
 	"$BUILD/importer/probe/flowinspector-probe" -c "$T_CONF" -q \

@@ -9,8 +9,9 @@ import {d3} from '../lib/d3.js';
 
 // rows: index rows of /api/(dynamic/)index/nodes (id, counters, class
 // objects) in the order to draw. opts: value, width (default 500),
-// label(row) (default the id), barHeight (16), onClick(row). Returns a
-// detached <svg>.
+// label(row) (default the id), barHeight (16), onClick(row), extra(row)
+// (more [label, text] rows of the tooltip, asked when it shows: the top
+// hosts' country and AS). Returns a detached <svg>.
 export function hostBars(rows, opts = {})
 {
 	const value = opts.value || 'flows';
@@ -54,6 +55,7 @@ export function hostBars(rows, opts = {})
 				rows: [
 					[`${s.cls} ${valueLabel(value)}`, formatExact(s.x1 - s.x0)],
 					[`all ${valueLabel(value)}`, formatExact(s.row[field])],
+					...(opts.extra ? opts.extra(s.row) : []),
 				],
 			}));
 	});
