@@ -26,8 +26,11 @@ HARNESS_ENV_VARS=(
 	FI_TEST_NGINX_PORT FI_TEST_NGINX_URL FI_TEST_NGINX_PID
 	FI_TEST_PG_HOST FI_TEST_PG_PORT FI_TEST_PG_SOCKET_DIR FI_TEST_PG_USER
 	FI_TEST_PG_BINDIR FI_TEST_PG_PID
+	FI_TEST_REPLICA_COUNT FI_TEST_REPL_USER FI_TEST_REPL_PASSWORD
 	FI_HARNESS_OWNER_PID FI_HARNESS_REAPER_PID
 )
+# and per replica N (see _harness_env_var_names):
+HARNESS_REPLICA_ENV=(PORT SOCKET PID)
 
 harness_log()
 {
@@ -53,12 +56,33 @@ harness_write_env()
 	tmp=$(mktemp "$dir/.env.XXXXXX") || return 1
 	{
 		echo "# Written by tests/harness; source it to reach this harness's services."
-		for var in "${HARNESS_ENV_VARS[@]}"; do
+		for var in $(_harness_env_var_names); do
 			if [[ -v $var ]]; then
 				printf 'export %s=%q\n' "$var" "${!var}"
 			fi
 		done
 	} >"$tmp" && mv -f "$tmp" "$dir/env"
+}
+
+# Prints the names of HARNESS_ENV_VARS and the per-replica ones:
+# FI_TEST_REPLICA<N>_PORT ... for each replica.
+_harness_env_var_names()
+{
+	local n k
+	printf '%s\n' "${HARNESS_ENV_VARS[@]}"
+	for ((n = 1; n <= $(_harness_count FI_TEST_REPLICA_COUNT); n++)); do
+		for k in "${HARNESS_REPLICA_ENV[@]}"; do
+			echo "FI_TEST_REPLICA${n}_$k"
+		done
+	done
+}
+
+# Prints the number in the variable VAR, 0 when it is unset or not a number.
+_harness_count()
+{
+	local v=${!1:-0}
+	[[ $v =~ ^[0-9]+$ ]] || v=0
+	echo "$((10#$v))"
 }
 
 # Prints a free TCP port in 20000-59999 (not listening per `ss`). The caller still
@@ -279,31 +303,52 @@ _harness_size()
 
 # ---- MariaDB -------------------------------------------------------------------
 
-# Server options; the harness's own files all live under DIR/mysql.
-_harness_mariadbd_args()
+# _harness_mariadbd_common D PORT: the options of every server the harness
+# starts (primary, replicas), its files in D (data/, mysql.sock,
+# mariadbd.pid, error.log); sets HARNESS_MARIADBD_ARGS.
+_harness_mariadbd_common()
 {
-	local d=$FI_TEST_DIR/mysql
+	local d=$1
 	HARNESS_MARIADBD_ARGS=(
 		--no-defaults
 		--datadir="$d/data"
 		--socket="$d/mysql.sock"
-		--port="$FI_TEST_MYSQL_PORT"
+		--port="$2"
 		--bind-address=127.0.0.1
 		--pid-file="$d/mariadbd.pid"
 		--log-error="$d/error.log"
-		--event-scheduler=ON
 		# No DNS lookups, as on a production server; root@127.0.0.1 and root@::1
 		# are granted explicitly by harness_init_mariadb_grants for TCP clients.
 		--skip-name-resolve
 		# --no-defaults skips Debian's config, which sets utf8mb4; keep its default.
 		--character-set-server=utf8mb4
 		--collation-server=utf8mb4_general_ci
-		--innodb-buffer-pool-size=512M
 		--innodb-flush-log-at-trx-commit=2
+	)
+}
+
+# The sizes of the replicas: smaller than the primary's, as several may run
+# beside it on two cores.
+HARNESS_SMALL_MARIADBD_ARGS=(--innodb-buffer-pool-size=128M --innodb-log-file-size=48M
+	--max-connections=100)
+
+# Server options of the primary; the harness's own files all live under DIR/mysql.
+_harness_mariadbd_args()
+{
+	_harness_mariadbd_common "$FI_TEST_DIR/mysql" "${FI_TEST_MYSQL_PORT:?}"
+	HARNESS_MARIADBD_ARGS+=(
+		--event-scheduler=ON
+		--innodb-buffer-pool-size=512M
 		--innodb-log-file-size=256M
 		--max-connections=500
 		--user="$(id -un)"
 	)
+	# With replicas (start.sh --replicas N, FI_TEST_REPLICA_COUNT in DIR/env, so a
+	# restart keeps it) the primary writes a binlog for them, with GTIDs.
+	if [[ ${FI_TEST_REPLICA_COUNT:-0} =~ ^[1-9][0-9]*$ ]]; then
+		HARNESS_MARIADBD_ARGS+=(--server-id=1 --log-bin=binlog --binlog-format=ROW
+			--gtid-strict-mode=ON)
+	fi
 	# extra server options, e.g. a larger buffer pool for the benchmarks
 	if [[ -n ${FI_HARNESS_MARIADB_ARGS:-} ]]; then
 		local extra
@@ -312,32 +357,44 @@ _harness_mariadbd_args()
 	fi
 }
 
-# Creates the data dir (first start only).
-harness_init_mariadb()
+# _harness_install_db D USER BUFFER_POOL LOG_FILE: creates the data dir D/data
+# for a server run as USER with these InnoDB sizes; its output in D/install.log.
+_harness_install_db()
 {
-	local d=$FI_TEST_DIR/mysql
+	local d=$1
 	mkdir -p "$d" || return 1
 	if ! mariadb-install-db --no-defaults --auth-root-authentication-method=normal \
-		--datadir="$d/data" --user="$(id -un)" --skip-test-db --skip-name-resolve \
-		--innodb-buffer-pool-size=512M --innodb-log-file-size=256M \
+		--datadir="$d/data" --user="$2" --skip-test-db --skip-name-resolve \
+		--innodb-buffer-pool-size="$3" --innodb-log-file-size="$4" \
 		>"$d/install.log" 2>&1; then
-		harness_log "mariadb-install-db failed"
+		harness_log "mariadb-install-db failed in $d"
 		_harness_show_log "$d/install.log"
 		return 1
 	fi
+}
+
+# Creates the data dir (first start only).
+harness_init_mariadb()
+{
+	_harness_install_db "$FI_TEST_DIR/mysql" "$(id -un)" 512M 256M
 }
 
 # root without password over TCP too: with --skip-name-resolve root@localhost only
 # matches socket connections.
 harness_init_mariadb_grants()
 {
-	local host sql=""
+	harness_mysql -e "$(_harness_root_grants)"
+}
+
+# The statements that make root@127.0.0.1 and root@::1 (see above).
+_harness_root_grants()
+{
+	local host
 	for host in 127.0.0.1 ::1; do
-		sql+="CREATE USER IF NOT EXISTS 'root'@'$host';"
-		sql+="GRANT ALL PRIVILEGES ON *.* TO 'root'@'$host' WITH GRANT OPTION;"
-		sql+="GRANT PROXY ON ''@'%' TO 'root'@'$host' WITH GRANT OPTION;"
+		echo "CREATE USER IF NOT EXISTS 'root'@'$host';"
+		echo "GRANT ALL PRIVILEGES ON *.* TO 'root'@'$host' WITH GRANT OPTION;"
+		echo "GRANT PROXY ON ''@'%' TO 'root'@'$host' WITH GRANT OPTION;"
 	done
-	harness_mysql -e "$sql"
 }
 
 _harness_mariadb_ping()
@@ -732,6 +789,146 @@ harness_psql()
 {
 	"${FI_TEST_PG_BINDIR:?}/psql" -X -v ON_ERROR_STOP=1 -h "${FI_TEST_PG_SOCKET_DIR:?}" \
 		-p "${FI_TEST_PG_PORT:?}" -U postgres "$@"
+}
+
+# ---- MariaDB replicas ----------------------------------------------------------
+# Only with start.sh --replicas N: N servers in DIR/replicas/1..N replicating
+# from the primary (DIR/mysql) with GTIDs, as the primary's own user (like the
+# primary). Each starts from a fresh data dir of its own, exactly as the
+# primary's began, and replays the primary's whole binlog (its gtid_slave_pos is
+# empty), so whatever the harness or a test creates on the primary reaches it.
+# The replicas are read_only: only accounts with READ ONLY ADMIN (root) write.
+
+# The replication account on the primary, made by harness_init_replication.
+HARNESS_REPL_USER=repl
+HARNESS_REPL_PASSWORD=repl-pw
+
+# The replica's dir.
+_harness_replica_dir()
+{
+	echo "${FI_TEST_DIR:?}/replicas/$1"
+}
+
+# harness_init_replication: the primary's replication account (from 127.0.0.1,
+# with a password). Run on the primary after its start.
+harness_init_replication()
+{
+	harness_mysql -e "CREATE USER IF NOT EXISTS '$HARNESS_REPL_USER'@'127.0.0.1'
+		IDENTIFIED BY '$HARNESS_REPL_PASSWORD';
+		GRANT REPLICATION SLAVE ON *.* TO '$HARNESS_REPL_USER'@'127.0.0.1'" || return 1
+	export FI_TEST_REPL_USER=$HARNESS_REPL_USER FI_TEST_REPL_PASSWORD=$HARNESS_REPL_PASSWORD
+}
+
+# harness_init_replica N: creates replica N's data dir (first start only).
+harness_init_replica()
+{
+	_harness_install_db "$(_harness_replica_dir "$1")" "$(id -un)" 128M 48M
+}
+
+# Server options of replica N: server_id N+1 (the primary's is 1), its own
+# binlog with the replicated changes in it too, GTID strict mode, read only.
+_harness_replica_args()
+{
+	local n=$1 port=FI_TEST_REPLICA${1}_PORT
+	_harness_mariadbd_common "$(_harness_replica_dir "$n")" "${!port}"
+	HARNESS_MARIADBD_ARGS+=(
+		"${HARNESS_SMALL_MARIADBD_ARGS[@]}"
+		--user="$(id -un)"
+		--server-id=$((n + 1))
+		--log-bin=binlog
+		--log-slave-updates
+		--binlog-format=ROW
+		--gtid-strict-mode=ON
+		--relay-log=relay-bin
+		--read-only=ON
+	)
+}
+
+_harness_replica_ping()
+{
+	mariadb-admin --no-defaults --socket="$(_harness_replica_dir "$_HARNESS_REPLICA")/mysql.sock" \
+		-uroot --connect-timeout=2 ping
+}
+
+# harness_start_replica N: starts replica N on $FI_TEST_REPLICA<N>_PORT with its
+# existing data dir and waits for it; replication resumes by itself once
+# harness_replica_connect has set it up.
+harness_start_replica()
+{
+	local n=$1 d port=FI_TEST_REPLICA${1}_PORT
+	d=$(_harness_replica_dir "$n")
+	: "${!port:?$port not set}"
+	_harness_not_running "replica$n" "replica $n" || return 1
+	_harness_replica_args "$n"
+	_HARNESS_REPLICA=$n
+	_harness_launch "replica$n" "replica $n" "$d/error.log" _harness_replica_ping \
+		mariadbd "${HARNESS_MARIADBD_ARGS[@]}" || return
+	export "FI_TEST_REPLICA${n}_SOCKET=$d/mysql.sock" "FI_TEST_REPLICA${n}_PID=$_HARNESS_UP_PID"
+	harness_write_env
+}
+
+# harness_replica_connect N: points replica N at the primary by GTID (from its
+# own gtid_slave_pos) and starts replicating.
+harness_replica_connect()
+{
+	harness_replica_sql "$1" "CHANGE MASTER TO MASTER_HOST='127.0.0.1',
+		MASTER_PORT=${FI_TEST_MYSQL_PORT:?}, MASTER_USER='${FI_TEST_REPL_USER:?}',
+		MASTER_PASSWORD='${FI_TEST_REPL_PASSWORD:?}', MASTER_CONNECT_RETRY=1,
+		MASTER_USE_GTID=slave_pos; START SLAVE"
+}
+
+# Crashes replica N (SIGKILL); stops it cleanly (TERM).
+harness_kill_replica()
+{
+	_harness_signal_wait KILL 5 "replica$1"
+}
+harness_stop_replica()
+{
+	_harness_signal_wait TERM "$HARNESS_STOP_TIMEOUT" "replica$1"
+}
+
+# harness_replica_mysql N ARGS...: the mariadb client as root on replica N's socket.
+harness_replica_mysql()
+{
+	local n=$1
+	shift
+	mariadb --no-defaults --socket="$(_harness_replica_dir "$n")/mysql.sock" -uroot "$@"
+}
+
+# harness_replica_sql N SQL: runs SQL on replica N, prints rows tab-separated
+# without column names.
+harness_replica_sql()
+{
+	harness_replica_mysql "$1" -NB -e "$2"
+}
+
+# harness_replica_status N FIELD: prints FIELD (Slave_SQL_Running,
+# Seconds_Behind_Master, Gtid_IO_Pos, Last_SQL_Error, ...) of replica N's
+# SHOW SLAVE STATUS.
+harness_replica_status()
+{
+	harness_replica_mysql "$1" -e 'SHOW SLAVE STATUS\G' |
+		sed -n "s/^ *$2: //p"
+}
+
+# harness_replica_wait N [TIMEOUT]: waits, up to TIMEOUT seconds (30), until
+# replica N has applied everything in the primary's binlog now (its
+# gtid_binlog_pos), with MASTER_GTID_WAIT; fails, saying where it is, if not.
+harness_replica_wait()
+{
+	local n=$1 timeout=${2:-30} pos got
+	pos=$(harness_mysql -NB -e 'SELECT @@gtid_binlog_pos') || return 1
+	[[ -n $pos ]] || return 0
+	# the client too is bounded: timeout(1) runs programs, not functions
+	got=$(timeout $((timeout + 10)) mariadb --no-defaults -uroot -NB \
+		--socket="$(_harness_replica_dir "$n")/mysql.sock" \
+		-e "SELECT MASTER_GTID_WAIT('$pos', $timeout)") || got=error
+	[[ $got != 0 ]] || return 0
+	harness_log "replica $n has not applied $pos within $timeout s: at" \
+		"$(harness_replica_sql "$n" 'SELECT @@gtid_slave_pos' 2>&1)," \
+		"SQL thread $(harness_replica_status "$n" Slave_SQL_Running 2>&1)," \
+		"$(harness_replica_status "$n" Last_Error 2>&1)"
+	return 1
 }
 
 # ---- everything ----------------------------------------------------------------
