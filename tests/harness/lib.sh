@@ -27,10 +27,12 @@ HARNESS_ENV_VARS=(
 	FI_TEST_PG_HOST FI_TEST_PG_PORT FI_TEST_PG_SOCKET_DIR FI_TEST_PG_USER
 	FI_TEST_PG_BINDIR FI_TEST_PG_PID
 	FI_TEST_REPLICA_COUNT FI_TEST_REPL_USER FI_TEST_REPL_PASSWORD
+	FI_TEST_GALERA_COUNT
 	FI_HARNESS_OWNER_PID FI_HARNESS_REAPER_PID
 )
-# and per replica N (see _harness_env_var_names):
+# and per replica and Galera node N (see _harness_env_var_names):
 HARNESS_REPLICA_ENV=(PORT SOCKET PID)
+HARNESS_GALERA_ENV=(PORT SOCKET PID GCOMM_PORT IST_PORT SST_PORT)
 
 harness_log()
 {
@@ -64,8 +66,9 @@ harness_write_env()
 	} >"$tmp" && mv -f "$tmp" "$dir/env"
 }
 
-# Prints the names of HARNESS_ENV_VARS and the per-replica ones:
-# FI_TEST_REPLICA<N>_PORT ... for each replica.
+# Prints the names of HARNESS_ENV_VARS and the per-node ones:
+# FI_TEST_REPLICA<N>_PORT ... for each replica, FI_TEST_GALERA<N>_PORT ... for
+# each Galera node.
 _harness_env_var_names()
 {
 	local n k
@@ -73,6 +76,11 @@ _harness_env_var_names()
 	for ((n = 1; n <= $(_harness_count FI_TEST_REPLICA_COUNT); n++)); do
 		for k in "${HARNESS_REPLICA_ENV[@]}"; do
 			echo "FI_TEST_REPLICA${n}_$k"
+		done
+	done
+	for ((n = 1; n <= $(_harness_count FI_TEST_GALERA_COUNT); n++)); do
+		for k in "${HARNESS_GALERA_ENV[@]}"; do
+			echo "FI_TEST_GALERA${n}_$k"
 		done
 	done
 }
@@ -304,7 +312,7 @@ _harness_size()
 # ---- MariaDB -------------------------------------------------------------------
 
 # _harness_mariadbd_common D PORT: the options of every server the harness
-# starts (primary, replicas), its files in D (data/, mysql.sock,
+# starts (primary, replicas, Galera nodes), its files in D (data/, mysql.sock,
 # mariadbd.pid, error.log); sets HARNESS_MARIADBD_ARGS.
 _harness_mariadbd_common()
 {
@@ -327,8 +335,8 @@ _harness_mariadbd_common()
 	)
 }
 
-# The sizes of the replicas: smaller than the primary's, as several may run
-# beside it on two cores.
+# The sizes of the replicas and Galera nodes: smaller than the primary's, as
+# five of them may run beside it on two cores.
 HARNESS_SMALL_MARIADBD_ARGS=(--innodb-buffer-pool-size=128M --innodb-log-file-size=48M
 	--max-connections=100)
 
@@ -931,11 +939,279 @@ harness_replica_wait()
 	return 1
 }
 
+# ---- Galera --------------------------------------------------------------------
+# Only with start.sh --galera: a three-node Galera cluster (galera-4, MariaDB's
+# wsrep) on 127.0.0.1 beside the primary, node N in DIR/galera/N, recorded as
+# galeraN. Each node has four ports of its own: SQL, gcomm (group
+# communication), IST and the rsync SST daemon's. Node 1 is made by
+# mariadb-install-db and bootstraps the cluster; 2 and 3 join with empty data
+# dirs and get node 1's by SST (rsync). rsync's daemon, started as root, would
+# drop to `nobody`, so as root the nodes run as the `mysql` account (Debian's
+# mariadb-server makes it) and DIR/galera belongs to it: DIR's parents must be
+# searchable by it. A node SIGKILLed (harness_galera_kill) rejoins with
+# harness_galera_start: its position is recovered from InnoDB first
+# (mariadbd --wsrep-recover, as Debian's galera_recovery does), so it catches
+# up by IST from a donor's gcache, not by a whole SST.
+
+HARNESS_GALERA_NODES=3
+HARNESS_GALERA_PROVIDER=${FI_HARNESS_GALERA_PROVIDER:-/usr/lib/galera/libgalera_smm.so}
+
+_harness_galera_dir()
+{
+	echo "${FI_TEST_DIR:?}/galera/$1"
+}
+
+# The account the nodes run as: mysql when we are root, else ourselves.
+_harness_galera_account()
+{
+	if [[ $EUID -eq 0 ]]; then
+		echo mysql
+	else
+		id -un
+	fi
+}
+
+# The cluster's name, one per harness dir, so that nodes of two harnesses never
+# form one cluster, whatever their ports.
+_harness_galera_cluster_name()
+{
+	echo "fi-test-$(printf '%s' "${FI_TEST_DIR:?}" | cksum | cut -d' ' -f1)"
+}
+
+# harness_init_galera: the three nodes' dirs (as the account's) and node 1's data
+# dir (first start only).
+harness_init_galera()
+{
+	local g=${FI_TEST_DIR:?}/galera n account
+	account=$(_harness_galera_account)
+	if [[ ! -r $HARNESS_GALERA_PROVIDER ]]; then
+		harness_log "no Galera provider $HARNESS_GALERA_PROVIDER (install galera-4)"
+		return 1
+	fi
+	for ((n = 1; n <= HARNESS_GALERA_NODES; n++)); do
+		mkdir -p "$g/$n/data" || return 1
+	done
+	if [[ $EUID -eq 0 ]]; then
+		if ! id "$account" >/dev/null 2>&1; then
+			harness_log "no $account account (install mariadb-server)"
+			return 1
+		fi
+		chown -R "$account:" "$g" || return 1
+		if ! runuser -u "$account" -- test -w "$g/1/data"; then
+			harness_log "$account cannot reach $g: make its parents searchable (chmod o+x)"
+			return 1
+		fi
+	fi
+	_harness_install_db "$g/1" "$account" 128M 48M
+}
+
+# _harness_galera_args N CLUSTER_ADDRESS: node N's server options.
+_harness_galera_args()
+{
+	local n=$1 p=FI_TEST_GALERA${1}_PORT g=FI_TEST_GALERA${1}_GCOMM_PORT
+	local i=FI_TEST_GALERA${1}_IST_PORT s=FI_TEST_GALERA${1}_SST_PORT
+	_harness_mariadbd_common "$(_harness_galera_dir "$n")" "${!p}"
+	HARNESS_MARIADBD_ARGS+=(
+		"${HARNESS_SMALL_MARIADBD_ARGS[@]}"
+		--user="$(_harness_galera_account)"
+		# what Galera requires of the tables and statements
+		--binlog-format=ROW
+		--innodb-autoinc-lock-mode=2
+		--default-storage-engine=InnoDB
+		--wsrep-on=ON
+		--wsrep-provider="$HARNESS_GALERA_PROVIDER"
+		--wsrep-cluster-name="$(_harness_galera_cluster_name)"
+		--wsrep-cluster-address="$2"
+		--wsrep-node-name="galera$n"
+		--wsrep-node-address="127.0.0.1:${!g}"
+		--wsrep-node-incoming-address="127.0.0.1:${!p}"
+		# gcache: what a rejoining node can get by IST
+		--wsrep-provider-options="gmcast.listen_addr=tcp://127.0.0.1:${!g}; ist.recv_addr=127.0.0.1:${!i}; gcache.size=64M"
+		--wsrep-sst-method=rsync
+		--wsrep-sst-receive-address="127.0.0.1:${!s}"
+	)
+}
+
+# Picks node N's four ports: free now, and none another node has.
+_harness_galera_pick_ports()
+{
+	local n=$1 m k v port taken=() tries
+	for ((m = 1; m <= HARNESS_GALERA_NODES; m++)); do
+		[[ $m != "$n" ]] || continue
+		for k in PORT GCOMM_PORT IST_PORT SST_PORT; do
+			v=FI_TEST_GALERA${m}_$k
+			[[ -z ${!v:-} ]] || taken+=("${!v}")
+		done
+	done
+	for k in PORT GCOMM_PORT IST_PORT SST_PORT; do
+		for ((tries = 0; ; tries++)); do
+			((tries < 20)) || return 1
+			port=$(harness_free_port) || return 1
+			[[ " ${taken[*]} " == *" $port "* ]] || break
+		done
+		taken+=("$port")
+		export "FI_TEST_GALERA${n}_$k=$port"
+	done
+}
+
+# The gcomm:// address of the nodes other than N that have ports.
+_harness_galera_address()
+{
+	local n=$1 m v list=()
+	for ((m = 1; m <= HARNESS_GALERA_NODES; m++)); do
+		v=FI_TEST_GALERA${m}_GCOMM_PORT
+		if [[ $m != "$n" && -n ${!v:-} ]]; then
+			list+=("127.0.0.1:${!v}")
+		fi
+	done
+	local IFS=,
+	echo "gcomm://${list[*]}"
+}
+
+# harness_galera_status N VARIABLE: prints the GLOBAL STATUS VARIABLE of node N
+# (wsrep_cluster_size, wsrep_local_state_comment, ...); fails when N does not answer.
+harness_galera_status()
+{
+	local out
+	out=$(mariadb --no-defaults --socket="$(_harness_galera_dir "$1")/mysql.sock" -uroot \
+		--connect-timeout=2 -NB -e "SHOW GLOBAL STATUS LIKE '$2'" 2>/dev/null) || return 1
+	echo "${out#*$'\t'}"
+}
+
+_harness_galera_synced()
+{
+	[[ $(harness_galera_status "$_HARNESS_GALERA" wsrep_local_state_comment) == Synced ]]
+}
+
+# Prints node N's position (uuid:seqno) recovered from InnoDB by
+# mariadbd --wsrep-recover, for a node that was not shut down cleanly.
+_harness_galera_recover()
+{
+	local n=$1 d pos
+	d=$(_harness_galera_dir "$n")
+	rm -f "$d/recover.log"
+	_harness_galera_args "$n" gcomm://
+	if ! timeout "$HARNESS_START_TIMEOUT" mariadbd "${HARNESS_MARIADBD_ARGS[@]}" \
+		--pid-file="$d/recover.pid" --log-error="$d/recover.log" --wsrep-recover \
+		</dev/null >/dev/null 2>&1; then
+		harness_log "mariadbd --wsrep-recover failed for galera node $n"
+		_harness_show_log "$d/recover.log"
+		return 1
+	fi
+	pos=$(grep -o 'Recovered position: [0-9a-f-]*:-\{0,1\}[0-9]*' "$d/recover.log" | tail -n 1)
+	pos=${pos##* }
+	if [[ ! $pos =~ ^[0-9a-f-]{36}:[0-9]+$ ]]; then
+		harness_log "no position recovered for galera node $n (${pos:-none})"
+		return 1
+	fi
+	echo "$pos"
+}
+
+# _harness_galera_launch N [--new-cluster]: starts node N on its ports and waits
+# until it is Synced.
+_harness_galera_launch()
+{
+	local n=$1 d address extra=() pos
+	d=$(_harness_galera_dir "$n")
+	if [[ ${2:-} == --new-cluster ]]; then
+		address=gcomm://
+		extra+=(--wsrep-new-cluster)
+	else
+		address=$(_harness_galera_address "$n")
+		# seqno -1: not shut down cleanly; an empty dir has no grastate.dat yet
+		if grep -q '^seqno: *-1' "$d/data/grastate.dat" 2>/dev/null &&
+			[[ -e $d/data/ibdata1 ]]; then
+			pos=$(_harness_galera_recover "$n") || return 1
+			extra+=(--wsrep-start-position="$pos")
+		fi
+	fi
+	_harness_galera_args "$n" "$address"
+	_HARNESS_GALERA=$n
+	_harness_launch "galera$n" "galera node $n" "$d/error.log" _harness_galera_synced \
+		mariadbd "${HARNESS_MARIADBD_ARGS[@]}" "${extra[@]}" || return
+	export "FI_TEST_GALERA${n}_SOCKET=$d/mysql.sock" "FI_TEST_GALERA${n}_PID=$_HARNESS_UP_PID"
+	harness_write_env
+}
+
+# harness_galera_start N [--new-cluster]: starts node N (on the ports it had, or
+# new free ones; others when one was taken meanwhile) and waits until it is
+# Synced: it joins the running nodes, or with --new-cluster bootstraps a cluster.
+harness_galera_start()
+{
+	local n=$1 attempt rc port=FI_TEST_GALERA${1}_PORT k
+	_harness_not_running "galera$n" "galera node $n" || return 1
+	export FI_TEST_GALERA_COUNT=$HARNESS_GALERA_NODES
+	for ((attempt = 1; attempt <= 5; attempt++)); do
+		if [[ -z ${!port:-} ]]; then
+			_harness_galera_pick_ports "$n" || return 1
+		fi
+		rc=0
+		_harness_galera_launch "$n" "${2:-}" || rc=$?
+		[[ $rc -ne 0 ]] || return 0
+		[[ $rc -eq $HARNESS_PORT_BUSY ]] || return 1
+		harness_log "a port of galera node $n was taken, trying others"
+		for k in PORT GCOMM_PORT IST_PORT SST_PORT; do
+			unset "FI_TEST_GALERA${n}_$k"
+		done
+	done
+	return 1
+}
+
+# harness_galera_wait_size SIZE [TIMEOUT]: waits, up to TIMEOUT seconds (60),
+# until every running node is Synced in a cluster of SIZE nodes.
+harness_galera_wait_size()
+{
+	local size=$1 deadline=$((SECONDS + ${2:-60})) n ok state
+	while :; do
+		ok=1 state=()
+		for ((n = 1; n <= HARNESS_GALERA_NODES; n++)); do
+			harness_pid "galera$n" >/dev/null || continue
+			state+=("$n:$(harness_galera_status "$n" wsrep_cluster_size)/$(harness_galera_status "$n" wsrep_local_state_comment)")
+			[[ ${state[-1]} == "$n:$size/Synced" ]] || ok=0
+		done
+		[[ $ok == 0 || ${#state[@]} -eq 0 ]] || return 0
+		if ((SECONDS >= deadline)); then
+			harness_log "no Synced cluster of $size within ${2:-60} s (node:size/state: ${state[*]})"
+			return 1
+		fi
+		sleep 0.2
+	done
+}
+
+# Crashes node N (SIGKILL to its mariadbd and children) and waits until it is gone.
+harness_galera_kill()
+{
+	_harness_signal_wait KILL 5 "galera$1"
+}
+
+# Shuts node N down cleanly (TERM); it leaves the cluster.
+harness_galera_stop()
+{
+	_harness_signal_wait TERM "$HARNESS_STOP_TIMEOUT" "galera$1"
+}
+
+# harness_galera_mysql N ARGS...: the mariadb client as root on node N's socket.
+harness_galera_mysql()
+{
+	local n=$1
+	shift
+	mariadb --no-defaults --socket="$(_harness_galera_dir "$n")/mysql.sock" -uroot "$@"
+}
+
+# harness_galera_sql N SQL: runs SQL on node N after the node has applied every
+# write the cluster committed before (wsrep_sync_wait = 1: a read sees the other
+# nodes' commits); prints rows tab-separated without column names.
+harness_galera_sql()
+{
+	harness_galera_mysql "$1" -NB -e "SET SESSION wsrep_sync_wait = 1; $2"
+}
+
 # ---- everything ----------------------------------------------------------------
 
 # Prints "pid command line" of each running mariadbd, redis-server, nginx or
-# postgres (and, with --with-reaper, harness reaper) whose command line or working directory lies
-# under PREFIX, whether recorded in a pid file or not.
+# postgres, or Galera's SST script and its rsync (and, with --with-reaper, harness
+# reaper) whose command line or working directory lies under PREFIX, whether
+# recorded in a pid file or not.
 harness_strays()
 {
 	local prefix=${1%/} with_reaper=${2:-} pid comm args cwd
@@ -943,6 +1219,9 @@ harness_strays()
 		case $comm in
 		# the postmaster names its data dir; its backends have it as cwd
 		mariadbd | redis-server | nginx | postgres) ;;
+		# a Galera node's state transfer: the script names the data dir, its
+		# rsync daemon the config in it
+		wsrep_sst_* | rsync) ;;
 		bash)
 			if [[ $with_reaper == --with-reaper && "$args " == *reaper.sh*" $prefix"[/\ ]* ]]; then
 				echo "$pid $args"
@@ -960,13 +1239,23 @@ harness_strays()
 }
 
 # Stops every recorded process of the harness (services and harness_spawn ones);
-# PostgreSQL first, with pg_ctl: a TERMed postmaster waits for its clients.
+# PostgreSQL first, with pg_ctl: a TERMed postmaster waits for its clients; and
+# Galera nodes still joining with KILL.
 harness_stop_all()
 {
-	local names=() f
+	local names=() f n
 	if [[ -e $FI_TEST_DIR/pids/postgres || -e $FI_TEST_DIR/postgresql/data/postmaster.pid ]]; then
 		harness_stop_postgresql
 	fi
+	# A Galera node that is not Synced (a joiner waiting for its state transfer)
+	# ignores TERM; its data dir is half a copy anyway.
+	for f in "${FI_TEST_DIR:?}"/pids/galera*; do
+		[[ -e $f ]] || continue
+		n=${f##*/galera}
+		if [[ $(harness_galera_status "$n" wsrep_local_state_comment) != Synced ]]; then
+			_harness_signal_wait KILL 5 "galera$n"
+		fi
+	done
 	for f in "${FI_TEST_DIR:?}"/pids/*; do
 		if [[ -e $f ]]; then
 			names+=("${f##*/}")

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# Starts throwaway MariaDB, redis and nginx (and, asked for, PostgreSQL or MariaDB
-# replicas) servers for the tests on free 127.0.0.1 ports, all state in DIR, as plain processes (no
+# Starts throwaway MariaDB, redis and nginx (and, asked for, PostgreSQL, MariaDB
+# replicas or a Galera cluster) servers for the tests on free 127.0.0.1 ports, all state in DIR, as plain processes (no
 # systemd). Writes DIR/env (source it, or run programs through with-env.sh) and
 # starts a reaper that runs stop.sh DIR once the owner process (the parent,
 # normally ctest) has gone. Undo with stop.sh.
 #
 # Usage: start.sh DIR [--no-mariadb] [--no-redis] [--no-nginx] [--nginx-conf FILE]
-#                     [--postgresql] [--replicas N]
+#                     [--postgresql] [--replicas N] [--galera]
 #
 # DIR is created; if it holds an earlier harness, that one is stopped and removed.
 # FI_HARNESS_OWNER=PID watches PID instead of the parent. FI_HARNESS_KEEP=1 keeps
@@ -33,6 +33,19 @@
 # lib.sh has harness_replica_sql K SQL, harness_replica_wait K [TIMEOUT] (until
 # K has applied the primary's gtid_binlog_pos), harness_replica_status K FIELD,
 # harness_kill_replica, _stop_ and _start_. FI_HARNESS_REPLICA<K>_PORT fixes a port.
+#
+# --galera also starts a three-node Galera cluster (galera-4) beside the primary,
+# which stays what FI_TEST_MYSQL_* and harness_mysql name: a test points a program
+# at a node's port itself. Node N lives in DIR/galera/N (as the mysql account
+# when run as root: DIR's parents must be searchable by it), with four free
+# ports: SQL, gcomm, IST and SST (rsync). Node 1 bootstraps the cluster, 2 and 3
+# join by SST one after the other; start.sh returns once all three are Synced
+# in a cluster of 3. DIR/env gets FI_TEST_GALERA_COUNT (3) and
+# FI_TEST_GALERA<N>_PORT, _SOCKET, _PID, _GCOMM_PORT, _IST_PORT, _SST_PORT;
+# lib.sh has harness_galera_sql N SQL, harness_galera_status N VAR,
+# harness_galera_kill N (SIGKILL), harness_galera_start N (rejoins, by IST after
+# a crash, and waits until Synced), harness_galera_stop N and
+# harness_galera_wait_size SIZE [TIMEOUT].
 #
 # nginx serves DIR/www with a generated config, or uses --nginx-conf FILE, a template
 # in which these placeholders are replaced before use:
@@ -66,7 +79,7 @@ die()
 }
 
 dir="" want_mariadb=1 want_redis=1 want_nginx=1 want_postgresql=0 nginx_conf=""
-replicas=0
+replicas=0 want_galera=0
 while [[ $# -gt 0 ]]; do
 	case $1 in
 	--no-mariadb) want_mariadb=0 ;;
@@ -79,6 +92,7 @@ while [[ $# -gt 0 ]]; do
 		shift
 		;;
 	--replicas=*) replicas=${1#*=} ;;
+	--galera) want_galera=1 ;;
 	--nginx-conf)
 		[[ $# -ge 2 ]] || usage
 		nginx_conf=$2
@@ -113,7 +127,7 @@ dir=$(realpath -m "$dir")
 begin=$SECONDS
 
 # A stale harness env (e.g. from a test that starts a nested one) must not leak in.
-for var in "${HARNESS_ENV_VARS[@]}" $(compgen -v FI_TEST_REPLICA); do
+for var in "${HARNESS_ENV_VARS[@]}" $(compgen -v FI_TEST_REPLICA) $(compgen -v FI_TEST_GALERA); do
 	unset "$var"
 done
 
@@ -134,6 +148,9 @@ fi
 for ((n = 1; n <= replicas; n++)); do
 	socks+=("$dir/replicas/$n/mysql.sock")
 done
+if [[ $want_galera == 1 ]]; then
+	socks+=("$dir/galera/$HARNESS_GALERA_NODES/mysql.sock")
+fi
 for sock in "${socks[@]}"; do
 	if [[ ${#sock} -gt 107 ]]; then
 		die "unix socket path too long (${#sock} > 107 bytes): $sock; use a shorter DIR"
@@ -305,6 +322,29 @@ start_replicas()
 	summary+=("replicas 127.0.0.1:${ports[*]}")
 }
 
+# The Galera cluster: node 1 bootstraps it, 2 and 3 join one after the other
+# (each by SST from a Synced node), then all must be Synced in a cluster of 3.
+start_galera()
+{
+	local n t=$SECONDS ports=() p
+	harness_init_galera || die "cannot initialise the Galera nodes' dirs"
+	harness_galera_start 1 --new-cluster || die "cannot bootstrap the Galera cluster"
+	harness_galera_mysql 1 -e "$(_harness_root_grants)" ||
+		die "cannot grant root@127.0.0.1 on the Galera cluster"
+	for ((n = 2; n <= HARNESS_GALERA_NODES; n++)); do
+		harness_galera_start "$n" || die "Galera node $n did not join"
+	done
+	harness_galera_wait_size "$HARNESS_GALERA_NODES" "$HARNESS_START_TIMEOUT" ||
+		die "the Galera cluster did not form"
+	harness_log "galera cluster up in $((SECONDS - t)) s"
+	for ((n = 1; n <= HARNESS_GALERA_NODES; n++)); do
+		p=FI_TEST_GALERA${n}_PORT
+		ports+=("${!p}")
+	done
+	local IFS=,
+	summary+=("galera 127.0.0.1:${ports[*]}")
+}
+
 summary=()
 if [[ $want_mariadb == 1 ]]; then
 	if [[ $replicas -gt 0 ]]; then
@@ -319,6 +359,9 @@ fi
 if [[ $replicas -gt 0 ]]; then
 	harness_init_replication || die "cannot make the replication account"
 	start_replicas
+fi
+if [[ $want_galera == 1 ]]; then
+	start_galera
 fi
 if [[ $want_postgresql == 1 ]]; then
 	harness_init_postgresql || die "cannot initialise the PostgreSQL cluster"
