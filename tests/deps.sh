@@ -17,6 +17,9 @@ PACKAGES=(
 	# PostgreSQL (Debian 12: 15) for the harness's --postgresql; libpq-dev for the
 	# importer's PostgreSQL source, and its pg_config names the server's bindir
 	postgresql libpq-dev
+	# the harness's --galera: Galera for mariadb-server's wsrep, and rsync for the
+	# nodes' state transfers (wsrep_sst_rsync)
+	galera-4 rsync
 	python3 curl procps iproute2 bc netbase gdb
 	tcpdump argus-server argus-client wrk nfdump softflowd
 	chromium

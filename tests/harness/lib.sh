@@ -26,8 +26,13 @@ HARNESS_ENV_VARS=(
 	FI_TEST_NGINX_PORT FI_TEST_NGINX_URL FI_TEST_NGINX_PID
 	FI_TEST_PG_HOST FI_TEST_PG_PORT FI_TEST_PG_SOCKET_DIR FI_TEST_PG_USER
 	FI_TEST_PG_BINDIR FI_TEST_PG_PID
+	FI_TEST_REPLICA_COUNT FI_TEST_REPL_USER FI_TEST_REPL_PASSWORD
+	FI_TEST_GALERA_COUNT
 	FI_HARNESS_OWNER_PID FI_HARNESS_REAPER_PID
 )
+# and per replica and Galera node N (see _harness_env_var_names):
+HARNESS_REPLICA_ENV=(PORT SOCKET PID)
+HARNESS_GALERA_ENV=(PORT SOCKET PID GCOMM_PORT IST_PORT SST_PORT)
 
 harness_log()
 {
@@ -53,12 +58,39 @@ harness_write_env()
 	tmp=$(mktemp "$dir/.env.XXXXXX") || return 1
 	{
 		echo "# Written by tests/harness; source it to reach this harness's services."
-		for var in "${HARNESS_ENV_VARS[@]}"; do
+		for var in $(_harness_env_var_names); do
 			if [[ -v $var ]]; then
 				printf 'export %s=%q\n' "$var" "${!var}"
 			fi
 		done
 	} >"$tmp" && mv -f "$tmp" "$dir/env"
+}
+
+# Prints the names of HARNESS_ENV_VARS and the per-node ones:
+# FI_TEST_REPLICA<N>_PORT ... for each replica, FI_TEST_GALERA<N>_PORT ... for
+# each Galera node.
+_harness_env_var_names()
+{
+	local n k
+	printf '%s\n' "${HARNESS_ENV_VARS[@]}"
+	for ((n = 1; n <= $(_harness_count FI_TEST_REPLICA_COUNT); n++)); do
+		for k in "${HARNESS_REPLICA_ENV[@]}"; do
+			echo "FI_TEST_REPLICA${n}_$k"
+		done
+	done
+	for ((n = 1; n <= $(_harness_count FI_TEST_GALERA_COUNT); n++)); do
+		for k in "${HARNESS_GALERA_ENV[@]}"; do
+			echo "FI_TEST_GALERA${n}_$k"
+		done
+	done
+}
+
+# Prints the number in the variable VAR, 0 when it is unset or not a number.
+_harness_count()
+{
+	local v=${!1:-0}
+	[[ $v =~ ^[0-9]+$ ]] || v=0
+	echo "$((10#$v))"
 }
 
 # Prints a free TCP port in 20000-59999 (not listening per `ss`). The caller still
@@ -279,31 +311,52 @@ _harness_size()
 
 # ---- MariaDB -------------------------------------------------------------------
 
-# Server options; the harness's own files all live under DIR/mysql.
-_harness_mariadbd_args()
+# _harness_mariadbd_common D PORT: the options of every server the harness
+# starts (primary, replicas, Galera nodes), its files in D (data/, mysql.sock,
+# mariadbd.pid, error.log); sets HARNESS_MARIADBD_ARGS.
+_harness_mariadbd_common()
 {
-	local d=$FI_TEST_DIR/mysql
+	local d=$1
 	HARNESS_MARIADBD_ARGS=(
 		--no-defaults
 		--datadir="$d/data"
 		--socket="$d/mysql.sock"
-		--port="$FI_TEST_MYSQL_PORT"
+		--port="$2"
 		--bind-address=127.0.0.1
 		--pid-file="$d/mariadbd.pid"
 		--log-error="$d/error.log"
-		--event-scheduler=ON
 		# No DNS lookups, as on a production server; root@127.0.0.1 and root@::1
 		# are granted explicitly by harness_init_mariadb_grants for TCP clients.
 		--skip-name-resolve
 		# --no-defaults skips Debian's config, which sets utf8mb4; keep its default.
 		--character-set-server=utf8mb4
 		--collation-server=utf8mb4_general_ci
-		--innodb-buffer-pool-size=512M
 		--innodb-flush-log-at-trx-commit=2
+	)
+}
+
+# The sizes of the replicas and Galera nodes: smaller than the primary's, as
+# five of them may run beside it on two cores.
+HARNESS_SMALL_MARIADBD_ARGS=(--innodb-buffer-pool-size=128M --innodb-log-file-size=48M
+	--max-connections=100)
+
+# Server options of the primary; the harness's own files all live under DIR/mysql.
+_harness_mariadbd_args()
+{
+	_harness_mariadbd_common "$FI_TEST_DIR/mysql" "${FI_TEST_MYSQL_PORT:?}"
+	HARNESS_MARIADBD_ARGS+=(
+		--event-scheduler=ON
+		--innodb-buffer-pool-size=512M
 		--innodb-log-file-size=256M
 		--max-connections=500
 		--user="$(id -un)"
 	)
+	# With replicas (start.sh --replicas N, FI_TEST_REPLICA_COUNT in DIR/env, so a
+	# restart keeps it) the primary writes a binlog for them, with GTIDs.
+	if [[ ${FI_TEST_REPLICA_COUNT:-0} =~ ^[1-9][0-9]*$ ]]; then
+		HARNESS_MARIADBD_ARGS+=(--server-id=1 --log-bin=binlog --binlog-format=ROW
+			--gtid-strict-mode=ON)
+	fi
 	# extra server options, e.g. a larger buffer pool for the benchmarks
 	if [[ -n ${FI_HARNESS_MARIADB_ARGS:-} ]]; then
 		local extra
@@ -312,32 +365,44 @@ _harness_mariadbd_args()
 	fi
 }
 
-# Creates the data dir (first start only).
-harness_init_mariadb()
+# _harness_install_db D USER BUFFER_POOL LOG_FILE: creates the data dir D/data
+# for a server run as USER with these InnoDB sizes; its output in D/install.log.
+_harness_install_db()
 {
-	local d=$FI_TEST_DIR/mysql
+	local d=$1
 	mkdir -p "$d" || return 1
 	if ! mariadb-install-db --no-defaults --auth-root-authentication-method=normal \
-		--datadir="$d/data" --user="$(id -un)" --skip-test-db --skip-name-resolve \
-		--innodb-buffer-pool-size=512M --innodb-log-file-size=256M \
+		--datadir="$d/data" --user="$2" --skip-test-db --skip-name-resolve \
+		--innodb-buffer-pool-size="$3" --innodb-log-file-size="$4" \
 		>"$d/install.log" 2>&1; then
-		harness_log "mariadb-install-db failed"
+		harness_log "mariadb-install-db failed in $d"
 		_harness_show_log "$d/install.log"
 		return 1
 	fi
+}
+
+# Creates the data dir (first start only).
+harness_init_mariadb()
+{
+	_harness_install_db "$FI_TEST_DIR/mysql" "$(id -un)" 512M 256M
 }
 
 # root without password over TCP too: with --skip-name-resolve root@localhost only
 # matches socket connections.
 harness_init_mariadb_grants()
 {
-	local host sql=""
+	harness_mysql -e "$(_harness_root_grants)"
+}
+
+# The statements that make root@127.0.0.1 and root@::1 (see above).
+_harness_root_grants()
+{
+	local host
 	for host in 127.0.0.1 ::1; do
-		sql+="CREATE USER IF NOT EXISTS 'root'@'$host';"
-		sql+="GRANT ALL PRIVILEGES ON *.* TO 'root'@'$host' WITH GRANT OPTION;"
-		sql+="GRANT PROXY ON ''@'%' TO 'root'@'$host' WITH GRANT OPTION;"
+		echo "CREATE USER IF NOT EXISTS 'root'@'$host';"
+		echo "GRANT ALL PRIVILEGES ON *.* TO 'root'@'$host' WITH GRANT OPTION;"
+		echo "GRANT PROXY ON ''@'%' TO 'root'@'$host' WITH GRANT OPTION;"
 	done
-	harness_mysql -e "$sql"
 }
 
 _harness_mariadb_ping()
@@ -734,11 +799,419 @@ harness_psql()
 		-p "${FI_TEST_PG_PORT:?}" -U postgres "$@"
 }
 
+# ---- MariaDB replicas ----------------------------------------------------------
+# Only with start.sh --replicas N: N servers in DIR/replicas/1..N replicating
+# from the primary (DIR/mysql) with GTIDs, as the primary's own user (like the
+# primary). Each starts from a fresh data dir of its own, exactly as the
+# primary's began, and replays the primary's whole binlog (its gtid_slave_pos is
+# empty), so whatever the harness or a test creates on the primary reaches it.
+# The replicas are read_only: only accounts with READ ONLY ADMIN (root) write.
+
+# The replication account on the primary, made by harness_init_replication.
+HARNESS_REPL_USER=repl
+HARNESS_REPL_PASSWORD=repl-pw
+
+# The replica's dir.
+_harness_replica_dir()
+{
+	echo "${FI_TEST_DIR:?}/replicas/$1"
+}
+
+# harness_init_replication: the primary's replication account (from 127.0.0.1,
+# with a password). Run on the primary after its start.
+harness_init_replication()
+{
+	harness_mysql -e "CREATE USER IF NOT EXISTS '$HARNESS_REPL_USER'@'127.0.0.1'
+		IDENTIFIED BY '$HARNESS_REPL_PASSWORD';
+		GRANT REPLICATION SLAVE ON *.* TO '$HARNESS_REPL_USER'@'127.0.0.1'" || return 1
+	export FI_TEST_REPL_USER=$HARNESS_REPL_USER FI_TEST_REPL_PASSWORD=$HARNESS_REPL_PASSWORD
+}
+
+# harness_init_replica N: creates replica N's data dir (first start only).
+harness_init_replica()
+{
+	_harness_install_db "$(_harness_replica_dir "$1")" "$(id -un)" 128M 48M
+}
+
+# Server options of replica N: server_id N+1 (the primary's is 1), its own
+# binlog with the replicated changes in it too, GTID strict mode, read only.
+_harness_replica_args()
+{
+	local n=$1 port=FI_TEST_REPLICA${1}_PORT
+	_harness_mariadbd_common "$(_harness_replica_dir "$n")" "${!port}"
+	HARNESS_MARIADBD_ARGS+=(
+		"${HARNESS_SMALL_MARIADBD_ARGS[@]}"
+		--user="$(id -un)"
+		--server-id=$((n + 1))
+		--log-bin=binlog
+		--log-slave-updates
+		--binlog-format=ROW
+		--gtid-strict-mode=ON
+		--relay-log=relay-bin
+		--read-only=ON
+	)
+}
+
+_harness_replica_ping()
+{
+	mariadb-admin --no-defaults --socket="$(_harness_replica_dir "$_HARNESS_REPLICA")/mysql.sock" \
+		-uroot --connect-timeout=2 ping
+}
+
+# harness_start_replica N: starts replica N on $FI_TEST_REPLICA<N>_PORT with its
+# existing data dir and waits for it; replication resumes by itself once
+# harness_replica_connect has set it up.
+harness_start_replica()
+{
+	local n=$1 d port=FI_TEST_REPLICA${1}_PORT
+	d=$(_harness_replica_dir "$n")
+	: "${!port:?$port not set}"
+	_harness_not_running "replica$n" "replica $n" || return 1
+	_harness_replica_args "$n"
+	_HARNESS_REPLICA=$n
+	_harness_launch "replica$n" "replica $n" "$d/error.log" _harness_replica_ping \
+		mariadbd "${HARNESS_MARIADBD_ARGS[@]}" || return
+	export "FI_TEST_REPLICA${n}_SOCKET=$d/mysql.sock" "FI_TEST_REPLICA${n}_PID=$_HARNESS_UP_PID"
+	harness_write_env
+}
+
+# harness_replica_connect N: points replica N at the primary by GTID (from its
+# own gtid_slave_pos) and starts replicating.
+harness_replica_connect()
+{
+	harness_replica_sql "$1" "CHANGE MASTER TO MASTER_HOST='127.0.0.1',
+		MASTER_PORT=${FI_TEST_MYSQL_PORT:?}, MASTER_USER='${FI_TEST_REPL_USER:?}',
+		MASTER_PASSWORD='${FI_TEST_REPL_PASSWORD:?}', MASTER_CONNECT_RETRY=1,
+		MASTER_USE_GTID=slave_pos; START SLAVE"
+}
+
+# Crashes replica N (SIGKILL); stops it cleanly (TERM).
+harness_kill_replica()
+{
+	_harness_signal_wait KILL 5 "replica$1"
+}
+harness_stop_replica()
+{
+	_harness_signal_wait TERM "$HARNESS_STOP_TIMEOUT" "replica$1"
+}
+
+# harness_replica_mysql N ARGS...: the mariadb client as root on replica N's socket.
+harness_replica_mysql()
+{
+	local n=$1
+	shift
+	mariadb --no-defaults --socket="$(_harness_replica_dir "$n")/mysql.sock" -uroot "$@"
+}
+
+# harness_replica_sql N SQL: runs SQL on replica N, prints rows tab-separated
+# without column names.
+harness_replica_sql()
+{
+	harness_replica_mysql "$1" -NB -e "$2"
+}
+
+# harness_replica_status N FIELD: prints FIELD (Slave_SQL_Running,
+# Seconds_Behind_Master, Gtid_IO_Pos, Last_SQL_Error, ...) of replica N's
+# SHOW SLAVE STATUS.
+harness_replica_status()
+{
+	harness_replica_mysql "$1" -e 'SHOW SLAVE STATUS\G' |
+		sed -n "s/^ *$2: //p"
+}
+
+# harness_replica_wait N [TIMEOUT]: waits, up to TIMEOUT seconds (30), until
+# replica N has applied everything in the primary's binlog now (its
+# gtid_binlog_pos), with MASTER_GTID_WAIT; fails, saying where it is, if not.
+harness_replica_wait()
+{
+	local n=$1 timeout=${2:-30} pos got
+	pos=$(harness_mysql -NB -e 'SELECT @@gtid_binlog_pos') || return 1
+	[[ -n $pos ]] || return 0
+	# the client too is bounded: timeout(1) runs programs, not functions
+	got=$(timeout $((timeout + 10)) mariadb --no-defaults -uroot -NB \
+		--socket="$(_harness_replica_dir "$n")/mysql.sock" \
+		-e "SELECT MASTER_GTID_WAIT('$pos', $timeout)") || got=error
+	[[ $got != 0 ]] || return 0
+	harness_log "replica $n has not applied $pos within $timeout s: at" \
+		"$(harness_replica_sql "$n" 'SELECT @@gtid_slave_pos' 2>&1)," \
+		"SQL thread $(harness_replica_status "$n" Slave_SQL_Running 2>&1)," \
+		"$(harness_replica_status "$n" Last_Error 2>&1)"
+	return 1
+}
+
+# ---- Galera --------------------------------------------------------------------
+# Only with start.sh --galera: a three-node Galera cluster (galera-4, MariaDB's
+# wsrep) on 127.0.0.1 beside the primary, node N in DIR/galera/N, recorded as
+# galeraN. Each node has four ports of its own: SQL, gcomm (group
+# communication), IST and the rsync SST daemon's. Node 1 is made by
+# mariadb-install-db and bootstraps the cluster; 2 and 3 join with empty data
+# dirs and get node 1's by SST (rsync). rsync's daemon, started as root, would
+# drop to `nobody`, so as root the nodes run as the `mysql` account (Debian's
+# mariadb-server makes it) and DIR/galera belongs to it: DIR's parents must be
+# searchable by it. A node SIGKILLed (harness_galera_kill) rejoins with
+# harness_galera_start: its position is recovered from InnoDB first
+# (mariadbd --wsrep-recover, as Debian's galera_recovery does), so it catches
+# up by IST from a donor's gcache, not by a whole SST.
+
+HARNESS_GALERA_NODES=3
+HARNESS_GALERA_PROVIDER=${FI_HARNESS_GALERA_PROVIDER:-/usr/lib/galera/libgalera_smm.so}
+
+_harness_galera_dir()
+{
+	echo "${FI_TEST_DIR:?}/galera/$1"
+}
+
+# The account the nodes run as: mysql when we are root, else ourselves.
+_harness_galera_account()
+{
+	if [[ $EUID -eq 0 ]]; then
+		echo mysql
+	else
+		id -un
+	fi
+}
+
+# The cluster's name, one per harness dir, so that nodes of two harnesses never
+# form one cluster, whatever their ports.
+_harness_galera_cluster_name()
+{
+	echo "fi-test-$(printf '%s' "${FI_TEST_DIR:?}" | cksum | cut -d' ' -f1)"
+}
+
+# harness_init_galera: the three nodes' dirs (as the account's) and node 1's data
+# dir (first start only).
+harness_init_galera()
+{
+	local g=${FI_TEST_DIR:?}/galera n account
+	account=$(_harness_galera_account)
+	if [[ ! -r $HARNESS_GALERA_PROVIDER ]]; then
+		harness_log "no Galera provider $HARNESS_GALERA_PROVIDER (install galera-4)"
+		return 1
+	fi
+	for ((n = 1; n <= HARNESS_GALERA_NODES; n++)); do
+		mkdir -p "$g/$n/data" || return 1
+	done
+	if [[ $EUID -eq 0 ]]; then
+		if ! id "$account" >/dev/null 2>&1; then
+			harness_log "no $account account (install mariadb-server)"
+			return 1
+		fi
+		chown -R "$account:" "$g" || return 1
+		if ! runuser -u "$account" -- test -w "$g/1/data"; then
+			harness_log "$account cannot reach $g: make its parents searchable (chmod o+x)"
+			return 1
+		fi
+	fi
+	_harness_install_db "$g/1" "$account" 128M 48M
+}
+
+# _harness_galera_args N CLUSTER_ADDRESS: node N's server options.
+_harness_galera_args()
+{
+	local n=$1 p=FI_TEST_GALERA${1}_PORT g=FI_TEST_GALERA${1}_GCOMM_PORT
+	local i=FI_TEST_GALERA${1}_IST_PORT s=FI_TEST_GALERA${1}_SST_PORT
+	_harness_mariadbd_common "$(_harness_galera_dir "$n")" "${!p}"
+	HARNESS_MARIADBD_ARGS+=(
+		"${HARNESS_SMALL_MARIADBD_ARGS[@]}"
+		--user="$(_harness_galera_account)"
+		# what Galera requires of the tables and statements
+		--binlog-format=ROW
+		--innodb-autoinc-lock-mode=2
+		--default-storage-engine=InnoDB
+		--wsrep-on=ON
+		--wsrep-provider="$HARNESS_GALERA_PROVIDER"
+		--wsrep-cluster-name="$(_harness_galera_cluster_name)"
+		--wsrep-cluster-address="$2"
+		--wsrep-node-name="galera$n"
+		--wsrep-node-address="127.0.0.1:${!g}"
+		--wsrep-node-incoming-address="127.0.0.1:${!p}"
+		# gcache: what a rejoining node can get by IST
+		--wsrep-provider-options="gmcast.listen_addr=tcp://127.0.0.1:${!g}; ist.recv_addr=127.0.0.1:${!i}; gcache.size=64M"
+		--wsrep-sst-method=rsync
+		--wsrep-sst-receive-address="127.0.0.1:${!s}"
+	)
+}
+
+# Picks node N's four ports: free now, and none another node has.
+_harness_galera_pick_ports()
+{
+	local n=$1 m k v port taken=() tries
+	for ((m = 1; m <= HARNESS_GALERA_NODES; m++)); do
+		[[ $m != "$n" ]] || continue
+		for k in PORT GCOMM_PORT IST_PORT SST_PORT; do
+			v=FI_TEST_GALERA${m}_$k
+			[[ -z ${!v:-} ]] || taken+=("${!v}")
+		done
+	done
+	for k in PORT GCOMM_PORT IST_PORT SST_PORT; do
+		for ((tries = 0; ; tries++)); do
+			((tries < 20)) || return 1
+			port=$(harness_free_port) || return 1
+			[[ " ${taken[*]} " == *" $port "* ]] || break
+		done
+		taken+=("$port")
+		export "FI_TEST_GALERA${n}_$k=$port"
+	done
+}
+
+# The gcomm:// address of the nodes other than N that have ports.
+_harness_galera_address()
+{
+	local n=$1 m v list=()
+	for ((m = 1; m <= HARNESS_GALERA_NODES; m++)); do
+		v=FI_TEST_GALERA${m}_GCOMM_PORT
+		if [[ $m != "$n" && -n ${!v:-} ]]; then
+			list+=("127.0.0.1:${!v}")
+		fi
+	done
+	local IFS=,
+	echo "gcomm://${list[*]}"
+}
+
+# harness_galera_status N VARIABLE: prints the GLOBAL STATUS VARIABLE of node N
+# (wsrep_cluster_size, wsrep_local_state_comment, ...); fails when N does not answer.
+harness_galera_status()
+{
+	local out
+	out=$(mariadb --no-defaults --socket="$(_harness_galera_dir "$1")/mysql.sock" -uroot \
+		--connect-timeout=2 -NB -e "SHOW GLOBAL STATUS LIKE '$2'" 2>/dev/null) || return 1
+	echo "${out#*$'\t'}"
+}
+
+_harness_galera_synced()
+{
+	[[ $(harness_galera_status "$_HARNESS_GALERA" wsrep_local_state_comment) == Synced ]]
+}
+
+# Prints node N's position (uuid:seqno) recovered from InnoDB by
+# mariadbd --wsrep-recover, for a node that was not shut down cleanly.
+_harness_galera_recover()
+{
+	local n=$1 d pos
+	d=$(_harness_galera_dir "$n")
+	rm -f "$d/recover.log"
+	_harness_galera_args "$n" gcomm://
+	if ! timeout "$HARNESS_START_TIMEOUT" mariadbd "${HARNESS_MARIADBD_ARGS[@]}" \
+		--pid-file="$d/recover.pid" --log-error="$d/recover.log" --wsrep-recover \
+		</dev/null >/dev/null 2>&1; then
+		harness_log "mariadbd --wsrep-recover failed for galera node $n"
+		_harness_show_log "$d/recover.log"
+		return 1
+	fi
+	pos=$(grep -o 'Recovered position: [0-9a-f-]*:-\{0,1\}[0-9]*' "$d/recover.log" | tail -n 1)
+	pos=${pos##* }
+	if [[ ! $pos =~ ^[0-9a-f-]{36}:[0-9]+$ ]]; then
+		harness_log "no position recovered for galera node $n (${pos:-none})"
+		return 1
+	fi
+	echo "$pos"
+}
+
+# _harness_galera_launch N [--new-cluster]: starts node N on its ports and waits
+# until it is Synced.
+_harness_galera_launch()
+{
+	local n=$1 d address extra=() pos
+	d=$(_harness_galera_dir "$n")
+	if [[ ${2:-} == --new-cluster ]]; then
+		address=gcomm://
+		extra+=(--wsrep-new-cluster)
+	else
+		address=$(_harness_galera_address "$n")
+		# seqno -1: not shut down cleanly; an empty dir has no grastate.dat yet
+		if grep -q '^seqno: *-1' "$d/data/grastate.dat" 2>/dev/null &&
+			[[ -e $d/data/ibdata1 ]]; then
+			pos=$(_harness_galera_recover "$n") || return 1
+			extra+=(--wsrep-start-position="$pos")
+		fi
+	fi
+	_harness_galera_args "$n" "$address"
+	_HARNESS_GALERA=$n
+	_harness_launch "galera$n" "galera node $n" "$d/error.log" _harness_galera_synced \
+		mariadbd "${HARNESS_MARIADBD_ARGS[@]}" "${extra[@]}" || return
+	export "FI_TEST_GALERA${n}_SOCKET=$d/mysql.sock" "FI_TEST_GALERA${n}_PID=$_HARNESS_UP_PID"
+	harness_write_env
+}
+
+# harness_galera_start N [--new-cluster]: starts node N (on the ports it had, or
+# new free ones; others when one was taken meanwhile) and waits until it is
+# Synced: it joins the running nodes, or with --new-cluster bootstraps a cluster.
+harness_galera_start()
+{
+	local n=$1 attempt rc port=FI_TEST_GALERA${1}_PORT k
+	_harness_not_running "galera$n" "galera node $n" || return 1
+	export FI_TEST_GALERA_COUNT=$HARNESS_GALERA_NODES
+	for ((attempt = 1; attempt <= 5; attempt++)); do
+		if [[ -z ${!port:-} ]]; then
+			_harness_galera_pick_ports "$n" || return 1
+		fi
+		rc=0
+		_harness_galera_launch "$n" "${2:-}" || rc=$?
+		[[ $rc -ne 0 ]] || return 0
+		[[ $rc -eq $HARNESS_PORT_BUSY ]] || return 1
+		harness_log "a port of galera node $n was taken, trying others"
+		for k in PORT GCOMM_PORT IST_PORT SST_PORT; do
+			unset "FI_TEST_GALERA${n}_$k"
+		done
+	done
+	return 1
+}
+
+# harness_galera_wait_size SIZE [TIMEOUT]: waits, up to TIMEOUT seconds (60),
+# until every running node is Synced in a cluster of SIZE nodes.
+harness_galera_wait_size()
+{
+	local size=$1 deadline=$((SECONDS + ${2:-60})) n ok state
+	while :; do
+		ok=1 state=()
+		for ((n = 1; n <= HARNESS_GALERA_NODES; n++)); do
+			harness_pid "galera$n" >/dev/null || continue
+			state+=("$n:$(harness_galera_status "$n" wsrep_cluster_size)/$(harness_galera_status "$n" wsrep_local_state_comment)")
+			[[ ${state[-1]} == "$n:$size/Synced" ]] || ok=0
+		done
+		[[ $ok == 0 || ${#state[@]} -eq 0 ]] || return 0
+		if ((SECONDS >= deadline)); then
+			harness_log "no Synced cluster of $size within ${2:-60} s (node:size/state: ${state[*]})"
+			return 1
+		fi
+		sleep 0.2
+	done
+}
+
+# Crashes node N (SIGKILL to its mariadbd and children) and waits until it is gone.
+harness_galera_kill()
+{
+	_harness_signal_wait KILL 5 "galera$1"
+}
+
+# Shuts node N down cleanly (TERM); it leaves the cluster.
+harness_galera_stop()
+{
+	_harness_signal_wait TERM "$HARNESS_STOP_TIMEOUT" "galera$1"
+}
+
+# harness_galera_mysql N ARGS...: the mariadb client as root on node N's socket.
+harness_galera_mysql()
+{
+	local n=$1
+	shift
+	mariadb --no-defaults --socket="$(_harness_galera_dir "$n")/mysql.sock" -uroot "$@"
+}
+
+# harness_galera_sql N SQL: runs SQL on node N after the node has applied every
+# write the cluster committed before (wsrep_sync_wait = 1: a read sees the other
+# nodes' commits); prints rows tab-separated without column names.
+harness_galera_sql()
+{
+	harness_galera_mysql "$1" -NB -e "SET SESSION wsrep_sync_wait = 1; $2"
+}
+
 # ---- everything ----------------------------------------------------------------
 
 # Prints "pid command line" of each running mariadbd, redis-server, nginx or
-# postgres (and, with --with-reaper, harness reaper) whose command line or working directory lies
-# under PREFIX, whether recorded in a pid file or not.
+# postgres, or Galera's SST script and its rsync (and, with --with-reaper, harness
+# reaper) whose command line or working directory lies under PREFIX, whether
+# recorded in a pid file or not.
 harness_strays()
 {
 	local prefix=${1%/} with_reaper=${2:-} pid comm args cwd
@@ -746,6 +1219,9 @@ harness_strays()
 		case $comm in
 		# the postmaster names its data dir; its backends have it as cwd
 		mariadbd | redis-server | nginx | postgres) ;;
+		# a Galera node's state transfer: the script names the data dir, its
+		# rsync daemon the config in it
+		wsrep_sst_* | rsync) ;;
 		bash)
 			if [[ $with_reaper == --with-reaper && "$args " == *reaper.sh*" $prefix"[/\ ]* ]]; then
 				echo "$pid $args"
@@ -763,13 +1239,23 @@ harness_strays()
 }
 
 # Stops every recorded process of the harness (services and harness_spawn ones);
-# PostgreSQL first, with pg_ctl: a TERMed postmaster waits for its clients.
+# PostgreSQL first, with pg_ctl: a TERMed postmaster waits for its clients; and
+# Galera nodes still joining with KILL.
 harness_stop_all()
 {
-	local names=() f
+	local names=() f n
 	if [[ -e $FI_TEST_DIR/pids/postgres || -e $FI_TEST_DIR/postgresql/data/postmaster.pid ]]; then
 		harness_stop_postgresql
 	fi
+	# A Galera node that is not Synced (a joiner waiting for its state transfer)
+	# ignores TERM; its data dir is half a copy anyway.
+	for f in "${FI_TEST_DIR:?}"/pids/galera*; do
+		[[ -e $f ]] || continue
+		n=${f##*/galera}
+		if [[ $(harness_galera_status "$n" wsrep_local_state_comment) != Synced ]]; then
+			_harness_signal_wait KILL 5 "galera$n"
+		fi
+	done
 	for f in "${FI_TEST_DIR:?}"/pids/*; do
 		if [[ -e $f ]]; then
 			names+=("${f##*/}")

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# Starts throwaway MariaDB, redis and nginx (and, asked for, PostgreSQL) servers for
-# the tests on free 127.0.0.1 ports, all state in DIR, as plain processes (no
+# Starts throwaway MariaDB, redis and nginx (and, asked for, PostgreSQL, MariaDB
+# replicas or a Galera cluster) servers for the tests on free 127.0.0.1 ports, all state in DIR, as plain processes (no
 # systemd). Writes DIR/env (source it, or run programs through with-env.sh) and
 # starts a reaper that runs stop.sh DIR once the owner process (the parent,
 # normally ctest) has gone. Undo with stop.sh.
 #
 # Usage: start.sh DIR [--no-mariadb] [--no-redis] [--no-nginx] [--nginx-conf FILE]
-#                     [--postgresql]
+#                     [--postgresql] [--replicas N] [--galera]
 #
 # DIR is created; if it holds an earlier harness, that one is stopped and removed.
 # FI_HARNESS_OWNER=PID watches PID instead of the parent. FI_HARNESS_KEEP=1 keeps
@@ -21,6 +21,31 @@
 # is too long for a socket), _USER, _BINDIR and _PID; lib.sh's harness_psql is
 # its client. FI_HARNESS_PG_BINDIR picks the server's programs,
 # FI_HARNESS_PG_PORT a fixed port.
+#
+# --replicas N (N >= 1) also starts N MariaDB replicas of the primary (which then
+# writes a binlog: server_id 1, ROW, gtid_strict_mode): replica K in
+# DIR/replicas/K, server_id K+1, read_only, log_slave_updates, replicating by
+# GTID (MASTER_USE_GTID=slave_pos) as FI_TEST_REPL_USER with a password. Each
+# begins with a fresh data dir and replays the primary's binlog from its start,
+# so all the primary ever held reaches it; start.sh returns once each has
+# applied the primary's binlog. DIR/env gets FI_TEST_REPLICA_COUNT,
+# FI_TEST_REPL_USER, _PASSWORD and FI_TEST_REPLICA<K>_PORT, _SOCKET, _PID;
+# lib.sh has harness_replica_sql K SQL, harness_replica_wait K [TIMEOUT] (until
+# K has applied the primary's gtid_binlog_pos), harness_replica_status K FIELD,
+# harness_kill_replica, _stop_ and _start_. FI_HARNESS_REPLICA<K>_PORT fixes a port.
+#
+# --galera also starts a three-node Galera cluster (galera-4) beside the primary,
+# which stays what FI_TEST_MYSQL_* and harness_mysql name: a test points a program
+# at a node's port itself. Node N lives in DIR/galera/N (as the mysql account
+# when run as root: DIR's parents must be searchable by it), with four free
+# ports: SQL, gcomm, IST and SST (rsync). Node 1 bootstraps the cluster, 2 and 3
+# join by SST one after the other; start.sh returns once all three are Synced
+# in a cluster of 3. DIR/env gets FI_TEST_GALERA_COUNT (3) and
+# FI_TEST_GALERA<N>_PORT, _SOCKET, _PID, _GCOMM_PORT, _IST_PORT, _SST_PORT;
+# lib.sh has harness_galera_sql N SQL, harness_galera_status N VAR,
+# harness_galera_kill N (SIGKILL), harness_galera_start N (rejoins, by IST after
+# a crash, and waits until Synced), harness_galera_stop N and
+# harness_galera_wait_size SIZE [TIMEOUT].
 #
 # nginx serves DIR/www with a generated config, or uses --nginx-conf FILE, a template
 # in which these placeholders are replaced before use:
@@ -54,12 +79,20 @@ die()
 }
 
 dir="" want_mariadb=1 want_redis=1 want_nginx=1 want_postgresql=0 nginx_conf=""
+replicas=0 want_galera=0
 while [[ $# -gt 0 ]]; do
 	case $1 in
 	--no-mariadb) want_mariadb=0 ;;
 	--no-redis) want_redis=0 ;;
 	--no-nginx) want_nginx=0 ;;
 	--postgresql) want_postgresql=1 ;;
+	--replicas)
+		[[ $# -ge 2 ]] || usage
+		replicas=$2
+		shift
+		;;
+	--replicas=*) replicas=${1#*=} ;;
+	--galera) want_galera=1 ;;
 	--nginx-conf)
 		[[ $# -ge 2 ]] || usage
 		nginx_conf=$2
@@ -76,6 +109,13 @@ while [[ $# -gt 0 ]]; do
 	shift
 done
 [[ -n $dir ]] || usage
+if [[ ! $replicas =~ ^[0-9]+$ ]] || ((10#$replicas > 9)); then
+	die "--replicas takes a number of replicas, 1 to 9"
+fi
+replicas=$((10#$replicas))
+if [[ $replicas -gt 0 && $want_mariadb == 0 ]]; then
+	die "--replicas needs the primary MariaDB (not with --no-mariadb)"
+fi
 if [[ -n $nginx_conf ]]; then
 	[[ -r $nginx_conf ]] || die "cannot read nginx config template $nginx_conf"
 	nginx_conf=$(realpath "$nginx_conf")
@@ -87,7 +127,7 @@ dir=$(realpath -m "$dir")
 begin=$SECONDS
 
 # A stale harness env (e.g. from a test that starts a nested one) must not leak in.
-for var in "${HARNESS_ENV_VARS[@]}"; do
+for var in "${HARNESS_ENV_VARS[@]}" $(compgen -v FI_TEST_REPLICA) $(compgen -v FI_TEST_GALERA); do
 	unset "$var"
 done
 
@@ -101,10 +141,21 @@ elif [[ -e $dir ]] && [[ -n $(ls -A "$dir") ]]; then
 	die "$dir exists and is not a harness state dir; refusing to use it"
 fi
 
-sock=$dir/mysql/mysql.sock
-if [[ $want_mariadb == 1 && ${#sock} -gt 107 ]]; then
-	die "unix socket path too long (${#sock} > 107 bytes): $sock; use a shorter DIR"
+socks=()
+if [[ $want_mariadb == 1 ]]; then
+	socks+=("$dir/mysql/mysql.sock")
 fi
+for ((n = 1; n <= replicas; n++)); do
+	socks+=("$dir/replicas/$n/mysql.sock")
+done
+if [[ $want_galera == 1 ]]; then
+	socks+=("$dir/galera/$HARNESS_GALERA_NODES/mysql.sock")
+fi
+for sock in "${socks[@]}"; do
+	if [[ ${#sock} -gt 107 ]]; then
+		die "unix socket path too long (${#sock} > 107 bytes): $sock; use a shorter DIR"
+	fi
+done
 
 mkdir -p "$dir"/{mysql,redis,nginx/tmp,www,pids,logs}
 if [[ $want_postgresql == 1 ]]; then
@@ -140,16 +191,17 @@ done
 [[ -n ${FI_HARNESS_REAPER_PID:-} ]] || die "the reaper did not start; see $dir/reaper.log"
 export FI_HARNESS_REAPER_PID FI_HARNESS_OWNER_PID=$owner
 
-# Runs START_FN with the port variable VAR set to a free port, retrying with another
-# port when the chosen one was taken meanwhile.
+# Runs START_FN [ARGS...] with the port variable VAR set to a free port, retrying
+# with another port when the chosen one was taken meanwhile.
 # FI_HARNESS_<SERVICE>_PORT (MYSQL, REDIS, NGINX, PG) asks for a fixed port instead
 # of a free one (deploy/quickstart.sh uses that); a taken port is then an error.
 start_on_free_port()
 {
 	local var=$1 fn=$2 attempt port rc fixed_var=${1/FI_TEST_/FI_HARNESS_}
+	shift 2
 	if [[ -n ${!fixed_var:-} ]]; then
 		export "$var=${!fixed_var}"
-		"$fn" && return 0
+		"$fn" "$@" && return 0
 		harness_log "cannot start on the fixed port ${!fixed_var} ($fixed_var)"
 		return 1
 	fi
@@ -157,7 +209,7 @@ start_on_free_port()
 		port=$(harness_free_port) || return 1
 		export "$var=$port"
 		rc=0
-		"$fn" || rc=$?
+		"$fn" "$@" || rc=$?
 		if [[ $rc -eq 0 ]]; then
 			return 0
 		fi
@@ -249,12 +301,67 @@ start_nginx_first()
 	harness_start_nginx
 }
 
+# The replicas of the primary: made, started and connected one by one, then
+# waited for until each has applied the primary's binlog.
+start_replicas()
+{
+	local n t=$SECONDS ports=()
+	for ((n = 1; n <= replicas; n++)); do
+		harness_init_replica "$n" || die "cannot initialise replica $n's data dir"
+		start_on_free_port "FI_TEST_REPLICA${n}_PORT" harness_start_replica "$n" ||
+			die "cannot start replica $n"
+		harness_replica_connect "$n" || die "cannot connect replica $n to the primary"
+		ports+=("$(printenv "FI_TEST_REPLICA${n}_PORT")")
+	done
+	for ((n = 1; n <= replicas; n++)); do
+		harness_replica_wait "$n" "$HARNESS_START_TIMEOUT" ||
+			die "replica $n did not catch up with the primary"
+	done
+	harness_log "$replicas replica(s) up in $((SECONDS - t)) s"
+	local IFS=,
+	summary+=("replicas 127.0.0.1:${ports[*]}")
+}
+
+# The Galera cluster: node 1 bootstraps it, 2 and 3 join one after the other
+# (each by SST from a Synced node), then all must be Synced in a cluster of 3.
+start_galera()
+{
+	local n t=$SECONDS ports=() p
+	harness_init_galera || die "cannot initialise the Galera nodes' dirs"
+	harness_galera_start 1 --new-cluster || die "cannot bootstrap the Galera cluster"
+	harness_galera_mysql 1 -e "$(_harness_root_grants)" ||
+		die "cannot grant root@127.0.0.1 on the Galera cluster"
+	for ((n = 2; n <= HARNESS_GALERA_NODES; n++)); do
+		harness_galera_start "$n" || die "Galera node $n did not join"
+	done
+	harness_galera_wait_size "$HARNESS_GALERA_NODES" "$HARNESS_START_TIMEOUT" ||
+		die "the Galera cluster did not form"
+	harness_log "galera cluster up in $((SECONDS - t)) s"
+	for ((n = 1; n <= HARNESS_GALERA_NODES; n++)); do
+		p=FI_TEST_GALERA${n}_PORT
+		ports+=("${!p}")
+	done
+	local IFS=,
+	summary+=("galera 127.0.0.1:${ports[*]}")
+}
+
 summary=()
 if [[ $want_mariadb == 1 ]]; then
+	if [[ $replicas -gt 0 ]]; then
+		# before the primary's start: it writes a binlog for them
+		export FI_TEST_REPLICA_COUNT=$replicas
+	fi
 	harness_init_mariadb || die "cannot initialise the MariaDB data dir"
 	start_on_free_port FI_TEST_MYSQL_PORT harness_start_mariadb || die "cannot start MariaDB"
 	harness_init_mariadb_grants >/dev/null || die "cannot grant root@127.0.0.1"
 	summary+=("mariadb 127.0.0.1:$FI_TEST_MYSQL_PORT")
+fi
+if [[ $replicas -gt 0 ]]; then
+	harness_init_replication || die "cannot make the replication account"
+	start_replicas
+fi
+if [[ $want_galera == 1 ]]; then
+	start_galera
 fi
 if [[ $want_postgresql == 1 ]]; then
 	harness_init_postgresql || die "cannot initialise the PostgreSQL cluster"
