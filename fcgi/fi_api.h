@@ -14,13 +14,14 @@ struct fi_api;
 
 /* An answer. The body is owned by the response and reused between requests. */
 struct fi_api_response {
-	int status;	      /* HTTP status code */
-	const char *reason;   /* its reason phrase, static */
-	struct fi_buf body;   /* JSON text (empty for 304) */
-	char etag[24];	      /* quoted strong ETag of the body, "" when none */
-	const char *allow;    /* value of an Allow header (405), or NULL */
-	int truncated;	      /* the answer was cut at max_rows */
-	unsigned retry_after; /* seconds for a Retry-After header (503), 0 = none */
+	int status;	       /* HTTP status code */
+	const char *reason;    /* its reason phrase, static */
+	struct fi_buf body;    /* JSON text (empty for 304) */
+	char etag[24];	       /* quoted strong ETag of the body, "" when none */
+	const char *allow;     /* value of an Allow header (405), or NULL */
+	int truncated;	       /* the answer was cut at max_rows */
+	unsigned retry_after;  /* seconds for a Retry-After header (503), 0 = none */
+	int64_t data_as_of_ms; /* the heartbeat's time (X-Data-As-Of), 0 = none */
 };
 
 /*

@@ -6,6 +6,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #ifdef __GLIBC__ /* from the headers above */
 #include <malloc.h>
 #endif
@@ -227,6 +228,21 @@ fi_api_http_etag_match(struct fi_str inm, const char *etag)
 	return 0;
 }
 
+const char *
+fi_api_http_time(int64_t ms, char *buf, size_t size)
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+
+	if (gmtime_r(&t, &tm) == NULL ||
+	    strftime(buf, size, "%Y-%m-%dT%H:%M:%S", &tm) == 0)
+		snprintf(buf, size, "?");
+	else
+		snprintf(buf + strlen(buf), size - strlen(buf), ".%03dZ",
+			 (int)(ms % 1000));
+	return buf;
+}
+
 int
 fi_api_response_headers(const struct fi_api_response *resp, struct fi_buf *out)
 {
@@ -253,6 +269,13 @@ fi_api_response_headers(const struct fi_api_response *resp, struct fi_buf *out)
 		rc = fi_buf_printf(out, "Retry-After: %u\r\n", resp->retry_after);
 	if (rc == 0 && resp->truncated)
 		rc = fi_buf_puts(out, "X-Flowinspector-Truncated: 1\r\n");
+	if (rc == 0 && resp->data_as_of_ms > 0) {
+		char when[32];
+
+		rc = fi_buf_printf(
+		    out, "X-Data-As-Of: %s\r\n",
+		    fi_api_http_time(resp->data_as_of_ms, when, sizeof(when)));
+	}
 	if (rc == 0)
 		rc = fi_buf_puts(out, "\r\n");
 	return rc;
@@ -269,6 +292,7 @@ fi_api_http_begin(struct fi_api_response *resp)
 	resp->allow = NULL;
 	resp->truncated = 0;
 	resp->retry_after = 0;
+	resp->data_as_of_ms = 0;
 }
 
 void

@@ -118,6 +118,7 @@ struct fi_req {
 	struct fi_api_hmap hmap;       /* /api/hilbert */
 	struct fi_api_geo *geoq;       /* /api/geo: the addresses being summed */
 	unsigned geo_classes;	       /* /api/geo: bit c: class c is counted */
+	int64_t lag_ms; /* how far the database's heartbeat is behind, -1: unknown */
 };
 
 /* A counter block: [dir][class, FI_PC_COUNT = all][counter], in billionths. */
@@ -305,6 +306,9 @@ int fi_api_row_end(struct fi_req *r);
 
 /* ---- fi_api_http.c: status lines, errors, headers, ETag ---- */
 
+/* A time in ms as RFC 3339 UTC with milliseconds, into buf; returns buf. */
+const char *fi_api_http_time(int64_t ms, char *buf, size_t size);
+
 /* Replaces the body by {"error": msg} with the given status. */
 void fi_api_http_error(struct fi_api_response *resp, int status, const char *msg);
 
@@ -370,6 +374,11 @@ int fi_api_index_all(struct fi_req *r);
 int fi_api_index_dynamic(struct fi_req *r);
 int fi_api_hilbert_check(struct fi_req *r); /* before the database is asked */
 int fi_api_hilbert(struct fi_req *r);
+/*
+ * Reads the heartbeat (fi_heartbeat): r->resp->data_as_of_ms and r->lag_ms
+ * (-1: not known). Returns 0, or FI_EUNAVAIL when the connection is gone.
+ */
+int fi_api_meta_fresh(struct fi_req *r);
 int fi_api_geo_check(struct fi_req *r); /* before the database is asked */
 int fi_api_geo(struct fi_req *r);
 /* Writes "databases": the country and AS databases in use (or null). */

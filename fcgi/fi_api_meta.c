@@ -94,6 +94,55 @@ fi_api_meta_size(struct fi_req *r, unsigned i)
 	return rc;
 }
 
+/* the heartbeat row and the server's own clock, both in ms */
+static const char fi_api_meta_sql_heartbeat[] =
+    "SELECT ts_ms, ROUND(UNIX_TIMESTAMP(NOW(3)) * 1000) FROM fi_heartbeat WHERE id = 1";
+
+int
+fi_api_meta_fresh(struct fi_req *r)
+{
+	struct fi_sqlb *b = &r->api->sb;
+	struct fi_api_pair p;
+	int rc;
+
+	r->lag_ms = -1;
+	fi_sqlb_reset(b);
+	fi_sqlb_add(b, fi_api_meta_sql_heartbeat);
+	rc = fi_api_run_pair(r, &p);
+	if (rc == FI_EUNAVAIL)
+		return rc;
+	if (rc != 0 || !p.have[0] || !p.have[1] || p.v[0] == 0) {
+		/* no heartbeat (a schema before 0006): answer without one */
+		fi_err_clear(&r->api->dberr);
+		r->api->dbfault = FI_DB_FAULT_NONE;
+		return 0;
+	}
+	r->resp->data_as_of_ms = (int64_t)p.v[0];
+	r->lag_ms = p.v[1] > p.v[0] ? (int64_t)(p.v[1] - p.v[0]) : 0;
+	return 0;
+}
+
+/* "data_as_of" and "replica_lag_s" of the heartbeat read for this request. */
+static void
+fi_api_meta_freshness(struct fi_req *r)
+{
+	char when[32], lag[64];
+	int n;
+
+	fi_jsonw_key(&r->w, "data_as_of");
+	if (r->lag_ms < 0) {
+		fi_jsonw_null(&r->w);
+		fi_jsonw_key(&r->w, "replica_lag_s");
+		fi_jsonw_null(&r->w);
+		return;
+	}
+	fi_jsonw_cstr(&r->w,
+		      fi_api_http_time(r->resp->data_as_of_ms, when, sizeof(when)));
+	n = snprintf(lag, sizeof(lag), "\"replica_lag_s\":%lld.%03lld",
+		     (long long)(r->lag_ms / 1000), (long long)(r->lag_ms % 1000));
+	fi_jsonw_members(&r->w, lag, (size_t)n);
+}
+
 int
 fi_api_meta(struct fi_req *r)
 {
@@ -139,6 +188,9 @@ fi_api_meta(struct fi_req *r)
 		}
 	}
 	fi_api_meta_opt(&r->w, "last_import", have_last, last);
+	fi_api_meta_freshness(r);
+	fi_jsonw_key(&r->w, "max_replica_lag");
+	fi_jsonw_uint(&r->w, r->api->cfg->max_replica_lag);
 	fi_geo_maybe_reload(r->api->geo, fi_clock_ms());
 	fi_jsonw_key(&r->w, "geo");
 	fi_jsonw_obj_begin(&r->w);

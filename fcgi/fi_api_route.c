@@ -192,6 +192,27 @@ fi_api_route_answer(struct fi_req *r, const struct fi_api_route *rt, struct fi_s
 		fi_api_http_done(r->resp, inm);
 }
 
+/*
+ * max_replica_lag: a database whose heartbeat is further behind makes every
+ * route but /api/meta (which shows the lag) answer 503 with Retry-After, so
+ * that nginx asks another responder. Returns 1 when answered so.
+ */
+static int
+fi_api_route_lagging(struct fi_req *r, const struct fi_api_route *rt)
+{
+	unsigned max = r->api->cfg->max_replica_lag;
+	char msg[160];
+
+	if (max == 0 || r->lag_ms <= (int64_t)max * 1000 || rt->handle == fi_api_meta)
+		return 0;
+	snprintf(msg, sizeof(msg),
+		 "This database lags %lld s behind the primary (max_replica_lag = %u s).",
+		 (long long)(r->lag_ms / 1000), max);
+	r->resp->retry_after = 5;
+	fi_api_http_error(r->resp, 503, msg);
+	return 1;
+}
+
 void
 fi_api_handle(struct fi_api *api, struct fi_str method, struct fi_str path,
 	      struct fi_str query, struct fi_str inm, struct fi_api_response *resp)
@@ -229,10 +250,12 @@ fi_api_handle(struct fi_api *api, struct fi_str method, struct fi_str path,
 		fi_api_http_error(resp, 400, r.err.msg);
 		return;
 	}
-	if (fi_api_db_connect(api) != 0) {
+	if (fi_api_db_connect(api) != 0 || fi_api_meta_fresh(&r) != 0) {
 		resp->retry_after = 5;
 		fi_api_http_error(resp, 503, "The database is not available.");
 		return;
 	}
+	if (fi_api_route_lagging(&r, rt))
+		return;
 	fi_api_route_answer(&r, rt, inm);
 }

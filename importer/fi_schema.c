@@ -436,6 +436,18 @@ fi_schema_retention(struct fi_db *db, const struct fi_config *cfg, struct fi_err
 	return 0;
 }
 
+/*
+ * The heartbeat event, dropped and made again ENABLEd (a replica promoted
+ * to primary has its replicated copy SLAVESIDE_DISABLED).
+ */
+static int
+fi_schema_heartbeat(struct fi_db *db, struct fi_err *err)
+{
+	int rc = fi_db_exec(db, "DROP EVENT IF EXISTS fi_heartbeat", err);
+
+	return rc ? rc : fi_schema_run(db, fi_schema_file("heartbeat.sql"), NULL, 0, err);
+}
+
 /* Whether h is a plausible account host: letters, digits, . : % _ - */
 static int
 fi_schema_host_ok(const char *h)
@@ -556,6 +568,8 @@ fi_schema_init(const struct fi_config *cfg, struct fi_err *err)
 	if (rc == 0)
 		rc = fi_schema_retention(db, cfg, err);
 	if (rc == 0)
+		rc = fi_schema_heartbeat(db, err);
+	if (rc == 0)
 		rc = fi_schema_accounts(db, cfg, err);
 	if (rc == 0 && (st = fi_stmt_new(db, fi_schema_scheduler, err)) != NULL) {
 		if (fi_stmt_exec(st, NULL, 0, err) == 0 && fi_stmt_fetch(st, err) == 1)
@@ -563,8 +577,9 @@ fi_schema_init(const struct fi_config *cfg, struct fi_err *err)
 		fi_stmt_free(st);
 		if (strcmp(sched, "ON") != 0)
 			fi_warnx(
-			    "the server's event_scheduler is %s: retention will not run "
-			    "until it is ON (event_scheduler = ON in the server config)",
+			    "the server's event_scheduler is %s: retention and the "
+			    "heartbeat will not run until it is ON (event_scheduler = ON "
+			    "in the server config)",
 			    sched[0] ? sched : "unknown");
 	}
 	fi_db_close(db);

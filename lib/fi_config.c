@@ -173,6 +173,9 @@ static const struct fi_config_entry fi_config_table[] = {
      "most rows one API answer returns"},
     {"query_timeout", FI_CT_UINT, FI_CONFIG_FIELD(query_timeout), "30", 1, 3600,
      "seconds after which a database query is cut off"},
+    {"max_replica_lag", FI_CT_UINT, FI_CONFIG_FIELD(max_replica_lag), "0", 0, 86400,
+     "seconds the responder's database may lag behind the primary (its heartbeat) "
+     "before data routes answer 503, so that nginx asks another responder (0: off)"},
     {"geo_country_db", FI_CT_STRING, FI_CONFIG_FIELD(geo_country_db),
      "/var/lib/flowinspector/geo/country.mmdb", 0, 0,
      "MaxMind-format database of address countries (deploy/geo-update; empty: none); "

@@ -91,6 +91,7 @@ struct fi_config {
 	unsigned fcgi_read_timeout; /* seconds a client has to send its request */
 	unsigned max_rows;	    /* cap on rows one answer returns */
 	unsigned query_timeout;	    /* seconds before a query is cut off */
+	unsigned max_replica_lag;   /* seconds of lag before data routes answer 503 */
 	char geo_country_db[FI_CONFIG_STR_MAX]; /* country database (MaxMind format) */
 	char geo_asn_db[FI_CONFIG_STR_MAX];	/* AS database (MaxMind format) */
 	/* logging */

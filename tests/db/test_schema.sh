@@ -40,7 +40,7 @@ check_eq "schema after upgrade 0004" "$(schema_dump)" "$first"
 
 tables=$(t_sql "SHOW TABLES" | sort | tr '\n' ' ')
 want=""
-for t in fi_batch_refused fi_batches fi_bucket_sizes fi_meta fi_rollup_dirty fi_schema_version fi_source_gaps fi_source_marks; do
+for t in fi_batch_refused fi_batches fi_bucket_sizes fi_heartbeat fi_meta fi_rollup_dirty fi_schema_version fi_source_gaps fi_source_marks; do
 	want+="$t "
 done
 for kind in flowgroups flows flowtop nodegroups nodes nodetop pairgroups pairs pairtop portgroups ports porttop totals; do
@@ -52,10 +52,15 @@ want=$(tr ' ' '\n' <<<"$want" | sed '/^$/d' | sort | tr '\n' ' ')
 check_eq "tables for the default bucket sizes" "$tables" "$want"
 check_eq "upgrades recorded once" "$(t_sql "SELECT COUNT(*) FROM fi_schema_version")" \
 	"$(find "$FI_SOURCE_DIR/sql/upgrades" -name '*.sql' | wc -l)"
-# default retention: 60 s 2 days, 600 s 31, 3600 s 400, 86400 s forever (no event)
-check_eq "retention events" \
-	"$(t_sql "SELECT EVENT_NAME FROM information_schema.EVENTS WHERE EVENT_SCHEMA = '$T_DB' ORDER BY 1" | tr '\n' ' ')" \
-	"fi_retention_3600 fi_retention_60 fi_retention_600 "
+# default retention: 60 s 2 days, 600 s 31, 3600 s 400, 86400 s forever (no
+# event); and the heartbeat, every second
+check_eq "retention events and the heartbeat" \
+	"$(t_sql "SELECT EVENT_NAME, STATUS FROM information_schema.EVENTS WHERE EVENT_SCHEMA = '$T_DB' ORDER BY 1" | tr '\n\t' '  ')" \
+	"fi_heartbeat ENABLED fi_retention_3600 ENABLED fi_retention_60 ENABLED fi_retention_600 ENABLED "
+hb0=$(t_sql "SELECT ts_ms FROM fi_heartbeat WHERE id = 1")
+sleep 2.1
+hb1=$(t_sql "SELECT ts_ms FROM fi_heartbeat WHERE id = 1")
+check_cmd "the heartbeat moves ($hb0 -> $hb1)" test "$((hb1 - hb0))" -ge 1000 -a "$((hb1 - hb0))" -le 4000
 check_contains "60 s event age" "$(t_sql "SELECT EVENT_DEFINITION FROM information_schema.EVENTS WHERE EVENT_SCHEMA = '$T_DB' AND EVENT_NAME = 'fi_retention_60'")" \
 	"UNIX_TIMESTAMP() - 2 * 86400 - 60"
 
