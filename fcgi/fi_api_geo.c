@@ -171,7 +171,8 @@ fi_api_geo_merge(struct fi_api_geo *g)
 {
 	size_t out = 0;
 
-	qsort(g->h, g->n, sizeof(*g->h), fi_api_geo_by_key);
+	if (g->n > 1) /* g->h is NULL when nothing was kept */
+		qsort(g->h, g->n, sizeof(*g->h), fi_api_geo_by_key);
 	for (size_t i = 0; i < g->n; i++) {
 		if (out > 0 && g->h[out - 1].key == g->h[i].key) {
 			struct fi_api_geo_host *m = &g->h[out - 1];
@@ -344,7 +345,8 @@ fi_api_geo_results(struct fi_req *r, struct fi_api_geo *g)
 		fi_api_geo_merge(g);
 	fi_api_geo_ctr = g->sort_ctr;
 	fi_api_geo_hosts = q->geo_by == FI_GEO_BY_HOST;
-	qsort(g->h, g->n, sizeof(*g->h), fi_api_geo_by_value);
+	if (g->n > 1)
+		qsort(g->h, g->n, sizeof(*g->h), fi_api_geo_by_value);
 	groups = g->n;
 	fi_jsonw_key(&r->w, "results");
 	fi_jsonw_arr_begin(&r->w);
