@@ -10,12 +10,15 @@
 // answers them; direction and value switch; brushing the timeline; the
 // country's hosts as include_ips, and the dashboard's top hosts with
 // their country and AS in the tooltips; the databases and the credit
-// shown; SVG, PNG and CSV export. No console errors.
+// shown; SVG, PNG and CSV export. The flow table's country columns and
+// CSV fields and a graph host's tooltip as the API's geo=1 answers give
+// them. No console errors.
 import {test, after} from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import * as B from './lib.mjs';
-import {formatExact, formatAddress} from '../../static/js/lib/format.js';
+import {formatExact, formatAddress, rowSource, rowDestination} from '../../static/js/lib/format.js';
+import {countryName} from '../../static/js/lib/countries.js';
 
 const s = await B.session();
 after(() => s.close());
@@ -225,17 +228,18 @@ test('a country\'s hosts as include_ips for the other pages', async () => {
 	for (const r of s.since(mark).filter(q => q.path === '/api/geo'))
 		assert.equal(r.params.get('include_ips'), null, 'the map does not pass address filters');
 	// the dashboard with the filter: only DE's hosts and their peers; the
-	// top hosts' tooltips give their country and AS (/api/geo?by=host)
+	// top hosts' tooltips give their country and AS (the node index asked
+	// with geo=1, no /api/geo call)
 	const dash = s.mark();
 	await page.click('#fi-nav a[data-path="/dashboard"]');
 	await s.ready();
 	assert.equal(new URL(page.url()).searchParams.get('include_ips'), ips.join(','));
 	assert.equal(await page.locator('[data-status="error"]').count(), 0);
-	const geoReq = s.since(dash).filter(r => r.path === '/api/geo');
-	assert.equal(geoReq.length, 1, 'one /api/geo call for the top hosts');
-	assert.equal(geoReq[0].params.get('by'), 'host');
-	assert.equal(geoReq[0].params.get('include_ips'), null);
-	assert.equal(geoReq[0].params.get('limit'), '1000', 'address filters: the range\'s top 1,000 hosts');
+	assert.equal(s.since(dash).filter(r => r.path === '/api/geo').length, 0, 'no /api/geo call for the top hosts');
+	const nodeReq = s.since(dash).filter(r => r.path === '/api/dynamic/index/nodes');
+	assert.equal(nodeReq.length, 1, 'one node index call');
+	assert.equal(nodeReq[0].params.get('geo'), '1');
+	assert.equal(nodeReq[0].params.get('include_ips'), ips.join(','));
 	const barTip = async (id) => {
 		const pt = await page.evaluate((key) => {
 			const segs = [...document.querySelectorAll(`g.fi-host[data-key="${key}"] rect.fi-seg`)];
@@ -255,6 +259,104 @@ test('a country\'s hosts as include_ips for the other pages', async () => {
 	assert.ok(peer, 'a local peer among the top hosts');
 	assert.match(await barTip(peer.id), /\ncountry\s*local \(Private-Use\)$/);
 	await s.screenshot('geo-dashboard-tooltip');
+	await page.mouse.move(1, 1);
+	s.assertClean();
+});
+
+// The text the pages give a host's country and AS ({country, asn,
+// as_name, range}), as the API's geo=1 fields say.
+const geoCountry = g => (g.country === 'local' ? `local (${g.range})`
+	: g.country === 'unknown' ? 'unknown' : `${countryName(g.country)} (${g.country})`);
+const geoLine = g => geoCountry(g) + (g.asn ? ` / AS${g.asn}${g.as_name ? ` ${g.as_name}` : ''}` : '');
+const flowSide = (r, side) => ({country: r[`${side}Country`], asn: r[`${side}Asn`],
+	as_name: r[`${side}AsName`], range: r[`${side}Range`]});
+
+test('the flow table gives the addresses\' countries and ASes', async () => {
+	const mark = s.mark();
+	await s.goto('/flows?include_ips=5.1.2.3,20.0.0.5,2a00:1450::1');
+	const heads = await page.locator('.fi-table thead th').allInnerTexts();
+	assert.deepEqual(heads.map(t => t.trim()), ['bucket (UTC)', 'source', 'src country', 'src port', 'destination',
+		'dst country', 'dst port', 'protocol', 'flows', 'packets', 'bytes']);
+	const queries = s.since(mark).filter(r => r.path === '/api/bucket/query');
+	const rowReq = queries.filter(r => !r.params.has('count'));
+	assert.ok(rowReq.length > 0, 'the rows were asked');
+	assert.equal(rowReq[rowReq.length - 1].params.get('geo'), '1');
+	for (const r of queries.filter(q => q.params.has('count')))
+		assert.equal(r.params.get('geo'), null, 'the count needs no countries');
+	const params = Object.fromEntries(rowReq[rowReq.length - 1].params);
+	const answer = await B.api('/api/bucket/query', params);
+	assert.ok(answer.results.length > 0);
+	const rows = await page.locator('.fi-table tbody tr').evaluateAll(trs => trs.map(tr =>
+		[...tr.cells].map(td => ({text: td.textContent, title: td.title}))));
+	assert.equal(rows.length, answer.results.length);
+	const seen = new Set();
+	answer.results.forEach((r, i) => {
+		const cells = rows[i];
+		assert.equal(cells[1].text, formatAddress(rowSource(r)));
+		assert.equal(cells[4].text, formatAddress(rowDestination(r)));
+		for (const [side, cell] of [['source', cells[2]], ['destination', cells[5]]]) {
+			const g = flowSide(r, side);
+			assert.ok(g.country, `row ${i}: the API gives the ${side}'s country`);
+			assert.equal(cell.text, `${g.country}${g.asn ? ` AS${g.asn}` : ''}`, `row ${i} ${side}`);
+			assert.equal(cell.title, geoLine(g), `row ${i} ${side}'s tooltip`);
+			seen.add(g.country);
+		}
+	});
+	for (const c of ['DE', 'US', 'IE', 'local'])
+		assert.ok(seen.has(c), `${c} among the rows (${[...seen]})`);
+	assert.ok(rows.some(cells => cells[2].title === 'Germany (DE) / AS3320 Deutsche Telekom AG' ||
+		cells[5].title === 'Germany (DE) / AS3320 Deutsche Telekom AG'), '5.1.2.3 as Germany, AS3320');
+	assert.ok(rows.some(cells => cells[2].title === 'local (Private-Use)' || cells[5].title === 'local (Private-Use)'));
+	await s.screenshot('geo-flows');
+	// the CSV: the API's geo fields beside each address
+	const csvFile = await s.download(() => page.click('#fi-export-csv'), 'flows.csv');
+	const lines = fs.readFileSync(csvFile, 'utf8').trim().split('\r\n');
+	assert.equal(lines[0], 'bucket,source,sourceCountry,sourceAsn,sourceAsName,sourceRange,sourceTransportPort,' +
+		'destination,destinationCountry,destinationAsn,destinationAsName,destinationRange,destinationTransportPort,' +
+		'protocolIdentifier,protocol,flows,packetDeltaCount,octetDeltaCount');
+	assert.equal(lines.length, answer.results.length + 1);
+	const csvField = v => (v === undefined || v === null ? '' : String(v));
+	answer.results.forEach((r, i) => {
+		const f = lines[i + 1].split(',');
+		assert.deepEqual(f.slice(2, 6), ['Country', 'Asn', 'AsName', 'Range'].map(k => csvField(r[`source${k}`])), lines[i + 1]);
+		assert.deepEqual(f.slice(8, 12), ['Country', 'Asn', 'AsName', 'Range'].map(k => csvField(r[`destination${k}`])),
+			lines[i + 1]);
+	});
+	s.assertClean();
+});
+
+test('a graph host\'s tooltip gives its country and AS', async () => {
+	const mark = s.mark();
+	await s.goto('/graph?include_ips=5.1.2.3&layout=hilbert');
+	const nodeReq = s.since(mark).filter(r => r.path === '/api/dynamic/index/nodes');
+	assert.ok(nodeReq.length > 0);
+	assert.equal(s.since(mark).filter(r => r.path === '/api/geo').length, 0, 'no /api/geo call');
+	const params = Object.fromEntries(nodeReq[nodeReq.length - 1].params);
+	assert.equal(params.geo, '1');
+	const index = await B.api('/api/dynamic/index/nodes', params);
+	const tipOf = async (key) => {
+		await page.mouse.move(1, 1);
+		await page.$eval('.fi-view-svg', (svg, k) => {
+			const c = [...svg.querySelectorAll('circle.node')].find((e) => e.__data__.key === k);
+			c.dispatchEvent(new MouseEvent('mouseenter', {bubbles: false, clientX: 200, clientY: 200}));
+		}, key);
+		const tip = page.locator('.fi-tooltip');
+		await tip.waitFor({state: 'visible'});
+		return tip.innerText();
+	};
+	const de = index.results.find(r => r.id === 83952131); // 5.1.2.3
+	assert.ok(de, '5.1.2.3 in the index');
+	assert.equal(de.country, 'DE');
+	const text = await tipOf('5.1.2.3');
+	assert.match(text, /^5\.1\.2\.3\n/);
+	assert.match(text, new RegExp(`\\ncountry\\s*${geoCountry(de).replace(/[()]/g, '\\$&')}\\n`), text);
+	assert.match(text, new RegExp(`\\nAS\\s*AS${de.asn} ${de.as_name}$`), text);
+	assert.match(text, /\nAS\s*AS3320 Deutsche Telekom AG$/, text);
+	const peer = index.results.find(r => typeof r.id === 'number' && r.id >>> 24 === 10);
+	assert.ok(peer, 'a local peer among the hosts');
+	assert.equal(peer.country, 'local');
+	assert.match(await tipOf(formatAddress(peer.id)), new RegExp(`\\ncountry\\s*local \\(${peer.range}\\)$`));
+	await s.screenshot('geo-graph-tooltip');
 	await page.mouse.move(1, 1);
 	s.assertClean();
 });

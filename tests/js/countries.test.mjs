@@ -79,3 +79,26 @@ for (const file of ['countries-110m.json', 'countries-50m.json']) {
 			assert.equal(seen.get(code), name);
 	});
 }
+
+test('a host\'s country and AS as the tooltips and the flow table give them', () => {
+	assert.deepEqual(C.geoRows({country: 'DE', asn: 3320, as_name: 'Deutsche Telekom AG'}),
+		[['country', 'Germany (DE)'], ['AS', 'AS3320 Deutsche Telekom AG']]);
+	assert.deepEqual(C.geoRows({country: 'local', range: 'Private-Use'}), [['country', 'local (Private-Use)']]);
+	assert.deepEqual(C.geoRows({country: 'unknown'}), [['country', 'unknown']]);
+	assert.deepEqual(C.geoRows({country: 'ZZ', asn: 64500}), [['country', 'ZZ (ZZ)'], ['AS', 'AS64500']]);
+	assert.deepEqual(C.geoRows(null), []);
+	assert.deepEqual(C.geoRows({id: 1}), [], 'an index row asked without geo=1');
+	assert.equal(C.geoText({country: 'DE', asn: 3320, as_name: 'Deutsche Telekom AG'}),
+		'Germany (DE) / AS3320 Deutsche Telekom AG');
+	assert.equal(C.geoText(null), '');
+	const row = {sourceCountry: 'US', sourceAsn: 7018, sourceAsName: 'AT&T', destinationCountry: 'local',
+		destinationRange: 'Documentation'};
+	assert.deepEqual(C.flowGeo(row, 'source'), {country: 'US', asn: 7018, as_name: 'AT&T', range: undefined});
+	assert.equal(C.geoText(C.flowGeo(row, 'destination')), 'local (Documentation)');
+	assert.equal(C.flowGeo({sourceIPv4Address: 1}, 'source'), null);
+	assert.equal(C.geoDatabases({geo: {databases: {country: null, asn: null}}}), null);
+	assert.equal(C.geoDatabases({}), null);
+	assert.equal(C.geoDatabases(null), null);
+	const dbs = {country: {type: 't', build_epoch: 1}, asn: null};
+	assert.equal(C.geoDatabases({geo: {databases: dbs}}), dbs);
+});

@@ -301,3 +301,50 @@ export function countryName(code)
 {
 	return NAMES.get(String(code).toUpperCase()) || null;
 }
+
+// The loaded geo databases of an /api/meta answer ({country, asn}, each
+// null when not loaded), or null when none is.
+export function geoDatabases(meta)
+{
+	const dbs = meta && meta.geo && meta.geo.databases;
+	return dbs && (dbs.country || dbs.asn) ? dbs : null;
+}
+
+// The country and AS of one end of a flow row asked with geo=1 (side
+// 'source' or 'destination': sourceCountry, sourceAsn, sourceAsName,
+// sourceRange) as a host's are given ({country, asn, as_name, range}), or
+// null when the row has none.
+export function flowGeo(row, side)
+{
+	if (!row || row[`${side}Country`] === undefined)
+		return null;
+	return {country: row[`${side}Country`], asn: row[`${side}Asn`], as_name: row[`${side}AsName`],
+		range: row[`${side}Range`]};
+}
+
+// The tooltip rows of a host's country and AS ({country, asn, as_name,
+// range}: a geo=1 index row, /api/geo's by=host row or flowGeo's): the
+// country as "Germany (DE)", "local (Private-Use)" or "unknown", the AS as
+// "AS3320 Deutsche Telekom AG" when known. [] for null.
+export function geoRows(g)
+{
+	if (!g || g.country === undefined)
+		return [];
+	const rows = [];
+	if (g.country === 'local')
+		rows.push(['country', `local (${g.range || 'special-purpose'})`]);
+	else if (g.country === 'unknown')
+		rows.push(['country', 'unknown']);
+	else
+		rows.push(['country', `${countryName(g.country) || g.country} (${g.country})`]);
+	if (g.asn)
+		rows.push(['AS', `AS${g.asn}${g.as_name ? ` ${g.as_name}` : ''}`]);
+	return rows;
+}
+
+// geoRows' texts on one line: "Germany (DE) / AS3320 Deutsche Telekom AG",
+// "local (Private-Use)"; '' for null.
+export function geoText(g)
+{
+	return geoRows(g).map(([, text]) => text).join(' / ');
+}

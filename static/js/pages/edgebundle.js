@@ -7,7 +7,7 @@
 // default both). Shaping and drawing are views/edgebundle.js.
 
 import {mountView, loadHostsAndPairs, tooltipHover, linksExport, MAX_NODES, hostsControl, othersControl, openHost,
-	pairsNote} from '../views/page.js';
+	pairsNote, hostGeo} from '../views/page.js';
 import {shapeBundle, renderBundle} from '../views/edgebundle.js';
 import {intOpt, numOpt, enumOpt, boolOpt} from '../views/common.js';
 import {LEVELS} from '../lib/prefix.js';
@@ -61,6 +61,7 @@ export function mount(root, ctx)
 		draw(svg, b, state, o, width) {
 			const value = state.value;
 			const size = Math.min(1000, Math.max(500, width));
+			const geo = hostGeo(b.raw);
 			const handle = renderBundle(svg, b, {
 				width: size, height: size, tension: o.tension, hover: o.hover,
 				formatValue: (n) => F.formatValue(n, value),
@@ -68,7 +69,7 @@ export function mount(root, ctx)
 					if (kind === 'group')
 						return {title: d.name, rows: [[F.valueLabel(value), F.formatValue(d.value, value)]]};
 					return {title: d.others ? `others (${d.count} hosts)` : d.name,
-						rows: [[F.valueLabel(value), F.formatValue(d.value, value)]]};
+						rows: [[F.valueLabel(value), F.formatValue(d.value, value)], ...geo(d)]};
 				}),
 				onClick: openHost(ctx),
 			});

@@ -8,10 +8,18 @@
 // the chosen order (the API ends every order in a unique key, so pages
 // neither overlap nor leave gaps), and a second request with `count` gives
 // the number of matching rows (the page count).
+//
+// Countries: when /api/meta reports a country database, the rows are asked
+// with geo=1 and a column after the source and one after the destination
+// give the address's country code (`local`, `unknown`) and AS number, the
+// country's and AS's names (or the special-purpose range's) in the cell's
+// tooltip; the CSV gets the rows' geo fields. These columns do not sort
+// (the API sorts by stored fields only). Without one, the table as before.
 
 import {formatAddress, formatBucket, formatCount, formatBytes, formatExact, protoName, rowSource,
 	rowDestination} from '../lib/format.js';
 import {el} from '../lib/dom.js';
+import {geoDatabases, flowGeo, geoText} from '../lib/countries.js';
 
 export const title = 'Flows';
 
@@ -27,6 +35,35 @@ export const COLUMNS = [
 	{key: 'packets', field: 'packetDeltaCount', label: 'packets', text: r => formatCount(r.packetDeltaCount), num: true},
 	{key: 'bytes', field: 'octetDeltaCount', label: 'bytes', text: r => formatBytes(r.octetDeltaCount), num: true},
 ];
+
+// The country cell of one side ('source', 'destination') of a flow row
+// asked with geo=1: "DE AS3320", "local", "unknown".
+function geoCell(r, side)
+{
+	const g = flowGeo(r, side);
+	return g ? `${g.country}${g.asn ? ` AS${g.asn}` : ''}` : '';
+}
+
+// The country columns (with a country database), each after the column
+// after names; they have no sort key.
+export const GEO_COLUMNS = [
+	{after: 'src', label: 'src country', geo: true, text: r => geoCell(r, 'source'),
+		title: r => geoText(flowGeo(r, 'source'))},
+	{after: 'dst', label: 'dst country', geo: true, text: r => geoCell(r, 'destination'),
+		title: r => geoText(flowGeo(r, 'destination'))},
+];
+
+// The table's columns: COLUMNS, with GEO_COLUMNS when geo.
+export function tableColumns(geo)
+{
+	return geo ? COLUMNS.flatMap(c => [c, ...GEO_COLUMNS.filter(g => g.after === c.key)]) : COLUMNS;
+}
+
+// The CSV columns of the geo fields of one side of a flow row.
+function geoExport(side)
+{
+	return ['Country', 'Asn', 'AsName', 'Range'].map(k => `${side}${k}`);
+}
 
 const FIELDS = 'sourceIPv4Address,sourceTransportPort,destinationIPv4Address,destinationTransportPort,' +
 	'protocolIdentifier,flows,packetDeltaCount,octetDeltaCount';
@@ -52,10 +89,15 @@ export function mount(root, ctx)
 	const info = el('span', 'fi-table-info fi-widget-summary');
 	const body = W.panel(frame.main, 'Flows', 'fi-flowtable', {head: [info]});
 	const status = W.createStatus(body);
+	const dbs = geoDatabases(ctx.metaNow);
+	const geo = Boolean(dbs && dbs.country);
+	const columns = tableColumns(geo);
 	const table = el('table', 'fi-table');
 	const hrow = table.createTHead().insertRow();
-	hrow.append(...COLUMNS.map(c => el('th', c.num ? 'fi-num' : '', c.label,
-		{tabIndex: 0, title: 'sort by this column', dataset: {key: c.key}})));
+	hrow.append(...columns.map(c => (c.geo
+		? el('th', 'fi-geo-col', c.label, {title: 'country code and AS number (names on hover)'})
+		: el('th', c.num ? 'fi-num' : '', c.label,
+			{tabIndex: 0, title: 'sort by this column', dataset: {key: c.key}}))));
 	const tbody = table.createTBody();
 	body.appendChild(table);
 	const prev = el('button', 'fi-prev', '‹ previous', {type: 'button'});
@@ -78,12 +120,12 @@ export function mount(root, ctx)
 	}
 	hrow.addEventListener('click', (ev) => {
 		const th = ev.target.closest('th');
-		if (th)
+		if (th && th.dataset.key)
 			sortBy(th.dataset.key);
 	});
 	hrow.addEventListener('keydown', (ev) => {
 		const th = ev.target.closest('th');
-		if (th && (ev.key === 'Enter' || ev.key === ' ')) {
+		if (th && th.dataset.key && (ev.key === 'Enter' || ev.key === ' ')) {
 			ev.preventDefault();
 			sortBy(th.dataset.key);
 		}
@@ -105,11 +147,15 @@ export function mount(root, ctx)
 		tbody.textContent = '';
 		for (const r of rows) {
 			const tr = tbody.insertRow();
-			for (const c of COLUMNS) {
+			for (const c of columns) {
 				const td = tr.insertCell();
 				td.textContent = c.text(r, bucketSize);
 				if (c.num)
 					td.className = 'fi-num';
+				if (c.geo) {
+					td.className = 'fi-geo-col';
+					td.title = c.title(r);
+				}
 				if (c.key === 'flows' || c.key === 'packets' || c.key === 'bytes')
 					td.title = formatExact(r[c.field]);
 			}
@@ -138,7 +184,7 @@ export function mount(root, ctx)
 		const base = {...ctx.apiParams(), fields: FIELDS};
 		const sort = `${o.col.field} ${o.dir}` + (o.col.key === 'bucket' ? '' : ', bucket asc');
 		const rowReq = ctx.fetchLatest('rows', '/api/bucket/query',
-			{...base, sort, limit: o.per, offset: (o.page - 1) * o.per});
+			{...base, ...(geo ? {geo: 1} : {}), sort, limit: o.per, offset: (o.page - 1) * o.per});
 		const countReq = ctx.fetchLatest('count', '/api/bucket/query', {...base, count: 1});
 		const res = await status.run(ctx.allRequests([rowReq, countReq]));
 		if (!res)
@@ -168,8 +214,10 @@ export function mount(root, ctx)
 				columns: [
 					'bucket',
 					{label: 'source', value: r => formatAddress(rowSource(r))},
+					...(geo ? geoExport('source') : []),
 					'sourceTransportPort',
 					{label: 'destination', value: r => formatAddress(rowDestination(r))},
+					...(geo ? geoExport('destination') : []),
 					'destinationTransportPort', 'protocolIdentifier',
 					{label: 'protocol', value: r => protoName(r.protocolIdentifier)},
 					'flows', 'packetDeltaCount', 'octetDeltaCount',

@@ -5,7 +5,7 @@
 // Shaping and drawing are views/graph.js; the frame is views/page.js.
 
 import {mountView, loadHostsAndPairs, tooltipHover, linksExport, MAX_NODES, hostsControl, othersControl, openHost,
-	pairsNote} from '../views/page.js';
+	pairsNote, hostGeo} from '../views/page.js';
 import {shapeGraph, renderGraph} from '../views/graph.js';
 import {intOpt, enumOpt, boolOpt} from '../views/common.js';
 
@@ -43,12 +43,13 @@ export function mount(root, ctx)
 		isEmpty: (g) => g.nodes.length === 0,
 		draw(svg, g, state, o, width) {
 			const value = state.value;
+			const geo = hostGeo(g.raw);
 			const handle = renderGraph(svg, g, {
 				layout: o.layout, width, height: Math.round(Math.min(900, Math.max(500, width * 0.7))),
 				formatValue: (n) => F.formatValue(n, value),
 				onHover: tooltipHover(ctx, (d, kind) => (kind === 'node'
 					? {title: d.others ? `others (${d.count} hosts)` : d.key,
-						rows: [[F.valueLabel(value), F.formatValue(d.value, value)]]}
+						rows: [[F.valueLabel(value), F.formatValue(d.value, value)], ...geo(d)]}
 					: {title: `${d.source.key} \u2192 ${d.target.key}`,
 						rows: [[F.valueLabel(value), F.formatValue(d.value, value)],
 							['last seen', d.last === null ? '–' : F.formatTime(d.last)]]})),

@@ -7,7 +7,8 @@
 // | none: both directions, only from the first axis of the pair to the
 // second, only back, or none). Shaping and drawing are views/hiveplot.js.
 
-import {mountView, loadHostsAndPairs, tooltipHover, MAX_NODES, hostsControl, openHost, pairsNote} from '../views/page.js';
+import {mountView, loadHostsAndPairs, tooltipHover, MAX_NODES, hostsControl, openHost, pairsNote,
+	hostGeo} from '../views/page.js';
 import {shapeHive, renderHive, DEFAULT_AXES, DIRECTIONS, REST} from '../views/hiveplot.js';
 import {intOpt, enumOpt} from '../views/common.js';
 
@@ -68,13 +69,14 @@ export function mount(root, ctx)
 			const value = state.value;
 			const size = Math.min(900, Math.max(500, width));
 			const name = (t) => (t.length > 40 ? `${t.slice(0, 38)}\u2026` : t);
+			const geo = hostGeo(h.raw);
 			const handle = renderHive(svg, h, {
 				width: size, height: size,
 				axisNames: [o.axis1, o.axis2, o.axis3].map((t, i) => `${i + 1}: ${name(t || REST)}`),
 				formatValue: (n) => F.formatValue(n, value),
 				onHover: tooltipHover(ctx, (d, kind) => (kind === 'node'
 					? {title: d.key, rows: [[F.valueLabel(value), F.formatValue(d.value, value)],
-						['axis', String(d.axis + 1)]]}
+						['axis', String(d.axis + 1)], ...geo(d)]}
 					: {title: `${d.source} \u2192 ${d.target}`,
 						rows: [[F.valueLabel(value), F.formatValue(d.value, value)],
 							['last seen', d.last === null ? '–' : F.formatTime(d.last)]]})),

@@ -7,6 +7,8 @@
 // new data, a new drawing, or an in-place change of the drawing.
 
 import {VALUE_FIELD} from '../lib/format.js';
+import {geoDatabases, geoRows} from '../lib/countries.js';
+import {parseAddr} from '../lib/prefix.js';
 import {el, svgEl, stylesheet} from '../lib/dom.js';
 import {allRequests, carryRetries} from '../api.js';
 
@@ -70,9 +72,11 @@ export function linksExport(shaped, state)
 // pairs over the state's range, filters and bucket size, in parallel.
 // The IPv4 field names of the aggregate group IPv6 addresses too
 // (fcgi/API.md): IPv6 pairs come back as text under the IPv6 keys. With
-// fields=bucket each pair carries its last bucket. Resolves to {index,
-// pairs, pairLimit}; the promise carries the requests' retry notices
-// (api.js), which the page's status shows.
+// fields=bucket each pair carries its last bucket. With a country or AS
+// database loaded (/api/meta's geo.databases) the node index is asked
+// with geo=1: its rows carry each host's country and AS (hostGeo).
+// Resolves to {index, pairs, pairLimit}; the promise carries the requests'
+// retry notices (api.js), which the page's status shows.
 export function loadHostsAndPairs(ctx, state, nodes)
 {
 	const field = VALUE_FIELD[state.value] || 'flows';
@@ -81,9 +85,10 @@ export function loadHostsAndPairs(ctx, state, nodes)
 		base.resolution = RESOLUTION;
 	const meta = ctx.metaNow;
 	const pairLimit = Math.min(PAIR_LIMIT, meta && meta.max_rows ? meta.max_rows : PAIR_LIMIT);
+	const geo = geoDatabases(meta) ? {geo: 1} : {};
 	const both = allRequests([
 		ctx.fetchLatest('nodes', '/api/dynamic/index/nodes',
-			{...base, limit: nodes, sort: `${field} desc`}),
+			{...base, ...geo, limit: nodes, sort: `${field} desc`}),
 		ctx.fetchLatest('pairs', '/api/bucket/query', {
 			...base,
 			aggregate: 'sourceIPv4Address,destinationIPv4Address',
@@ -93,6 +98,21 @@ export function loadHostsAndPairs(ctx, state, nodes)
 		}),
 	]);
 	return carryRetries(both.then(([index, pairs]) => ({index, pairs, pairLimit})), [both]);
+}
+
+// The tooltip rows of a host's country and AS (lib/countries.js geoRows)
+// from loadHostsAndPairs' raw data: a function of a shaped host ({key} or
+// the others node) giving [] for the others node, a host the index did
+// not list, or an index asked without geo=1.
+export function hostGeo(raw)
+{
+	const byKey = new Map();
+	for (const row of (raw.index && raw.index.results) || []) {
+		const addr = row.country === undefined ? null : parseAddr(row.id);
+		if (addr !== null)
+			byKey.set(addr.key, row);
+	}
+	return (d) => (d.others ? [] : geoRows(byKey.get(d.key)));
 }
 
 // Builds one control. c: {key, label, type: 'select' | 'number' |

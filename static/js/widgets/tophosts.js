@@ -3,39 +3,18 @@
 // (the URL option hosts: 10 unless 1-100 is asked for), and the host and
 // port donuts (donutrow.js) of the same node answer and of the port index.
 // A click on a bar opens the host's flow details. When the responder has a
-// country or AS database (/api/meta's geo.databases), the bars' tooltips
-// also give each host's country and AS, from /api/geo?by=host over the same
-// range (the node index's rows carry neither).
+// country or AS database (/api/meta's geo.databases), the node index is
+// asked with geo=1 and the bars' tooltips also give each host's country
+// and AS from its row.
 
 import {VALUE_FIELD, formatAddress} from '../lib/format.js';
-import {countryName} from '../lib/countries.js';
+import {geoDatabases, geoRows} from '../lib/countries.js';
 import {createStatus} from './status.js';
 import {hostBars} from './hostbars.js';
 import {putChart} from './panel.js';
 
 export const DEFAULT_HOSTS = 10;
 const MAX_HOSTS = 100;
-// /api/geo takes no address or port filters: with such filters the top
-// hosts drawn need not be the range's top hosts, so this many of those are
-// asked for (a host beyond them shows no country)
-const GEO_WIDE = 1000;
-
-// The tooltip rows of a host's /api/geo row (by=host): country and AS.
-export function geoRows(g)
-{
-	if (!g)
-		return [];
-	const rows = [];
-	if (g.country === 'local')
-		rows.push(['country', `local (${g.range || 'special-purpose'})`]);
-	else if (g.country === 'unknown')
-		rows.push(['country', 'unknown']);
-	else
-		rows.push(['country', `${countryName(g.country) || g.country} (${g.country})`]);
-	if (g.asn)
-		rows.push(['AS', `AS${g.asn}${g.as_name ? ` ${g.as_name}` : ''}`]);
-	return rows;
-}
 
 // How many top hosts the page options ask for, bounded.
 export function hostsOption(opts)
@@ -55,41 +34,14 @@ export function createTopHosts(ctx, hostsBody, donuts, {index, params = () => ({
 {
 	const status = createStatus(hostsBody);
 	const showHost = (id) => ctx.navigate('/flow-details', {filters: {include_ips: [formatAddress(id)]}});
-	let geo = new Map(); // host text -> its /api/geo row
-
-	// The country and AS of the top hosts, for their tooltips; nothing
-	// when no geo database is loaded or the call fails (the bars stay).
-	async function loadGeo(state, n)
-	{
-		const meta = ctx.metaNow;
-		const dbs = meta && meta.geo && meta.geo.databases;
-		geo = new Map();
-		if (!dbs || (!dbs.country && !dbs.asn))
-			return;
-		const p = index === '/api/index' ? {} : ctx.apiParams({filters: false});
-		for (const k of ['include_protos', 'exclude_protos'])
-			if (state.filters[k].length)
-				p[k] = state.filters[k].join(',');
-		const narrowed = ['include_ips', 'exclude_ips', 'include_ports', 'exclude_ports']
-			.some(k => state.filters[k].length);
-		try {
-			// the same order as the node index's (a host's src + dst), with
-			// room for ties at the last place
-			const res = await ctx.fetchLatest('geo-hosts', '/api/geo',
-				{...p, by: 'host', value: state.value, limit: narrowed ? GEO_WIDE : 2 * n + 20});
-			geo = new Map(res.results.map(r => [formatAddress(r.id), r]));
-		} catch (e) {
-			if (!ctx.isAbort(e))
-				console.warn(`the top hosts' countries: ${e.message}`);
-		}
-	}
 
 	async function loadNodes(state)
 	{
 		const field = VALUE_FIELD[state.value];
 		const n = hostsOption(state.opts);
+		const geo = geoDatabases(ctx.metaNow) ? {geo: 1} : {};
 		const req = ctx.fetchLatest('nodes', `${index}/nodes`,
-			{...params(), limit: Math.max(n, 8), sort: `${field} desc`});
+			{...params(), ...geo, limit: Math.max(n, 8), sort: `${field} desc`});
 		const [res] = await Promise.all([status.run(req), donuts.nodes.run(req)]);
 		if (!res)
 			return;
@@ -97,7 +49,7 @@ export function createTopHosts(ctx, hostsBody, donuts, {index, params = () => ({
 		putChart(hostsBody, hostBars(res.results.slice(0, n), {
 			value: state.value, width: Math.max(300, hostsBody.clientWidth - 8),
 			label: r => formatAddress(r.id), onClick: r => showHost(r.id),
-			extra: r => geoRows(geo.get(formatAddress(r.id))),
+			extra: r => geoRows(r),
 		}));
 		donuts.showNodes(res, state.value);
 		if (!res.results.length)
@@ -119,7 +71,6 @@ export function createTopHosts(ctx, hostsBody, donuts, {index, params = () => ({
 		load(state) {
 			loadNodes(state);
 			loadPorts(state);
-			loadGeo(state, hostsOption(state.opts));
 		},
 		showHost,
 	};
