@@ -5,8 +5,10 @@
 # it exists; fresh random database passwords otherwise), the database and its
 # two accounts (flowinspector-importer --init-db), the systemd units of
 # deploy/systemd/ (importer, socket-activated responder, probe@IFACE, the
-# argus import timer where present), the nginx site, logrotate, and the
-# MariaDB settings of deploy/mariadb/ (the buffer pool sized to the machine).
+# argus import timer where present), the nginx site, logrotate, the
+# MariaDB settings of deploy/mariadb/ (the buffer pool sized to the machine),
+# and the country and AS databases (deploy/geo-update, run now and daily by
+# flowinspector-geo-update.timer; a failed fetch is a warning).
 #
 # The site listens on 127.0.0.1:8080 unless --listen says otherwise: flow data
 # is sensitive. Beyond loopback it always gets TLS (a self-signed certificate
@@ -148,7 +150,7 @@ fi
 # ---- packages and build --------------------------------------------------------
 RUNTIME=(mariadb-server redis-server nginx-light libmariadb3 libhiredis0.14
 	libjansson4 libpcap0.8 libfcgi0ldbl libmaxminddb0 mmdb-bin zlib1g libpq5 openssl
-	logrotate netbase)
+	logrotate netbase python3)
 BUILDDEPS=(build-essential cmake pkg-config libmariadb-dev libhiredis-dev
 	libjansson-dev libpcap-dev libfcgi-dev libmaxminddb-dev zlib1g-dev libpq-dev)
 # d3 and the world map's files for the pages come from npm (deploy/vendor.sh); Debian's node only when
@@ -183,6 +185,10 @@ else
 	rm -rf "$root$prefix/share/flowinspector/static"
 	cp -R "$top/static" "$root$prefix/share/flowinspector/static"
 	install -m 0644 "$top/README.md" "$root$prefix/share/doc/flowinspector/README.md"
+	# the country and AS databases' updater and its writer (geo-update
+	# finds mkmmdb.py beside itself)
+	install -m 0755 "$top/deploy/geo-update" "$root$prefix/share/flowinspector/geo-update"
+	install -m 0755 "$top/deploy/mkmmdb.py" "$root$prefix/share/flowinspector/mkmmdb.py"
 	# collectors' hooks (rastream -f): the installed paths
 	for hook in "$top"/deploy/hooks/*; do
 		mkdir -p "$root$prefix/share/flowinspector/hooks"
@@ -360,6 +366,15 @@ if [[ -e $top/deploy/systemd/flowinspector-argus-import.timer ]]; then
 fi
 say "flow files (Zeek, nfcapd, argus): put FI_FOLLOW_ARGS=--zeek DIR in" \
 	"$etc/follow-NAME.env, then systemctl enable --now flowinspector-follow@NAME"
+# the country and AS databases (README "Countries and autonomous systems"):
+# fetched now, refreshed daily; without the registry the pages say how to
+# get them later, nothing else depends on them
+if ! system "$prefix/share/flowinspector/geo-update" --dir /var/lib/flowinspector/geo; then
+	say "warning: the country and AS databases could not be installed now;" \
+		"flowinspector-geo-update.timer tries again daily, or run" \
+		"$prefix/share/flowinspector/geo-update"
+fi
+system systemctl enable --now flowinspector-geo-update.timer
 system nginx -t
 system systemctl reload-or-restart nginx.service
 say "done: $([[ $tls == 1 ]] && echo https || echo http)://$nginx_listen/"

@@ -68,6 +68,7 @@ CONF
 r=$tmp/root
 out=$(bash "$inst" --root "$r" --no-packages --build-dir "$BUILD" 2>&1)
 check_eq "staged: exit status" "$?" "0"
+staged_out=$out
 for f in usr/local/bin/flowinspector-importer usr/local/bin/flowinspector-probe \
 	usr/local/bin/flowinspector-fcgi usr/local/share/flowinspector/static/index.html \
 	usr/local/share/flowinspector/static/vendor/d3.min.js usr/local/share/flowinspector/static/js/app.js \
@@ -76,7 +77,10 @@ for f in usr/local/bin/flowinspector-importer usr/local/bin/flowinspector-probe 
 	etc/systemd/system/flowinspector-fcgi.socket etc/systemd/system/flowinspector-fcgi.service \
 	'etc/systemd/system/flowinspector-probe@.service' \
 	'etc/systemd/system/flowinspector-follow@.service' \
-	usr/local/share/flowinspector/hooks/rastream-import etc/nginx/sites-enabled/flowinspector; do
+	usr/local/share/flowinspector/hooks/rastream-import etc/nginx/sites-enabled/flowinspector \
+	usr/local/share/flowinspector/geo-update usr/local/share/flowinspector/mkmmdb.py \
+	etc/systemd/system/flowinspector-geo-update.service \
+	etc/systemd/system/flowinspector-geo-update.timer; do
 	check_cmd "staged: $f" test -e "$r/$f"
 done
 mem_mib=$(awk '/^MemTotal:/ { print int($2 / 1024) }' /proc/meminfo)
@@ -97,6 +101,13 @@ for unit in "$r"/etc/systemd/system/*.service; do
 	check_cmd "${unit##*/} runs an installed program ($exe)" test -x "$r$exe"
 done
 check_cmd "rastream hook: executable" test -x "$r/usr/local/share/flowinspector/hooks/rastream-import"
+check_contains "staged: the geo databases fetched at install" "$staged_out" \
+	"would run: /usr/local/share/flowinspector/geo-update --dir /var/lib/flowinspector/geo"
+check_contains "staged: and refreshed daily" "$staged_out" \
+	"would run: systemctl enable --now flowinspector-geo-update.timer"
+check_contains "staged: geo-update runs beside its writer" \
+	"$("$r/usr/local/share/flowinspector/geo-update" --help 2>&1; test -x "$r/usr/local/share/flowinspector/mkmmdb.py" && echo writer-ok)" \
+	"writer-ok"
 out=$("$r/usr/local/share/flowinspector/hooks/rastream-import" 2>&1)
 check_contains "rastream hook: wants rastream's -r FILE" "$out" "usage:"
 check_contains "follow unit: a file source per env file" \
