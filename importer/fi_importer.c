@@ -3,12 +3,13 @@
  *
  * Exactly once: elements move atomically from the queue into this
  * consumer's current batch list in redis (fi_queue_take). They are decoded
- * and summed in memory. A flush writes the sums table by table ("parts"):
- * each part and its row (consumer, part, batch id) in fi_batches go in ONE
- * database transaction. Only when every part is in is the batch list
- * deleted (fi_queue_done). A crash anywhere leaves the list, and the batch
- * is read again from it; parts whose row is there are refused by the unique
- * key and skipped, the others written: no flow is lost or counted twice.
+ * and summed in memory. A flush writes the sums table by table ("parts"; a
+ * table of more than write_set_rows rows in pieces of that many, cut the
+ * same way when the batch is read again): each part and its row (consumer,
+ * part, batch id) in fi_batches go in ONE database transaction. Only when every part is
+ * in is the batch list deleted (fi_queue_done). A crash anywhere leaves the list, and the
+ * batch is read again from it; parts whose row is there are refused by the unique key and
+ * skipped, the others written: no flow is lost or counted twice.
  *
  * Threads: the main thread takes and sums batch N+1 while writer threads,
  * one database connection each (db_writers), write the parts of batch N.
@@ -64,7 +65,10 @@ struct fi_importer_slot {
 	size_t nrefused, refused_cap;
 	struct fi_store_refused *skip; /* recovery: refused before, by position */
 	size_t nskip, skip_next;
-	uint64_t batch;	  /* its id */
+	uint64_t batch;		   /* its id */
+	uint32_t piece_rows;	   /* its larger tables cut in pieces of this many rows */
+	struct fi_store_cut *cuts; /* read again: how its tables partly in were cut */
+	size_t ncuts;
 	size_t elements;  /* elements taken into it */
 	double started;	  /* when the first was taken */
 	double submitted; /* when it was handed to the writers */
@@ -99,7 +103,7 @@ struct fi_importer {
 	pthread_cond_t cv;
 	const struct fi_agg *job_agg;
 	struct fi_store_mark job_mark;
-	struct fi_store_part parts[FI_STORE_PARTS_MAX];
+	struct fi_store_part *parts; /* owned; the job's parts and pieces */
 	size_t nparts, next_part, parts_done;
 	int job_failed, quit;
 	struct fi_store_stats job_stats;
@@ -298,6 +302,9 @@ fi_importer_slot_clear(struct fi_importer_slot *s)
 	free(s->skip);
 	s->skip = NULL;
 	s->nskip = s->skip_next = 0;
+	free(s->cuts);
+	s->cuts = NULL;
+	s->ncuts = 0;
 }
 
 /*
@@ -485,25 +492,40 @@ fi_importer_writer_main(void *arg)
 	return NULL;
 }
 
-/* Hands slot i to the writers. */
-static void
+/*
+ * Hands slot i to the writers: its tables, those of more than the batch's
+ * piece_rows rows cut into pieces. Returns 0, or -1 when out of memory.
+ */
+static int
 fi_importer_submit(struct fi_importer *imp, unsigned i)
 {
 	struct fi_importer_slot *s = &imp->slots[i];
+	struct fi_store_part *parts;
+	size_t nparts;
+	struct fi_err err;
 
 	fi_agg_retention_warning(&s->agg, imp->cfg, &imp->retention_log, "old captures",
 				 NULL);
+	fi_err_clear(&err);
+	if (fi_store_parts(&s->agg, s->piece_rows, s->cuts, s->ncuts, 0, &parts, &nparts,
+			   &err) != 0) {
+		fi_warnx("batch %llu: %s", (unsigned long long)s->batch, err.msg);
+		return -1;
+	}
 	s->submitted = fi_clock_now();
 	pthread_mutex_lock(&imp->mu);
+	fi_store_parts_free(imp->parts, imp->nparts);
 	imp->job_agg = &s->agg;
-	imp->job_mark = (struct fi_store_mark){imp->consumer, s->batch};
-	imp->nparts = fi_store_parts(&s->agg, imp->parts, 0);
+	imp->job_mark = (struct fi_store_mark){imp->consumer, s->batch, s->piece_rows};
+	imp->parts = parts;
+	imp->nparts = nparts;
 	imp->next_part = imp->parts_done = 0;
 	imp->job_failed = 0;
 	memset(&imp->job_stats, 0, sizeof(imp->job_stats));
 	pthread_cond_broadcast(&imp->cv);
 	pthread_mutex_unlock(&imp->mu);
 	imp->inflight = (int)i;
+	return 0;
 }
 
 /*
@@ -527,6 +549,9 @@ fi_importer_complete(struct fi_importer *imp)
 		pthread_cond_wait(&imp->cv, &imp->mu);
 	failed = imp->job_failed;
 	imp->job_agg = NULL;
+	fi_store_parts_free(imp->parts, imp->nparts);
+	imp->parts = NULL;
+	imp->nparts = imp->next_part = imp->parts_done = 0;
 	imp->last_rows = imp->job_stats.rows;
 	pthread_mutex_unlock(&imp->mu);
 	if (failed)
@@ -591,7 +616,7 @@ static int
 fi_importer_skip_totals(struct fi_importer *imp, struct fi_importer_slot *s,
 			struct fi_err *err)
 {
-	struct fi_store_mark mark = {imp->consumer, s->batch};
+	struct fi_store_mark mark = {imp->consumer, s->batch, s->piece_rows};
 	int rc = 0;
 
 	fi_warnx("batch %llu: the database refused its totals: %s; they are not "
@@ -616,10 +641,11 @@ fi_importer_skip_totals(struct fi_importer *imp, struct fi_importer_slot *s,
 static int
 fi_importer_totals(struct fi_importer *imp, struct fi_importer_slot *s)
 {
-	struct fi_store_mark mark = {imp->consumer, s->batch};
 	unsigned backoff = 1, tries = 0, seed = 0;
 
 	for (;;) {
+		struct fi_store_mark mark = {imp->consumer, s->batch,
+					     imp->cfg->write_set_rows};
 		struct fi_err err;
 		int rc;
 
@@ -628,8 +654,23 @@ fi_importer_totals(struct fi_importer *imp, struct fi_importer_slot *s)
 		fi_err_clear(&err);
 		rc = fi_store_write_totals(imp->store, &s->agg, &mark, s->refused,
 					   s->nrefused, &imp->base, NULL, &err);
-		if (rc == 0 || rc == FI_EEXIST)
+		/* written before: its tables partly in keep their cut */
+		free(s->cuts);
+		s->cuts = NULL;
+		s->ncuts = 0;
+		if (rc == FI_EEXIST)
+			rc = fi_store_batch_cuts(imp->store, &mark, &s->cuts, &s->ncuts,
+						 &err);
+		if (rc == 0) {
+			if (s->ncuts > 0)
+				fi_info("batch %llu: %zu tables partly written before "
+					"keep their cut (the first: %s, in pieces of "
+					"%u rows; 0: whole)",
+					(unsigned long long)s->batch, s->ncuts,
+					s->cuts[0].table, s->cuts[0].piece_rows);
+			s->piece_rows = mark.piece_rows;
 			return 0;
+		}
 		if (rc == FI_ERANGE) {
 			fi_warnx("batch %llu: %s; finding the elements that pass it",
 				 (unsigned long long)s->batch, err.msg);
@@ -667,9 +708,9 @@ fi_importer_flush(struct fi_importer *imp)
 
 	if (s->elements == 0)
 		return 0;
-	if (fi_importer_complete(imp) != 0 || fi_importer_totals(imp, s) != 0)
+	if (fi_importer_complete(imp) != 0 || fi_importer_totals(imp, s) != 0 ||
+	    fi_importer_submit(imp, imp->cur) != 0)
 		return -1;
-	fi_importer_submit(imp, imp->cur);
 	if (s->agg.max_time > imp->flow_mark)
 		imp->flow_mark = s->agg.max_time;
 	imp->cur ^= 1;
@@ -685,6 +726,17 @@ fi_importer_flush_all(struct fi_importer *imp)
 	if (fi_importer_flush(imp) != 0)
 		return -1;
 	return fi_importer_complete(imp);
+}
+
+/* The totals rows of a cache, all sizes. */
+static size_t
+fi_importer_totals_rows(const struct fi_agg *agg)
+{
+	size_t n = 0;
+
+	for (unsigned i = 0; i < agg->nsizes; i++)
+		n += agg->sizes[i].totals.count;
+	return n;
 }
 
 /* Whether the current batch should be written now. */
@@ -703,6 +755,10 @@ fi_importer_due(struct fi_importer *imp, double now)
 	if (imp->inflight >= 0)
 		bytes += fi_agg_bytes(&imp->slots[imp->inflight].agg);
 	if (bytes >= (size_t)cfg->max_memory_mb << 20 || s->ndead >= FI_IMPORTER_DEAD_MAX)
+		return 1;
+	/* the totals go in one transaction: keep them under the write-set bound */
+	if (cfg->write_set_rows > 0 &&
+	    fi_importer_totals_rows(&s->agg) >= cfg->write_set_rows)
 		return 1;
 	/* the original's rule: flow time moved max_flow_age past the last flush */
 	base = imp->flow_mark >= 0 ? imp->flow_mark : s->agg.min_time;
@@ -759,7 +815,7 @@ fi_importer_recover(struct fi_importer *imp)
 	}
 	for (size_t i = 0; i < n; i++) {
 		struct fi_importer_slot *s = &imp->slots[imp->cur];
-		struct fi_store_mark mark = {imp->consumer, ids[i]};
+		struct fi_store_mark mark = {imp->consumer, ids[i], 0};
 		long long start;
 
 		s->batch = ids[i];
@@ -937,8 +993,10 @@ fi_importer_fini(struct fi_importer *imp)
 		fi_buf_fini(&imp->slots[i].dead);
 		free(imp->slots[i].refused);
 		free(imp->slots[i].skip);
+		free(imp->slots[i].cuts);
 	}
 	fi_agg_fini(&imp->base);
+	fi_store_parts_free(imp->parts, imp->nparts);
 	pthread_mutex_destroy(&imp->mu);
 	pthread_cond_destroy(&imp->cv);
 }

@@ -16,6 +16,7 @@
 #include "fi_num.h"
 #include "fi_rollup.h"
 #include "fi_store.h"
+#include "fi_store_int.h"
 
 #define FI_STORE_LADDER_MIN 8 /* fewer rows go in a statement not kept */
 /* kept statements: per table, the full size and each power of two below it */
@@ -34,31 +35,15 @@ static const char *const fi_store_flow_cols[] = {
 static const char fi_store_sql_session[] =
     "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED";
 static const char fi_store_sql_batch_put[] =
-    "INSERT INTO fi_batches (consumer, part, batch_id, flows) VALUES (?, ?, ?, ?)";
+    "INSERT INTO fi_batches (consumer, part, batch_id, flows, piece_rows)"
+    " VALUES (?, ?, ?, ?, ?)";
+static const char fi_store_sql_batch_cuts[] =
+    "SELECT part, piece_rows FROM fi_batches"
+    " WHERE consumer = ? AND batch_id = ? AND part NOT LIKE 'totals\\_%'";
 static const char fi_store_sql_batch_prune[] =
     "DELETE FROM fi_batches WHERE consumer = ? AND batch_id + ? < ?";
 static const char fi_store_sql_batch_last[] =
     "SELECT COALESCE(MAX(batch_id), 0) FROM fi_batches WHERE consumer = ?";
-static const char fi_store_sql_source_add[] =
-    "INSERT INTO fi_source_marks (source, source_table, mark, rows_imported)"
-    " VALUES (?, ?, ?, ?)";
-static const char fi_store_sql_source_move[] =
-    "UPDATE fi_source_marks SET mark = ?, rows_imported = ?"
-    " WHERE source = ? AND source_table = ? AND mark = ?";
-static const char fi_store_sql_source_get[] =
-    "SELECT mark, rows_imported FROM fi_source_marks"
-    " WHERE source = ? AND source_table = ?";
-static const char fi_store_sql_source_lock[] =
-    "SELECT mark FROM fi_source_marks WHERE source = ? AND source_table = ? FOR UPDATE";
-static const char fi_store_sql_gap_del[] =
-    "DELETE FROM fi_source_gaps WHERE source = ? AND source_table = ? AND lo = ?";
-static const char fi_store_sql_gap_put[] =
-    "INSERT INTO fi_source_gaps (source, source_table, lo, hi, first_seen)"
-    " VALUES (?, ?, ?, ?, ?)"
-    " ON DUPLICATE KEY UPDATE hi = VALUES(hi), first_seen = VALUES(first_seen)";
-static const char fi_store_sql_gap_get[] =
-    "SELECT lo, hi, first_seen FROM fi_source_gaps"
-    " WHERE source = ? AND source_table = ? ORDER BY lo";
 static const char fi_store_sql_refused_put[] =
     "INSERT INTO fi_batch_refused (consumer, batch_id, position, reason)"
     " VALUES (?, ?, ?, ?) ON DUPLICATE KEY UPDATE reason = VALUES(reason)";
@@ -375,33 +360,28 @@ fi_store_marks_put(struct fi_store *st, const struct fi_agg *agg, unsigned i,
 	return rc;
 }
 
-/* Upserts every entry of one map into its table. */
+/*
+ * Upserts rows[0..count), entries of map m in key order, into their table.
+ */
 static int
-fi_store_table(struct fi_store *st, enum fi_store_kind kind, uint32_t size,
-	       const struct fi_map *m, struct fi_err *err)
+fi_store_rows(struct fi_store *st, enum fi_store_kind kind, uint32_t size,
+	      const struct fi_map *m, const unsigned char **rows, size_t count,
+	      struct fi_err *err)
 {
 	unsigned ncols = fi_store_ncols(kind);
 	unsigned per = FI_STORE_PARAMS_MAX / ncols;
-	const unsigned char **rows;
 	int rc = 0;
 
-	if (m->count == 0)
-		return 0;
-	rows = fi_map_sorted(m);
-	if (rows == NULL)
-		return fi_err_set(err, FI_ENOMEM, "out of memory sorting rows");
 	/*
 	 * node rows too: a batch's parts commit one by one, so a roll-up may
 	 * run between its flow rows (which marked the bucket) and its node
 	 * rows; their own mark makes it roll the bucket's nodetop_S again
 	 */
 	if ((kind == FI_T_FLOWS || kind == FI_T_PORTS || kind == FI_T_NODES) &&
-	    fi_store_mark_buckets(st, rows, m->count) != 0) {
-		free(rows);
+	    fi_store_mark_buckets(st, rows, count) != 0)
 		return fi_err_set(err, FI_ENOMEM, "out of memory");
-	}
-	for (size_t done = 0; done < m->count && rc == 0;) {
-		size_t left = m->count - done;
+	for (size_t done = 0; done < count && rc == 0;) {
+		size_t left = count - done;
 		unsigned n = left < per ? (unsigned)left : per;
 		int keep = 1;
 		struct fi_stmt *stmt;
@@ -433,6 +413,23 @@ fi_store_table(struct fi_store *st, enum fi_store_kind kind, uint32_t size,
 		st->stats.rows += n;
 		st->stats.statements++;
 	}
+	return rc;
+}
+
+/* Upserts every entry of one map into its table. */
+static int
+fi_store_table(struct fi_store *st, enum fi_store_kind kind, uint32_t size,
+	       const struct fi_map *m, struct fi_err *err)
+{
+	const unsigned char **rows;
+	int rc;
+
+	if (m->count == 0)
+		return 0;
+	rows = fi_map_sorted(m);
+	if (rows == NULL)
+		return fi_err_set(err, FI_ENOMEM, "out of memory sorting rows");
+	rc = fi_store_rows(st, kind, size, m, rows, m->count, err);
 	free(rows);
 	return rc;
 }
@@ -442,11 +439,88 @@ static int
 fi_store_mark_put(struct fi_store *st, const char *name, const struct fi_store_mark *mark,
 		  uint64_t flows, struct fi_err *err)
 {
-	struct fi_val v[4] = {FI_VAL_S(mark->consumer, strlen(mark->consumer)),
+	struct fi_val v[5] = {FI_VAL_S(mark->consumer, strlen(mark->consumer)),
 			      FI_VAL_S(name, strlen(name)), FI_VAL_U(mark->batch_id),
-			      FI_VAL_U(flows)};
+			      FI_VAL_U(flows), FI_VAL_U(mark->piece_rows)};
 
-	return fi_db_exec_params(st->db, fi_store_sql_batch_put, v, 4, err);
+	return fi_db_exec_params(st->db, fi_store_sql_batch_put, v, 5, err);
+}
+
+/* Column i of the current row as an unsigned number (integer or text). */
+static int
+fi_store_col_u64(struct fi_stmt *stmt, unsigned i, uint64_t *out)
+{
+	const struct fi_val *c = fi_stmt_col(stmt, i);
+
+	if (c->type == FI_VAL_UINT || c->type == FI_VAL_INT) {
+		*out = c->v.u;
+		return 0;
+	}
+	if (c->type == FI_VAL_TEXT)
+		return fi_num_u64((struct fi_str){c->v.s.p, c->v.s.n}, 0, UINT64_MAX,
+				  out);
+	return -1;
+}
+
+/* Adds the cut a record (part name, its piece_rows) tells to cuts[*n]. */
+static int
+fi_store_cut_add(struct fi_store_cut **cuts, size_t *n, size_t *cap, const char *part,
+		 uint32_t piece_rows)
+{
+	const char *dot = strchr(part, '.');
+	size_t len = dot != NULL ? (size_t)(dot - part) : strlen(part);
+
+	for (size_t i = 0; i < *n; i++)
+		if (strlen((*cuts)[i].table) == len &&
+		    memcmp((*cuts)[i].table, part, len) == 0)
+			return 0;
+	if (*n == *cap) {
+		size_t c = *cap ? *cap * 2 : 8;
+		struct fi_store_cut *p = realloc(*cuts, c * sizeof(*p));
+
+		if (p == NULL)
+			return -1;
+		*cuts = p;
+		*cap = c;
+	}
+	snprintf((*cuts)[*n].table, sizeof((*cuts)[*n].table), "%.*s", (int)len, part);
+	(*cuts)[(*n)++].piece_rows = dot != NULL ? piece_rows : 0;
+	return 0;
+}
+
+int
+fi_store_batch_cuts(struct fi_store *st, const struct fi_store_mark *mark,
+		    struct fi_store_cut **cuts, size_t *n, struct fi_err *err)
+{
+	struct fi_val v[2] = {FI_VAL_S(mark->consumer, strlen(mark->consumer)),
+			      FI_VAL_U(mark->batch_id)};
+	struct fi_stmt *stmt = fi_stmt_new(st->db, fi_store_sql_batch_cuts, err);
+	size_t cap = 0;
+	int rc;
+
+	*cuts = NULL;
+	*n = 0;
+	if (stmt == NULL)
+		return err->code;
+	rc = fi_stmt_exec(stmt, v, 2, err);
+	while (rc == 0 && (rc = fi_stmt_fetch(stmt, err)) == 1) {
+		char part[64];
+		uint64_t pr = 0;
+
+		rc = 0;
+		if (fi_stmt_col_text(stmt, 0, part, sizeof(part)) != 0 ||
+		    fi_store_col_u64(stmt, 1, &pr) != 0)
+			rc = fi_err_set(err, FI_EDB, "unexpected record in fi_batches");
+		else if (fi_store_cut_add(cuts, n, &cap, part, (uint32_t)pr) != 0)
+			rc = fi_err_set(err, FI_ENOMEM, "out of memory");
+	}
+	fi_stmt_free(stmt);
+	if (rc != 0) {
+		free(*cuts);
+		*cuts = NULL;
+		*n = 0;
+	}
+	return rc;
 }
 
 /* The map holding one kind of table of a bucket size. */
@@ -477,30 +551,104 @@ fi_store_part_cmp(const void *a, const void *b)
 	return x->rows < y->rows ? 1 : x->rows > y->rows ? -1 : 0;
 }
 
-size_t
-fi_store_parts(const struct fi_agg *agg, struct fi_store_part *parts, int with_totals)
+/*
+ * Appends to p[*n] the pieces of the whole-table part `whole` (of
+ * more than piece_rows rows), its rows sorted once for all of them.
+ */
+static int
+fi_store_pieces(const struct fi_agg *agg, const struct fi_store_part *whole,
+		uint32_t piece_rows, struct fi_store_part *p, size_t *n)
 {
-	size_t n = 0;
+	const unsigned char **sorted =
+	    fi_map_sorted(fi_store_map(agg, whole->size_index, whole->kind));
 
+	if (sorted == NULL)
+		return -1;
+	for (uint64_t first = 0, k = 1; first < whole->rows; first += piece_rows, k++) {
+		struct fi_store_part *q = &p[(*n)++];
+
+		*q = *whole;
+		q->first = first;
+		q->rows =
+		    whole->rows - first < piece_rows ? whole->rows - first : piece_rows;
+		q->sorted = sorted;
+		q->owns_sorted = k == 1;
+		snprintf(q->name, sizeof(q->name), "%s.%llu", whole->name,
+			 (unsigned long long)k);
+	}
+	return 0;
+}
+
+/* The piece size of table `name`: as cuts[] says, or piece_rows. */
+static uint32_t
+fi_store_cut_of(const char *name, uint32_t piece_rows, const struct fi_store_cut *cuts,
+		size_t ncuts)
+{
+	for (size_t i = 0; i < ncuts; i++)
+		if (strcmp(cuts[i].table, name) == 0)
+			return cuts[i].piece_rows;
+	return piece_rows;
+}
+
+int
+fi_store_parts(const struct fi_agg *agg, uint32_t piece_rows,
+	       const struct fi_store_cut *cuts, size_t ncuts, int with_totals,
+	       struct fi_store_part **parts, size_t *n, struct fi_err *err)
+{
+	uint32_t cut[FI_STORE_PARTS_MAX];
+	struct fi_store_part whole[FI_STORE_PARTS_MAX], *p;
+	size_t nwhole = 0, total = 0;
+
+	*parts = NULL;
+	*n = 0;
 	for (unsigned i = 0; i < agg->nsizes; i++)
 		for (unsigned k = 0; k < FI_T_COUNT; k++) {
 			const struct fi_map *m = fi_store_map(agg, i, k);
+			struct fi_store_part *w = &whole[nwhole];
 
 			if (m->count == 0 || (k == FI_T_TOTALS && !with_totals))
 				continue;
-			parts[n].size_index = i;
-			parts[n].kind = k;
-			parts[n].rows = m->count;
-			snprintf(parts[n].name, sizeof(parts[n].name), "%s_%u",
-				 fi_store_tables[k], agg->sizes[i].size);
-			n++;
+			memset(w, 0, sizeof(*w));
+			w->size_index = i;
+			w->kind = k;
+			w->rows = m->count;
+			snprintf(w->name, sizeof(w->name), "%s_%u", fi_store_tables[k],
+				 agg->sizes[i].size);
+			cut[nwhole] = fi_store_cut_of(w->name, piece_rows, cuts, ncuts);
+			total += cut[nwhole] > 0 && w->rows > cut[nwhole]
+				     ? (w->rows + cut[nwhole] - 1) / cut[nwhole]
+				     : 1;
+			nwhole++;
 		}
-	qsort(parts, n, sizeof(*parts), fi_store_part_cmp);
-	return n;
+	p = calloc(total > 0 ? total : 1, sizeof(*p));
+	if (p == NULL)
+		return fi_err_set(err, FI_ENOMEM, "out of memory listing parts");
+	for (size_t i = 0; i < nwhole; i++) {
+		if (cut[i] == 0 || whole[i].rows <= cut[i]) {
+			p[(*n)++] = whole[i];
+		} else if (fi_store_pieces(agg, &whole[i], cut[i], p, n) != 0) {
+			fi_store_parts_free(p, *n);
+			*n = 0;
+			return fi_err_set(err, FI_ENOMEM, "out of memory sorting rows");
+		}
+	}
+	if (*n > 0)
+		qsort(p, *n, sizeof(*p), fi_store_part_cmp);
+	*parts = p;
+	return 0;
+}
+
+void
+fi_store_parts_free(struct fi_store_part *parts, size_t n)
+{
+	for (size_t i = 0; parts != NULL && i < n; i++)
+		if (parts[i].owns_sorted)
+			free((void *)parts[i].sorted);
+	free(parts);
 }
 
 /* Starts a write: clears its statement counters, opens its transaction. */
-static int
+int
 fi_store_begin(struct fi_store *st, struct fi_err *err)
 {
 	memset(&st->stats, 0, sizeof(st->stats));
@@ -512,7 +660,7 @@ fi_store_begin(struct fi_store *st, struct fi_err *err)
  * Ends a write that went as rc says: commits it, or rolls it back, and
  * adds its counters (since t0) to stats when not NULL. Returns the outcome.
  */
-static int
+int
 fi_store_end(struct fi_store *st, int rc, double t0, struct fi_store_stats *stats,
 	     struct fi_err *err)
 {
@@ -525,6 +673,36 @@ fi_store_end(struct fi_store *st, int rc, double t0, struct fi_store_stats *stat
 		stats->statements += st->stats.statements;
 		stats->seconds += fi_clock_now() - t0;
 	}
+	return rc;
+}
+
+struct fi_db *
+fi_store_db(struct fi_store *st)
+{
+	return st->db;
+}
+
+void
+fi_store_counted(struct fi_store *st, uint64_t n)
+{
+	st->stats.statements += n;
+}
+
+int
+fi_store_all_tables(struct fi_store *st, const struct fi_agg *agg, struct fi_err *err)
+{
+	int rc = 0;
+
+	/* one fixed table order, so that concurrent imports lock alike */
+	for (unsigned i = 0; rc == 0 && i < agg->nsizes; i++) {
+		for (unsigned k = 0; rc == 0 && k < FI_T_COUNT; k++)
+			rc = fi_store_table(st, (enum fi_store_kind)k, agg->sizes[i].size,
+					    fi_store_map(agg, i, k), err);
+		if (rc == 0)
+			rc = fi_store_marks_put(st, agg, i, err);
+	}
+	if (rc == 0)
+		rc = fi_db_exec_params(st->db, fi_store_sql_meta, NULL, 0, err);
 	return rc;
 }
 
@@ -541,7 +719,12 @@ fi_store_write_part(struct fi_store *st, const struct fi_agg *agg,
 	/* first, so that a part written before stops here, changing nothing */
 	if (mark != NULL)
 		rc = fi_store_mark_put(st, part->name, mark, agg->nflows, err);
-	if (rc == 0)
+	if (rc == 0 && part->sorted != NULL)
+		rc = fi_store_rows(st, (enum fi_store_kind)part->kind,
+				   agg->sizes[part->size_index].size,
+				   fi_store_map(agg, part->size_index, part->kind),
+				   part->sorted + part->first, part->rows, err);
+	else if (rc == 0)
 		rc = fi_store_table(st, (enum fi_store_kind)part->kind,
 				    agg->sizes[part->size_index].size,
 				    fi_store_map(agg, part->size_index, part->kind), err);
@@ -810,165 +993,6 @@ fi_store_refused_get(struct fi_store *st, const struct fi_store_mark *mark,
 }
 
 int
-fi_store_write(struct fi_store *st, const struct fi_agg *agg,
-	       const struct fi_store_mark *mark, struct fi_store_stats *stats,
-	       struct fi_err *err)
-{
-	struct fi_store_part parts[FI_STORE_PARTS_MAX];
-	size_t n = fi_store_parts(agg, parts, 1);
-
-	for (size_t i = 0; i < n; i++) {
-		int rc = fi_store_write_part(st, agg, &parts[i], mark, stats, err);
-
-		if (rc == FI_EEXIST) {
-			fi_err_clear(err);
-			continue;
-		}
-		if (rc != 0)
-			return rc;
-	}
-	return 0;
-}
-
-/*
- * Locks the row of a mark that stays as it is (a write that changes only gap
- * ranges: an UPDATE that changes nothing affects no row, so it cannot tell);
- * FI_EEXIST if the mark is no longer m->prev.
- */
-static int
-fi_store_source_hold(struct fi_store *st, const struct fi_store_source_mark *m,
-		     struct fi_err *err)
-{
-	struct fi_val v[2] = {FI_VAL_S(m->source, strlen(m->source)),
-			      FI_VAL_S(m->table, strlen(m->table))};
-	struct fi_stmt *stmt = fi_stmt_run(st->db, fi_store_sql_source_lock, v, 2, err);
-	char cur[256];
-	int rc, same = 0;
-
-	if (stmt == NULL)
-		return err->code;
-	rc = fi_stmt_fetch(stmt, err);
-	if (rc == 1) {
-		same = fi_stmt_col_text(stmt, 0, cur, sizeof(cur)) == 0 &&
-		       strcmp(cur, m->prev) == 0;
-		fi_stmt_reset(stmt);
-		rc = 0;
-	}
-	fi_stmt_free(stmt);
-	if (rc == 0 && !same)
-		rc =
-		    fi_err_set(err, FI_EEXIST,
-			       "the mark of %s table %s moved: another import is running",
-			       m->source, m->table);
-	return rc;
-}
-
-/* Writes the gap ranges that changed: deletions first, then the others. */
-static int
-fi_store_source_gaps(struct fi_store *st, const struct fi_store_source_mark *m,
-		     struct fi_err *err)
-{
-	struct fi_val v[5] = {FI_VAL_S(m->source, strlen(m->source)),
-			      FI_VAL_S(m->table, strlen(m->table))};
-	struct fi_stmt *del = NULL, *put = NULL;
-	int rc = 0;
-
-	if (m->ngone > 0) {
-		del = fi_stmt_new(st->db, fi_store_sql_gap_del, err);
-		if (del == NULL)
-			return err->code;
-	}
-	for (size_t i = 0; rc == 0 && i < m->ngone; i++) {
-		v[2] = FI_VAL_I(m->gone[i]);
-		rc = fi_stmt_exec(del, v, 3, err);
-	}
-	fi_stmt_free(del);
-	if (rc == 0 && m->ngaps > 0) {
-		put = fi_stmt_new(st->db, fi_store_sql_gap_put, err);
-		if (put == NULL)
-			return err->code;
-	}
-	for (size_t i = 0; rc == 0 && i < m->ngaps; i++) {
-		v[2] = FI_VAL_I(m->gaps[i].lo);
-		v[3] = FI_VAL_I(m->gaps[i].hi);
-		v[4] = FI_VAL_I(m->gaps[i].first_seen);
-		rc = fi_stmt_exec(put, v, 5, err);
-	}
-	fi_stmt_free(put);
-	st->stats.statements += m->ngone + m->ngaps;
-	return rc;
-}
-
-/*
- * Moves a source mark from prev to mark, first thing in the transaction: the
- * row lock makes a concurrent import of the same table wait, and then find
- * the mark moved (FI_EEXIST) instead of counting the same rows again.
- */
-static int
-fi_store_source_move(struct fi_store *st, const struct fi_store_source_mark *m,
-		     struct fi_err *err)
-{
-	struct fi_val v[5] = {FI_VAL_B(m->mark, strlen(m->mark)), FI_VAL_U(m->rows),
-			      FI_VAL_S(m->source, strlen(m->source)),
-			      FI_VAL_S(m->table, strlen(m->table))};
-	struct fi_stmt *stmt;
-	int rc;
-
-	if (m->prev == NULL) {
-		struct fi_val add[4] = {v[2], v[3], v[0], v[1]};
-
-		rc = fi_db_exec_params(st->db, fi_store_sql_source_add, add, 4, err);
-		if (rc == FI_EEXIST) {
-			fi_err_clear(err); /* say why, not the server's words */
-			rc = fi_err_set(err, FI_EEXIST,
-					"another import recorded a mark for %s table %s",
-					m->source, m->table);
-		}
-		return rc;
-	}
-	v[4] = FI_VAL_B(m->prev, strlen(m->prev));
-	if (strcmp(m->prev, m->mark) == 0)
-		return fi_store_source_hold(st, m, err);
-	stmt = fi_stmt_run(st->db, fi_store_sql_source_move, v, 5, err);
-	if (stmt == NULL)
-		return err->code;
-	rc = 0;
-	if (fi_stmt_affected(stmt) != 1)
-		rc =
-		    fi_err_set(err, FI_EEXIST,
-			       "the mark of %s table %s moved: another import is running",
-			       m->source, m->table);
-	fi_stmt_free(stmt);
-	return rc;
-}
-
-int
-fi_store_write_source(struct fi_store *st, const struct fi_agg *agg,
-		      const struct fi_store_source_mark *mark,
-		      struct fi_store_stats *stats, struct fi_err *err)
-{
-	double t0 = fi_clock_now();
-	int rc = fi_store_begin(st, err);
-
-	if (rc != 0)
-		return rc;
-	rc = fi_store_source_move(st, mark, err);
-	if (rc == 0)
-		rc = fi_store_source_gaps(st, mark, err);
-	/* one fixed table order, so that concurrent imports lock alike */
-	for (unsigned i = 0; rc == 0 && i < agg->nsizes; i++) {
-		for (unsigned k = 0; rc == 0 && k < FI_T_COUNT; k++)
-			rc = fi_store_table(st, (enum fi_store_kind)k, agg->sizes[i].size,
-					    fi_store_map(agg, i, k), err);
-		if (rc == 0)
-			rc = fi_store_marks_put(st, agg, i, err);
-	}
-	if (rc == 0)
-		rc = fi_db_exec_params(st->db, fi_store_sql_meta, NULL, 0, err);
-	return fi_store_end(st, rc, t0, stats, err);
-}
-
-int
 fi_store_finish(struct fi_store *st, const struct fi_store_mark *mark, struct fi_err *err)
 {
 	struct fi_val v[3] = {FI_VAL_S(mark->consumer, strlen(mark->consumer)),
@@ -987,16 +1011,11 @@ fi_store_query_u64(struct fi_store *st, const char *sql, const struct fi_val *v,
 		   unsigned n, uint64_t *out, struct fi_err *err)
 {
 	struct fi_stmt *stmt = fi_stmt_first(st->db, sql, v, n, err);
-	const struct fi_val *c;
 	int rc = 0;
 
 	if (stmt == NULL)
 		return err->code;
-	c = fi_stmt_col(stmt, 0);
-	if (c->type == FI_VAL_UINT || c->type == FI_VAL_INT)
-		*out = c->v.u;
-	else if (c->type != FI_VAL_TEXT ||
-		 fi_num_u64((struct fi_str){c->v.s.p, c->v.s.n}, 0, UINT64_MAX, out) != 0)
+	if (fi_store_col_u64(stmt, 0, out) != 0)
 		rc = fi_err_set(err, FI_EDB, "unexpected result type");
 	fi_stmt_free(stmt);
 	return rc;
@@ -1009,83 +1028,4 @@ fi_store_last_batch(struct fi_store *st, const char *consumer, uint64_t *last,
 	struct fi_val v = FI_VAL_S(consumer, strlen(consumer));
 
 	return fi_store_query_u64(st, fi_store_sql_batch_last, &v, 1, last, err);
-}
-
-int
-fi_store_source_gaps_get(struct fi_store *st, const char *source, const char *table,
-			 struct fi_store_gap **out, size_t *n, struct fi_err *err)
-{
-	struct fi_val v[2] = {FI_VAL_S(source, strlen(source)),
-			      FI_VAL_S(table, strlen(table))};
-	struct fi_stmt *stmt = fi_stmt_run(st->db, fi_store_sql_gap_get, v, 2, err);
-	struct fi_store_gap *g = NULL;
-	size_t cap = 0;
-	int rc = 0;
-
-	*out = NULL;
-	*n = 0;
-	if (stmt == NULL)
-		return err->code;
-	while (rc == 0 && (rc = fi_stmt_fetch(stmt, err)) == 1) {
-		if (fi_buf_grow_array(&g, &cap, *n, sizeof(*g), SIZE_MAX) != 0) {
-			rc = fi_err_set(err, FI_ENOMEM, "out of memory");
-			break;
-		}
-		rc = 0;
-		for (unsigned c = 0; c < 3; c++) {
-			const struct fi_val *x = fi_stmt_col(stmt, c);
-			int64_t *dst = c == 0	? &g[*n].lo
-				       : c == 1 ? &g[*n].hi
-						: &g[*n].first_seen;
-
-			if (x->type == FI_VAL_INT || x->type == FI_VAL_UINT)
-				*dst = x->v.i;
-			else if (x->type != FI_VAL_TEXT ||
-				 fi_num_i64((struct fi_str){x->v.s.p, x->v.s.n},
-					    INT64_MIN, INT64_MAX, dst) != 0)
-				rc = fi_err_set(err, FI_EDB, "unexpected result type");
-		}
-		if (rc == 0)
-			(*n)++;
-	}
-	fi_stmt_free(stmt);
-	if (rc != 0) {
-		free(g);
-		*n = 0;
-		return rc;
-	}
-	*out = g;
-	return 0;
-}
-
-int
-fi_store_source_mark_get(struct fi_store *st, const char *source, const char *table,
-			 char *buf, size_t size, uint64_t *rows, int *found,
-			 struct fi_err *err)
-{
-	struct fi_val v[2] = {FI_VAL_S(source, strlen(source)),
-			      FI_VAL_S(table, strlen(table))};
-	struct fi_stmt *stmt = fi_stmt_run(st->db, fi_store_sql_source_get, v, 2, err);
-	int rc;
-
-	*found = 0;
-	if (stmt == NULL)
-		return err->code;
-	rc = fi_stmt_fetch(stmt, err);
-	if (rc == 1) {
-		const struct fi_val *r = fi_stmt_col(stmt, 1);
-
-		rc = fi_stmt_col_text(stmt, 0, buf, size);
-		if (rc != 0)
-			fi_err_set(err, rc, "the mark of %s table %s is too long", source,
-				   table);
-		else if (r->type != FI_VAL_UINT && r->type != FI_VAL_INT)
-			rc = fi_err_set(err, FI_EDB, "unexpected result type");
-		else
-			*rows = r->v.u;
-		*found = rc == 0;
-		fi_stmt_reset(stmt);
-	}
-	fi_stmt_free(stmt);
-	return rc;
 }

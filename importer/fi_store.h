@@ -1,9 +1,11 @@
 /*
  * fi_store.h: writing an aggregation cache to the bucket tables. A cache is
- * written in parts, one table of one bucket size each; each part is one
- * transaction holding its upserts and the record (consumer, part, batch id)
- * of what was written, so each part is either wholly in or not at all, and
- * parts can go to the database over several connections at once. Imports
+ * written in parts, one table of one bucket size each, or a piece of one
+ * (at most write_set_rows rows, so a transaction's write set stays bounded
+ * on Galera); each part is one transaction holding its upserts and the
+ * record (consumer, part, batch id) of what was written, so each part is
+ * either wholly in or not at all, and parts can go to the database over
+ * several connections at once. Imports
  * of database sources instead write a whole cache with the source's new
  * high-water mark in one transaction (fi_store_write_source).
  */
@@ -23,6 +25,8 @@ struct fi_store;
 struct fi_store_mark {
 	const char *consumer; /* queue consumer name */
 	uint64_t batch_id;    /* its batch number; a second write of a part is refused */
+	uint32_t piece_rows;  /* the batch's larger tables are cut in pieces of this
+				 many rows (0: not cut); recorded with each part */
 };
 
 /*
@@ -49,15 +53,24 @@ struct fi_store_gap {
 	int64_t first_seen; /* UNIX seconds */
 };
 
-/* One table of one bucket size of a cache. */
+/*
+ * One table of one bucket size of a cache, or a piece of one: a table of
+ * more rows than a batch's piece_rows is written in pieces, consecutive
+ * ranges of its rows in key order, one transaction each.
+ */
 struct fi_store_part {
 	unsigned size_index; /* into agg->sizes */
 	unsigned kind;	     /* flows, nodes, ports or totals */
 	uint64_t rows;	     /* rows it holds */
-	char name[32];	     /* the table's name, e.g. "flows_600" */
+	uint64_t first;	     /* a piece: its first row in key order */
+	/* a piece: every row of its table in key order, shared by the pieces
+	 * (the first piece owns it); NULL: the part is a whole table */
+	const unsigned char **sorted;
+	int owns_sorted;
+	char name[32]; /* the table's name, e.g. "flows_600"; a piece's "flows_600.2" */
 };
 
-#define FI_STORE_PARTS_MAX (4 * FI_BUCKET_SIZES_MAX)
+#define FI_STORE_PARTS_MAX (4 * FI_BUCKET_SIZES_MAX) /* whole tables of a cache */
 
 /* A queue element refused for the counter cap (a row of fi_batch_refused). */
 struct fi_store_refused {
@@ -83,16 +96,38 @@ struct fi_store *fi_store_new(struct fi_db *db, struct fi_err *err);
 void fi_store_free(struct fi_store *st);
 
 /*
- * Lists the non-empty parts of agg in parts[] (room for FI_STORE_PARTS_MAX),
- * largest first, and returns their number; the totals parts only
- * with_totals (a queue batch writes them first, fi_store_write_totals).
+ * How a table of a batch read again after a crash was cut when a part of it
+ * went in: whole (piece_rows 0) or in pieces of piece_rows rows. Its other
+ * pieces must be cut the same way, whatever write_set_rows says now; a
+ * table with no part in yet may be cut afresh.
  */
-size_t fi_store_parts(const struct fi_agg *agg, struct fi_store_part *parts,
-		      int with_totals);
+struct fi_store_cut {
+	char table[32]; /* e.g. "flows_600" */
+	uint32_t piece_rows;
+};
+
+/*
+ * Lists the non-empty parts of agg in a new array *parts (free it with
+ * fi_store_parts_free) of *n, largest first; the totals parts only
+ * with_totals (a queue batch writes them first, fi_store_write_totals).
+ * With piece_rows > 0, a table of more rows is cut into pieces of
+ * piece_rows rows in key order (the last one the rest), named NAME.K with
+ * K from 1: the same cache and piece_rows always give the same pieces. A
+ * table in cuts[] (of ncuts) is cut as that says instead. Returns 0 or
+ * FI_ENOMEM (err set).
+ */
+int fi_store_parts(const struct fi_agg *agg, uint32_t piece_rows,
+		   const struct fi_store_cut *cuts, size_t ncuts, int with_totals,
+		   struct fi_store_part **parts, size_t *n, struct fi_err *err);
+
+/* Frees what fi_store_parts made. NULL is a no-op. */
+void fi_store_parts_free(struct fi_store_part *parts, size_t n);
 
 /*
  * Writes the totals parts of every size of agg (totals_S) with their
- * records in ONE transaction, and only after checking inside it that no
+ * records in ONE transaction (they hold a row per bucket and protocol
+ * class; the importer flushes a batch early to keep them under
+ * write_set_rows), and only after checking inside it that no
  * stored totals row of the batch's buckets would pass FI_COUNTER_MAX: those
  * rows are read FOR UPDATE into base (an fi_agg of the same sizes, cleared
  * first; only its totals are used). Every other row of a bucket is at most
@@ -109,6 +144,14 @@ int fi_store_write_totals(struct fi_store *st, const struct fi_agg *agg,
 			  const struct fi_store_refused *refused, size_t n,
 			  struct fi_agg *base, struct fi_store_stats *stats,
 			  struct fi_err *err);
+
+/*
+ * The cuts of the tables (other than the totals) of which a part of the
+ * batch is recorded: a new array *cuts (free() it) of *n. Returns 0 or a
+ * database error.
+ */
+int fi_store_batch_cuts(struct fi_store *st, const struct fi_store_mark *mark,
+			struct fi_store_cut **cuts, size_t *n, struct fi_err *err);
 
 /*
  * Records part `name` of a batch as written without writing its rows (the
@@ -137,14 +180,6 @@ int fi_store_write_part(struct fi_store *st, const struct fi_agg *agg,
 			const struct fi_store_part *part,
 			const struct fi_store_mark *mark, struct fi_store_stats *stats,
 			struct fi_err *err);
-
-/*
- * Writes every part of agg, one after the other; parts written before
- * (FI_EEXIST) are skipped. Returns 0 or the first other error.
- */
-int fi_store_write(struct fi_store *st, const struct fi_agg *agg,
-		   const struct fi_store_mark *mark, struct fi_store_stats *stats,
-		   struct fi_err *err);
 
 /*
  * After every part of a batch is in: records the import time for the API

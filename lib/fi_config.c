@@ -115,6 +115,10 @@ static const struct fi_config_entry fi_config_table[] = {
      "flush early when the importer's cache reaches this size"},
     {"db_writers", FI_CT_UINT, FI_CONFIG_FIELD(db_writers), "2", 1, 8,
      "database connections the importer writes a batch's tables over, in parallel"},
+    {"write_set_rows", FI_CT_UINT, FI_CONFIG_FIELD(write_set_rows), "100000", 0,
+     100000000,
+     "most bucket rows the importer writes in one transaction; a batch's larger "
+     "tables are cut into pieces (0: no bound)"},
     {"src_driver", FI_CT_IDENT, FI_CONFIG_FIELD(src_driver), "mysql", 0, 0,
      "database source server: mysql (MySQL or MariaDB) or postgresql (VERMONT's "
      "PostgreSQL writer, with --vermont-db)"},

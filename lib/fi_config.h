@@ -64,6 +64,7 @@ struct fi_config {
 	unsigned batch_size;		       /* queue elements taken per round trip */
 	unsigned max_memory_mb;		       /* flush early when the cache reaches it */
 	unsigned db_writers;		       /* connections the importer writes over */
+	unsigned write_set_rows; /* bucket rows per transaction at most, 0: no bound */
 	/* database sources: one-shot imports of argus / VERMONT tables */
 	char src_driver[FI_CONFIG_STR_MAX]; /* source server kind: mysql or postgresql */
 	char src_host[FI_CONFIG_STR_MAX];   /* source server host, "localhost": socket */

@@ -56,7 +56,7 @@ bench_take(const struct fi_config *cfg)
 struct bench_job {
 	const struct fi_config *cfg;
 	const struct fi_agg *agg;
-	struct fi_store_part parts[FI_STORE_PARTS_MAX];
+	struct fi_store_part *parts; /* each table whole: the ceiling */
 	size_t nparts, next;
 	uint64_t rows;
 	pthread_mutex_t mu;
@@ -130,7 +130,8 @@ bench_write(const struct fi_config *cfg, int nfiles, char **files)
 	memset(&job, 0, sizeof(job));
 	job.cfg = cfg;
 	job.agg = &agg;
-	job.nparts = fi_store_parts(&agg, job.parts, 1);
+	if (fi_store_parts(&agg, 0, NULL, 0, 1, &job.parts, &job.nparts, &err) != 0)
+		fi_fatalx("%s", err.msg);
 	pthread_mutex_init(&job.mu, NULL);
 	t0 = fi_clock_now();
 	for (unsigned i = 0; i < nthreads; i++)
@@ -144,6 +145,7 @@ bench_write(const struct fi_config *cfg, int nfiles, char **files)
 	    (unsigned long long)agg.nflows, (unsigned long long)job.rows,
 	    (double)job.rows / (double)agg.nflows, nthreads, dt, (double)job.rows / dt);
 	pthread_mutex_destroy(&job.mu);
+	fi_store_parts_free(job.parts, job.nparts);
 	fi_agg_fini(&agg);
 	return 0;
 }
