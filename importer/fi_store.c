@@ -573,8 +573,8 @@ fi_store_pieces(const struct fi_agg *agg, const struct fi_store_part *whole,
 		    whole->rows - first < piece_rows ? whole->rows - first : piece_rows;
 		q->sorted = sorted;
 		q->owns_sorted = k == 1;
-		snprintf(q->name, sizeof(q->name), "%s.%llu", whole->name,
-			 (unsigned long long)k);
+		/* a table's name is at most "totals_4294967295"; k < 2^32 */
+		snprintf(q->name, sizeof(q->name), "%.17s.%u", whole->name, (unsigned)k);
 	}
 	return 0;
 }
