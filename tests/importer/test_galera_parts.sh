@@ -93,6 +93,18 @@ held()
 	rcli "$1" --raw KEYS "fi:batch:g$1-$$:*"
 }
 
+# waiting K: the elements in partition K's queue and in the batch lists
+# importer K holds there (it goes on taking while it cannot write)
+waiting()
+{
+	local n l
+	n=$(rcli "$1" LLEN "$T_QUEUE")
+	for l in $(held "$1"); do
+		n=$((n + $(rcli "$1" LLEN "$l")))
+	done
+	echo "$n"
+}
+
 # kill_holding K: SIGKILLs importer K once it holds a batch it took.
 kill_holding()
 {
@@ -169,7 +181,7 @@ check_cmd "importer 2 still runs" kill -0 "${pid[2]}"
 log2=$T_TMP/g2.${runs[2]}.log
 check_cmd "importer 2 keeps trying node 2" grep -q "retrying in" "$log2"
 grep -m 3 "retrying in" "$log2"
-left=$(rcli 2 LLEN "$T_QUEUE")
+left=$(waiting 2)
 check_cmd "partition 2's flows wait in its redis ($left)" test "$left" -gt 0
 n2=$(taken 2)
 check_cmd "... not yet all written ($n2 of 60000)" test "$n2" -lt 60000
