@@ -152,8 +152,9 @@ for k in 1 2; do
 		>"$T_TMP/p$k.jsonl"
 	head -n 30000 "$T_TMP/p$k.jsonl" >"$T_TMP/p$k.first.jsonl"
 	tail -n +30001 "$T_TMP/p$k.jsonl" >"$T_TMP/p$k.second.jsonl"
-	check_cmd "push the first half of partition $k" push "$k" "$T_TMP/p$k.first.jsonl"
+	check_cmd "push 30,000 flows to partition $k" push "$k" "$T_TMP/p$k.first.jsonl"
 done
+side=$SECONDS
 start 1
 start 2
 kill_holding 1
@@ -167,13 +168,14 @@ for ((i = 0; i < 1200; i++)); do
 	(($(rcli 2 LLEN "$T_QUEUE") > 10000)) || break
 	sleep 0.05
 done
-left=$(rcli 2 LLEN "$T_QUEUE")
-check_cmd "SIGKILL node 2 mid-import ($left flows queued in partition 2)" \
+left=$(waiting 2)
+check_cmd "SIGKILL node 2 mid-import ($left flows waiting in partition 2)" \
 	gal harness_galera_kill 2
-check_cmd "... while partition 2 had flows queued" test "$left" -gt 0
+check_cmd "... while partition 2 had flows waiting" test "$left" -gt 0
 killed_at=$SECONDS
+echo "galera_parts: both importers side by side for $((SECONDS - side)) s before node 2's kill"
 for k in 1 2; do
-	check_cmd "push the second half of partition $k" push "$k" "$T_TMP/p$k.second.jsonl"
+	check_cmd "push the other 30,000 flows to partition $k" push "$k" "$T_TMP/p$k.second.jsonl"
 done
 check_cmd "partition 1 drains through node 1 while node 2 is down" drained 1
 echo "galera_parts: partition 1 drained $((SECONDS - killed_at)) s after node 2's kill"
@@ -192,6 +194,7 @@ echo "galera_parts: node 2 rejoined in $((SECONDS - t)) s"
 t=$SECONDS
 check_cmd "partition 2 drains through node 2" drained 2
 echo "galera_parts: partition 2 drained $((SECONDS - t)) s after node 2's rejoin"
+t=$SECONDS
 kill -TERM "${pid[1]}" "${pid[2]}"
 for k in 1 2; do
 	t_wait_exit "${pid[$k]}" "$T_TMP/g$k.${runs[$k]}.log"
@@ -199,6 +202,8 @@ for k in 1 2; do
 	check_eq "partition $k's flows, each once" "$(taken "$k")" 60000
 	check_eq "no dead letters in partition $k" "$(rcli "$k" LLEN "$T_DEAD")" 0
 done
+
+echo "galera_parts: importers stopped and counted in $((SECONDS - t)) s"
 
 # the conflicts each run counted: the last figure of its log (a statistics
 # line every 10 s, the summary at the end; a SIGKILLed run's last few
@@ -213,11 +218,15 @@ echo "galera_parts: $conflicts commits tried again after a conflict; node 1 coun
 	"$(gal harness_galera_status 1 wsrep_local_cert_failures) certification failures and" \
 	"$(gal harness_galera_status 1 wsrep_local_bf_aborts) brute-force aborts"
 check_cmd "conflicts observed and counted ($conflicts)" test "$conflicts" -gt 0
+t=$SECONDS
 sums=$(gal harness_galera_sql 1 "CHECKSUM TABLE $T_DB.totals_60, $T_DB.nodes_600, $T_DB.flows_60")
 for n in 2 3; do
 	check_eq "node $n has what node 1 has" "$(gal harness_galera_sql "$n" \
 		"CHECKSUM TABLE $T_DB.totals_60, $T_DB.nodes_600, $T_DB.flows_60")" "$sums"
 done
+echo "galera_parts: three nodes' checksums in $((SECONDS - t)) s"
+t=$SECONDS
 MIN_ROWS=100000 t_check_tables "$T_TMP/p1.jsonl" "$T_TMP/p2.jsonl"
+echo "galera_parts: reference check in $((SECONDS - t)) s"
 echo "galera_parts: $((SECONDS - begin)) s"
 t_done
