@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Starts throwaway MariaDB, redis and nginx (and, asked for, PostgreSQL, MariaDB
-# replicas or a Galera cluster) servers for the tests on free 127.0.0.1 ports, all state in DIR, as plain processes (no
-# systemd). Writes DIR/env (source it, or run programs through with-env.sh) and
-# starts a reaper that runs stop.sh DIR once the owner process (the parent,
-# normally ctest) has gone. Undo with stop.sh.
+# replicas, a Galera cluster or more redis instances) servers for the tests on
+# free 127.0.0.1 ports, all state in DIR, as plain processes (no systemd).
+# Writes DIR/env (source it, or run programs through with-env.sh) and starts a
+# reaper that runs stop.sh DIR once the owner process (the parent, normally
+# ctest) has gone. Undo with stop.sh.
 #
 # Usage: start.sh DIR [--no-mariadb] [--no-redis] [--no-nginx] [--nginx-conf FILE]
 #                     [--postgresql] [--replicas N] [--galera] [--redis-partitions N]
@@ -47,10 +48,10 @@
 # a crash, and waits until Synced), harness_galera_stop N and
 # harness_galera_wait_size SIZE [TIMEOUT].
 #
-# --redis-partitions N (N >= 2) also starts redis partitions 2..N, one redis
-# per queue partition (issue 17): partition 1 is the ordinary redis, partition
-# K another redis-server configured alike (AOF on) in DIR/redis-K, recorded as
-# redisK. DIR/env gets FI_TEST_REDIS_PARTITIONS (N) and FI_TEST_REDIS<K>_PORT,
+# --redis-partitions N (2 to 9; 1 is the default) also starts redis
+# partitions 2..N, one redis per queue partition (issue 17): partition 1 is
+# the ordinary redis, partition K another redis-server configured alike (AOF
+# on) in DIR/redis-K, recorded as redisK. DIR/env gets FI_TEST_REDIS_PARTITIONS (N) and FI_TEST_REDIS<K>_PORT,
 # _PID; lib.sh has harness_redis_part_cli K ARGS..., harness_redis_part_port K,
 # harness_kill_redis_part K, _stop_ and _start_ (K = 1 is the main redis).
 # FI_HARNESS_REDIS<K>_PORT fixes a port.
