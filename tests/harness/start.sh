@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Starts throwaway MariaDB, redis and nginx (and, asked for, PostgreSQL, MariaDB
-# replicas or a Galera cluster) servers for the tests on free 127.0.0.1 ports, all state in DIR, as plain processes (no
-# systemd). Writes DIR/env (source it, or run programs through with-env.sh) and
-# starts a reaper that runs stop.sh DIR once the owner process (the parent,
-# normally ctest) has gone. Undo with stop.sh.
+# replicas, a Galera cluster or more redis instances) servers for the tests on
+# free 127.0.0.1 ports, all state in DIR, as plain processes (no systemd).
+# Writes DIR/env (source it, or run programs through with-env.sh) and starts a
+# reaper that runs stop.sh DIR once the owner process (the parent, normally
+# ctest) has gone. Undo with stop.sh.
 #
 # Usage: start.sh DIR [--no-mariadb] [--no-redis] [--no-nginx] [--nginx-conf FILE]
-#                     [--postgresql] [--replicas N] [--galera]
+#                     [--postgresql] [--replicas N] [--galera] [--redis-partitions N]
 #
 # DIR is created; if it holds an earlier harness, that one is stopped and removed.
 # FI_HARNESS_OWNER=PID watches PID instead of the parent. FI_HARNESS_KEEP=1 keeps
@@ -47,6 +48,14 @@
 # a crash, and waits until Synced), harness_galera_stop N and
 # harness_galera_wait_size SIZE [TIMEOUT].
 #
+# --redis-partitions N (2 to 9; 1 is the default) also starts redis
+# partitions 2..N, one redis per queue partition (issue 17): partition 1 is
+# the ordinary redis, partition K another redis-server configured alike (AOF
+# on) in DIR/redis-K, recorded as redisK. DIR/env gets FI_TEST_REDIS_PARTITIONS (N) and FI_TEST_REDIS<K>_PORT,
+# _PID; lib.sh has harness_redis_part_cli K ARGS..., harness_redis_part_port K,
+# harness_kill_redis_part K, _stop_ and _start_ (K = 1 is the main redis).
+# FI_HARNESS_REDIS<K>_PORT fixes a port.
+#
 # nginx serves DIR/www with a generated config, or uses --nginx-conf FILE, a template
 # in which these placeholders are replaced before use:
 #   @NGINX_PORT@  the port chosen for nginx (listen 127.0.0.1:@NGINX_PORT@;)
@@ -79,7 +88,7 @@ die()
 }
 
 dir="" want_mariadb=1 want_redis=1 want_nginx=1 want_postgresql=0 nginx_conf=""
-replicas=0 want_galera=0
+replicas=0 want_galera=0 redis_parts=1
 while [[ $# -gt 0 ]]; do
 	case $1 in
 	--no-mariadb) want_mariadb=0 ;;
@@ -93,6 +102,12 @@ while [[ $# -gt 0 ]]; do
 		;;
 	--replicas=*) replicas=${1#*=} ;;
 	--galera) want_galera=1 ;;
+	--redis-partitions)
+		[[ $# -ge 2 ]] || usage
+		redis_parts=$2
+		shift
+		;;
+	--redis-partitions=*) redis_parts=${1#*=} ;;
 	--nginx-conf)
 		[[ $# -ge 2 ]] || usage
 		nginx_conf=$2
@@ -116,6 +131,13 @@ replicas=$((10#$replicas))
 if [[ $replicas -gt 0 && $want_mariadb == 0 ]]; then
 	die "--replicas needs the primary MariaDB (not with --no-mariadb)"
 fi
+if [[ ! $redis_parts =~ ^[0-9]+$ ]] || ((10#$redis_parts < 1 || 10#$redis_parts > 9)); then
+	die "--redis-partitions takes a number of redis instances, 1 to 9"
+fi
+redis_parts=$((10#$redis_parts))
+if [[ $redis_parts -gt 1 && $want_redis == 0 ]]; then
+	die "--redis-partitions needs the redis of partition 1 (not with --no-redis)"
+fi
 if [[ -n $nginx_conf ]]; then
 	[[ -r $nginx_conf ]] || die "cannot read nginx config template $nginx_conf"
 	nginx_conf=$(realpath "$nginx_conf")
@@ -127,7 +149,8 @@ dir=$(realpath -m "$dir")
 begin=$SECONDS
 
 # A stale harness env (e.g. from a test that starts a nested one) must not leak in.
-for var in "${HARNESS_ENV_VARS[@]}" $(compgen -v FI_TEST_REPLICA) $(compgen -v FI_TEST_GALERA); do
+for var in "${HARNESS_ENV_VARS[@]}" $(compgen -v FI_TEST_REPLICA) $(compgen -v FI_TEST_GALERA) \
+	$(compgen -v FI_TEST_REDIS); do
 	unset "$var"
 done
 
@@ -371,6 +394,14 @@ fi
 if [[ $want_redis == 1 ]]; then
 	start_on_free_port FI_TEST_REDIS_PORT harness_start_redis || die "cannot start redis"
 	summary+=("redis 127.0.0.1:$FI_TEST_REDIS_PORT")
+fi
+if [[ $redis_parts -gt 1 ]]; then
+	export FI_TEST_REDIS_PARTITIONS=$redis_parts
+	for ((n = 2; n <= redis_parts; n++)); do
+		start_on_free_port "FI_TEST_REDIS${n}_PORT" harness_start_redis_part "$n" ||
+			die "cannot start redis partition $n"
+		summary+=("redis$n 127.0.0.1:$(harness_redis_part_port "$n")")
+	done
 fi
 if [[ $want_nginx == 1 ]]; then
 	write_nginx_snippets

@@ -34,9 +34,12 @@ gal()
 }
 # the test's database lives on the cluster: root's client, the reference
 # checker and the configs go to node 1 (node 2 for the second importer)
+# (after node 1 has applied what the cluster committed before: the other
+# importer writes on node 2, and a read without it can be stale)
 harness_mysql()
 {
-	mariadb --no-defaults --socket="$FI_TEST_GALERA1_SOCKET" -uroot "$@"
+	mariadb --no-defaults --socket="$FI_TEST_GALERA1_SOCKET" -uroot \
+		--init-command="SET SESSION wsrep_sync_wait = 1" "$@"
 }
 export FI_TEST_MYSQL_SOCKET=$FI_TEST_GALERA1_SOCKET
 sed -i -e "s/^db_port = .*/db_port = $FI_TEST_GALERA1_PORT/" \
