@@ -384,7 +384,6 @@ fi_importer_resync(struct fi_importer *imp, struct fi_importer_slot *s)
 	return 0;
 }
 
-/* Writes one part of the current job, reconnecting as needed. */
 /*
  * Whether a failed transaction lost to a concurrent one (error 1213: a
  * deadlock, or on Galera a commit that failed certification against
@@ -405,6 +404,7 @@ fi_importer_conflict(struct fi_importer *imp, const struct fi_db *db, unsigned *
 	return 1;
 }
 
+/* Writes one part of the current job, reconnecting as needed. */
 static int
 fi_importer_write_part(struct fi_importer_writer *w, const struct fi_store_part *part,
 		       struct fi_store_stats *stats)
