@@ -386,7 +386,9 @@ serve()
 		echo "bench ($name, $mode):"
 		echo "  ${out//$'\n'/$'\n'  }"
 		res[$name.$mode]="$(head -n 1 <<<"$out") $(cut -d' ' -f1 /proc/loadavg)"
-		split[$name.$mode]=$(sed -e "s|unix:$tmp/f\([0-9]\).sock|\1|g" "$d/nginx/upstream.log" |
+		# "1, 2": asked of 1, then of 2 (fastcgi_next_upstream): "1>2"
+		split[$name.$mode]=$(sed -e "s|unix:$tmp/f\([0-9]\).sock|\1|g" -e 's/, />/g' \
+			"$d/nginx/upstream.log" |
 			sort | uniq -c | awk '{ printf "%s%s:%s", n++ ? " " : "", $2, $1 }')
 	done
 	bash "$root/tests/harness/stop.sh" "$d" >/dev/null 2>&1
@@ -447,7 +449,8 @@ for name in primary replica two; do
 			"$p95" "$errors" "$(calc "$rq / $base")" "$ld" "${split[$name.$mode]}"
 	done
 done
-echo "  (split: requests per responder from nginx's log: 0 = primary, 1 and 2 = replicas, - = cache)"
+echo "  (split: requests per responder in nginx's log: 0 = primary, 1 and 2 = replicas,"
+echo "  - = from the cache, 1>2 = asked of 1, then of 2 after a failure or a 503)"
 echo
 echo "data: A.1 $rows_s rows, $mib_s MiB on disk; B's (A.2c's after the roll-up) $rows_p rows, $mib_p MiB"
 echo "load before: $load_before"
