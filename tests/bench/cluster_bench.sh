@@ -29,8 +29,8 @@
 # what this machine gives. Prints figures; fails only when a run is
 # incomplete. Usage: cluster_bench.sh [BUILD_DIR [FLOWS]] (tests/run.sh runs
 # it with FI_BENCH=1: build/rel). Each import runs FI_BENCH_ROUNDS times (2),
-# the best round counting (other sessions share the machine); each
-# responder run lasts FI_BENCH_DURATION s (15) with FI_BENCH_CLIENTS
+# the best round counting (other sessions share the machine), and so does
+# each responder run, of FI_BENCH_DURATION s (10) with FI_BENCH_CLIENTS
 # clients (8); FI_BENCH_KEEP=1 keeps the work dir. About 10 minutes.
 set -uo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -40,7 +40,7 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 . "$root/tests/harness/lib.sh"
 BUILD=$(realpath "${1:-$root/build/rel}")
 N=${2:-300000}
-DUR=${FI_BENCH_DURATION:-15}
+DUR=${FI_BENCH_DURATION:-10}
 ROUNDS=${FI_BENCH_ROUNDS:-2}
 CLIENTS=${FI_BENCH_CLIENTS:-8}
 ADDRS=4 # loopback addresses per client: CLIENTS x 4 clients for nginx's hash
@@ -367,13 +367,15 @@ responder 1 "$FI_TEST_REPLICA1_SOCKET"
 responder 2 "$FI_TEST_REPLICA2_SOCKET"
 mkdir -p "$tmp/static"
 echo '<!doctype html><title>flowinspector</title>' >"$tmp/static/index.html"
-declare -A res served
+declare -A res served rounds errs
 # serve NAME FCGI_PASS [R1 R2]: nginx (the deployed site; with R1 and R2 the
 # upstream of responders.conf over them) in $tmp/nNAME, logging each
-# request's upstream; runs the mix uncached and cached
+# request's upstream; runs the mix uncached and cached; keeps the best of
+# the rounds (most req/s) in res and served, every round's req/s in rounds,
+# the errors of all in errs
 serve()
 {
-	local name=$1 d=$tmp/n$1 mode out nc
+	local name=$1 d=$tmp/n$1 mode out nc k rq e
 	harness_site_conf "$tmp/$name.in"
 	# shellcheck disable=SC2016 # nginx's variable
 	sed -i '/harness-http.conf;/a log_format fi_up "$upstream_addr";\naccess_log @STATE_DIR@/nginx/upstream.log fi_up;' \
@@ -399,17 +401,24 @@ serve()
 			"${nc[@]}") || die "the load client failed"
 		echo "bench ($name, $mode):"
 		echo "  ${out//$'\n'/$'\n'  }"
-		res[$name.$mode]="$(head -n 1 <<<"$out") $(cut -d' ' -f1 /proc/loadavg)"
+		k=$name.$mode
+		read -r rq _ _ _ e <<<"$out"
+		rounds[$k]+="${rounds[$k]:+ / }$(printf '%.0f' "$rq")"
+		errs[$k]=$((${errs[$k]:-0} + e))
+		[[ -z ${res[$k]:-} || $(calc "$rq > ${res[$k]%% *}") == 1 ]] || continue
+		res[$k]="$(head -n 1 <<<"$out") $(cut -d' ' -f1 /proc/loadavg)"
 		# "1, 2": asked of 1, then of 2 (fastcgi_next_upstream): "1>2"
-		served[$name.$mode]=$(sed -e "s|unix:$tmp/f\([0-9]\).sock|\1|g" -e 's/, />/g' \
+		served[$k]=$(sed -e "s|unix:$tmp/f\([0-9]\).sock|\1|g" -e 's/, />/g' \
 			"$d/nginx/upstream.log" |
 			sort | uniq -c | awk '{ printf "%s%s:%s", n++ ? " " : "", $2, $1 }')
 	done
 	bash "$root/tests/harness/stop.sh" "$d" >/dev/null 2>&1
 }
-serve primary "unix:$tmp/f0.sock"
-serve replica "unix:$tmp/f1.sock"
-serve two flowinspector_responders "unix:$tmp/f1.sock" "unix:$tmp/f2.sock"
+for ((r = 1; r <= ROUNDS; r++)); do
+	serve primary "unix:$tmp/f0.sock"
+	serve replica "unix:$tmp/f1.sock"
+	serve two flowinspector_responders "unix:$tmp/f1.sock" "unix:$tmp/f2.sock"
+done
 
 # ---- the figures ---------------------------------------------------------------
 read -r rows_s mib_s <<<"$size_single"
@@ -449,8 +458,9 @@ for k in 1 2; do
 done
 echo
 echo "B. responders: 4 calls in turn (meta, timeline, top 15 hosts of an hour, top 1,000 pairs"
-echo "   of an hour), $CLIENTS clients from $((CLIENTS * ADDRS)) loopback addresses, $DUR s a run, through nginx"
-printf '%-36s %-9s %9s %8s %8s %7s %7s %5s  %s\n' responders mode req/s p50_ms p95_ms errors vs-1 load split
+echo "   of an hour), $CLIENTS clients from $((CLIENTS * ADDRS)) loopback addresses, $DUR s a run, through nginx;"
+echo "   best of $ROUNDS rounds (each round's req/s under rounds; errors: all rounds')"
+printf '%-28s %-8s %8s %7s %8s %6s %5s %5s %-13s %s\n' responders mode req/s p50_ms p95_ms errors vs-1 load rounds split
 for name in primary replica two; do
 	case $name in
 	primary) label="1 one, on the primary" ;;
@@ -458,10 +468,11 @@ for name in primary replica two; do
 	two) label="3 two, on replicas 1 and 2" ;;
 	esac
 	for mode in uncached cached; do
-		read -r rq p50 p95 _ errors ld <<<"${res[$name.$mode]}"
+		read -r rq p50 p95 _ _ ld <<<"${res[$name.$mode]}"
 		base=${res[primary.$mode]%% *}
-		printf '%-36s %-9s %9.1f %8.2f %8.2f %7s %7.2f %5s  %s\n' "$label" "$mode" "$rq" "$p50" \
-			"$p95" "$errors" "$(calc "$rq / $base")" "$ld" "${served[$name.$mode]}"
+		printf '%-28s %-8s %8.1f %7.2f %8.2f %6s %5.2f %5s %-13s %s\n' "$label" "$mode" "$rq" "$p50" \
+			"$p95" "${errs[$name.$mode]}" "$(calc "$rq / $base")" "$ld" "${rounds[$name.$mode]}" \
+			"${served[$name.$mode]}"
 	done
 done
 echo "  (split: requests per responder in nginx's log: 0 = primary, 1 and 2 = replicas,"
