@@ -31,7 +31,7 @@
 # it with FI_BENCH=1: build/rel). Each import runs FI_BENCH_ROUNDS times (2),
 # the best round counting (other sessions share the machine), and so does
 # each responder run, of FI_BENCH_DURATION s (10) with FI_BENCH_CLIENTS
-# clients (8); FI_BENCH_KEEP=1 keeps the work dir. About 10 minutes.
+# clients (8); FI_BENCH_KEEP=1 keeps the work dir. About 9 minutes.
 set -uo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 # shellcheck source-path=SCRIPTDIR source=../shell/benchlib.sh
