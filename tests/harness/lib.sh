@@ -348,6 +348,18 @@ _harness_mariadbd_common()
 HARNESS_SMALL_MARIADBD_ARGS=(--innodb-buffer-pool-size=128M --innodb-log-file-size=48M
 	--max-connections=100)
 
+# Appends FI_HARNESS_NODE_MARIADB_ARGS, extra server options of the replicas
+# and Galera nodes (a benchmark gives them the primary's sizes; being last,
+# they win over the small ones), to HARNESS_MARIADBD_ARGS.
+_harness_node_extra_args()
+{
+	if [[ -n ${FI_HARNESS_NODE_MARIADB_ARGS:-} ]]; then
+		local extra
+		read -r -a extra <<<"$FI_HARNESS_NODE_MARIADB_ARGS"
+		HARNESS_MARIADBD_ARGS+=("${extra[@]}")
+	fi
+}
+
 # Server options of the primary; the harness's own files all live under DIR/mysql.
 _harness_mariadbd_args()
 {
@@ -925,6 +937,7 @@ _harness_replica_args()
 		--relay-log=relay-bin
 		--read-only=ON
 	)
+	_harness_node_extra_args
 }
 
 _harness_replica_ping()
@@ -1105,6 +1118,7 @@ _harness_galera_args()
 		--wsrep-sst-method=rsync
 		--wsrep-sst-receive-address="127.0.0.1:${!s}"
 	)
+	_harness_node_extra_args
 }
 
 # Picks node N's four ports: free now, and none another node has.

@@ -13,6 +13,9 @@
 # FI_HARNESS_OWNER=PID watches PID instead of the parent. FI_HARNESS_KEEP=1 keeps
 # DIR after a failed start (and in stop.sh). FI_HARNESS_START_TIMEOUT (60) and
 # FI_HARNESS_STOP_TIMEOUT (20) bound the waits, in seconds.
+# FI_HARNESS_MARIADB_ARGS adds server options to the primary's,
+# FI_HARNESS_NODE_MARIADB_ARGS to the replicas' and the Galera nodes' (the
+# benchmarks give them deploy/mariadb/flowinspector.cnf's).
 #
 # --postgresql also starts PostgreSQL (off by default): a cluster in
 # DIR/postgresql/data made by initdb (as the postgres account when run as root:
