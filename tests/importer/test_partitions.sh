@@ -52,10 +52,11 @@ start()
 	T_PIDS="${T_PIDS:-} $!"
 }
 
-# held K CONSUMER: the batch lists CONSUMER holds on partition K.
+# held K CONSUMER: the batch lists CONSUMER holds on partition K, sorted
+# (KEYS answers in no set order)
 held()
 {
-	rcli "$1" --raw KEYS "fi:batch:$2:*"
+	rcli "$1" --raw KEYS "fi:batch:$2:*" | sort
 }
 
 # drained K CONSUMER...: waits (up to 300 s) until partition K's queue is
